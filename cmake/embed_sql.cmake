@@ -1,0 +1,13 @@
+# Writes OUT: a C array of {name, sql} pairs from the migration files in FILES, in order.
+set(body "/* generated from the migration files of src/db/migrations: do not edit */\n#include <stddef.h>\n#include \"db/db_int.h\"\n")
+string(APPEND body "const struct hv_db__migration hv_db__migrations[] = {\n")
+foreach(f ${FILES})
+  get_filename_component(name ${f} NAME)
+  file(READ ${f} sql)
+  string(REPLACE "\\" "\\\\" sql "${sql}")
+  string(REPLACE "\"" "\\\"" sql "${sql}")
+  string(REPLACE "\n" "\\n\"\n\"" sql "${sql}")
+  string(APPEND body "  {\"${name}\", \"${sql}\"},\n")
+endforeach()
+string(APPEND body "  {NULL, NULL}};\n")
+file(WRITE ${OUT} "${body}")

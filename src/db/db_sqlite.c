@@ -1,0 +1,207 @@
+/*
+ * The SQLite engine.  WAL journal with synchronous=FULL: a commit is on disk before the
+ * call returns, which is what lets a 201 mean durable.  Writers take the lock at BEGIN
+ * (BEGIN IMMEDIATE) and wait up to the busy timeout; readers never block writers.
+ * Prepared statements are cached per connection, keyed by the address of the SQL literal.
+ */
+#include "db/db.h"
+#include "db/db_int.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STMT_CACHE 96
+#define BUSY_TIMEOUT_MS 10000
+
+struct hv_stmt {
+    sqlite3_stmt *s;
+    hv_db *db;
+};
+
+struct hv_db {
+    sqlite3 *conn;
+    struct {
+        const char *sql;
+        hv_stmt stmt;
+    } cache[STMT_CACHE];
+    int n_cache;
+    bool in_tx;
+};
+
+static hv_err fail(hv_db *db, hv_ctx *ctx, int rc, const char *what)
+{
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        return HV_FAIL(ctx, HV_E_UNAVAILABLE, "the database is busy; retry later");
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        return HV_FAIL(ctx, HV_E_CONFLICT, "%s: %s", what, sqlite3_errmsg(db->conn));
+    return HV_FAIL(ctx, HV_E_DB, "database error in %s: %s", what, sqlite3_errmsg(db->conn));
+}
+
+hv_err hv_db_open(hv_db **out, hv_ctx *ctx, const char *path)
+{
+    hv_db *db = hv_calloc(1, sizeof(*db));
+    int rc;
+
+    rc = sqlite3_open_v2(path, &db->conn,
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        HV_FAIL(ctx, HV_E_DB, "cannot open database %s: %s", path,
+                db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(rc));
+        hv_db_close(db);
+        return HV_E_DB;
+    }
+    sqlite3_busy_timeout(db->conn, BUSY_TIMEOUT_MS);
+    rc = hv_db_exec(db, ctx,
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                    "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;");
+    if (rc) {
+        hv_db_close(db);
+        return rc;
+    }
+    *out = db;
+    return HV_OK;
+}
+
+void hv_db_close(hv_db *db)
+{
+    if (!db)
+        return;
+    for (int i = 0; i < db->n_cache; i++)
+        sqlite3_finalize(db->cache[i].stmt.s);
+    sqlite3_close(db->conn);
+    free(db);
+}
+
+hv_err hv_db_exec(hv_db *db, hv_ctx *ctx, const char *sql)
+{
+    int rc = sqlite3_exec(db->conn, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? HV_OK : fail(db, ctx, rc, "exec");
+}
+
+hv_err hv_db_begin(hv_db *db, hv_ctx *ctx)
+{
+    hv_err rc = hv_db_exec(db, ctx, "BEGIN IMMEDIATE");
+    if (rc == HV_OK)
+        db->in_tx = true;
+    return rc;
+}
+
+hv_err hv_db_commit(hv_db *db, hv_ctx *ctx)
+{
+    hv_err rc = hv_db_exec(db, ctx, "COMMIT");
+    if (rc)
+        hv_db_rollback(db);
+    db->in_tx = false;
+    return rc;
+}
+
+void hv_db_rollback(hv_db *db)
+{
+    if (!sqlite3_get_autocommit(db->conn))
+        sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
+    db->in_tx = false;
+}
+
+hv_err hv_db_prepare(hv_stmt **out, hv_db *db, hv_ctx *ctx, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    int rc;
+
+    for (int i = 0; i < db->n_cache; i++) {
+        if (db->cache[i].sql == sql) {
+            *out = &db->cache[i].stmt;
+            return HV_OK;
+        }
+    }
+    rc = sqlite3_prepare_v3(db->conn, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
+    if (rc != SQLITE_OK)
+        return fail(db, ctx, rc, "prepare");
+    if (db->n_cache == STMT_CACHE) {
+        /* full: recycle the oldest slot (the cache is sized to hold every statement) */
+        sqlite3_finalize(db->cache[0].stmt.s);
+        memmove(&db->cache[0], &db->cache[1], sizeof(db->cache[0]) * (STMT_CACHE - 1));
+        db->n_cache--;
+        for (int i = 0; i < db->n_cache; i++)
+            db->cache[i].stmt.db = db;
+    }
+    db->cache[db->n_cache].sql = sql;
+    db->cache[db->n_cache].stmt.s = s;
+    db->cache[db->n_cache].stmt.db = db;
+    *out = &db->cache[db->n_cache++].stmt;
+    return HV_OK;
+}
+
+void hv_stmt_bind_text(hv_stmt *st, int idx, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st->s, idx, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st->s, idx);
+}
+
+void hv_stmt_bind_int(hv_stmt *st, int idx, int64_t v)
+{
+    sqlite3_bind_int64(st->s, idx, v);
+}
+
+void hv_stmt_bind_blob(hv_stmt *st, int idx, const void *p, size_t n)
+{
+    sqlite3_bind_blob(st->s, idx, p, (int)n, SQLITE_TRANSIENT);
+}
+
+hv_err hv_stmt_step(hv_stmt *st, hv_ctx *ctx, bool *row)
+{
+    int rc = sqlite3_step(st->s);
+
+    if (rc == SQLITE_ROW) {
+        if (row)
+            *row = true;
+        return HV_OK;
+    }
+    if (row)
+        *row = false;
+    if (rc == SQLITE_DONE)
+        return HV_OK;
+    rc = fail(st->db, ctx, sqlite3_extended_errcode(st->db->conn), "query");
+    sqlite3_reset(st->s);
+    return rc;
+}
+
+const char *hv_stmt_text(hv_stmt *st, int col)
+{
+    return (const char *)sqlite3_column_text(st->s, col);
+}
+
+int64_t hv_stmt_int(hv_stmt *st, int col)
+{
+    return sqlite3_column_int64(st->s, col);
+}
+
+const void *hv_stmt_blob(hv_stmt *st, int col, size_t *len)
+{
+    const void *p = sqlite3_column_blob(st->s, col);
+    *len = (size_t)sqlite3_column_bytes(st->s, col);
+    return p;
+}
+
+bool hv_stmt_is_null(hv_stmt *st, int col)
+{
+    return sqlite3_column_type(st->s, col) == SQLITE_NULL;
+}
+
+void hv_stmt_reset(hv_stmt *st)
+{
+    sqlite3_reset(st->s);
+    sqlite3_clear_bindings(st->s);
+}
+
+int64_t hv_db_last_id(hv_db *db)
+{
+    return sqlite3_last_insert_rowid(db->conn);
+}
+
+int64_t hv_db_changes(hv_db *db)
+{
+    return sqlite3_changes64(db->conn);
+}

@@ -1,0 +1,191 @@
+/*
+ * The dispatcher: one thread that wakes on a kick or every second, delivers the volatile
+ * queue, then reads the outbox in id order in batches, delivers each event to the matching
+ * subscribers and deletes the batch.  Subscribers run one at a time, in event order.
+ */
+#include "events/events.h"
+#include "db/db.h"
+#include "model/model.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_SUBSCRIBERS 32
+#define VOLATILE_MAX 65536
+#define BATCH 256
+
+static struct {
+    const char *prefix;
+    hv_event_fn fn;
+    void *arg;
+} subscribers[MAX_SUBSCRIBERS];
+static int n_subscribers;
+
+struct volatile_event {
+    char *type;
+    char *payload;
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static struct volatile_event *queue;
+static size_t queue_len;
+static bool kicked, stopping, running;
+static pthread_t thread;
+static hv_db *dispatcher_db;
+
+void hv_events_subscribe(const char *prefix, hv_event_fn fn, void *arg)
+{
+    if (n_subscribers == MAX_SUBSCRIBERS)
+        abort();
+    subscribers[n_subscribers].prefix = prefix;
+    subscribers[n_subscribers].fn = fn;
+    subscribers[n_subscribers].arg = arg;
+    n_subscribers++;
+}
+
+hv_err hv_events_publish(hv_ctx *ctx, const char *type, const char *payload)
+{
+    return hv_model_outbox_add(ctx, type, payload);
+}
+
+void hv_events_publish_volatile(const char *type, const char *payload)
+{
+    bool dropped = false;
+
+    pthread_mutex_lock(&lock);
+    if (!queue)
+        queue = hv_calloc(VOLATILE_MAX, sizeof(*queue));
+    if (queue_len < VOLATILE_MAX) {
+        queue[queue_len].type = hv_strdup(type);
+        queue[queue_len].payload = hv_strdup(payload);
+        queue_len++;
+    } else {
+        dropped = true;
+    }
+    pthread_mutex_unlock(&lock);
+    if (dropped)
+        hv_log(HV_LOG_WARN, "event queue full: dropped %s", type);
+}
+
+void hv_events_kick(void)
+{
+    pthread_mutex_lock(&lock);
+    kicked = true;
+    pthread_cond_signal(&wake);
+    pthread_mutex_unlock(&lock);
+}
+
+static void deliver(hv_ctx *ctx, const char *type, const char *payload)
+{
+    for (int i = 0; i < n_subscribers; i++) {
+        if (hv_str_has_prefix(type, subscribers[i].prefix))
+            subscribers[i].fn(ctx, type, payload, subscribers[i].arg);
+    }
+}
+
+static void drain_volatile(hv_ctx *ctx)
+{
+    struct volatile_event *batch;
+    size_t n;
+
+    pthread_mutex_lock(&lock);
+    batch = queue;
+    n = queue_len;
+    queue = NULL;
+    queue_len = 0;
+    pthread_mutex_unlock(&lock);
+    for (size_t i = 0; i < n; i++) {
+        deliver(ctx, batch[i].type, batch[i].payload);
+        free(batch[i].type);
+        free(batch[i].payload);
+    }
+    free(batch);
+}
+
+/* Delivers one batch of the outbox; returns how many events it held. */
+static size_t drain_outbox(hv_ctx *ctx)
+{
+    hv_event_row *rows;
+    size_t n = 0;
+
+    if (hv_model_outbox_next(&rows, &n, ctx, BATCH) != HV_OK) {
+        hv_log(HV_LOG_ERROR, "events: reading the outbox: %s", ctx->err.message);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        deliver(ctx, rows[i].type, rows[i].payload);
+    if (n > 0 && hv_model_outbox_delete_upto(ctx, rows[n - 1].id) != HV_OK) {
+        hv_log(HV_LOG_ERROR, "events: clearing the outbox: %s", ctx->err.message);
+        return 0;
+    }
+    return n;
+}
+
+static void drain(void)
+{
+    hv_ctx ctx = {.db = dispatcher_db, .actor = "events"};
+
+    do {
+        hv_arena_free(ctx.arena);
+        ctx.arena = hv_arena_new();
+        hv_error_clear(&ctx);
+        drain_volatile(&ctx);
+    } while (drain_outbox(&ctx) == BATCH);
+    hv_arena_free(ctx.arena);
+}
+
+static void *run(void *unused)
+{
+    (void)unused;
+    pthread_mutex_lock(&lock);
+    while (!stopping) {
+        if (!kicked) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += 1;
+            pthread_cond_timedwait(&wake, &lock, &until);
+        }
+        kicked = false;
+        pthread_mutex_unlock(&lock);
+        drain();
+        pthread_mutex_lock(&lock);
+    }
+    pthread_mutex_unlock(&lock);
+    drain();
+    return NULL;
+}
+
+hv_err hv_events_start(hv_ctx *ctx, hv_err (*open_db)(struct hv_db **out, void *payload),
+                       void *payload)
+{
+    hv_err rc = open_db(&dispatcher_db, payload);
+
+    if (rc)
+        return HV_FAIL(ctx, rc, "events: cannot open the database");
+    stopping = false;
+    if (pthread_create(&thread, NULL, run, NULL) != 0) {
+        hv_db_close(dispatcher_db);
+        dispatcher_db = NULL;
+        return HV_FAIL(ctx, HV_E_INTERNAL, "events: cannot start the dispatcher thread");
+    }
+    running = true;
+    return HV_OK;
+}
+
+void hv_events_stop(void)
+{
+    if (!running)
+        return;
+    pthread_mutex_lock(&lock);
+    stopping = true;
+    pthread_cond_signal(&wake);
+    pthread_mutex_unlock(&lock);
+    pthread_join(thread, NULL);
+    running = false;
+    hv_db_close(dispatcher_db);
+    dispatcher_db = NULL;
+}

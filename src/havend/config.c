@@ -1,0 +1,744 @@
+/*
+ * config — the table of settings and the sources that fill it.
+ *
+ * DESIGN.  settings[] is the only place a setting is described (redis static_configs[]).
+ * Everything else walks it: the defaults are the table's default texts put through the same
+ * setter as any user value (so a bad default fails the first test run); the file key, the
+ * environment variable and the flag are spelled from the name by spell(); usage is printed
+ * from it; hv_config_free frees its string rows.  The only per-type code is valid().
+ *
+ * Where the file is (`config`) is itself a setting that the environment or a flag gives,
+ * yet the file must lose against both.  So argv and envp are first parsed into lists of
+ * (setting, value, name as written), which catches unknown names and --help before anything
+ * is read; then the lists are applied twice, filtered: first the settings the file cannot
+ * hold (config), then, after the file, the others.  Switches (--check-config, --help) take no
+ * value and no other source can hold them, so they are set as soon as they are parsed.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <yaml.h>
+
+typedef enum { T_STRING, T_INT, T_LEVEL, T_URL, T_LISTEN, T_SWITCH } setting_type;
+
+/* The sources a setting may come from. */
+enum { FROM_FILE = 1, FROM_ENV = 2, FROM_FLAG = 4, FROM_ALL = 7 };
+
+typedef struct setting {
+    const char *name;  /* file key; HAVEN_<NAME>; --<name with '_' as '-'> */
+    setting_type type; /* the field is char * (strings), int64_t (T_INT) or bool (T_SWITCH) */
+    size_t offset;     /* of the field in hv_config */
+    const char *def;   /* the default as a user would write it; NULL: unset */
+    int64_t min, max;  /* T_INT only; not negative, as plain decimal has no sign */
+    unsigned from;     /* FROM_* */
+    const char *alias; /* another flag name, or NULL */
+    const char *arg;   /* what the value looks like, for usage */
+    bool secret;       /* its value is never shown */
+    const char *help;
+} setting;
+
+#define AT(field) offsetof(hv_config, field)
+
+static const setting settings[] = {
+    {.name = "config",
+     .type = T_STRING,
+     .offset = AT(config_file),
+     .from = FROM_ENV | FROM_FLAG,
+     .arg = "FILE",
+     .help = "YAML file to read the other settings from, as described above."},
+    {.name = "listen",
+     .type = T_LISTEN,
+     .offset = AT(listen),
+     .def = "127.0.0.1:5000",
+     .from = FROM_ALL,
+     .arg = "ADDR:PORT",
+     .help = "Address and port to serve on. Port 0 picks any free port; an IPv6 address goes "
+             "in brackets ([::]:5000)."},
+    {.name = "data_dir",
+     .type = T_STRING,
+     .offset = AT(data_dir),
+     .def = "./data",
+     .from = FROM_ALL,
+     .alias = "data",
+     .arg = "DIR",
+     .help = "Directory that holds the database and the blobs."},
+    {.name = "admin_password",
+     .type = T_STRING,
+     .offset = AT(admin_password),
+     .from = FROM_ALL,
+     .arg = "PASSWORD",
+     .secret = true,
+     .help = "Password of the admin user, set on first start; when unset one is generated and "
+             "printed once. Prefer the file or the environment: command lines are visible to "
+             "other users."},
+    {.name = "log_level",
+     .type = T_LEVEL,
+     .offset = AT(log_level),
+     .def = "info",
+     .from = FROM_ALL,
+     .arg = "LEVEL",
+     .help = "Least severe log lines written: debug, info, warn or error."},
+    {.name = "external_url",
+     .type = T_URL,
+     .offset = AT(external_url),
+     .from = FROM_ALL,
+     .arg = "URL",
+     .help = "http:// or https:// URL at which clients reach the registry (behind a proxy); "
+             "when unset it is derived from the listen address."},
+    {.name = "threads",
+     .type = T_INT,
+     .offset = AT(threads),
+     .def = "0",
+     .min = 0,
+     .max = 256,
+     .from = FROM_ALL,
+     .arg = "N",
+     .help = "Worker threads, 0 to 256; 0 starts one per CPU."},
+    {.name = "upload_ttl",
+     .type = T_INT,
+     .offset = AT(upload_ttl),
+     .def = "86400",
+     .min = 1,
+     .max = 31536000,
+     .from = FROM_ALL,
+     .arg = "SECONDS",
+     .help = "Seconds an unfinished upload may sit idle before it is purged, 1 to 31536000."},
+    {.name = "max_manifest",
+     .type = T_INT,
+     .offset = AT(max_manifest),
+     .def = "4194304",
+     .min = 1024,
+     .max = 16777216,
+     .from = FROM_ALL,
+     .arg = "BYTES",
+     .help = "Largest manifest accepted, in bytes, 1024 to 16777216."},
+    {.name = "check_config",
+     .type = T_SWITCH,
+     .offset = AT(check_only),
+     .from = FROM_FLAG,
+     .help = "Load and validate the configuration, report and exit (status 0 when valid)."},
+    {.name = "help",
+     .type = T_SWITCH,
+     .offset = AT(help),
+     .from = FROM_FLAG,
+     .help = "Print this help and exit."},
+};
+
+#define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+/* One value given by the environment or a flag, before it is applied. */
+typedef struct given {
+    const setting *s;
+    const char *value;  /* borrowed from argv or envp */
+    const char *origin; /* the name as written ("--data", "HAVEN_DATA_DIR"), origin_len long */
+    int origin_len;
+} given;
+
+static void *field(hv_config *c, const setting *s) {
+    return (char *)c + s->offset;
+}
+
+/* Writes name as spelled in a source: "data_dir", "HAVEN_DATA_DIR" or "--data-dir". */
+static void spell(char *out, size_t n, const char *name, unsigned from) {
+    const char *prefix = from == FROM_ENV ? "HAVEN_" : from == FROM_FLAG ? "--" : "";
+    size_t i = 0;
+
+    for (; *prefix && i + 1 < n; prefix++)
+        out[i++] = *prefix;
+    for (; *name && i + 1 < n; name++) {
+        char ch = *name;
+        if (from == FROM_ENV)
+            ch = (char)toupper((unsigned char)ch);
+        else if (from == FROM_FLAG && ch == '_')
+            ch = '-';
+        out[i++] = ch;
+    }
+    out[i] = '\0';
+}
+
+/* The setting spelled s[0..n) in a source (a flag may also be an alias), or NULL. */
+static const setting *lookup(const char *s, size_t n, unsigned from) {
+    char buf[64];
+
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const char *names[] = {settings[i].name, from == FROM_FLAG ? settings[i].alias : NULL};
+        for (size_t j = 0; j < 2 && names[j]; j++) {
+            spell(buf, sizeof(buf), names[j], from);
+            if (strlen(buf) == n && memcmp(buf, s, n) == 0)
+                return &settings[i];
+        }
+    }
+    return NULL;
+}
+
+/* Appends to buf[0..n) at *len, keeping it terminated when it is full. */
+static void append(char *buf, size_t n, size_t *len, const char *text) {
+    int k = snprintf(buf + *len, n - *len, "%s", text);
+
+    *len = *len + (size_t)k < n ? *len + (size_t)k : n - 1;
+}
+
+/* "listen, data_dir, …" as spelled in a source, for the message about an unknown name. */
+static void known(char *buf, size_t n, unsigned from) {
+    char w[64];
+    size_t len = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        if (!(settings[i].from & from))
+            continue;
+        spell(w, sizeof(w), settings[i].name, from);
+        append(buf, n, &len, len ? ", " : "");
+        append(buf, n, &len, w);
+    }
+}
+
+/* "--config or HAVEN_CONFIG": where a setting may be given. */
+static void where(char *buf, size_t n, const setting *s) {
+    static const unsigned order[] = {FROM_FLAG, FROM_ENV, FROM_FILE};
+    char w[64];
+    size_t len = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < 3; i++) {
+        if (!(s->from & order[i]))
+            continue;
+        spell(w, sizeof(w), s->name, order[i]);
+        append(buf, n, &len, len ? " or " : "");
+        append(buf, n, &len, w);
+        if (order[i] == FROM_FILE)
+            append(buf, n, &len, " in the config file");
+    }
+}
+
+/* What a setting accepts, for error messages. */
+static const char *expect(char *buf, size_t n, const setting *s) {
+    switch (s->type) {
+    case T_INT:
+        snprintf(buf, n, "a whole number from %lld to %lld", (long long)s->min, (long long)s->max);
+        return buf;
+    case T_LEVEL:
+        return "one of debug, info, warn, error";
+    case T_URL:
+        return "an http:// or https:// URL with a host and no query or fragment, e.g. "
+               "https://registry.example.com";
+    case T_LISTEN:
+        return "ADDR:PORT with a port from 0 to 65535, e.g. 0.0.0.0:5000 or [::]:5000";
+    case T_STRING:
+        return "a non-empty string";
+    case T_SWITCH:
+        return "no value";
+    }
+    assert(0);
+    return "";
+}
+
+/* ADDR:PORT, ADDR a host name, a dotted IPv4 address or a bracketed IPv6 address. */
+static bool valid_listen(const char *v) {
+    const char *colon = strrchr(v, ':');
+    char host[INET6_ADDRSTRLEN + 1];
+    unsigned char addr[16];
+    bool dotted = true;
+    uint64_t port;
+    size_t n;
+
+    if (!colon || !hv_parse_u64(colon + 1, strlen(colon + 1), &port) || port > 65535)
+        return false;
+    n = (size_t)(colon - v);
+    if (v[0] == '[') {
+        if (n < 3 || v[n - 1] != ']' || n - 2 >= sizeof(host))
+            return false;
+        memcpy(host, v + 1, n - 2);
+        host[n - 2] = '\0';
+        return inet_pton(AF_INET6, host, addr) == 1;
+    }
+    if (n == 0 || n > 253)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)v[i];
+        if (!isalnum(ch) && ch != '.' && ch != '-')
+            return false;
+        if (!isdigit(ch) && ch != '.')
+            dotted = false;
+    }
+    if (!dotted)
+        return true;
+    if (n >= sizeof(host))
+        return false;
+    memcpy(host, v, n);
+    host[n] = '\0';
+    return inet_pton(AF_INET, host, addr) == 1;
+}
+
+/* http(s)://HOST[:PORT][/PATH]; no credentials, query or fragment, nothing unprintable. */
+static bool valid_url(const char *v) {
+    const char *p;
+    size_t host;
+
+    if (strncasecmp(v, "http://", 7) == 0)
+        p = v + 7;
+    else if (strncasecmp(v, "https://", 8) == 0)
+        p = v + 8;
+    else
+        return false;
+    host = strcspn(p, "/");
+    if (host == 0)
+        return false;
+    for (size_t i = 0; i < host; i++) {
+        if (!isalnum((unsigned char)p[i]) && !strchr(".-:[]", p[i]))
+            return false;
+    }
+    for (p += host; *p; p++) {
+        if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '?' || *p == '#')
+            return false;
+    }
+    return true;
+}
+
+/* The type validators.  *num receives the value of a T_INT. */
+static bool valid(const setting *s, const char *v, int64_t *num) {
+    uint64_t u;
+    int level;
+
+    switch (s->type) {
+    case T_INT:
+        if (!hv_parse_u64(v, strlen(v), &u) || u < (uint64_t)s->min || u > (uint64_t)s->max)
+            return false;
+        *num = (int64_t)u;
+        return true;
+    case T_LEVEL:
+        level = hv_log_level_parse(v);
+        return level >= 0 && level < HV_LOG_OFF;
+    case T_URL:
+        return valid_url(v);
+    case T_LISTEN:
+        return valid_listen(v);
+    case T_STRING:
+        return true;
+    case T_SWITCH:
+        break;
+    }
+    return false;
+}
+
+/*
+ * Validates v and stores it in its field.  v NULL or empty unsets a setting whose default is
+ * unset and is an error for the others.  origin[0..origin_len) says where v came from.
+ */
+static hv_err set(hv_config *c, hv_ctx *ctx, const setting *s, const char *v, const char *origin,
+                  int origin_len) {
+    char buf[96];
+    int64_t num = 0;
+    char **str;
+
+    assert(s->type != T_SWITCH);
+    assert(s->def || s->type != T_INT); /* only a string may be unset */
+    if (v && !*v)
+        v = NULL;
+    if (!v && s->def)
+        return HV_FAIL(ctx, HV_E_CONFIG, "%.*s: %s is empty; it must be %s", origin_len, origin,
+                       s->name, expect(buf, sizeof(buf), s));
+    if (v && !valid(s, v, &num)) {
+        if (s->secret)
+            return HV_FAIL(ctx, HV_E_CONFIG, "%.*s: %s must be %s", origin_len, origin, s->name,
+                           expect(buf, sizeof(buf), s));
+        return HV_FAIL(ctx, HV_E_CONFIG, "%.*s: %s must be %s, got \"%s\"", origin_len, origin,
+                       s->name, expect(buf, sizeof(buf), s), v);
+    }
+    if (s->type == T_INT) {
+        *(int64_t *)field(c, s) = num;
+        return HV_OK;
+    }
+    str = field(c, s);
+    free(*str);
+    *str = v ? hv_strdup(v) : NULL;
+    return HV_OK;
+}
+
+/* A setting named in a source (FROM_*) that cannot hold it. */
+static hv_err not_here(hv_ctx *ctx, const char *origin, int origin_len, const setting *s,
+                       unsigned from) {
+    const char *there = from == FROM_FILE  ? "in the config file"
+                        : from == FROM_ENV ? "in the environment"
+                                           : "as a flag";
+    char buf[160];
+
+    where(buf, sizeof(buf), s);
+    return HV_FAIL(ctx, HV_E_CONFIG, "%.*s: %s cannot be set %s; use %s", origin_len, origin,
+                   s->name, there, buf);
+}
+
+/*
+ * Parses argv into out (room for argc entries) and sets the switches in c.  After an error it
+ * only goes on looking for switches, so that a later --help is still honoured; returns the
+ * first error.
+ */
+static hv_err parse_flags(given *out, size_t *n, hv_config *c, hv_ctx *ctx, int argc, char **argv) {
+    hv_err rc = HV_OK;
+    char buf[96];
+
+    *n = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *eq = strchr(a, '='), *value = NULL;
+        int len = eq ? (int)(eq - a) : (int)strlen(a);
+        bool is_flag = strncmp(a, "--", 2) == 0 && len > 2;
+        const setting *s = is_flag ? lookup(a, (size_t)len, FROM_FLAG) : NULL;
+        bool allowed = s && (s->from & FROM_FLAG);
+
+        if (allowed && s->type == T_SWITCH && !eq) {
+            *(bool *)field(c, s) = true;
+            continue;
+        }
+        if (eq)
+            value = eq + 1;
+        else if (s && s->type != T_SWITCH && i + 1 < argc)
+            value = argv[++i];
+        if (rc)
+            continue;
+        if (!is_flag)
+            rc = HV_FAIL(ctx, HV_E_CONFIG,
+                         "unexpected argument \"%s\": havend takes only options; see havend "
+                         "--help",
+                         a);
+        else if (!s) /* the name only: a mistyped --admin-password=… must not echo it */
+            rc = HV_FAIL(ctx, HV_E_CONFIG, "unknown option %.*s; see havend --help", len, a);
+        else if (!allowed)
+            rc = not_here(ctx, a, len, s, FROM_FLAG);
+        else if (s->type == T_SWITCH)
+            rc = HV_FAIL(ctx, HV_E_CONFIG, "%.*s takes no value", len, a);
+        else if (!value)
+            rc = HV_FAIL(ctx, HV_E_CONFIG, "%.*s needs a value: %s", len, a,
+                         expect(buf, sizeof(buf), s));
+        else
+            out[(*n)++] = (given){s, value, a, len};
+    }
+    return rc;
+}
+
+/* Parses the HAVEN_* entries of envp into out (room for one per entry). */
+static hv_err parse_env(given *out, size_t *n, hv_ctx *ctx, char **envp) {
+    char buf[256];
+
+    *n = 0;
+    for (char **e = envp; e && *e; e++) {
+        const char *eq = strchr(*e, '=');
+        const setting *s;
+        int len;
+
+        if (!hv_str_has_prefix(*e, "HAVEN_") || !eq)
+            continue;
+        len = (int)(eq - *e);
+        s = lookup(*e, (size_t)len, FROM_ENV);
+        if (!s) {
+            known(buf, sizeof(buf), FROM_ENV);
+            return HV_FAIL(ctx, HV_E_CONFIG,
+                           "unknown environment variable %.*s; havend knows %s (unset the "
+                           "variable or correct its name)",
+                           len, *e, buf);
+        }
+        if (!(s->from & FROM_ENV))
+            return not_here(ctx, *e, len, s, FROM_ENV);
+        out[(*n)++] = (given){s, eq + 1, *e, len};
+    }
+    return HV_OK;
+}
+
+/* Applies the values of a list that belong to the file's settings (or, if !file, the others). */
+static hv_err apply(hv_config *c, hv_ctx *ctx, const given *g, size_t n, bool file) {
+    hv_err rc;
+
+    for (size_t i = 0; i < n; i++) {
+        if (!(g[i].s->from & FROM_FILE) == file)
+            continue;
+        rc = set(c, ctx, g[i].s, g[i].value, g[i].origin, g[i].origin_len);
+        if (rc)
+            return rc;
+    }
+    return HV_OK;
+}
+
+/* ---------------------------------------------------------------- the YAML file */
+
+static void yaml_oom(void) {
+    fputs("havend: out of memory\n", stderr);
+    abort();
+}
+
+static hv_err yaml_fail(hv_ctx *ctx, const yaml_parser_t *p, const char *path) {
+    if (p->error == YAML_MEMORY_ERROR)
+        yaml_oom();
+    if (p->error == YAML_READER_ERROR)
+        return HV_FAIL(ctx, HV_E_CONFIG,
+                       "config file %s: cannot read it as YAML text: %s (byte %zu)", path,
+                       p->problem ? p->problem : "unknown error", p->problem_offset);
+    if (p->context)
+        return HV_FAIL(ctx, HV_E_CONFIG,
+                       "config file %s line %zu: malformed YAML: %s (%s, line %zu)", path,
+                       p->problem_mark.line + 1, p->problem ? p->problem : "error", p->context,
+                       p->context_mark.line + 1);
+    return HV_FAIL(ctx, HV_E_CONFIG, "config file %s line %zu: malformed YAML: %s", path,
+                   p->problem_mark.line + 1, p->problem ? p->problem : "error");
+}
+
+/* A plain `~`, `null` or nothing: YAML's null. */
+static bool is_null(const yaml_event_t *ev) {
+    static const char *nulls[] = {"", "~", "null", "Null", "NULL"};
+    const char *v = (const char *)ev->data.scalar.value;
+
+    if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return false;
+    for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++) {
+        if (strcmp(v, nulls[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Reads a flat mapping of setting names to scalars.  Events come as: stream start, document
+ * start, mapping start, (key scalar, value scalar)*, mapping end, document end, stream end;
+ * anything else is rejected at the line it starts on.  An empty file (or an empty document)
+ * sets nothing.
+ */
+static hv_err load_file(hv_config *c, hv_ctx *ctx, const char *path) {
+    enum { BEFORE, IN_MAP, AFTER } state = BEFORE;
+    size_t first_line[NSETTINGS] = {0};
+    const setting *key = NULL; /* a key read, waiting for its value */
+    char origin[512], buf[256];
+    yaml_parser_t p;
+    yaml_event_t ev;
+    bool have_parser = false, have_event = false, done = false;
+    int documents = 0;
+    struct stat st;
+    FILE *f = NULL;
+    hv_err rc = HV_OK;
+
+    f = fopen(path, "rb");
+    if (!f) {
+        rc = HV_FAIL(ctx, HV_E_CONFIG, "cannot read the config file %s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        rc = HV_FAIL(ctx, HV_E_CONFIG, "config file %s is a directory; name a YAML file", path);
+        goto out;
+    }
+    if (!yaml_parser_initialize(&p))
+        yaml_oom();
+    have_parser = true;
+    yaml_parser_set_input_file(&p, f);
+
+    while (!done) {
+        const char *v = NULL;
+        size_t line;
+
+        if (!yaml_parser_parse(&p, &ev)) {
+            rc = yaml_fail(ctx, &p, path);
+            goto out;
+        }
+        have_event = true;
+        line = ev.start_mark.line + 1;
+        snprintf(origin, sizeof(origin), "config file %s line %zu", path, line);
+
+        switch (ev.type) {
+        case YAML_STREAM_START_EVENT:
+        case YAML_DOCUMENT_END_EVENT:
+        case YAML_SEQUENCE_END_EVENT: /* never: a list is rejected where it starts */
+        case YAML_NO_EVENT:
+            break;
+        case YAML_STREAM_END_EVENT:
+            done = true;
+            break;
+        case YAML_DOCUMENT_START_EVENT:
+            if (++documents > 1)
+                rc = HV_FAIL(ctx, HV_E_CONFIG,
+                             "%s: a second YAML document; the config file holds one mapping",
+                             origin);
+            break;
+        case YAML_MAPPING_START_EVENT:
+        case YAML_SEQUENCE_START_EVENT:
+            if (state == BEFORE && ev.type == YAML_MAPPING_START_EVENT)
+                state = IN_MAP;
+            else if (key)
+                rc = HV_FAIL(ctx, HV_E_CONFIG,
+                             "%s: %s must be a single value, not a nested %s; write it as "
+                             "\"%s: VALUE\"",
+                             origin, key->name,
+                             ev.type == YAML_MAPPING_START_EVENT ? "mapping" : "list", key->name);
+            else
+                rc = HV_FAIL(ctx, HV_E_CONFIG,
+                             "%s: expected a flat mapping of setting names to values, e.g. "
+                             "\"listen: 0.0.0.0:5000\"",
+                             origin);
+            break;
+        case YAML_ALIAS_EVENT:
+            rc = HV_FAIL(ctx, HV_E_CONFIG, "%s: %s: YAML aliases are not accepted; write the value",
+                         origin, key ? key->name : "key");
+            break;
+        case YAML_MAPPING_END_EVENT:
+            state = AFTER;
+            break;
+        case YAML_SCALAR_EVENT:
+            v = (const char *)ev.data.scalar.value;
+            if (strlen(v) != ev.data.scalar.length) {
+                rc = HV_FAIL(ctx, HV_E_CONFIG, "%s: %s contains a NUL character", origin,
+                             key ? key->name : "a key");
+            } else if (state == BEFORE && is_null(&ev)) {
+                state = AFTER; /* an empty document */
+            } else if (state == BEFORE) {
+                rc = HV_FAIL(ctx, HV_E_CONFIG,
+                             "%s: expected a mapping of setting names to values, e.g. "
+                             "\"listen: 0.0.0.0:5000\"",
+                             origin);
+            } else if (key) {
+                rc = set(c, ctx, key, is_null(&ev) ? NULL : v, origin, (int)strlen(origin));
+                key = NULL;
+            } else if (!(key = lookup(v, strlen(v), FROM_FILE))) {
+                known(buf, sizeof(buf), FROM_FILE);
+                rc = HV_FAIL(ctx, HV_E_CONFIG, "%s: unknown setting \"%s\"; the settings are %s",
+                             origin, v, buf);
+            } else if (!(key->from & FROM_FILE)) {
+                rc = not_here(ctx, origin, (int)strlen(origin), key, FROM_FILE);
+            } else if (first_line[key - settings]) {
+                rc = HV_FAIL(ctx, HV_E_CONFIG, "%s: %s is set twice (first on line %zu)", origin,
+                             key->name, first_line[key - settings]);
+            } else {
+                first_line[key - settings] = line;
+            }
+            break;
+        }
+        yaml_event_delete(&ev);
+        have_event = false;
+        if (rc)
+            goto out;
+    }
+
+out:
+    if (have_event)
+        yaml_event_delete(&ev);
+    if (have_parser)
+        yaml_parser_delete(&p);
+    if (f)
+        fclose(f);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- public */
+
+hv_err hv_config_load(hv_config *out, hv_ctx *ctx, int argc, char **argv, char **envp) {
+    given *flags = NULL, *env = NULL;
+    size_t nflags = 0, nenv = 0, nenvp = 0;
+    hv_err rc;
+
+    memset(out, 0, sizeof(*out));
+    flags = hv_calloc((size_t)(argc > 0 ? argc : 1), sizeof(*flags));
+    rc = parse_flags(flags, &nflags, out, ctx, argc, argv);
+    if (out->help) {
+        if (rc)
+            hv_error_clear(ctx);
+        rc = HV_OK;
+        *out = (hv_config){.help = true};
+        goto out;
+    }
+    if (rc)
+        goto out;
+    for (char **e = envp; e && *e; e++)
+        nenvp++;
+    env = hv_calloc(nenvp + 1, sizeof(*env));
+    rc = parse_env(env, &nenv, ctx, envp);
+    if (rc)
+        goto out;
+
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        if (settings[i].type == T_SWITCH)
+            continue;
+        rc = set(out, ctx, &settings[i], settings[i].def, "default", 7);
+        assert(rc == HV_OK);
+    }
+    rc = apply(out, ctx, env, nenv, false);
+    if (!rc)
+        rc = apply(out, ctx, flags, nflags, false);
+    if (!rc && out->config_file)
+        rc = load_file(out, ctx, out->config_file);
+    if (!rc)
+        rc = apply(out, ctx, env, nenv, true);
+    if (!rc)
+        rc = apply(out, ctx, flags, nflags, true);
+
+out:
+    if (rc)
+        hv_config_free(out);
+    free(flags);
+    free(env);
+    return rc;
+}
+
+void hv_config_free(hv_config *c) {
+    if (!c)
+        return;
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        if (settings[i].type != T_INT && settings[i].type != T_SWITCH)
+            free(*(char **)field(c, &settings[i]));
+    }
+    memset(c, 0, sizeof(*c));
+}
+
+/* Writes text indented, wrapped at 100 columns. */
+static void wrap(FILE *f, const char *text, int indent) {
+    int col = 0;
+
+    while (*text) {
+        size_t word = strcspn(text, " ");
+        if (col > indent && col + 1 + (int)word > 100) {
+            fputc('\n', f);
+            col = 0;
+        }
+        if (col == 0)
+            col = fprintf(f, "%*s", indent, "");
+        else
+            col += fprintf(f, " ");
+        col += fprintf(f, "%.*s", (int)word, text);
+        text += word;
+        text += strspn(text, " ");
+    }
+    fputc('\n', f);
+}
+
+void hv_config_usage(FILE *f) {
+    char flag[64], alias[64], env[64], head[192], tail[192];
+
+    fputs("Usage: havend [OPTION]...\n"
+          "Runs Haven, a container registry.\n\n",
+          f);
+    wrap(f,
+         "Each setting is taken from, the later winning: its default; the YAML file named by "
+         "--config or HAVEN_CONFIG, a flat mapping of the names below written with '_' "
+         "(\"data_dir: /var/lib/haven\"); the environment variable HAVEN_<NAME>; the flag "
+         "--<name> VALUE or --<name>=VALUE. An empty value unsets a setting that has no default.",
+         0);
+    fputc('\n', f);
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const setting *s = &settings[i];
+
+        spell(flag, sizeof(flag), s->name, FROM_FLAG);
+        spell(alias, sizeof(alias), s->alias ? s->alias : "", FROM_FLAG);
+        spell(env, sizeof(env), s->name, FROM_ENV);
+        snprintf(head, sizeof(head), "%s%s%s%s%s", flag, s->alias ? ", " : "",
+                 s->alias ? alias : "", s->arg ? " " : "", s->arg ? s->arg : "");
+        snprintf(tail, sizeof(tail), "%s%s%s", s->from & FROM_ENV ? env : "",
+                 s->def && !s->secret ? (s->from & FROM_ENV ? ", default " : "default ") : "",
+                 s->def && !s->secret ? s->def : "");
+        if (*tail)
+            fprintf(f, "  %-34s %s\n", head, tail);
+        else
+            fprintf(f, "  %s\n", head);
+        wrap(f, s->help, 6);
+    }
+}

@@ -1,0 +1,74 @@
+/*
+ * config — the settings of havend and where they come from.
+ *
+ * Every setting is one row of a single table (config.c): name, type, default, bounds, help.
+ * The row alone decides how the setting is spelled in each source — the YAML file key is the
+ * name (`data_dir`), the environment variable is HAVEN_ + the upper-cased name
+ * (`HAVEN_DATA_DIR`), the flag is `--` + the name with '_' written as '-' (`--data-dir`) —
+ * and how its value is checked.  Sources are layered, each later one winning:
+ *
+ *   defaults  <  YAML file (--config FILE or HAVEN_CONFIG)  <  HAVEN_* environment  <  flags
+ *
+ * Anything unknown (a key, a HAVEN_* variable, a flag) is an error rather than ignored, so
+ * that a typo never silently leaves a default in place.  `havend --check-config` runs exactly
+ * this loading and exits.
+ */
+#ifndef HV_HAVEND_CONFIG_H
+#define HV_HAVEND_CONFIG_H
+
+#include "base/base.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct hv_config {
+    char *listen;         /* "127.0.0.1:5000"; ADDR:PORT, port 0..65535 (0 = any free port) */
+    char *data_dir;       /* "./data" */
+    char *admin_password; /* NULL: generated and printed once on first start.  A secret:
+                             never logged, never echoed in an error message. */
+    char *log_level;      /* "info": debug|info|warn|error */
+    char *external_url;   /* NULL: derived from the listen address; http:// or https:// */
+    int64_t threads;      /* 0 = number of CPUs; bounds 0..256 */
+    int64_t upload_ttl;   /* seconds an unfinished upload may sit idle before it is purged;
+                             default 86400; bounds 1..31536000 */
+    int64_t max_manifest; /* bytes, default 4194304, bounds 1024..16777216 */
+    char *config_file;    /* set by --config or HAVEN_CONFIG; NULL: no file is read */
+    bool check_only;      /* --check-config: validate, report and exit */
+    bool help;            /* --help: print hv_config_usage and exit; nothing else was loaded */
+} hv_config;
+
+/*
+ * Fills *out (which need not be initialised) from the defaults, then the YAML file named by
+ * --config or HAVEN_CONFIG, then the HAVEN_* variables of envp (NULL-terminated "NAME=value"
+ * strings, as main's third argument or environ; NULL means none), then the flags of argv
+ * (argv[0] is the program name).  Each later source wins.
+ *
+ * Flags: `--NAME VALUE` or `--NAME=VALUE` for every setting, plus `--data DIR` (the same as
+ * --data-dir), `--check-config` and `--help`.  The file is a flat mapping of the setting
+ * names (`listen: 0.0.0.0:5000`).  Integers are plain decimal.  An empty value (or a YAML
+ * null) unsets a setting whose default is unset (admin_password, external_url, config) and is
+ * an error for the others.
+ *
+ * When --help is among the flags, returns HV_OK with only out->help set: the file and the
+ * environment are not read, so help works even when they are broken.
+ *
+ * The strings of *out are owned by it; release them with hv_config_free.
+ *
+ * Returns HV_OK, or HV_E_CONFIG with a message in ctx->err that names the setting (or the
+ * unknown key, variable or flag), where it came from (file and line, variable, flag) and what
+ * is accepted — for an unknown key, variable or flag; a value of the wrong type, out of
+ * bounds or not of the setting's form; a setting given in a source that cannot hold it; a
+ * missing value; an unreadable file; malformed YAML or a file that is not a flat mapping.
+ * On error *out is left zeroed.
+ */
+hv_err hv_config_load(hv_config *out, hv_ctx *ctx, int argc, char **argv, char **envp);
+
+/* Frees the strings of c and zeroes it.  Accepts NULL and a zeroed config. */
+void hv_config_free(hv_config *c);
+
+/* Writes the help text to f: for every setting its flag, environment variable, default and
+ * help, in the order of the table. */
+void hv_config_usage(FILE *f);
+
+#endif

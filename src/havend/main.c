@@ -1,0 +1,188 @@
+/*
+ * havend — the daemon.  Loads the configuration, opens the data directory (blob store and
+ * SQLite database, migrated on start), creates the first user and project on first start,
+ * wires the modules together (registry service, event subscribers, the HTTP APIs) and then
+ * waits for SIGTERM/SIGINT, running the periodic upload purge meanwhile.
+ */
+#include "blob/blob.h"
+#include "db/db.h"
+#include "events/events.h"
+#include "havend/config.h"
+#include "http/http.h"
+#include "registry/registry.h"
+#include "v2/v2.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+typedef struct havend {
+    hv_config cfg;
+    char *db_path;
+    hv_blob_store *blobs;
+    hv_registry *reg;
+    hv_http_server *http;
+    hv_db *db; /* the main thread's connection */
+} havend;
+
+static hv_err open_db(struct hv_db **out, void *payload)
+{
+    havend *h = payload;
+    hv_ctx ctx = {0};
+    hv_err rc = hv_db_open(out, &ctx, h->db_path);
+
+    if (rc)
+        hv_log(HV_LOG_ERROR, "%s", ctx.err.message);
+    return rc;
+}
+
+/* The first subscriber: every event in the log. */
+static void log_event(hv_ctx *ctx, const char *type, const char *payload, void *arg)
+{
+    (void)ctx;
+    (void)arg;
+    hv_log(HV_LOG_INFO, "event %s %s", type, payload);
+}
+
+static int threads_for(int64_t configured)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+    if (configured > 0)
+        return (int)configured;
+    return (int)(cpus > 0 ? cpus * 4 : 8);
+}
+
+static hv_err start(havend *h, hv_ctx *ctx)
+{
+    hv_registry_config rcfg = {.upload_ttl_ms = h->cfg.upload_ttl * 1000,
+                               .max_manifest = (size_t)h->cfg.max_manifest};
+    hv_http_config hcfg = {.listen = h->cfg.listen,
+                           .threads = threads_for(h->cfg.threads),
+                           .realm = "Haven",
+                           .open_db = open_db,
+                           .payload = h};
+    hv_err rc;
+
+    if (mkdir(h->cfg.data_dir, 0700) != 0 && errno != EEXIST)
+        return HV_FAIL(ctx, HV_E_CONFIG, "data_dir: cannot create %s: %s", h->cfg.data_dir,
+                       strerror(errno));
+    h->db_path = hv_printf("%s/haven.db", h->cfg.data_dir);
+    rc = hv_blob_fs_open(&h->blobs, ctx, h->cfg.data_dir);
+    if (rc)
+        return rc;
+    rc = hv_db_open(&h->db, ctx, h->db_path);
+    if (rc)
+        return rc;
+    ctx->db = h->db;
+    rc = hv_db_migrate(h->db, ctx);
+    if (rc)
+        return rc;
+    rc = hv_auth_init(ctx);
+    if (rc)
+        return rc;
+    rc = hv_registry_bootstrap(ctx, h->cfg.admin_password);
+    if (rc)
+        return rc;
+    rc = hv_registry_open(&h->reg, ctx, h->blobs, &rcfg);
+    if (rc)
+        return rc;
+    hv_registry_purge_uploads(ctx, h->reg, true);
+
+    hv_events_subscribe("", log_event, NULL);
+    rc = hv_events_start(ctx, open_db, h);
+    if (rc)
+        return rc;
+
+    rc = hv_http_new(&h->http, ctx, &hcfg);
+    if (rc)
+        return rc;
+    hv_v2_mount(h->http, h->reg);
+    rc = hv_http_start(h->http, ctx);
+    if (rc)
+        return rc;
+    hv_log(HV_LOG_INFO, "havend listening on %s (port %d), data in %s, %d threads",
+           h->cfg.listen, hv_http_port(h->http), h->cfg.data_dir, hcfg.threads);
+    return HV_OK;
+}
+
+/* Waits for a stop signal; purges idle uploads now and then. */
+static void serve(havend *h, const sigset_t *stop)
+{
+    int64_t every_ms = h->cfg.upload_ttl * 1000 / 2;
+    struct timespec wait;
+
+    if (every_ms > 60000)
+        every_ms = 60000;
+    if (every_ms < 500)
+        every_ms = 500;
+    wait.tv_sec = every_ms / 1000;
+    wait.tv_nsec = (every_ms % 1000) * 1000000;
+    for (;;) {
+        int sig = sigtimedwait(stop, NULL, &wait);
+        if (sig > 0) {
+            hv_log(HV_LOG_INFO, "signal %d: stopping", sig);
+            return;
+        }
+        hv_ctx ctx = {.arena = hv_arena_new(), .db = h->db, .actor = "purge"};
+        hv_registry_purge_uploads(&ctx, h->reg, false);
+        hv_arena_free(ctx.arena);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    havend h = {0};
+    hv_ctx ctx = {.arena = hv_arena_new(), .actor = "havend"};
+    sigset_t stop;
+    int level, status = 1;
+
+    if (hv_config_load(&h.cfg, &ctx, argc, argv, environ) != HV_OK) {
+        fprintf(stderr, "havend: %s\n", ctx.err.message);
+        goto out;
+    }
+    if (h.cfg.help) {
+        hv_config_usage(stdout);
+        status = 0;
+        goto out;
+    }
+    if (h.cfg.check_only) {
+        printf("havend: configuration OK\n");
+        status = 0;
+        goto out;
+    }
+    level = hv_log_level_parse(h.cfg.log_level);
+    if (level >= 0)
+        hv_log_threshold = (hv_log_level)level;
+
+    /* stop signals are taken by sigtimedwait in the main thread only */
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (start(&h, &ctx) != HV_OK) {
+        fprintf(stderr, "havend: %s\n", ctx.err.message);
+        goto out;
+    }
+    serve(&h, &stop);
+    status = 0;
+out:
+    hv_http_stop(h.http);
+    hv_events_stop();
+    hv_registry_free(h.reg);
+    hv_db_close(h.db);
+    hv_blob_close(h.blobs);
+    free(h.db_path);
+    hv_config_free(&h.cfg);
+    hv_arena_free(ctx.arena);
+    return status;
+}

@@ -1,0 +1,130 @@
+/*
+ * http — the transport: a libmicrohttpd server with a thread pool, the request context
+ * (hv_req), mounting of API modules by path prefix, streamed request bodies, responses
+ * from memory or from a file descriptor (sendfile), error rendering in the envelope of the
+ * API that was called, authentication of the caller, X-Request-ID and the access log.
+ *
+ * A request goes through a handler in three steps: begin (headers are in; authorise and
+ * prepare), chunk (each piece of a streamed body) or buffering (bodies up to body_max), and
+ * run (body complete; produce the response).  A step that returns an error ends the request
+ * with that error rendered from the context's error slot.
+ */
+#ifndef HV_HTTP_H
+#define HV_HTTP_H
+
+#include "auth/auth.h"
+#include "base/base.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct hv_req hv_req;
+typedef struct hv_http_server hv_http_server;
+
+/* Which envelope errors are rendered in. */
+typedef enum { HV_API_OCI, HV_API_HARBOR } hv_api_kind;
+
+typedef struct hv_handler {
+    /* optional: called once the headers are in */
+    hv_err (*begin)(hv_req *r);
+    /* optional: called for each piece of the body; when NULL the body is buffered */
+    hv_err (*chunk)(hv_req *r, const char *data, size_t len);
+    /* called when the whole body has arrived */
+    hv_err (*run)(hv_req *r);
+    /* optional: called when the request ends, however it ends (releases r->state) */
+    void (*cleanup)(hv_req *r);
+    /* limit of a buffered body; 0 means no body is accepted */
+    size_t body_max;
+} hv_handler;
+
+#define HV_REQ_MAX_PARAMS 4
+#define HV_REQ_MAX_HEADERS 12
+
+/* The context of one request.  Everything reachable from it dies with it. */
+struct hv_req {
+    hv_ctx ctx;
+    hv_api_kind api;
+    const char *method;
+    const char *path;  /* the decoded path, without the query */
+    hv_identity who;   /* the authenticated caller */
+    const char *params[HV_REQ_MAX_PARAMS]; /* filled by the mount's router */
+    hv_buf body;       /* a buffered body */
+    void *state;       /* a streaming handler's own state */
+    /* the response being built */
+    int status;
+    const char *headers[HV_REQ_MAX_HEADERS][2];
+    int n_headers;
+    const char *resp_body;
+    size_t resp_len;
+    int resp_fd; /* -1, or a file to send from resp_offset, resp_len bytes (closed after) */
+    uint64_t resp_offset;
+    /* internal to the server */
+    struct MHD_Connection *conn;
+    const hv_handler *handler;
+    uint64_t started_ns;
+    uint64_t bytes_in;
+    bool responded;
+    bool failed;
+    char request_id_buf[40];
+};
+
+/* Returns a request header (case-insensitive name) or NULL; borrowed from the request. */
+const char *hv_req_header(hv_req *r, const char *name);
+/* Every value of a header joined with ", " (e.g. Accept), or NULL; in the request arena. */
+const char *hv_req_header_all(hv_req *r, const char *name);
+/* Returns a query parameter or NULL; borrowed from the request. */
+const char *hv_req_query(hv_req *r, const char *name);
+
+/* Response building; strings are copied into the request arena. */
+void hv_resp_header(hv_req *r, const char *name, const char *value);
+void hv_resp_body(hv_req *r, int status, const char *content_type, const char *body, size_t len);
+/* Sends len bytes of fd from offset (sendfile); the server closes fd. */
+void hv_resp_fd(hv_req *r, int status, const char *content_type, int fd, uint64_t offset,
+                uint64_t len);
+/* A response with no body.  (A HEAD answer that must carry a Content-Length answers with
+ * hv_resp_fd: the server sends no body for HEAD.) */
+void hv_resp_empty(hv_req *r, int status);
+/* The same error rendered in the API's envelope, for handlers that answer an error
+ * themselves; the common path is to return the hv_err from a step. */
+void hv_resp_error(hv_req *r);
+
+/* A mount: every request whose path starts with prefix goes to route(), which returns the
+ * handler (filling r->params) or NULL after HV_FAIL for an unknown path or method. */
+typedef const hv_handler *(*hv_route_fn)(hv_req *r, void *payload);
+
+typedef struct hv_http_config {
+    const char *listen; /* "ADDR:PORT" */
+    int threads;
+    const char *realm; /* Basic realm */
+    /* opens the calling thread's database connection on first use */
+    hv_err (*open_db)(struct hv_db **out, void *payload);
+    void *payload;
+} hv_http_config;
+
+/* Creates the server; mount the APIs, then start it. */
+hv_err hv_http_new(hv_http_server **out, hv_ctx *ctx, const hv_http_config *cfg);
+/* Starts listening and serving. */
+hv_err hv_http_start(hv_http_server *s, hv_ctx *ctx);
+void hv_http_mount(hv_http_server *s, const char *prefix, hv_api_kind api, hv_route_fn route,
+                   void *payload);
+/* The bound port (useful with port 0). */
+int hv_http_port(hv_http_server *s);
+void hv_http_stop(hv_http_server *s); /* accepts NULL */
+
+/*
+ * Range of a blob GET: "bytes=a-b", "bytes=a-" or "bytes=-n" against size bytes.
+ * Sets the inclusive [start, end].  HV_E_RANGE when well-formed but unsatisfiable;
+ * HV_E_BAD_REQUEST when malformed or multi-range (the caller then ignores the header).
+ */
+hv_err hv_http_range_parse(uint64_t *start, uint64_t *end, hv_ctx *ctx, const char *header,
+                           uint64_t size);
+
+/*
+ * Content-Range of an upload PATCH: "a-b" (inclusive, as the OCI spec writes it); also
+ * accepts "bytes a-b/<size or *>" and "bytes=a-b".  HV_E_RANGE when malformed or b < a.
+ */
+hv_err hv_http_content_range_parse(uint64_t *start, uint64_t *end, hv_ctx *ctx,
+                                   const char *header);
+
+#endif

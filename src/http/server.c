@@ -1,0 +1,454 @@
+/*
+ * The HTTP server on libmicrohttpd: a pool of threads, each with its own database
+ * connection, epoll, sendfile for file responses.  MHD calls the access handler several
+ * times per request: first with the headers (we build the hv_req, authenticate, route and
+ * run the handler's begin), then once per piece of body (streamed to the handler's chunk,
+ * or buffered up to body_max), then once more when the body is complete (run, and the
+ * response is queued).  A failing step answers at once in the API's error envelope; MHD
+ * then closes the connection instead of reading an unwanted body.  The completion callback
+ * writes the access log line and frees the request.
+ */
+#include "http/http.h"
+#include "db/db.h"
+
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_MOUNTS 8
+#define MAX_DBS 512
+
+struct mount {
+    const char *prefix;
+    size_t prefix_len;
+    hv_api_kind api;
+    hv_route_fn route;
+    void *payload;
+};
+
+struct hv_http_server {
+    struct MHD_Daemon *daemon;
+    hv_http_config cfg;
+    struct mount mounts[MAX_MOUNTS];
+    int n_mounts;
+    int port;
+    pthread_mutex_t lock;
+    hv_db *dbs[MAX_DBS]; /* every thread's connection, closed at stop */
+    int n_dbs;
+};
+
+static __thread hv_db *thread_db;
+
+/* ---------------------------------------------------------------- request helpers */
+
+const char *hv_req_header(hv_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+struct joiner {
+    const char *name;
+    hv_buf buf;
+};
+
+static enum MHD_Result join_values(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    struct joiner *j = cls;
+
+    (void)kind;
+    if (value && strcasecmp(key, j->name) == 0) {
+        if (j->buf.len)
+            hv_buf_append(&j->buf, ", ", 2);
+        hv_buf_append(&j->buf, value, strlen(value));
+    }
+    return MHD_YES;
+}
+
+const char *hv_req_header_all(hv_req *r, const char *name)
+{
+    struct joiner j = {.name = name};
+    const char *out;
+
+    hv_buf_init(&j.buf, 64 * 1024);
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, join_values, &j);
+    out = j.buf.len ? hv_arena_strndup(r->ctx.arena, j.buf.data, j.buf.len) : NULL;
+    hv_buf_free(&j.buf);
+    return out;
+}
+
+const char *hv_req_query(hv_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+void hv_resp_header(hv_req *r, const char *name, const char *value)
+{
+    if (r->n_headers == HV_REQ_MAX_HEADERS)
+        abort(); /* a handler sets a fixed, small number of headers */
+    r->headers[r->n_headers][0] = hv_arena_strdup(r->ctx.arena, name);
+    r->headers[r->n_headers][1] = hv_arena_strdup(r->ctx.arena, value);
+    r->n_headers++;
+}
+
+void hv_resp_body(hv_req *r, int status, const char *content_type, const char *body, size_t len)
+{
+    r->status = status;
+    r->resp_body = hv_arena_strndup(r->ctx.arena, body, len);
+    r->resp_len = len;
+    if (content_type)
+        hv_resp_header(r, "Content-Type", content_type);
+}
+
+void hv_resp_fd(hv_req *r, int status, const char *content_type, int fd, uint64_t offset,
+                uint64_t len)
+{
+    r->status = status;
+    r->resp_fd = fd;
+    r->resp_offset = offset;
+    r->resp_len = len;
+    if (content_type)
+        hv_resp_header(r, "Content-Type", content_type);
+}
+
+void hv_resp_empty(hv_req *r, int status)
+{
+    r->status = status;
+    r->resp_body = NULL;
+    r->resp_len = 0;
+}
+
+void hv_resp_error(hv_req *r)
+{
+    const hv_err_info *info = hv_err_lookup(r->ctx.err.code);
+    json_t *root, *err;
+    char *body;
+
+    r->n_headers = 0;
+    if (r->resp_fd >= 0) {
+        close(r->resp_fd);
+        r->resp_fd = -1;
+    }
+    err = json_object();
+    if (r->api == HV_API_OCI) {
+        json_object_set_new(err, "code", json_string(info->oci_code));
+        json_object_set_new(err, "message", json_string(r->ctx.err.message));
+        json_object_set_new(err, "detail", json_null());
+    } else {
+        json_object_set_new(err, "code", json_string(info->harbor_code));
+        json_object_set_new(err, "message", json_string(r->ctx.err.message));
+    }
+    root = json_pack("{s:[o]}", "errors", err);
+    body = json_dumps(root, JSON_COMPACT);
+    json_decref(root);
+    hv_resp_body(r, info->http_status, "application/json; charset=utf-8", body, strlen(body));
+    free(body);
+    if (info->http_status == 401) {
+        char *challenge = hv_arena_printf(r->ctx.arena, "Basic realm=\"%s\"", "Haven");
+        hv_resp_header(r, "WWW-Authenticate", challenge);
+    }
+    if (info->http_status >= 500)
+        hv_log(HV_LOG_ERROR, "request %s: %s (%s:%d)", r->ctx.request_id, r->ctx.err.message,
+               r->ctx.err.file, r->ctx.err.line);
+}
+
+/* ---------------------------------------------------------------- the MHD glue */
+
+static hv_err thread_database(hv_http_server *s, hv_ctx *ctx)
+{
+    hv_err rc;
+
+    if (thread_db)
+        return HV_OK;
+    rc = s->cfg.open_db(&thread_db, s->cfg.payload);
+    if (rc)
+        return HV_FAIL(ctx, rc, "the database cannot be opened");
+    pthread_mutex_lock(&s->lock);
+    if (s->n_dbs < MAX_DBS)
+        s->dbs[s->n_dbs++] = thread_db;
+    pthread_mutex_unlock(&s->lock);
+    return HV_OK;
+}
+
+static bool request_id_ok(const char *id)
+{
+    size_t n = strlen(id);
+
+    if (n == 0 || n > 36)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = id[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              c == '-' || c == '_' || c == '.'))
+            return false;
+    }
+    return true;
+}
+
+static hv_req *request_new(hv_http_server *s, struct MHD_Connection *conn, const char *url,
+                           const char *method)
+{
+    hv_req *r = hv_calloc(1, sizeof(*r));
+    const char *id;
+
+    r->ctx.arena = hv_arena_new();
+    r->conn = conn;
+    r->started_ns = hv_mono_ns();
+    r->method = hv_arena_strdup(r->ctx.arena, method);
+    r->path = hv_arena_strdup(r->ctx.arena, url);
+    r->resp_fd = -1;
+    r->api = HV_API_OCI;
+    r->who.kind = HV_ID_ANONYMOUS;
+    r->who.name = "anonymous";
+    r->ctx.actor = "anonymous";
+    id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-ID");
+    if (id && request_id_ok(id))
+        snprintf(r->request_id_buf, sizeof(r->request_id_buf), "%s", id);
+    else
+        hv_uuid(r->request_id_buf);
+    r->ctx.request_id = r->request_id_buf;
+    (void)s;
+    return r;
+}
+
+/* Headers are in: database, mount, caller, handler, begin. */
+static hv_err request_begin(hv_http_server *s, hv_req *r)
+{
+    const struct mount *m = NULL;
+    hv_err rc;
+
+    for (int i = 0; i < s->n_mounts; i++) {
+        if (strncmp(r->path, s->mounts[i].prefix, s->mounts[i].prefix_len) == 0 ||
+            strcmp(r->path, s->mounts[i].prefix) == 0 ||
+            (strlen(r->path) + 1 == s->mounts[i].prefix_len &&
+             strncmp(r->path, s->mounts[i].prefix, strlen(r->path)) == 0)) {
+            m = &s->mounts[i];
+            break;
+        }
+    }
+    if (m)
+        r->api = m->api;
+    rc = thread_database(s, &r->ctx);
+    if (rc)
+        return rc;
+    r->ctx.db = thread_db;
+    if (!m)
+        return HV_FAIL(&r->ctx, HV_E_NOT_FOUND, "no such endpoint: %s", r->path);
+    rc = hv_auth_authenticate(&r->who, &r->ctx, hv_req_header(r, "Authorization"));
+    if (rc)
+        return rc;
+    r->ctx.actor = r->who.name;
+    r->handler = m->route(r, m->payload);
+    if (!r->handler)
+        return r->ctx.err.code ? r->ctx.err.code
+                               : HV_FAIL(&r->ctx, HV_E_NOT_FOUND, "no such endpoint");
+    hv_buf_init(&r->body, r->handler->body_max);
+    if (r->handler->begin)
+        return r->handler->begin(r);
+    return HV_OK;
+}
+
+static enum MHD_Result respond(hv_req *r)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+
+    if (r->responded)
+        return MHD_YES;
+    r->responded = true;
+    if (r->resp_fd >= 0)
+        resp = MHD_create_response_from_fd_at_offset64(r->resp_len, r->resp_fd,
+                                                       r->resp_offset);
+    else
+        resp = MHD_create_response_from_buffer(r->resp_len, (void *)r->resp_body,
+                                               MHD_RESPMEM_PERSISTENT);
+    if (!resp)
+        return MHD_NO;
+    r->resp_fd = -1; /* MHD owns and closes it now */
+    for (int i = 0; i < r->n_headers; i++)
+        MHD_add_response_header(resp, r->headers[i][0], r->headers[i][1]);
+    MHD_add_response_header(resp, "X-Request-ID", r->ctx.request_id);
+    if (r->api == HV_API_OCI)
+        MHD_add_response_header(resp, "Docker-Distribution-API-Version", "registry/2.0");
+    ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static enum MHD_Result fail_now(hv_req *r)
+{
+    r->failed = true;
+    hv_resp_error(r);
+    return respond(r);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    hv_http_server *s = cls;
+    hv_req *r = *con_cls;
+    hv_err rc;
+
+    (void)version;
+    if (!r) {
+        r = request_new(s, conn, url, method);
+        *con_cls = r;
+        rc = request_begin(s, r);
+        if (rc)
+            return fail_now(r);
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (r->failed || r->responded)
+            return MHD_YES; /* discarded: the answer is already out */
+        r->bytes_in += n;
+        if (r->handler->chunk) {
+            rc = r->handler->chunk(r, upload_data, n);
+        } else if (hv_buf_append(&r->body, upload_data, n) != HV_OK) {
+            rc = HV_FAIL(&r->ctx, HV_E_TOO_LARGE, "request body over the limit of %zu bytes",
+                         r->body.max);
+        } else {
+            rc = HV_OK;
+        }
+        if (rc)
+            return fail_now(r);
+        return MHD_YES;
+    }
+    if (r->failed || r->responded)
+        return MHD_YES;
+    rc = r->handler->run(r);
+    if (rc)
+        return fail_now(r);
+    return respond(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    hv_req *r = *con_cls;
+    uint64_t us;
+
+    (void)cls;
+    (void)conn;
+    if (!r)
+        return;
+    *con_cls = NULL;
+    us = (hv_mono_ns() - r->started_ns) / 1000;
+    hv_log(HV_LOG_INFO, "access %s %s %d in=%llu out=%llu %llu.%03llums id=%s user=%s%s",
+           r->method, r->path, r->responded ? r->status : 0, (unsigned long long)r->bytes_in,
+           (unsigned long long)(r->responded ? r->resp_len : 0),
+           (unsigned long long)(us / 1000), (unsigned long long)(us % 1000), r->ctx.request_id,
+           r->who.name, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+    if (r->handler && r->handler->cleanup)
+        r->handler->cleanup(r);
+    if (r->resp_fd >= 0)
+        close(r->resp_fd);
+    hv_buf_free(&r->body);
+    hv_arena_free(r->ctx.arena);
+    free(r);
+}
+
+/* ---------------------------------------------------------------- lifecycle */
+
+static hv_err parse_listen(struct sockaddr_in *sa, hv_ctx *ctx, const char *listen)
+{
+    const char *colon = strrchr(listen, ':');
+    char host[64];
+    uint64_t port;
+
+    memset(sa, 0, sizeof(*sa));
+    sa->sin_family = AF_INET;
+    if (!colon || (size_t)(colon - listen) >= sizeof(host) ||
+        !hv_parse_u64(colon + 1, strlen(colon + 1), &port) || port > 65535)
+        return HV_FAIL(ctx, HV_E_CONFIG, "listen: %s is not ADDR:PORT", listen);
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = '\0';
+    if (host[0] == '\0' || strcmp(host, "*") == 0)
+        sa->sin_addr.s_addr = htonl(INADDR_ANY);
+    else if (strcmp(host, "localhost") == 0)
+        sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    else if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+        return HV_FAIL(ctx, HV_E_CONFIG, "listen: %s is not an IPv4 address", host);
+    sa->sin_port = htons((uint16_t)port);
+    return HV_OK;
+}
+
+hv_err hv_http_new(hv_http_server **out, hv_ctx *ctx, const hv_http_config *cfg)
+{
+    hv_http_server *s;
+    struct sockaddr_in sa;
+    hv_err rc;
+
+    rc = parse_listen(&sa, ctx, cfg->listen);
+    if (rc)
+        return rc;
+    s = hv_calloc(1, sizeof(*s));
+    s->cfg = *cfg;
+    pthread_mutex_init(&s->lock, NULL);
+    *out = s;
+    return HV_OK;
+}
+
+hv_err hv_http_start(hv_http_server *s, hv_ctx *ctx)
+{
+    struct sockaddr_in sa;
+    const union MHD_DaemonInfo *info;
+    unsigned threads = s->cfg.threads > 0 ? (unsigned)s->cfg.threads : 4;
+    hv_err rc;
+
+    rc = parse_listen(&sa, ctx, s->cfg.listen);
+    if (rc)
+        return rc;
+    s->daemon = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO, 0, NULL, NULL,
+        on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+        threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)300, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+    if (!s->daemon)
+        return HV_FAIL(ctx, HV_E_CONFIG, "cannot listen on %s (in use, or not an address here)",
+                       s->cfg.listen);
+    info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : ntohs(sa.sin_port);
+    return HV_OK;
+}
+
+void hv_http_mount(hv_http_server *s, const char *prefix, hv_api_kind api, hv_route_fn route,
+                   void *payload)
+{
+    if (s->n_mounts == MAX_MOUNTS)
+        abort();
+    s->mounts[s->n_mounts].prefix = prefix;
+    s->mounts[s->n_mounts].prefix_len = strlen(prefix);
+    s->mounts[s->n_mounts].api = api;
+    s->mounts[s->n_mounts].route = route;
+    s->mounts[s->n_mounts].payload = payload;
+    s->n_mounts++;
+}
+
+int hv_http_port(hv_http_server *s)
+{
+    return s->port;
+}
+
+void hv_http_stop(hv_http_server *s)
+{
+    if (!s)
+        return;
+    if (s->daemon)
+        MHD_stop_daemon(s->daemon);
+    for (int i = 0; i < s->n_dbs; i++)
+        hv_db_close(s->dbs[i]);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}

@@ -1,0 +1,341 @@
+/* Blobs and their project links, artifacts, their references and tags. */
+#include "model/model_int.h"
+
+#include <string.h>
+
+static const char *sql_blob_put =
+    "INSERT INTO blob (digest, size, creation_time) VALUES (?, ?, ?)"
+    " ON CONFLICT (digest) DO NOTHING";
+
+hv_err hv_model_blob_put(hv_ctx *ctx, const char *digest, int64_t size)
+{
+    hv_stmt *st;
+    hv_err rc = hv_model__prepare(&st, ctx, sql_blob_put);
+
+    if (rc)
+        return rc;
+    hv_stmt_bind_text(st, 1, digest);
+    hv_stmt_bind_int(st, 2, size);
+    hv_stmt_bind_int(st, 3, hv_now_ms());
+    return hv_model__run(st, ctx);
+}
+
+static const char *sql_blob_link =
+    "INSERT INTO project_blob (project_id, blob_digest, creation_time) VALUES (?, ?, ?)"
+    " ON CONFLICT DO NOTHING";
+
+hv_err hv_model_blob_link(hv_ctx *ctx, int64_t project_id, const char *digest)
+{
+    hv_stmt *st;
+    hv_err rc = hv_model__prepare(&st, ctx, sql_blob_link);
+
+    if (rc)
+        return rc;
+    hv_stmt_bind_int(st, 1, project_id);
+    hv_stmt_bind_text(st, 2, digest);
+    hv_stmt_bind_int(st, 3, hv_now_ms());
+    return hv_model__run(st, ctx);
+}
+
+static const char *sql_blob_linked =
+    "SELECT b.size FROM project_blob pb JOIN blob b ON b.digest = pb.blob_digest"
+    " WHERE pb.project_id = ? AND pb.blob_digest = ?";
+
+hv_err hv_model_blob_linked(int64_t *size, hv_ctx *ctx, int64_t project_id, const char *digest)
+{
+    hv_stmt *st;
+    bool row;
+    hv_err rc = hv_model__prepare(&st, ctx, sql_blob_linked);
+
+    if (rc)
+        return rc;
+    hv_stmt_bind_int(st, 1, project_id);
+    hv_stmt_bind_text(st, 2, digest);
+    rc = hv_stmt_step(st, ctx, &row);
+    if (rc == HV_OK && row)
+        *size = hv_stmt_int(st, 0);
+    hv_stmt_reset(st);
+    if (rc == HV_OK && !row)
+        rc = HV_FAIL(ctx, HV_E_BLOB_UNKNOWN, "blob %s is not known to this repository", digest);
+    return rc;
+}
+
+static const char *sql_blob_unlink =
+    "DELETE FROM project_blob WHERE project_id = ? AND blob_digest = ?";
+
+hv_err hv_model_blob_unlink(hv_ctx *ctx, int64_t project_id, const char *digest)
+{
+    hv_stmt *st;
+    hv_err rc = hv_model__prepare(&st, ctx, sql_blob_unlink);
+
+    if (rc)
+        return rc;
+    hv_stmt_bind_int(st, 1, project_id);
+    hv_stmt_bind_text(st, 2, digest);
+    rc = hv_model__run(st, ctx);
+    if (rc == HV_OK && hv_db_changes(ctx->db) == 0)
+        rc = HV_FAIL(ctx, HV_E_BLOB_UNKNOWN, "blob %s is not known to this repository", digest);
+    return rc;
+}
+
+#define ARTIFACT_COLUMNS                                                                       \
+    "a.id, a.repository_id, a.digest, a.media_type, a.artifact_type, a.size,"                 \
+    " a.subject_digest, a.annotations"
+
+static void read_artifact(hv_artifact *a, hv_ctx *ctx, hv_stmt *st)
+{
+    a->id = hv_stmt_int(st, 0);
+    a->repository_id = hv_stmt_int(st, 1);
+    a->digest = hv_model__text(ctx, st, 2);
+    a->media_type = hv_model__text(ctx, st, 3);
+    a->artifact_type = hv_model__text(ctx, st, 4);
+    a->size = hv_stmt_int(st, 5);
+    a->subject_digest = hv_model__text(ctx, st, 6);
+    a->annotations_json = hv_model__text(ctx, st, 7);
+}
+
+/* Runs a query binding (repository_id, text) that returns at most one artifact. */
+static hv_err artifact_one(hv_artifact *out, hv_ctx *ctx, const char *sql, int64_t repo,
+                           const char *key, const char *what)
+{
+    hv_stmt *st;
+    bool row;
+    hv_err rc = hv_model__prepare(&st, ctx, sql);
+
+    if (rc)
+        return rc;
+    hv_stmt_bind_int(st, 1, repo);
+    hv_stmt_bind_text(st, 2, key);
+    rc = hv_stmt_step(st, ctx, &row);
+    if (rc == HV_OK && row)
+        read_artifact(out, ctx, st);
+    hv_stmt_reset(st);
+    if (rc == HV_OK && !row)
+        rc = HV_FAIL(ctx, HV_E_MANIFEST_UNKNOWN, "%s %s is not known", what, key);
+    return rc;
+}
+
+static const char *sql_artifact_get = "SELECT " ARTIFACT_COLUMNS " FROM artifact a"
+                                      " WHERE a.repository_id = ? AND a.digest = ?";
+
+hv_err hv_model_artifact_get(hv_artifact *out, hv_ctx *ctx, int64_t repository_id,
+                             const char *digest)
+{
+    return artifact_one(out, ctx, sql_artifact_get, repository_id, digest, "manifest");
+}
+
+static const char *sql_artifact_by_tag =
+    "SELECT " ARTIFACT_COLUMNS " FROM tag t JOIN artifact a ON a.id = t.artifact_id"
+    " WHERE t.repository_id = ? AND t.name = ?";
+
+hv_err hv_model_artifact_by_tag(hv_artifact *out, hv_ctx *ctx, int64_t repository_id,
+                                const char *tag)
+{
+    return artifact_one(out, ctx, sql_artifact_by_tag, repository_id, tag, "tag");
+}
+
+static const char *sql_artifact_insert =
+    "INSERT INTO artifact (repository_id, digest, media_type, artifact_type, size,"
+    " subject_digest, annotations, push_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (repository_id, digest) DO NOTHING";
+static const char *sql_artifact_id =
+    "SELECT id FROM artifact WHERE repository_id = ? AND digest = ?";
+
+hv_err hv_model_artifact_put(bool *created, hv_ctx *ctx, hv_artifact *a)
+{
+    hv_stmt *st;
+    bool row;
+    hv_err rc = hv_model__prepare(&st, ctx, sql_artifact_insert);
+
+    if (rc)
+        return rc;
+    hv_stmt_bind_int(st, 1, a->repository_id);
+    hv_stmt_bind_text(st, 2, a->digest);
+    hv_stmt_bind_text(st, 3, a->media_type);
+    hv_stmt_bind_text(st, 4, a->artifact_type);
+    hv_stmt_bind_int(st, 5, a->size);
+    hv_stmt_bind_text(st, 6, a->subject_digest);
+    hv_stmt_bind_text(st, 7, a->annotations_json);
+    hv_stmt_bind_int(st, 8, hv_now_ms());
+    rc = hv_model__run(st, ctx);
+    if (rc)
+        return rc;
+    *created = hv_db_changes(ctx->db) > 0;
+    if (*created) {
+        a->id = hv_db_last_id(ctx->db);
+        return HV_OK;
+    }
+    rc = hv_model__prepare(&st, ctx, sql_artifact_id);
+    if (rc)
+        return rc;
+    hv_stmt_bind_int(st, 1, a->repository_id);
+    hv_stmt_bind_text(st, 2, a->digest);
+    rc = hv_stmt_step(st, ctx, &row);
+    a->id = row ? hv_stmt_int(st, 0) : 0;
+    hv_stmt_reset(st);
+    return rc;
+}
+
+static const char *sql_artifact_blob =
+    "INSERT INTO artifact_blob (artifact_id, blob_digest) VALUES (?, ?) ON CONFLICT DO NOTHING";
+
+hv_err hv_model_artifact_add_blob(hv_ctx *ctx, int64_t artifact_id, const char *digest)
+{
+    hv_stmt *st;
+    hv_err rc = hv_model__prepare(&st, ctx, sql_artifact_blob);
+
+    if (rc)
+        return rc;
+    hv_stmt_bind_int(st, 1, artifact_id);
+    hv_stmt_bind_text(st, 2, digest);
+    return hv_model__run(st, ctx);
+}
+
+static const char *sql_artifact_ref =
+    "INSERT INTO artifact_reference (parent_id, child_digest, os, architecture, variant)"
+    " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+
+hv_err hv_model_artifact_add_reference(hv_ctx *ctx, int64_t parent_id,
+                                       const hv_oci_descriptor *child)
+{
+    hv_stmt *st;
+    hv_err rc = hv_model__prepare(&st, ctx, sql_artifact_ref);
+
+    if (rc)
+        return rc;
+    hv_stmt_bind_int(st, 1, parent_id);
+    hv_stmt_bind_text(st, 2, child->digest);
+    hv_stmt_bind_text(st, 3, child->os);
+    hv_stmt_bind_text(st, 4, child->architecture);
+    hv_stmt_bind_text(st, 5, child->variant);
+    return hv_model__run(st, ctx);
+}
+
+static const char *sql_artifact_delete = "DELETE FROM artifact WHERE id = ?";
+
+hv_err hv_model_artifact_delete(hv_ctx *ctx, int64_t artifact_id)
+{
+    hv_stmt *st;
+    hv_err rc = hv_model__prepare(&st, ctx, sql_artifact_delete);
+
+    if (rc)
+        return rc;
+    hv_stmt_bind_int(st, 1, artifact_id);
+    return hv_model__run(st, ctx);
+}
+
+static const char *sql_referrers =
+    "SELECT " ARTIFACT_COLUMNS " FROM artifact a WHERE a.repository_id = ?"
+    " AND a.subject_digest = ? AND (?3 IS NULL OR a.artifact_type = ?3) ORDER BY a.id";
+
+hv_err hv_model_referrers(hv_artifact **out, size_t *n, hv_ctx *ctx, int64_t repository_id,
+                          const char *subject, const char *artifact_type)
+{
+    size_t cap = 16, count = 0;
+    hv_artifact *v = hv_arena_alloc(ctx->arena, cap * sizeof(*v));
+    hv_stmt *st;
+    bool row;
+    hv_err rc = hv_model__prepare(&st, ctx, sql_referrers);
+
+    if (rc)
+        return rc;
+    hv_stmt_bind_int(st, 1, repository_id);
+    hv_stmt_bind_text(st, 2, subject);
+    hv_stmt_bind_text(st, 3, artifact_type);
+    for (;;) {
+        rc = hv_stmt_step(st, ctx, &row);
+        if (rc || !row)
+            break;
+        if (count == cap) {
+            hv_artifact *bigger = hv_arena_alloc(ctx->arena, 2 * cap * sizeof(*v));
+            memcpy(bigger, v, cap * sizeof(*v));
+            v = bigger;
+            cap *= 2;
+        }
+        read_artifact(&v[count++], ctx, st);
+    }
+    hv_stmt_reset(st);
+    *out = v;
+    *n = count;
+    return rc;
+}
+
+static const char *sql_artifact_tags = "SELECT name FROM tag WHERE artifact_id = ? ORDER BY name";
+
+hv_err hv_model_artifact_tags(const char ***out, size_t *n, hv_ctx *ctx, int64_t artifact_id)
+{
+    hv_stmt *st;
+    hv_err rc = hv_model__prepare(&st, ctx, sql_artifact_tags);
+
+    if (rc)
+        return rc;
+    hv_stmt_bind_int(st, 1, artifact_id);
+    return hv_model__strings(out, n, ctx, st, 0);
+}
+
+static const char *sql_tag_current =
+    "SELECT artifact_id FROM tag WHERE repository_id = ? AND name = ?";
+static const char *sql_tag_upsert =
+    "INSERT INTO tag (repository_id, artifact_id, name, push_time) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (repository_id, name) DO UPDATE SET artifact_id = excluded.artifact_id,"
+    " push_time = excluded.push_time";
+
+hv_err hv_model_tag_put(int64_t *previous, hv_ctx *ctx, int64_t repository_id, const char *name,
+                        int64_t artifact_id)
+{
+    hv_stmt *st;
+    bool row;
+    hv_err rc = hv_model__prepare(&st, ctx, sql_tag_current);
+
+    if (rc)
+        return rc;
+    hv_stmt_bind_int(st, 1, repository_id);
+    hv_stmt_bind_text(st, 2, name);
+    rc = hv_stmt_step(st, ctx, &row);
+    *previous = row ? hv_stmt_int(st, 0) : 0;
+    hv_stmt_reset(st);
+    if (rc || *previous == artifact_id)
+        return rc;
+    rc = hv_model__prepare(&st, ctx, sql_tag_upsert);
+    if (rc)
+        return rc;
+    hv_stmt_bind_int(st, 1, repository_id);
+    hv_stmt_bind_int(st, 2, artifact_id);
+    hv_stmt_bind_text(st, 3, name);
+    hv_stmt_bind_int(st, 4, hv_now_ms());
+    return hv_model__run(st, ctx);
+}
+
+static const char *sql_tag_delete = "DELETE FROM tag WHERE repository_id = ? AND name = ?";
+
+hv_err hv_model_tag_delete(hv_ctx *ctx, int64_t repository_id, const char *name)
+{
+    hv_stmt *st;
+    hv_err rc = hv_model__prepare(&st, ctx, sql_tag_delete);
+
+    if (rc)
+        return rc;
+    hv_stmt_bind_int(st, 1, repository_id);
+    hv_stmt_bind_text(st, 2, name);
+    rc = hv_model__run(st, ctx);
+    if (rc == HV_OK && hv_db_changes(ctx->db) == 0)
+        rc = HV_FAIL(ctx, HV_E_MANIFEST_UNKNOWN, "tag %s is not known", name);
+    return rc;
+}
+
+static const char *sql_tag_names =
+    "SELECT name FROM tag WHERE repository_id = ? AND name > ? ORDER BY name LIMIT ?";
+
+hv_err hv_model_tag_names(const char ***out, size_t *n, hv_ctx *ctx, int64_t repository_id,
+                          const char *last, int64_t limit)
+{
+    hv_stmt *st;
+    hv_err rc = hv_model__prepare(&st, ctx, sql_tag_names);
+
+    if (rc)
+        return rc;
+    hv_stmt_bind_int(st, 1, repository_id);
+    hv_stmt_bind_text(st, 2, last ? last : "");
+    hv_stmt_bind_int(st, 3, limit);
+    return hv_model__strings(out, n, ctx, st, limit);
+}

@@ -1,0 +1,127 @@
+/*
+ * model — typed records of the metadata and every query on them; the only place that writes
+ * SQL.  All functions work on ctx->db, inside the caller's transaction when there is one.
+ * Strings of returned records live in ctx->arena.
+ */
+#ifndef HV_MODEL_H
+#define HV_MODEL_H
+
+#include "base/base.h"
+#include "oci/oci.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct hv_project {
+    int64_t id;
+    const char *name;
+    bool public;
+} hv_project;
+
+typedef struct hv_repository {
+    int64_t id;
+    int64_t project_id;
+    const char *name;
+} hv_repository;
+
+typedef struct hv_user {
+    int64_t id;
+    const char *username;
+    const char *password_hash;
+    bool sysadmin;
+} hv_user;
+
+typedef struct hv_artifact {
+    int64_t id;
+    int64_t repository_id;
+    const char *digest;
+    const char *media_type;
+    const char *artifact_type;
+    int64_t size;
+    const char *subject_digest;
+    const char *annotations_json;
+} hv_artifact;
+
+typedef struct hv_upload {
+    const char *uuid;
+    const char *repository;
+    int64_t project_id;
+    int64_t size;
+    hv_sha256 hash;
+    int64_t update_time;
+} hv_upload;
+
+typedef struct hv_event_row {
+    int64_t id;
+    const char *type;
+    const char *payload;
+} hv_event_row;
+
+/* Projects.  get: HV_E_NOT_FOUND when absent. */
+hv_err hv_model_project_get(hv_project *out, hv_ctx *ctx, const char *name);
+hv_err hv_model_project_create(int64_t *out_id, hv_ctx *ctx, const char *name, bool public,
+                               int64_t owner_id);
+
+/* Users.  get: HV_E_NOT_FOUND when absent. */
+hv_err hv_model_user_get(hv_user *out, hv_ctx *ctx, const char *username);
+hv_err hv_model_user_create(int64_t *out_id, hv_ctx *ctx, const char *username,
+                            const char *password_hash, bool sysadmin);
+hv_err hv_model_user_count(int64_t *out, hv_ctx *ctx);
+
+/* Repositories.  get: HV_E_NAME_UNKNOWN when absent; ensure creates it when missing. */
+hv_err hv_model_repository_get(hv_repository *out, hv_ctx *ctx, const char *name);
+hv_err hv_model_repository_ensure(hv_repository *out, hv_ctx *ctx, int64_t project_id,
+                                  const char *name);
+/* Repository names after `last` (NULL: from the start), sorted, at most limit. */
+hv_err hv_model_repository_names(const char ***out, size_t *n, hv_ctx *ctx, const char *last,
+                                 int64_t limit);
+
+/* Blobs: records, and their links to projects. */
+hv_err hv_model_blob_put(hv_ctx *ctx, const char *digest, int64_t size);
+hv_err hv_model_blob_link(hv_ctx *ctx, int64_t project_id, const char *digest);
+/* Size of a blob linked to the project; HV_E_BLOB_UNKNOWN when not linked. */
+hv_err hv_model_blob_linked(int64_t *size, hv_ctx *ctx, int64_t project_id, const char *digest);
+/* HV_E_BLOB_UNKNOWN when it was not linked. */
+hv_err hv_model_blob_unlink(hv_ctx *ctx, int64_t project_id, const char *digest);
+
+/* Artifacts.  get/by_tag: HV_E_MANIFEST_UNKNOWN when absent. */
+hv_err hv_model_artifact_get(hv_artifact *out, hv_ctx *ctx, int64_t repository_id,
+                             const char *digest);
+hv_err hv_model_artifact_by_tag(hv_artifact *out, hv_ctx *ctx, int64_t repository_id,
+                                const char *tag);
+/* Inserts the artifact unless (repository, digest) exists; sets a->id either way and
+ * *created when it was new. */
+hv_err hv_model_artifact_put(bool *created, hv_ctx *ctx, hv_artifact *a);
+hv_err hv_model_artifact_add_blob(hv_ctx *ctx, int64_t artifact_id, const char *digest);
+hv_err hv_model_artifact_add_reference(hv_ctx *ctx, int64_t parent_id,
+                                       const hv_oci_descriptor *child);
+/* Deletes the artifact with its tags and references (not its blobs). */
+hv_err hv_model_artifact_delete(hv_ctx *ctx, int64_t artifact_id);
+/* Artifacts of a repository whose subject is digest, optionally of one artifact type. */
+hv_err hv_model_referrers(hv_artifact **out, size_t *n, hv_ctx *ctx, int64_t repository_id,
+                          const char *subject, const char *artifact_type);
+/* Tags of an artifact (for events on deletion). */
+hv_err hv_model_artifact_tags(const char ***out, size_t *n, hv_ctx *ctx, int64_t artifact_id);
+
+/* Tags.  put moves the tag when it exists: *previous is the artifact it pointed to, or 0. */
+hv_err hv_model_tag_put(int64_t *previous, hv_ctx *ctx, int64_t repository_id, const char *name,
+                        int64_t artifact_id);
+/* HV_E_MANIFEST_UNKNOWN when the tag does not exist. */
+hv_err hv_model_tag_delete(hv_ctx *ctx, int64_t repository_id, const char *name);
+hv_err hv_model_tag_names(const char ***out, size_t *n, hv_ctx *ctx, int64_t repository_id,
+                          const char *last, int64_t limit);
+
+/* Uploads.  get: HV_E_BLOB_UPLOAD_UNKNOWN when absent. */
+hv_err hv_model_upload_create(hv_ctx *ctx, const hv_upload *u);
+hv_err hv_model_upload_get(hv_upload *out, hv_ctx *ctx, const char *uuid);
+hv_err hv_model_upload_update(hv_ctx *ctx, const hv_upload *u);
+hv_err hv_model_upload_delete(hv_ctx *ctx, const char *uuid);
+/* Uploads idle since before the cutoff. */
+hv_err hv_model_upload_stale(const char ***out, size_t *n, hv_ctx *ctx, int64_t cutoff_ms);
+
+/* The event outbox. */
+hv_err hv_model_outbox_add(hv_ctx *ctx, const char *type, const char *payload);
+hv_err hv_model_outbox_next(hv_event_row **out, size_t *n, hv_ctx *ctx, int64_t limit);
+hv_err hv_model_outbox_delete_upto(hv_ctx *ctx, int64_t id);
+
+#endif

@@ -1,0 +1,267 @@
+/*
+ * The registry service: start-up bootstrap, resolving a repository name to its project with
+ * the permission check, blobs of a project, listings, and event payloads.
+ */
+#include "registry/registry_int.h"
+#include "db/db.h"
+#include "events/events.h"
+#include "oci/oci.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+hv_err hv_registry_open(hv_registry **out, hv_ctx *ctx, hv_blob_store *blobs,
+                        const hv_registry_config *cfg)
+{
+    hv_registry *reg = hv_calloc(1, sizeof(*reg));
+
+    (void)ctx;
+    reg->blobs = blobs;
+    reg->cfg = *cfg;
+    *out = reg;
+    return HV_OK;
+}
+
+void hv_registry_free(hv_registry *reg)
+{
+    free(reg);
+}
+
+size_t hv_registry_max_manifest(const hv_registry *reg)
+{
+    return reg->cfg.max_manifest;
+}
+
+hv_err hv_registry_bootstrap(hv_ctx *ctx, const char *admin_password)
+{
+    char generated[33];
+    char *hash = NULL;
+    int64_t users, id, project_id;
+    hv_err rc;
+
+    rc = hv_model_user_count(&users, ctx);
+    if (rc || users > 0)
+        return rc;
+    if (!admin_password || !*admin_password) {
+        unsigned char raw[16];
+        hv_random(raw, sizeof(raw));
+        hv_hex(generated, raw, sizeof(raw));
+        admin_password = generated;
+        /* printed once, on stdout, never logged */
+        printf("havend: first start: the password of user 'admin' is %s\n"
+               "havend: it is not shown again; set HAVEN_ADMIN_PASSWORD to choose it\n",
+               generated);
+        fflush(stdout);
+    }
+    rc = hv_auth_password_hash(&hash, ctx, admin_password);
+    if (rc)
+        return rc;
+    rc = hv_db_begin(ctx->db, ctx);
+    if (rc)
+        goto out;
+    rc = hv_model_user_create(&id, ctx, "admin", hash, true);
+    if (rc == HV_OK)
+        rc = hv_model_project_create(&project_id, ctx, "library", true, id);
+    if (rc == HV_OK)
+        rc = hv_db_commit(ctx->db, ctx);
+    else
+        hv_db_rollback(ctx->db);
+    if (rc == HV_OK)
+        hv_log(HV_LOG_INFO, "first start: created user admin and public project library");
+out:
+    free(hash);
+    return rc;
+}
+
+hv_err hv_registry_target(hv_target *out, hv_ctx *ctx, const hv_identity *who, const char *name,
+                          hv_action action)
+{
+    const char *slash;
+    char *project;
+    hv_err rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!hv_oci_name_valid(name, strlen(name)))
+        return HV_FAIL(ctx, HV_E_NAME_INVALID, "invalid repository name %s", name);
+    slash = strchr(name, '/');
+    if (!slash)
+        return HV_FAIL(ctx, HV_E_NAME_INVALID,
+                       "repository name %s has no project: use <project>/<repository>", name);
+    out->name = name;
+    project = hv_arena_strndup(ctx->arena, name, (size_t)(slash - name));
+    rc = hv_model_project_get(&out->project, ctx, project);
+    if (rc == HV_E_NOT_FOUND) {
+        if (who->kind == HV_ID_ANONYMOUS)
+            return HV_FAIL(ctx, HV_E_UNAUTHORIZED, "authentication required");
+        return HV_FAIL(ctx, HV_E_NAME_UNKNOWN,
+                       "project %s does not exist: create it before pushing to %s", project,
+                       name);
+    }
+    if (rc)
+        return rc;
+    rc = hv_auth_can(ctx, who, &out->project, action);
+    if (rc)
+        return rc;
+    rc = hv_model_repository_get(&out->repo, ctx, name);
+    if (rc == HV_E_NAME_UNKNOWN) {
+        hv_error_clear(ctx);
+        out->repo.id = 0;
+        out->repo.project_id = out->project.id;
+        out->repo.name = name;
+        return HV_OK;
+    }
+    return rc;
+}
+
+hv_err hv_registry_blob_stat(uint64_t *size, hv_ctx *ctx, hv_registry *reg, const hv_target *t,
+                             const char *digest)
+{
+    int64_t linked;
+    hv_err rc = hv_oci_digest_check(ctx, digest, strlen(digest));
+
+    (void)reg;
+    if (rc)
+        return rc;
+    rc = hv_model_blob_linked(&linked, ctx, t->project.id, digest);
+    if (rc == HV_OK)
+        *size = (uint64_t)linked;
+    return rc;
+}
+
+hv_err hv_registry_blob_open(int *fd, uint64_t *size, hv_ctx *ctx, hv_registry *reg,
+                             const hv_target *t, const char *digest)
+{
+    uint64_t known;
+    hv_err rc = hv_registry_blob_stat(&known, ctx, reg, t, digest);
+
+    if (rc)
+        return rc;
+    return hv_blob_open(reg->blobs, ctx, digest, fd, size);
+}
+
+hv_err hv_registry_blob_delete(hv_ctx *ctx, hv_registry *reg, const hv_target *t,
+                               const char *digest)
+{
+    hv_err rc = hv_oci_digest_check(ctx, digest, strlen(digest));
+
+    (void)reg;
+    if (rc)
+        return rc;
+    /* only the project's link goes; the bytes stay until garbage collection finds them
+     * unreferenced, so a concurrent pull of another project never breaks */
+    rc = hv_db_begin(ctx->db, ctx);
+    if (rc)
+        return rc;
+    rc = hv_model_blob_unlink(ctx, t->project.id, digest);
+    if (rc) {
+        hv_db_rollback(ctx->db);
+        return rc;
+    }
+    return hv_db_commit(ctx->db, ctx);
+}
+
+hv_err hv_registry_blob_mount(hv_ctx *ctx, hv_registry *reg, const hv_identity *who,
+                              const hv_target *t, const char *from, const char *digest)
+{
+    hv_target source;
+    uint64_t size;
+    hv_err rc;
+
+    rc = hv_oci_digest_check(ctx, digest, strlen(digest));
+    if (rc)
+        return rc;
+    rc = hv_registry_target(&source, ctx, who, from, HV_ACT_PULL);
+    if (rc == HV_OK)
+        rc = hv_registry_blob_stat(&size, ctx, reg, &source, digest);
+    if (rc) {
+        hv_error_clear(ctx);
+        return HV_E_BLOB_UNKNOWN;
+    }
+    if (source.project.id == t->project.id)
+        return HV_OK;
+    rc = hv_db_begin(ctx->db, ctx);
+    if (rc)
+        return rc;
+    rc = hv_model_blob_link(ctx, t->project.id, digest);
+    if (rc) {
+        hv_db_rollback(ctx->db);
+        return rc;
+    }
+    return hv_db_commit(ctx->db, ctx);
+}
+
+hv_err hv_registry_tags(const char ***out, size_t *count, hv_ctx *ctx, const hv_target *t,
+                        const char *last, int64_t n)
+{
+    if (!t->repo.id)
+        return HV_FAIL(ctx, HV_E_NAME_UNKNOWN, "repository %s is not known", t->name);
+    return hv_model_tag_names(out, count, ctx, t->repo.id, last, n);
+}
+
+hv_err hv_registry_catalog(const char ***out, size_t *count, hv_ctx *ctx, const char *last,
+                           int64_t n)
+{
+    return hv_model_repository_names(out, count, ctx, last, n);
+}
+
+hv_err hv_registry_referrers(hv_artifact **out, size_t *count, hv_ctx *ctx, const hv_target *t,
+                             const char *subject, const char *artifact_type)
+{
+    hv_err rc = hv_oci_digest_check(ctx, subject, strlen(subject));
+
+    if (rc)
+        return rc;
+    if (!t->repo.id) {
+        *out = NULL;
+        *count = 0;
+        return HV_OK;
+    }
+    return hv_model_referrers(out, count, ctx, t->repo.id, subject, artifact_type);
+}
+
+static char *payload(hv_ctx *ctx, va_list ap)
+{
+    json_t *o = json_object();
+    const char *k;
+    char *s;
+
+    while ((k = va_arg(ap, const char *)) != NULL) {
+        const char *v = va_arg(ap, const char *);
+        if (v)
+            json_object_set_new(o, k, json_string(v));
+    }
+    json_object_set_new(o, "operator", json_string(ctx->actor ? ctx->actor : "anonymous"));
+    json_object_set_new(o, "occur_at", json_integer(hv_now_ms()));
+    s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    return s;
+}
+
+hv_err hv_registry__publish(hv_ctx *ctx, const char *type, ...)
+{
+    va_list ap;
+    char *s;
+    hv_err rc;
+
+    va_start(ap, type);
+    s = payload(ctx, ap);
+    va_end(ap);
+    rc = hv_events_publish(ctx, type, s);
+    free(s);
+    return rc;
+}
+
+void hv_registry__publish_volatile(hv_ctx *ctx, const char *type, ...)
+{
+    va_list ap;
+    char *s;
+
+    va_start(ap, type);
+    s = payload(ctx, ap);
+    va_end(ap);
+    hv_events_publish_volatile(type, s);
+    free(s);
+}

@@ -1,0 +1,254 @@
+/*
+ * Blob uploads.  The bytes stream into the blob store's upload file while SHA-256 runs over
+ * them; a PATCH ends by syncing the bytes and then recording the new size and hash state in
+ * the upload row, so the row never claims bytes that are not on disk.  Completion verifies
+ * the digest, syncs, moves the file into place (durably) and only then commits the blob's
+ * metadata: a 201 is sent after both are durable.
+ */
+#include "registry/registry_int.h"
+#include "db/db.h"
+#include "oci/oci.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct hv_upload_stream {
+    hv_registry *reg;
+    const hv_target *t;
+    hv_blob_writer *w;
+    hv_upload up; /* the session, or a one-request upload (persisted false) */
+    bool persisted;
+    char uuid[37];
+    char digest[HV_DIGEST_MAX]; /* expected; empty for a PATCH */
+};
+
+hv_err hv_registry_upload_start(char uuid[37], hv_ctx *ctx, hv_registry *reg,
+                                const hv_target *t)
+{
+    hv_upload up = {0};
+    hv_blob_writer *w = NULL;
+    hv_err rc;
+
+    hv_uuid(uuid);
+    up.uuid = uuid;
+    up.repository = t->name;
+    up.project_id = t->project.id;
+    hv_sha256_init(&up.hash);
+    /* the file exists before the row, so a row always has a file */
+    rc = hv_blob_upload_open(reg->blobs, ctx, uuid, 0, &w);
+    if (rc)
+        return rc;
+    rc = hv_blob_writer_close(w, ctx, false);
+    if (rc)
+        return rc;
+    rc = hv_model_upload_create(ctx, &up);
+    if (rc)
+        hv_blob_upload_remove(reg->blobs, ctx, uuid);
+    return rc;
+}
+
+hv_err hv_registry_upload_status(hv_upload *out, hv_ctx *ctx, hv_registry *reg,
+                                 const hv_target *t, const char *uuid)
+{
+    hv_err rc;
+
+    (void)reg;
+    if (strlen(uuid) != 36)
+        return HV_FAIL(ctx, HV_E_BLOB_UPLOAD_UNKNOWN, "upload %s is not known", uuid);
+    rc = hv_model_upload_get(out, ctx, uuid);
+    if (rc)
+        return rc;
+    if (strcmp(out->repository, t->name) != 0)
+        return HV_FAIL(ctx, HV_E_BLOB_UPLOAD_UNKNOWN, "upload %s is not known to %s", uuid,
+                       t->name);
+    return HV_OK;
+}
+
+hv_err hv_registry_upload_cancel(hv_ctx *ctx, hv_registry *reg, const hv_target *t,
+                                 const char *uuid)
+{
+    hv_upload up;
+    hv_err rc = hv_registry_upload_status(&up, ctx, reg, t, uuid);
+
+    if (rc)
+        return rc;
+    rc = hv_model_upload_delete(ctx, uuid);
+    if (rc)
+        return rc;
+    return hv_blob_upload_remove(reg->blobs, ctx, uuid);
+}
+
+hv_err hv_registry_upload_begin(hv_upload_stream **out, hv_ctx *ctx, hv_registry *reg,
+                                const hv_target *t, const char *uuid, int64_t start,
+                                const char *digest)
+{
+    hv_upload_stream *s;
+    hv_err rc;
+
+    if (digest) {
+        rc = hv_oci_digest_check(ctx, digest, strlen(digest));
+        if (rc)
+            return rc;
+    }
+    s = hv_calloc(1, sizeof(*s));
+    s->reg = reg;
+    s->t = t;
+    if (digest)
+        snprintf(s->digest, sizeof(s->digest), "%s", digest);
+    if (uuid) {
+        rc = hv_registry_upload_status(&s->up, ctx, reg, t, uuid);
+        if (rc)
+            goto fail;
+        if (start >= 0 && start != s->up.size) {
+            rc = HV_FAIL(ctx, HV_E_RANGE,
+                         "chunk starts at byte %lld but the upload holds %lld bytes; send the "
+                         "chunk that starts at %lld",
+                         (long long)start, (long long)s->up.size, (long long)s->up.size);
+            goto fail;
+        }
+        s->persisted = true;
+        snprintf(s->uuid, sizeof(s->uuid), "%s", uuid);
+    } else {
+        hv_uuid(s->uuid);
+        s->up.project_id = t->project.id;
+        s->up.repository = t->name;
+        hv_sha256_init(&s->up.hash);
+    }
+    s->up.uuid = s->uuid;
+    rc = hv_blob_upload_open(reg->blobs, ctx, s->uuid, (uint64_t)s->up.size, &s->w);
+    if (rc)
+        goto fail;
+    *out = s;
+    return HV_OK;
+fail:
+    free(s);
+    return rc;
+}
+
+hv_err hv_registry_upload_write(hv_upload_stream *s, hv_ctx *ctx, const void *data, size_t n)
+{
+    hv_err rc = hv_blob_write(s->w, ctx, data, n);
+
+    if (rc)
+        return rc;
+    hv_sha256_update(&s->up.hash, data, n);
+    s->up.size += (int64_t)n;
+    return HV_OK;
+}
+
+void hv_registry_upload_abort(hv_upload_stream *s)
+{
+    hv_ctx ctx = {0};
+
+    if (!s)
+        return;
+    hv_blob_writer_close(s->w, &ctx, false);
+    if (!s->persisted)
+        hv_blob_upload_remove(s->reg->blobs, &ctx, s->uuid);
+    free(s);
+}
+
+/* Verifies and commits a complete upload: bytes into place, then metadata. */
+static hv_err complete(hv_upload_stream *s, hv_ctx *ctx)
+{
+    char got[HV_DIGEST_MAX];
+    hv_sha256 h = s->up.hash;
+    uint64_t existing;
+    hv_err rc;
+
+    hv_sha256_final(&h, got);
+    if (strcmp(got, s->digest) != 0) {
+        rc = HV_FAIL(ctx, HV_E_DIGEST_INVALID,
+                     "the uploaded content has digest %s, not %s as the request said", got,
+                     s->digest);
+        if (s->persisted)
+            hv_model_upload_delete(ctx, s->uuid);
+        hv_blob_upload_remove(s->reg->blobs, ctx, s->uuid);
+        return rc;
+    }
+    if (hv_blob_stat(s->reg->blobs, ctx, got, &existing) == HV_OK) {
+        /* stored already (content-addressed): keep the stored copy */
+        hv_blob_upload_remove(s->reg->blobs, ctx, s->uuid);
+    } else {
+        hv_error_clear(ctx);
+        rc = hv_blob_upload_commit(s->reg->blobs, ctx, s->uuid, got);
+        if (rc)
+            return rc;
+    }
+    rc = hv_db_begin(ctx->db, ctx);
+    if (rc)
+        return rc;
+    rc = hv_model_blob_put(ctx, got, s->up.size);
+    if (rc == HV_OK)
+        rc = hv_model_blob_link(ctx, s->t->project.id, got);
+    if (rc == HV_OK && s->persisted)
+        rc = hv_model_upload_delete(ctx, s->uuid);
+    if (rc) {
+        hv_db_rollback(ctx->db);
+        return rc;
+    }
+    return hv_db_commit(ctx->db, ctx);
+}
+
+hv_err hv_registry_upload_finish(hv_upload_stream *s, hv_ctx *ctx, int64_t *size,
+                                 const char **uuid)
+{
+    hv_err rc;
+
+    rc = hv_blob_writer_close(s->w, ctx, true);
+    s->w = NULL;
+    if (rc)
+        goto out;
+    *size = s->up.size;
+    *uuid = hv_arena_strdup(ctx->arena, s->uuid);
+    if (s->digest[0])
+        rc = complete(s, ctx);
+    else
+        rc = hv_model_upload_update(ctx, &s->up);
+out:
+    if (rc && !s->persisted)
+        hv_blob_upload_remove(s->reg->blobs, ctx, s->uuid);
+    free(s);
+    return rc;
+}
+
+struct purge {
+    hv_ctx *ctx;
+    hv_registry *reg;
+    int64_t cutoff;
+    bool all_orphans;
+};
+
+static void purge_file(const char *uuid, int64_t mtime_ms, void *payload)
+{
+    struct purge *p = payload;
+    hv_upload up;
+
+    if (!p->all_orphans && mtime_ms >= p->cutoff)
+        return;
+    /* temporary files of hv_blob_put and files of one-request uploads have no session */
+    if (uuid[0] != '.' && strlen(uuid) == 36 && hv_model_upload_get(&up, p->ctx, uuid) == HV_OK)
+        return;
+    hv_error_clear(p->ctx);
+    hv_log(HV_LOG_INFO, "purging upload file %s without a session", uuid);
+    hv_blob_upload_remove(p->reg->blobs, p->ctx, uuid);
+}
+
+void hv_registry_purge_uploads(hv_ctx *ctx, hv_registry *reg, bool all_orphans)
+{
+    struct purge p = {ctx, reg, hv_now_ms() - reg->cfg.upload_ttl_ms, all_orphans};
+    const char **stale;
+    size_t n;
+
+    if (hv_model_upload_stale(&stale, &n, ctx, p.cutoff) == HV_OK) {
+        for (size_t i = 0; i < n; i++) {
+            hv_log(HV_LOG_INFO, "purging idle upload %s", stale[i]);
+            if (hv_model_upload_delete(ctx, stale[i]) == HV_OK)
+                hv_blob_upload_remove(reg->blobs, ctx, stale[i]);
+        }
+    }
+    hv_error_clear(ctx);
+    hv_blob_upload_list(reg->blobs, ctx, purge_file, &p);
+    hv_error_clear(ctx);
+}

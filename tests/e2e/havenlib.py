@@ -1,0 +1,480 @@
+"""Helpers of the end-to-end suite: the havend process, HTTP shortcuts, OCI layouts.
+
+The daemon binary is $HAVEND, else build/debug/havend of this checkout.  It listens on a
+free loopback port with a temporary data dir; its stdout and stderr go to
+<workdir>/havend.log.
+"""
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import random
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import tarfile
+import time
+from pathlib import Path
+from urllib.parse import urljoin
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
+OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+OCI_EMPTY = "application/vnd.oci.empty.v1+json"
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
+DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+DOCKER_SCHEMA1 = "application/vnd.docker.distribution.manifest.v1+prettyjws"
+
+EMPTY_DIGEST = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+READY_TIMEOUT = 20.0
+STOP_TIMEOUT = 10.0
+HTTP_TIMEOUT = 30.0
+
+
+# ---------------------------------------------------------------- digests and errors
+
+
+def digest_of(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def error_codes(resp) -> list:
+    """The `code` of each error in an OCI error body ([] if the body is not one)."""
+    try:
+        body = resp.json()
+    except ValueError:
+        return []
+    if not isinstance(body, dict) or not isinstance(body.get("errors"), list):
+        return []
+    return [e.get("code") for e in body["errors"] if isinstance(e, dict)]
+
+
+def assert_error(resp, status: int, code: str):
+    """The response has `status` and an OCI error envelope containing `code`."""
+    assert resp.status_code == status, (
+        f"{resp.request.method} {resp.request.url}: expected {status} {code}, "
+        f"got {resp.status_code} {resp.text[:500]!r}"
+    )
+    if resp.request.method == "HEAD":
+        return
+    body = resp.json()
+    assert isinstance(body.get("errors"), list) and body["errors"], body
+    for e in body["errors"]:
+        assert isinstance(e.get("code"), str) and isinstance(e.get("message"), str), e
+    assert code in error_codes(resp), body
+
+
+def assert_status(resp, status: int):
+    assert resp.status_code == status, (
+        f"{resp.request.method} {resp.request.url}: expected {status}, "
+        f"got {resp.status_code} {resp.text[:500]!r}"
+    )
+
+
+def canonical(obj) -> bytes:
+    return json.dumps(obj, separators=(",", ":"), sort_keys=True).encode()
+
+
+def descriptor(media_type: str, data: bytes, **extra) -> dict:
+    d = {"mediaType": media_type, "digest": digest_of(data), "size": len(data)}
+    d.update(extra)
+    return d
+
+
+# ---------------------------------------------------------------- the daemon
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def havend_path() -> Path:
+    env = os.environ.get("HAVEND")
+    return Path(env) if env else ROOT / "build" / "debug" / "havend"
+
+
+live_daemons = []  # daemons currently running, for failure reports
+
+
+class Registry:
+    """One havend process (restartable on the same data dir) and HTTP helpers for it."""
+
+    def __init__(self, workdir: Path, password: str = None):
+        self.workdir = Path(workdir)
+        self.data_dir = self.workdir / "data"
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.workdir / "havend.log"
+        self.password = password or "e2e-" + secrets.token_hex(8)
+        self.auth = ("admin", self.password)
+        self.proc = None
+        self.port = None
+        self._log = None
+        self._repo_seq = 0
+
+    # -- process control
+
+    @property
+    def host(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}"
+
+    def start(self, env: dict = None):
+        binary = havend_path()
+        if not binary.is_file():
+            pytest.fail(
+                f"havend not found at {binary}: build it (ninja -C build/debug) or set HAVEND",
+                pytrace=False,
+            )
+        self.port = free_port()
+        full_env = dict(os.environ)
+        full_env.setdefault("HAVEN_LOG_LEVEL", "info")
+        full_env["HAVEN_ADMIN_PASSWORD"] = self.password
+        full_env.update(env or {})
+        self._log = open(self.log_path, "ab")
+        self._log.write(f"\n=== e2e: start on {self.host} env={env or {}} ===\n".encode())
+        self._log.flush()
+        self.proc = subprocess.Popen(
+            [str(binary), "--listen", self.host, "--data", str(self.data_dir)],
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=self._log,
+            env=full_env,
+        )
+        live_daemons.append(self)
+        self._wait_ready()
+        return self
+
+    def _wait_ready(self):
+        deadline = time.monotonic() + READY_TIMEOUT
+        while True:
+            if self.proc.poll() is not None:
+                self._forget()
+                pytest.fail(
+                    f"havend exited with {self.proc.returncode} before answering /v2/\n"
+                    + self.log_tail(),
+                    pytrace=False,
+                )
+            try:
+                requests.get(self.url + "/v2/", timeout=1)
+                return
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                self.kill()
+                pytest.fail(
+                    f"havend did not answer /v2/ within {READY_TIMEOUT}s\n" + self.log_tail(),
+                    pytrace=False,
+                )
+            time.sleep(0.05)
+
+    def _forget(self):
+        if self in live_daemons:
+            live_daemons.remove(self)
+        if self._log:
+            self._log.close()
+            self._log = None
+
+    def stop(self):
+        """SIGTERM, then SIGKILL if it does not exit.  Returns the exit status."""
+        if self.proc is None:
+            return None
+        crashed = self.proc.poll()
+        if crashed is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._forget()
+        rc = self.proc.returncode
+        self.proc = None
+        return crashed, rc
+
+    def kill(self):
+        """SIGKILL: the crash the crash test simulates."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self._forget()
+        self.proc = None
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def log_text(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def log_tail(self, lines: int = 40) -> str:
+        tail = [ln[:400] for ln in self.log_text().splitlines()[-lines:]]
+        return f"--- {self.log_path} (last {len(tail)} lines) ---\n" + "\n".join(tail)
+
+    # -- storage layout
+
+    def blob_path(self, digest: str) -> Path:
+        algo, hexpart = digest.split(":", 1)
+        return self.data_dir / "blobs" / algo / hexpart[:2] / hexpart
+
+    def upload_entries(self) -> set:
+        d = self.data_dir / "uploads"
+        return {p.name for p in d.iterdir()} if d.is_dir() else set()
+
+    # -- HTTP
+
+    def session(self, auth=True) -> requests.Session:
+        s = requests.Session()
+        if auth is True:
+            s.auth = self.auth
+        elif auth:
+            s.auth = auth
+        return s
+
+    def v2(self, path: str) -> str:
+        return f"{self.url}/v2/{path.lstrip('/')}"
+
+    def new_repo(self, hint: str = "r") -> str:
+        self._repo_seq += 1
+        slug = re.sub(r"[^a-z0-9]+", "-", hint.lower()).strip("-")[:60] or "r"
+        return f"library/{slug}-{self._repo_seq}"
+
+    def push_blob(self, repo: str, data: bytes, session=None) -> str:
+        s = session or self.session()
+        d = digest_of(data)
+        r = s.post(
+            self.v2(f"{repo}/blobs/uploads/"),
+            params={"digest": d},
+            data=data,
+            headers={"Content-Type": "application/octet-stream"},
+            timeout=HTTP_TIMEOUT,
+        )
+        assert_status(r, 201)
+        return d
+
+    def start_upload(self, repo: str, session=None) -> str:
+        """POST an upload session; returns its absolute URL."""
+        s = session or self.session()
+        r = s.post(self.v2(f"{repo}/blobs/uploads/"), timeout=HTTP_TIMEOUT)
+        assert_status(r, 202)
+        return urljoin(r.url, r.headers["Location"])
+
+    def push_manifest(self, repo, ref, body, media_type=OCI_MANIFEST, session=None):
+        s = session or self.session()
+        if not isinstance(body, bytes):
+            body = canonical(body)
+        return s.put(
+            self.v2(f"{repo}/manifests/{ref}"),
+            data=body,
+            headers={"Content-Type": media_type},
+            timeout=HTTP_TIMEOUT,
+        )
+
+    def push_image(self, repo, tag=None, layers=1, seed=0, layer_size=1024, docker=False):
+        """Push config + layers + manifest; returns an Image. `tag` None pushes by digest."""
+        rnd = random.Random(seed)
+        layer_blobs = [rnd.randbytes(layer_size) for _ in range(layers)]
+        config = canonical({
+            "architecture": "amd64", "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": [digest_of(b) for b in layer_blobs]},
+            "seed": seed,
+        })
+        for b in [config] + layer_blobs:
+            self.push_blob(repo, b)
+        mt, ct, lt = (
+            (DOCKER_MANIFEST, DOCKER_CONFIG, DOCKER_LAYER) if docker
+            else (OCI_MANIFEST, OCI_CONFIG, OCI_LAYER)
+        )
+        manifest = canonical({
+            "schemaVersion": 2, "mediaType": mt,
+            "config": descriptor(ct, config),
+            "layers": [descriptor(lt, b) for b in layer_blobs],
+        })
+        d = digest_of(manifest)
+        r = self.push_manifest(repo, tag or d, manifest, mt)
+        assert_status(r, 201)
+        return Image(repo, tag, manifest, mt, d, config, layer_blobs)
+
+
+class Image:
+    def __init__(self, repo, tag, manifest, media_type, digest, config, layers):
+        self.repo, self.tag = repo, tag
+        self.manifest, self.media_type, self.digest = manifest, media_type, digest
+        self.config, self.layers = config, layers
+
+    def descriptor(self, **extra):
+        return descriptor(self.media_type, self.manifest, **extra)
+
+
+# ---------------------------------------------------------------- OCI image layouts
+
+
+def make_layer(rnd: random.Random, name: str, size: int) -> tuple:
+    """A gzip'd tar holding one file of `size` random bytes; returns (gz bytes, diff_id)."""
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        d = tarfile.TarInfo(name)
+        d.type, d.mode, d.mtime = tarfile.DIRTYPE, 0o755, 0
+        tar.addfile(d)
+        payload = rnd.randbytes(size)
+        f = tarfile.TarInfo(f"{name}/data.bin")
+        f.size, f.mode, f.mtime = size, 0o644, 0
+        tar.addfile(f, io.BytesIO(payload))
+    tar_bytes = raw.getvalue()
+    return gzip.compress(tar_bytes, mtime=0), digest_of(tar_bytes)
+
+
+class OCILayout:
+    """An OCI image layout directory (image-spec image-layout.md) built from Python."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        (self.path / "blobs" / "sha256").mkdir(parents=True, exist_ok=True)
+        (self.path / "oci-layout").write_text('{"imageLayoutVersion":"1.0.0"}')
+        self.refs = []  # index.json entries
+        self.blobs = {}  # digest -> size, every blob written
+
+    def add_blob(self, data: bytes, media_type: str, **extra) -> dict:
+        d = digest_of(data)
+        p = self.path / "blobs" / "sha256" / d.split(":")[1]
+        if not p.exists():
+            p.write_bytes(data)
+        self.blobs[d] = len(data)
+        return descriptor(media_type, data, **extra)
+
+    def tag(self, desc: dict, name: str):
+        entry = dict(desc)
+        entry["annotations"] = {"org.opencontainers.image.ref.name": name}
+        self.refs.append(entry)
+        (self.path / "index.json").write_bytes(canonical({
+            "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": self.refs,
+        }))
+
+    def add_image(self, seed: int, layer_sizes, arch="amd64", tag=None) -> dict:
+        rnd = random.Random(seed)
+        layers, diff_ids = [], []
+        for i, size in enumerate(layer_sizes):
+            gz, diff_id = make_layer(rnd, f"s{seed}-l{i}", size)
+            layers.append(self.add_blob(gz, OCI_LAYER))
+            diff_ids.append(diff_id)
+        config = canonical({
+            "created": "2024-01-01T00:00:00Z",
+            "architecture": arch,
+            "os": "linux",
+            "config": {"Env": ["PATH=/usr/bin:/bin"], "Labels": {"e2e.seed": str(seed)}},
+            "rootfs": {"type": "layers", "diff_ids": diff_ids},
+            "history": [{"created": "2024-01-01T00:00:00Z", "created_by": f"layer {i}"}
+                        for i in range(len(layer_sizes))],
+        })
+        manifest = canonical({
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": self.add_blob(config, OCI_CONFIG),
+            "layers": layers,
+        })
+        desc = self.add_blob(manifest, OCI_MANIFEST)
+        if tag:
+            self.tag(desc, tag)
+        return desc
+
+    def add_index(self, children: list, tag=None) -> dict:
+        index = canonical({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": children})
+        desc = self.add_blob(index, OCI_INDEX)
+        if tag:
+            self.tag(desc, tag)
+        return desc
+
+    def add_artifact(self, subject: dict, artifact_type: str, payload: bytes, tag=None) -> dict:
+        layer = self.add_blob(payload, artifact_type + "+json")
+        manifest = canonical({
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "artifactType": artifact_type,
+            "config": self.add_blob(b"{}", OCI_EMPTY),
+            "layers": [layer],
+            "subject": {k: subject[k] for k in ("mediaType", "digest", "size")},
+            "annotations": {"org.opencontainers.image.created": "2024-01-01T00:00:00Z"},
+        })
+        desc = self.add_blob(manifest, OCI_MANIFEST)
+        if tag:
+            self.tag(desc, tag)
+        return desc
+
+
+def read_layout_manifest(layout: Path, digest: str) -> dict:
+    return json.loads((Path(layout) / "blobs" / "sha256" / digest.split(":")[1]).read_bytes())
+
+
+def layout_ref(layout: Path, name: str) -> dict:
+    """The index.json descriptor tagged `name` in an OCI layout."""
+    index = json.loads((Path(layout) / "index.json").read_text())
+    for m in index["manifests"]:
+        if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == name:
+            return m
+    raise KeyError(f"{name} not in {layout}/index.json: {index}")
+
+
+def layout_closure(layout: Path, digest: str) -> set:
+    """Digests of a manifest and everything it references, read from a layout."""
+    out = {digest}
+    m = read_layout_manifest(layout, digest)
+    for child in m.get("manifests", []):
+        out |= layout_closure(layout, child["digest"])
+    if "config" in m:
+        out.add(m["config"]["digest"])
+    for layer in m.get("layers", []):
+        out.add(layer["digest"])
+    return out
+
+
+class Layouts:
+    """The layouts the client tests push: `image`, `multi`, `artifact`, `many` (25 layers)."""
+
+    def __init__(self, base: Path):
+        self.base = base
+        self.image = self._layout("image")
+        self.image_desc = self.image.add_image(1, [3 * 1024, 200 * 1024, 1024 * 1024], tag="v1")
+
+        self.multi = self._layout("multi")
+        amd = self.multi.add_image(2, [8 * 1024, 40 * 1024], arch="amd64")
+        arm = self.multi.add_image(3, [16 * 1024], arch="arm64")
+        amd["platform"] = {"architecture": "amd64", "os": "linux"}
+        arm["platform"] = {"architecture": "arm64", "os": "linux"}
+        self.multi_desc = self.multi.add_index([amd, arm], tag="multi")
+
+        self.artifact = self._layout("artifact")
+        subject = self.artifact.add_image(4, [5 * 1024], tag="base")
+        self.artifact_subject = subject
+        self.artifact_type = "application/vnd.example.sbom.v1"
+        self.artifact_desc = self.artifact.add_artifact(
+            subject, self.artifact_type, b'{"sbom":"e2e","packages":[]}', tag="sbom")
+
+        self.many = self._layout("many")
+        self.many_desc = self.many.add_image(
+            5, [2048 + 512 * i for i in range(25)], tag="many")
+
+    def _layout(self, name):
+        return OCILayout(self.base / name)
+
+
