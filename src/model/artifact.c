@@ -211,6 +211,34 @@ hv_err hv_model_artifact_add_reference(hv_ctx *ctx, int64_t parent_id,
     return hv_model__run(st, ctx);
 }
 
+static const char *sql_artifact_child =
+    "SELECT " ARTIFACT_COLUMNS " FROM artifact_reference r"
+    " JOIN artifact a ON a.digest = r.child_digest AND a.repository_id = ?"
+    " WHERE r.parent_id = ? AND r.os = ? AND r.architecture = ? ORDER BY r.variant LIMIT 1";
+
+hv_err hv_model_artifact_child(hv_artifact *out, hv_ctx *ctx, const hv_artifact *parent,
+                               const char *os, const char *architecture)
+{
+    hv_stmt *st;
+    bool row;
+    hv_err rc = hv_model__prepare(&st, ctx, sql_artifact_child);
+
+    if (rc)
+        return rc;
+    hv_stmt_bind_int(st, 1, parent->repository_id);
+    hv_stmt_bind_int(st, 2, parent->id);
+    hv_stmt_bind_text(st, 3, os);
+    hv_stmt_bind_text(st, 4, architecture);
+    rc = hv_stmt_step(st, ctx, &row);
+    if (rc == HV_OK && row)
+        read_artifact(out, ctx, st);
+    hv_stmt_reset(st);
+    if (rc == HV_OK && !row)
+        rc = HV_FAIL(ctx, HV_E_MANIFEST_UNKNOWN, "index %s has no %s/%s manifest",
+                     parent->digest, os, architecture);
+    return rc;
+}
+
 static const char *sql_artifact_delete = "DELETE FROM artifact WHERE id = ?";
 
 hv_err hv_model_artifact_delete(hv_ctx *ctx, int64_t artifact_id)

@@ -95,6 +95,10 @@ hv_err hv_model_artifact_put(bool *created, hv_ctx *ctx, hv_artifact *a);
 hv_err hv_model_artifact_add_blob(hv_ctx *ctx, int64_t artifact_id, const char *digest);
 hv_err hv_model_artifact_add_reference(hv_ctx *ctx, int64_t parent_id,
                                        const hv_oci_descriptor *child);
+/* The child of index parent_id for a platform, as an artifact of the same repository.
+ * HV_E_MANIFEST_UNKNOWN when the index has no such child. */
+hv_err hv_model_artifact_child(hv_artifact *out, hv_ctx *ctx, const hv_artifact *parent,
+                               const char *os, const char *architecture);
 /* Deletes the artifact with its tags and references (not its blobs). */
 hv_err hv_model_artifact_delete(hv_ctx *ctx, int64_t artifact_id);
 /* Artifacts of a repository whose subject is digest, optionally of one artifact type. */

@@ -171,26 +171,33 @@ static hv_err lookup(hv_artifact *out, hv_ctx *ctx, const hv_target *t, const ch
 }
 
 hv_err hv_registry_manifest_get(hv_artifact *out, int *fd, hv_ctx *ctx, hv_registry *reg,
-                                const hv_target *t, const char *reference, const char *accept)
+                                const hv_target *t, const char *reference, const char *accept,
+                                bool pull)
 {
     uint64_t size;
     hv_err rc = lookup(out, ctx, t, reference);
 
     if (rc)
         return rc;
+    if (!hv_oci_accepts(accept, out->media_type) && hv_oci_media_type_is_index(out->media_type) &&
+        !hv_oci_reference_is_digest(reference)) {
+        hv_artifact index = *out;
+        rc = hv_model_artifact_child(out, ctx, &index, "linux", "amd64");
+        if (rc)
+            return rc;
+    }
     if (!hv_oci_accepts(accept, out->media_type))
         return HV_FAIL(ctx, HV_E_MANIFEST_UNKNOWN,
                        "the manifest is %s, which the client does not accept (Accept: %s)",
                        out->media_type, accept);
-    if (!fd)
-        return HV_OK;
     rc = hv_blob_open(reg->blobs, ctx, out->digest, fd, &size);
     if (rc)
         return rc;
-    hv_registry__publish_volatile(ctx, "artifact.pulled", "repository", t->name, "digest",
-                                  out->digest, "tag",
-                                  hv_oci_reference_is_digest(reference) ? NULL : reference,
-                                  NULL);
+    if (pull)
+        hv_registry__publish_volatile(ctx, "artifact.pulled", "repository", t->name, "digest",
+                                      out->digest, "tag",
+                                      hv_oci_reference_is_digest(reference) ? NULL : reference,
+                                      NULL);
     return HV_OK;
 }
 

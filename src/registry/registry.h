@@ -98,12 +98,16 @@ hv_err hv_registry_manifest_put(char digest_out[HV_DIGEST_MAX], const char **sub
                                 const char *reference, const char *content_type,
                                 const char *body, size_t len);
 /*
- * Finds the manifest by tag or digest and opens its bytes (*fd owned by the caller; not
- * opened when fd is NULL).  accept is the joined Accept header (NULL: anything).
+ * Finds the manifest by tag or digest and opens its bytes (*fd owned by the caller).
+ * accept is the joined Accept header (NULL: anything).  A client that does not accept an
+ * index it asked for by tag gets the index's linux/amd64 manifest, as distribution does;
+ * otherwise a media type the client does not accept is HV_E_MANIFEST_UNKNOWN (Haven never
+ * converts manifests).  A pull (not a HEAD) is recorded as an artifact.pulled event.
  * HV_E_MANIFEST_UNKNOWN, HV_E_NAME_UNKNOWN, HV_E_DIGEST_INVALID.
  */
 hv_err hv_registry_manifest_get(hv_artifact *out, int *fd, hv_ctx *ctx, hv_registry *reg,
-                                const hv_target *t, const char *reference, const char *accept);
+                                const hv_target *t, const char *reference, const char *accept,
+                                bool pull);
 /* By digest: the artifact and its tags; by tag: the tag only. */
 hv_err hv_registry_manifest_delete(hv_ctx *ctx, hv_registry *reg, const hv_target *t,
                                    const char *reference);

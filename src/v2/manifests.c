@@ -16,7 +16,7 @@ static hv_err manifest_get(hv_req *r)
     hv_err rc;
 
     rc = hv_registry_manifest_get(&a, &fd, &r->ctx, v->reg, &v->t, r->params[1],
-                                  hv_req_header_all(r, "Accept"));
+                                  hv_req_header_all(r, "Accept"), strcmp(r->method, "GET") == 0);
     if (rc)
         return rc;
     hv_resp_header(r, "Docker-Content-Digest", a.digest);

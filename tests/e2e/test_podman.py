@@ -31,9 +31,10 @@ def podman(tmp_path):
     home.mkdir()
     runtime = tmp_path / "xdg"
     runtime.mkdir(mode=0o700)
+    auth_file = tmp_path / "auth.json"
+    auth_file.write_text('{"auths": {}}')
     env = dict(os.environ)
-    env.update(HOME=str(home), XDG_RUNTIME_DIR=str(runtime),
-               REGISTRY_AUTH_FILE=str(tmp_path / "auth.json"))
+    env.update(HOME=str(home), XDG_RUNTIME_DIR=str(runtime), REGISTRY_AUTH_FILE=str(auth_file))
     # podman refuses a runroot longer than 50 characters; tmp_path is longer.
     runroot = tempfile.mkdtemp(prefix="haven-e2e-podman-", dir="/tmp")
     base = ["podman", "--root", str(tmp_path / "root"), "--runroot", runroot,

@@ -26,9 +26,10 @@ def skopeo(tmp_path, registry):
     home.mkdir()
     runtime = tmp_path / "xdg"
     runtime.mkdir(mode=0o700)
+    auth_file = tmp_path / "auth.json"
+    auth_file.write_text('{"auths": {}}')
     env = dict(os.environ)
-    env.update(HOME=str(home), XDG_RUNTIME_DIR=str(runtime),
-               REGISTRY_AUTH_FILE=str(tmp_path / "auth.json"))
+    env.update(HOME=str(home), XDG_RUNTIME_DIR=str(runtime), REGISTRY_AUTH_FILE=str(auth_file))
 
     def run(*args, check=True):
         cmd = ["skopeo", "--insecure-policy", *args]
