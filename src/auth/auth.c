@@ -18,9 +18,9 @@
 #include <sodium.h>
 #include <string.h>
 
-#define CACHE_SLOTS 4096
+#define CACHE_SLOTS  4096
 #define CACHE_TTL_MS 60000
-#define CRED_MAX 1024
+#define CRED_MAX     1024
 
 static unsigned char cache_key[32];
 static struct {
@@ -29,16 +29,14 @@ static struct {
 } cache[CACHE_SLOTS];
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-hv_err hv_auth_init(hv_ctx *ctx)
-{
+hv_err hv_auth_init(hv_ctx *ctx) {
     if (sodium_init() < 0)
         return HV_FAIL(ctx, HV_E_INTERNAL, "libsodium failed to initialise");
     hv_random(cache_key, sizeof(cache_key));
     return HV_OK;
 }
 
-hv_err hv_auth_password_hash(char **out, hv_ctx *ctx, const char *password)
-{
+hv_err hv_auth_password_hash(char **out, hv_ctx *ctx, const char *password) {
     char hash[crypto_pwhash_STRBYTES];
 
     if (crypto_pwhash_str(hash, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
@@ -48,14 +46,12 @@ hv_err hv_auth_password_hash(char **out, hv_ctx *ctx, const char *password)
     return HV_OK;
 }
 
-bool hv_auth_password_verify(const char *hash, const char *password)
-{
+bool hv_auth_password_verify(const char *hash, const char *password) {
     return hash && crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
 }
 
 static void credential_mac(unsigned char mac[32], hv_ctx *ctx, const char *user,
-                           const char *password, const char *hash)
-{
+                           const char *password, const char *hash) {
     /* HMAC over "user \0 password \0 hash" */
     char *msg = hv_arena_printf(ctx->arena, "%s%c%s%c%s", user, 0, password, 0, hash);
     size_t len = strlen(user) + strlen(password) + strlen(hash) + 2;
@@ -66,8 +62,7 @@ static void credential_mac(unsigned char mac[32], hv_ctx *ctx, const char *user,
     sodium_memzero(msg, len);
 }
 
-static bool cache_hit(const unsigned char mac[32])
-{
+static bool cache_hit(const unsigned char mac[32]) {
     size_t slot = ((size_t)mac[0] << 8 | mac[1]) % CACHE_SLOTS;
     bool hit;
 
@@ -77,8 +72,7 @@ static bool cache_hit(const unsigned char mac[32])
     return hit;
 }
 
-static void cache_store(const unsigned char mac[32])
-{
+static void cache_store(const unsigned char mac[32]) {
     size_t slot = ((size_t)mac[0] << 8 | mac[1]) % CACHE_SLOTS;
 
     pthread_mutex_lock(&cache_lock);
@@ -87,8 +81,7 @@ static void cache_store(const unsigned char mac[32])
     pthread_mutex_unlock(&cache_lock);
 }
 
-static hv_err basic(hv_identity *out, hv_ctx *ctx, const char *b64)
-{
+static hv_err basic(hv_identity *out, hv_ctx *ctx, const char *b64) {
     size_t len = strlen(b64);
     unsigned char *plain;
     unsigned char mac[32];
@@ -131,8 +124,7 @@ static hv_err basic(hv_identity *out, hv_ctx *ctx, const char *b64)
     return HV_OK;
 }
 
-hv_err hv_auth_authenticate(hv_identity *out, hv_ctx *ctx, const char *authorization)
-{
+hv_err hv_auth_authenticate(hv_identity *out, hv_ctx *ctx, const char *authorization) {
     memset(out, 0, sizeof(*out));
     out->kind = HV_ID_ANONYMOUS;
     out->name = "anonymous";
@@ -143,8 +135,7 @@ hv_err hv_auth_authenticate(hv_identity *out, hv_ctx *ctx, const char *authoriza
     return HV_FAIL(ctx, HV_E_UNAUTHORIZED, "unsupported authorization scheme; use Basic");
 }
 
-static const char *action_name(hv_action a)
-{
+static const char *action_name(hv_action a) {
     switch (a) {
     case HV_ACT_PULL:
         return "pull from";
@@ -159,8 +150,7 @@ static const char *action_name(hv_action a)
 }
 
 hv_err hv_auth_can(hv_ctx *ctx, const hv_identity *who, const hv_project *project,
-                   hv_action action)
-{
+                   hv_action action) {
     const char *what = project ? project->name : "the registry";
 
     if (who->kind == HV_ID_USER && who->sysadmin)

@@ -18,36 +18,38 @@
  * One enum, one table.  Each error names the HTTP status it maps to, the OCI Distribution
  * error code (for /v2) and the Harbor error code (for /api/v2.0).
  *
- *   code                       http  OCI code                 Harbor code
+ *     code                       http  OCI code                 Harbor code
  */
-#define HV_ERRORS(X)                                                                           \
-    X(HV_OK, 200, NULL, NULL)                                                                  \
-    X(HV_E_INTERNAL, 500, "UNKNOWN", "INTERNAL_SERVER_ERROR")                                  \
-    X(HV_E_IO, 500, "UNKNOWN", "INTERNAL_SERVER_ERROR")                                        \
-    X(HV_E_DB, 500, "UNKNOWN", "INTERNAL_SERVER_ERROR")                                        \
-    X(HV_E_UNAVAILABLE, 503, "UNAVAILABLE", "SERVICE_UNAVAILABLE")                             \
-    X(HV_E_BAD_REQUEST, 400, "UNSUPPORTED", "BAD_REQUEST")                                     \
-    X(HV_E_NOT_FOUND, 404, "NOT_FOUND", "NOT_FOUND")                                           \
-    X(HV_E_METHOD, 405, "UNSUPPORTED", "METHOD_NOT_ALLOWED")                                   \
-    X(HV_E_CONFLICT, 409, "UNSUPPORTED", "CONFLICT")                                           \
-    X(HV_E_UNSUPPORTED, 415, "UNSUPPORTED", "UNSUPPORTED_MEDIA_TYPE")                          \
-    X(HV_E_TOO_LARGE, 413, "SIZE_INVALID", "PAYLOAD_TOO_LARGE")                                \
-    X(HV_E_RANGE, 416, "BLOB_UPLOAD_INVALID", "BAD_REQUEST")                                   \
-    X(HV_E_BLOB_UNKNOWN, 404, "BLOB_UNKNOWN", "NOT_FOUND")                                     \
-    X(HV_E_BLOB_UPLOAD_INVALID, 400, "BLOB_UPLOAD_INVALID", "BAD_REQUEST")                     \
-    X(HV_E_BLOB_UPLOAD_UNKNOWN, 404, "BLOB_UPLOAD_UNKNOWN", "NOT_FOUND")                       \
-    X(HV_E_DIGEST_INVALID, 400, "DIGEST_INVALID", "BAD_REQUEST")                               \
-    X(HV_E_MANIFEST_BLOB_UNKNOWN, 400, "MANIFEST_BLOB_UNKNOWN", "BAD_REQUEST")                 \
-    X(HV_E_MANIFEST_INVALID, 400, "MANIFEST_INVALID", "BAD_REQUEST")                           \
-    X(HV_E_MANIFEST_UNKNOWN, 404, "MANIFEST_UNKNOWN", "NOT_FOUND")                             \
-    X(HV_E_NAME_INVALID, 400, "NAME_INVALID", "BAD_REQUEST")                                   \
-    X(HV_E_NAME_UNKNOWN, 404, "NAME_UNKNOWN", "NOT_FOUND")                                     \
-    X(HV_E_SIZE_INVALID, 400, "SIZE_INVALID", "BAD_REQUEST")                                   \
-    X(HV_E_UNAUTHORIZED, 401, "UNAUTHORIZED", "UNAUTHORIZED")                                  \
-    X(HV_E_DENIED, 403, "DENIED", "FORBIDDEN")                                                 \
-    X(HV_E_POLICY, 412, "DENIED", "PRECONDITION")                                              \
-    X(HV_E_TOOMANYREQUESTS, 429, "TOOMANYREQUESTS", "TOO_MANY_REQUESTS")                       \
-    X(HV_E_CONFIG, 500, "UNKNOWN", "INTERNAL_SERVER_ERROR")
+/* clang-format off */
+#define HV_ERRORS(X)                                                                       \
+    X(HV_OK,                       200, NULL,                    NULL)                     \
+    X(HV_E_INTERNAL,               500, "UNKNOWN",               "INTERNAL_SERVER_ERROR")  \
+    X(HV_E_IO,                     500, "UNKNOWN",               "INTERNAL_SERVER_ERROR")  \
+    X(HV_E_DB,                     500, "UNKNOWN",               "INTERNAL_SERVER_ERROR")  \
+    X(HV_E_UNAVAILABLE,            503, "UNAVAILABLE",           "SERVICE_UNAVAILABLE")    \
+    X(HV_E_BAD_REQUEST,            400, "UNSUPPORTED",           "BAD_REQUEST")            \
+    X(HV_E_NOT_FOUND,              404, "NOT_FOUND",             "NOT_FOUND")              \
+    X(HV_E_METHOD,                 405, "UNSUPPORTED",           "METHOD_NOT_ALLOWED")     \
+    X(HV_E_CONFLICT,               409, "UNSUPPORTED",           "CONFLICT")               \
+    X(HV_E_UNSUPPORTED,            415, "UNSUPPORTED",           "UNSUPPORTED_MEDIA_TYPE") \
+    X(HV_E_TOO_LARGE,              413, "SIZE_INVALID",          "PAYLOAD_TOO_LARGE")      \
+    X(HV_E_RANGE,                  416, "BLOB_UPLOAD_INVALID",   "BAD_REQUEST")            \
+    X(HV_E_BLOB_UNKNOWN,           404, "BLOB_UNKNOWN",          "NOT_FOUND")              \
+    X(HV_E_BLOB_UPLOAD_INVALID,    400, "BLOB_UPLOAD_INVALID",   "BAD_REQUEST")            \
+    X(HV_E_BLOB_UPLOAD_UNKNOWN,    404, "BLOB_UPLOAD_UNKNOWN",   "NOT_FOUND")              \
+    X(HV_E_DIGEST_INVALID,         400, "DIGEST_INVALID",        "BAD_REQUEST")            \
+    X(HV_E_MANIFEST_BLOB_UNKNOWN,  400, "MANIFEST_BLOB_UNKNOWN", "BAD_REQUEST")            \
+    X(HV_E_MANIFEST_INVALID,       400, "MANIFEST_INVALID",      "BAD_REQUEST")            \
+    X(HV_E_MANIFEST_UNKNOWN,       404, "MANIFEST_UNKNOWN",      "NOT_FOUND")              \
+    X(HV_E_NAME_INVALID,           400, "NAME_INVALID",          "BAD_REQUEST")            \
+    X(HV_E_NAME_UNKNOWN,           404, "NAME_UNKNOWN",          "NOT_FOUND")              \
+    X(HV_E_SIZE_INVALID,           400, "SIZE_INVALID",          "BAD_REQUEST")            \
+    X(HV_E_UNAUTHORIZED,           401, "UNAUTHORIZED",          "UNAUTHORIZED")           \
+    X(HV_E_DENIED,                 403, "DENIED",                "FORBIDDEN")              \
+    X(HV_E_POLICY,                 412, "DENIED",                "PRECONDITION")           \
+    X(HV_E_TOOMANYREQUESTS,        429, "TOOMANYREQUESTS",       "TOO_MANY_REQUESTS")      \
+    X(HV_E_CONFIG,                 500, "UNKNOWN",               "INTERNAL_SERVER_ERROR")
+/* clang-format on */
 
 typedef enum {
 #define HV_ERR_ENUM(code, http, oci, harbor) code,
@@ -112,10 +114,10 @@ void hv_log_write(hv_log_level level, const char *fmt, ...) __attribute__((forma
 int hv_log_level_parse(const char *name);
 
 /* The level is checked before the arguments are formatted. */
-#define hv_log(level, ...)                                                                     \
-    do {                                                                                       \
-        if ((level) >= hv_log_threshold)                                                       \
-            hv_log_write((level), __VA_ARGS__);                                                \
+#define hv_log(level, ...)                                                                         \
+    do {                                                                                           \
+        if ((level) >= hv_log_threshold)                                                           \
+            hv_log_write((level), __VA_ARGS__);                                                    \
     } while (0)
 
 /* ---------------------------------------------------------------- memory */
@@ -137,8 +139,8 @@ void hv_alloc_fail_after(long n);
 typedef struct hv_arena hv_arena;
 
 hv_arena *hv_arena_new(void);
-void hv_arena_free(hv_arena *a);                  /* accepts NULL */
-void *hv_arena_alloc(hv_arena *a, size_t n);      /* zeroed, 16-byte aligned */
+void hv_arena_free(hv_arena *a);                   /* accepts NULL */
+void *hv_arena_alloc(hv_arena *a, size_t n);       /* zeroed, 16-byte aligned */
 char *hv_arena_strdup(hv_arena *a, const char *s); /* NULL stays NULL */
 char *hv_arena_strndup(hv_arena *a, const char *s, size_t n);
 char *hv_arena_printf(hv_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -14,14 +14,12 @@ static const hv_err_info table[] = {
 #undef HV_ERR_ROW
 };
 
-const hv_err_info *hv_err_lookup(hv_err err)
-{
+const hv_err_info *hv_err_lookup(hv_err err) {
     assert(err >= 0 && err < HV_ERR__COUNT);
     return &table[err];
 }
 
-hv_err hv_fail_at(hv_ctx *ctx, const char *file, int line, hv_err code, const char *fmt, ...)
-{
+hv_err hv_fail_at(hv_ctx *ctx, const char *file, int line, hv_err code, const char *fmt, ...) {
     va_list ap;
 
     assert(code != HV_OK);
@@ -34,7 +32,6 @@ hv_err hv_fail_at(hv_ctx *ctx, const char *file, int line, hv_err code, const ch
     return code;
 }
 
-void hv_error_clear(hv_ctx *ctx)
-{
+void hv_error_clear(hv_ctx *ctx) {
     memset(&ctx->err, 0, sizeof(ctx->err));
 }

@@ -13,8 +13,7 @@ hv_log_level hv_log_threshold = HV_LOG_INFO;
 
 static const char *names[] = {"debug", "info", "warn", "error", "off"};
 
-int hv_log_level_parse(const char *name)
-{
+int hv_log_level_parse(const char *name) {
     for (int i = 0; i <= HV_LOG_OFF; i++) {
         if (strcmp(name, names[i]) == 0)
             return i;
@@ -22,8 +21,7 @@ int hv_log_level_parse(const char *name)
     return -1;
 }
 
-void hv_log_write(hv_log_level level, const char *fmt, ...)
-{
+void hv_log_write(hv_log_level level, const char *fmt, ...) {
     char line[4096];
     char ts[32];
     va_list ap;

@@ -13,13 +13,11 @@
 
 static atomic_long fail_countdown = 0;
 
-void hv_alloc_fail_after(long n)
-{
+void hv_alloc_fail_after(long n) {
     atomic_store(&fail_countdown, n);
 }
 
-static void *checked(void *p)
-{
+static void *checked(void *p) {
     if (atomic_load_explicit(&fail_countdown, memory_order_relaxed) > 0 &&
         atomic_fetch_sub(&fail_countdown, 1) == 1) {
         free(p);
@@ -32,36 +30,30 @@ static void *checked(void *p)
     return p;
 }
 
-void *hv_malloc(size_t n)
-{
+void *hv_malloc(size_t n) {
     return checked(malloc(n ? n : 1));
 }
 
-void *hv_calloc(size_t count, size_t n)
-{
+void *hv_calloc(size_t count, size_t n) {
     return checked(calloc(count ? count : 1, n ? n : 1));
 }
 
-void *hv_realloc(void *p, size_t n)
-{
+void *hv_realloc(void *p, size_t n) {
     return checked(realloc(p, n ? n : 1));
 }
 
-char *hv_strdup(const char *s)
-{
+char *hv_strdup(const char *s) {
     return hv_strndup(s, strlen(s));
 }
 
-char *hv_strndup(const char *s, size_t n)
-{
+char *hv_strndup(const char *s, size_t n) {
     char *p = hv_malloc(n + 1);
     memcpy(p, s, n);
     p[n] = '\0';
     return p;
 }
 
-char *hv_printf(const char *fmt, ...)
-{
+char *hv_printf(const char *fmt, ...) {
     va_list ap, ap2;
     int n;
     char *p;
@@ -90,13 +82,11 @@ struct hv_arena {
     struct chunk *head;
 };
 
-hv_arena *hv_arena_new(void)
-{
+hv_arena *hv_arena_new(void) {
     return hv_calloc(1, sizeof(hv_arena));
 }
 
-void hv_arena_free(hv_arena *a)
-{
+void hv_arena_free(hv_arena *a) {
     if (!a)
         return;
     for (struct chunk *c = a->head, *next; c; c = next) {
@@ -106,8 +96,7 @@ void hv_arena_free(hv_arena *a)
     free(a);
 }
 
-void *hv_arena_alloc(hv_arena *a, size_t n)
-{
+void *hv_arena_alloc(hv_arena *a, size_t n) {
     struct chunk *c = a->head;
     size_t need = (n + 15) & ~(size_t)15;
     void *p;
@@ -132,20 +121,17 @@ void *hv_arena_alloc(hv_arena *a, size_t n)
     return p;
 }
 
-char *hv_arena_strndup(hv_arena *a, const char *s, size_t n)
-{
+char *hv_arena_strndup(hv_arena *a, const char *s, size_t n) {
     char *p = hv_arena_alloc(a, n + 1);
     memcpy(p, s, n);
     return p;
 }
 
-char *hv_arena_strdup(hv_arena *a, const char *s)
-{
+char *hv_arena_strdup(hv_arena *a, const char *s) {
     return s ? hv_arena_strndup(a, s, strlen(s)) : NULL;
 }
 
-char *hv_arena_printf(hv_arena *a, const char *fmt, ...)
-{
+char *hv_arena_printf(hv_arena *a, const char *fmt, ...) {
     va_list ap, ap2;
     int n;
     char *p;
@@ -162,14 +148,12 @@ char *hv_arena_printf(hv_arena *a, const char *fmt, ...)
 
 /* ---------------------------------------------------------------- bounded buffer */
 
-void hv_buf_init(hv_buf *b, size_t max)
-{
+void hv_buf_init(hv_buf *b, size_t max) {
     memset(b, 0, sizeof(*b));
     b->max = max;
 }
 
-hv_err hv_buf_append(hv_buf *b, const void *data, size_t n)
-{
+hv_err hv_buf_append(hv_buf *b, const void *data, size_t n) {
     if (n > b->max - b->len)
         return HV_E_TOO_LARGE;
     if (b->len + n + 1 > b->cap) {
@@ -188,8 +172,7 @@ hv_err hv_buf_append(hv_buf *b, const void *data, size_t n)
     return HV_OK;
 }
 
-hv_err hv_buf_appendf(hv_buf *b, const char *fmt, ...)
-{
+hv_err hv_buf_appendf(hv_buf *b, const char *fmt, ...) {
     char small[512];
     va_list ap;
     int n;
@@ -209,15 +192,13 @@ hv_err hv_buf_appendf(hv_buf *b, const char *fmt, ...)
     return rc;
 }
 
-void hv_buf_reset(hv_buf *b)
-{
+void hv_buf_reset(hv_buf *b) {
     b->len = 0;
     if (b->data)
         b->data[0] = '\0';
 }
 
-void hv_buf_free(hv_buf *b)
-{
+void hv_buf_free(hv_buf *b) {
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;

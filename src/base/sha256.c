@@ -11,19 +11,16 @@
 
 _Static_assert(sizeof(SHA256_CTX) <= sizeof(((hv_sha256 *)0)->state), "SHA256_CTX too big");
 
-void hv_sha256_init(hv_sha256 *h)
-{
+void hv_sha256_init(hv_sha256 *h) {
     memset(h, 0, sizeof(*h));
     SHA256_Init((SHA256_CTX *)h->state);
 }
 
-void hv_sha256_update(hv_sha256 *h, const void *data, size_t n)
-{
+void hv_sha256_update(hv_sha256 *h, const void *data, size_t n) {
     SHA256_Update((SHA256_CTX *)h->state, data, n);
 }
 
-void hv_sha256_final(hv_sha256 *h, char out[HV_DIGEST_MAX])
-{
+void hv_sha256_final(hv_sha256 *h, char out[HV_DIGEST_MAX]) {
     unsigned char md[SHA256_DIGEST_LENGTH];
 
     SHA256_Final(md, (SHA256_CTX *)h->state);
@@ -31,8 +28,7 @@ void hv_sha256_final(hv_sha256 *h, char out[HV_DIGEST_MAX])
     hv_hex(out + 7, md, sizeof(md));
 }
 
-void hv_sha256_digest(char out[HV_DIGEST_MAX], const void *data, size_t n)
-{
+void hv_sha256_digest(char out[HV_DIGEST_MAX], const void *data, size_t n) {
     hv_sha256 h;
 
     hv_sha256_init(&h);

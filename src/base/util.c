@@ -8,42 +8,37 @@
 #include <string.h>
 #include <time.h>
 
-void hv_random(void *out, size_t n)
-{
+void hv_random(void *out, size_t n) {
     if (RAND_bytes(out, (int)n) != 1) {
         fputs("havend: no randomness available\n", stderr);
         abort();
     }
 }
 
-void hv_uuid(char out[37])
-{
+void hv_uuid(char out[37]) {
     unsigned char b[16];
 
     hv_random(b, sizeof(b));
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-             b[13], b[14], b[15]);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
 }
 
-int64_t hv_now_ms(void)
-{
+int64_t hv_now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-uint64_t hv_mono_ns(void)
-{
+uint64_t hv_mono_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-void hv_time_format(char out[32], int64_t ms)
-{
+void hv_time_format(char out[32], int64_t ms) {
     time_t secs = (time_t)(ms / 1000);
     struct tm tm;
 
@@ -56,8 +51,7 @@ void hv_time_format(char out[32], int64_t ms)
     out[31] = '\0';
 }
 
-void hv_hex(char *out, const void *data, size_t n)
-{
+void hv_hex(char *out, const void *data, size_t n) {
     static const char digits[] = "0123456789abcdef";
     const unsigned char *p = data;
 
@@ -68,8 +62,7 @@ void hv_hex(char *out, const void *data, size_t n)
     out[2 * n] = '\0';
 }
 
-bool hv_parse_u64(const char *s, size_t len, uint64_t *out)
-{
+bool hv_parse_u64(const char *s, size_t len, uint64_t *out) {
     uint64_t v = 0;
 
     if (len == 0 || len > 19)
@@ -83,18 +76,15 @@ bool hv_parse_u64(const char *s, size_t len, uint64_t *out)
     return true;
 }
 
-bool hv_str_has_prefix(const char *s, const char *prefix)
-{
+bool hv_str_has_prefix(const char *s, const char *prefix) {
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-bool hv_secure_equal(const void *a, const void *b, size_t n)
-{
+bool hv_secure_equal(const void *a, const void *b, size_t n) {
     return CRYPTO_memcmp(a, b, n) == 0;
 }
 
-long hv_base64_decode(unsigned char *out, const char *in, size_t len)
-{
+long hv_base64_decode(unsigned char *out, const char *in, size_t len) {
     uint32_t acc = 0;
     int bits = 0;
     long n = 0;

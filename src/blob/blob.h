@@ -58,8 +58,7 @@ hv_err hv_blob_write(hv_blob_writer *w, hv_ctx *ctx, const void *data, size_t n)
 /* Closes the writer, after making the bytes durable when sync; frees w in every case. */
 hv_err hv_blob_writer_close(hv_blob_writer *w, hv_ctx *ctx, bool sync);
 /* Moves a complete, synced upload into place as blob digest, durably. */
-hv_err hv_blob_upload_commit(hv_blob_store *s, hv_ctx *ctx, const char *uuid,
-                             const char *digest);
+hv_err hv_blob_upload_commit(hv_blob_store *s, hv_ctx *ctx, const char *uuid, const char *digest);
 hv_err hv_blob_upload_remove(hv_blob_store *s, hv_ctx *ctx, const char *uuid);
 /* Calls fn for every upload in the store with its last-modified time. */
 hv_err hv_blob_upload_list(hv_blob_store *s, hv_ctx *ctx,

@@ -31,24 +31,20 @@ typedef struct fs_writer {
 
 #define PATH_LEN 4096
 
-static hv_err io_fail(hv_ctx *ctx, const char *what, const char *path)
-{
+static hv_err io_fail(hv_ctx *ctx, const char *what, const char *path) {
     return HV_FAIL(ctx, HV_E_IO, "storage error: %s %s: %s", what, path, strerror(errno));
 }
 
-static void blob_path(char out[PATH_LEN], fs_store *s, const char *digest)
-{
+static void blob_path(char out[PATH_LEN], fs_store *s, const char *digest) {
     const char *hex = digest + 7; /* "sha256:" checked by the caller */
     snprintf(out, PATH_LEN, "%s/blobs/sha256/%.2s/%s", s->root, hex, hex);
 }
 
-static void upload_path(char out[PATH_LEN], fs_store *s, const char *uuid)
-{
+static void upload_path(char out[PATH_LEN], fs_store *s, const char *uuid) {
     snprintf(out, PATH_LEN, "%s/uploads/%s", s->root, uuid);
 }
 
-static int fsync_dir(const char *path)
-{
+static int fsync_dir(const char *path) {
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int rc;
 
@@ -59,8 +55,7 @@ static int fsync_dir(const char *path)
     return rc;
 }
 
-static int mkdir_p(const char *path)
-{
+static int mkdir_p(const char *path) {
     char tmp[PATH_LEN];
     size_t len = strlen(path);
 
@@ -78,8 +73,7 @@ static int mkdir_p(const char *path)
     return mkdir(tmp, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-static hv_err fs_stat(hv_blob_store *bs, hv_ctx *ctx, const char *digest, uint64_t *size)
-{
+static hv_err fs_stat(hv_blob_store *bs, hv_ctx *ctx, const char *digest, uint64_t *size) {
     char path[PATH_LEN];
     struct stat st;
 
@@ -93,9 +87,7 @@ static hv_err fs_stat(hv_blob_store *bs, hv_ctx *ctx, const char *digest, uint64
     return HV_OK;
 }
 
-static hv_err fs_open(hv_blob_store *bs, hv_ctx *ctx, const char *digest, int *fd,
-                      uint64_t *size)
-{
+static hv_err fs_open(hv_blob_store *bs, hv_ctx *ctx, const char *digest, int *fd, uint64_t *size) {
     char path[PATH_LEN];
     struct stat st;
     int f;
@@ -117,8 +109,7 @@ static hv_err fs_open(hv_blob_store *bs, hv_ctx *ctx, const char *digest, int *f
 }
 
 /* Renames src into place as blob digest and makes the rename durable. */
-static hv_err place(fs_store *s, hv_ctx *ctx, const char *src, const char *digest)
-{
+static hv_err place(fs_store *s, hv_ctx *ctx, const char *src, const char *digest) {
     char path[PATH_LEN], dir[PATH_LEN];
     struct stat st;
 
@@ -140,8 +131,7 @@ static hv_err place(fs_store *s, hv_ctx *ctx, const char *src, const char *diges
 }
 
 static hv_err fs_put(hv_blob_store *bs, hv_ctx *ctx, const char *digest, const void *data,
-                     size_t n)
-{
+                     size_t n) {
     fs_store *s = (fs_store *)bs;
     char tmp[PATH_LEN], uuid[37];
     const char *p = data;
@@ -184,8 +174,7 @@ fail:
     return ctx->err.code;
 }
 
-static hv_err fs_remove(hv_blob_store *bs, hv_ctx *ctx, const char *digest)
-{
+static hv_err fs_remove(hv_blob_store *bs, hv_ctx *ctx, const char *digest) {
     char path[PATH_LEN];
 
     blob_path(path, (fs_store *)bs, digest);
@@ -195,8 +184,7 @@ static hv_err fs_remove(hv_blob_store *bs, hv_ctx *ctx, const char *digest)
 }
 
 static hv_err fs_upload_open(hv_blob_store *bs, hv_ctx *ctx, const char *uuid, uint64_t offset,
-                             hv_blob_writer **out)
-{
+                             hv_blob_writer **out) {
     char path[PATH_LEN];
     struct stat st;
     fs_writer *w;
@@ -231,8 +219,7 @@ static hv_err fs_upload_open(hv_blob_store *bs, hv_ctx *ctx, const char *uuid, u
     return HV_OK;
 }
 
-static hv_err fs_write(hv_blob_writer *bw, hv_ctx *ctx, const void *data, size_t n)
-{
+static hv_err fs_write(hv_blob_writer *bw, hv_ctx *ctx, const void *data, size_t n) {
     fs_writer *w = (fs_writer *)bw;
     const char *p = data;
 
@@ -248,8 +235,7 @@ static hv_err fs_write(hv_blob_writer *bw, hv_ctx *ctx, const void *data, size_t
     return HV_OK;
 }
 
-static hv_err fs_close(hv_blob_writer *bw, hv_ctx *ctx, bool sync)
-{
+static hv_err fs_close(hv_blob_writer *bw, hv_ctx *ctx, bool sync) {
     fs_writer *w = (fs_writer *)bw;
     hv_err rc = HV_OK;
 
@@ -261,16 +247,14 @@ static hv_err fs_close(hv_blob_writer *bw, hv_ctx *ctx, bool sync)
 }
 
 static hv_err fs_upload_commit(hv_blob_store *bs, hv_ctx *ctx, const char *uuid,
-                               const char *digest)
-{
+                               const char *digest) {
     char path[PATH_LEN];
 
     upload_path(path, (fs_store *)bs, uuid);
     return place((fs_store *)bs, ctx, path, digest);
 }
 
-static hv_err fs_upload_remove(hv_blob_store *bs, hv_ctx *ctx, const char *uuid)
-{
+static hv_err fs_upload_remove(hv_blob_store *bs, hv_ctx *ctx, const char *uuid) {
     char path[PATH_LEN];
 
     upload_path(path, (fs_store *)bs, uuid);
@@ -281,8 +265,7 @@ static hv_err fs_upload_remove(hv_blob_store *bs, hv_ctx *ctx, const char *uuid)
 
 static hv_err fs_upload_list(hv_blob_store *bs, hv_ctx *ctx,
                              void (*fn)(const char *uuid, int64_t mtime_ms, void *payload),
-                             void *payload)
-{
+                             void *payload) {
     fs_store *s = (fs_store *)bs;
     char dir[PATH_LEN];
     struct dirent *e;
@@ -298,15 +281,13 @@ static hv_err fs_upload_list(hv_blob_store *bs, hv_ctx *ctx,
             continue;
         if (fstatat(dirfd(d), e->d_name, &st, 0) != 0 || !S_ISREG(st.st_mode))
             continue;
-        fn(e->d_name, (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000,
-           payload);
+        fn(e->d_name, (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000, payload);
     }
     closedir(d);
     return HV_OK;
 }
 
-static void fs_free(hv_blob_store *bs)
-{
+static void fs_free(hv_blob_store *bs) {
     fs_store *s = (fs_store *)bs;
     free(s->root);
     free(s);
@@ -327,8 +308,7 @@ static const hv_blob_driver fs_driver = {
     .free = fs_free,
 };
 
-hv_err hv_blob_fs_open(hv_blob_store **out, hv_ctx *ctx, const char *root)
-{
+hv_err hv_blob_fs_open(hv_blob_store **out, hv_ctx *ctx, const char *root) {
     fs_store *s;
     char path[PATH_LEN];
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STMT_CACHE 96
+#define STMT_CACHE      96
 #define BUSY_TIMEOUT_MS 10000
 
 struct hv_stmt {
@@ -29,8 +29,7 @@ struct hv_db {
     bool in_tx;
 };
 
-static hv_err fail(hv_db *db, hv_ctx *ctx, int rc, const char *what)
-{
+static hv_err fail(hv_db *db, hv_ctx *ctx, int rc, const char *what) {
     if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
         return HV_FAIL(ctx, HV_E_UNAVAILABLE, "the database is busy; retry later");
     if ((rc & 0xff) == SQLITE_CONSTRAINT)
@@ -38,8 +37,7 @@ static hv_err fail(hv_db *db, hv_ctx *ctx, int rc, const char *what)
     return HV_FAIL(ctx, HV_E_DB, "database error in %s: %s", what, sqlite3_errmsg(db->conn));
 }
 
-hv_err hv_db_open(hv_db **out, hv_ctx *ctx, const char *path)
-{
+hv_err hv_db_open(hv_db **out, hv_ctx *ctx, const char *path) {
     hv_db *db = hv_calloc(1, sizeof(*db));
     int rc;
 
@@ -63,8 +61,7 @@ hv_err hv_db_open(hv_db **out, hv_ctx *ctx, const char *path)
     return HV_OK;
 }
 
-void hv_db_close(hv_db *db)
-{
+void hv_db_close(hv_db *db) {
     if (!db)
         return;
     for (int i = 0; i < db->n_cache; i++)
@@ -73,22 +70,19 @@ void hv_db_close(hv_db *db)
     free(db);
 }
 
-hv_err hv_db_exec(hv_db *db, hv_ctx *ctx, const char *sql)
-{
+hv_err hv_db_exec(hv_db *db, hv_ctx *ctx, const char *sql) {
     int rc = sqlite3_exec(db->conn, sql, NULL, NULL, NULL);
     return rc == SQLITE_OK ? HV_OK : fail(db, ctx, rc, "exec");
 }
 
-hv_err hv_db_begin(hv_db *db, hv_ctx *ctx)
-{
+hv_err hv_db_begin(hv_db *db, hv_ctx *ctx) {
     hv_err rc = hv_db_exec(db, ctx, "BEGIN IMMEDIATE");
     if (rc == HV_OK)
         db->in_tx = true;
     return rc;
 }
 
-hv_err hv_db_commit(hv_db *db, hv_ctx *ctx)
-{
+hv_err hv_db_commit(hv_db *db, hv_ctx *ctx) {
     hv_err rc = hv_db_exec(db, ctx, "COMMIT");
     if (rc)
         hv_db_rollback(db);
@@ -96,15 +90,13 @@ hv_err hv_db_commit(hv_db *db, hv_ctx *ctx)
     return rc;
 }
 
-void hv_db_rollback(hv_db *db)
-{
+void hv_db_rollback(hv_db *db) {
     if (!sqlite3_get_autocommit(db->conn))
         sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
     db->in_tx = false;
 }
 
-hv_err hv_db_prepare(hv_stmt **out, hv_db *db, hv_ctx *ctx, const char *sql)
-{
+hv_err hv_db_prepare(hv_stmt **out, hv_db *db, hv_ctx *ctx, const char *sql) {
     sqlite3_stmt *s = NULL;
     int rc;
 
@@ -132,26 +124,22 @@ hv_err hv_db_prepare(hv_stmt **out, hv_db *db, hv_ctx *ctx, const char *sql)
     return HV_OK;
 }
 
-void hv_stmt_bind_text(hv_stmt *st, int idx, const char *s)
-{
+void hv_stmt_bind_text(hv_stmt *st, int idx, const char *s) {
     if (s)
         sqlite3_bind_text(st->s, idx, s, -1, SQLITE_TRANSIENT);
     else
         sqlite3_bind_null(st->s, idx);
 }
 
-void hv_stmt_bind_int(hv_stmt *st, int idx, int64_t v)
-{
+void hv_stmt_bind_int(hv_stmt *st, int idx, int64_t v) {
     sqlite3_bind_int64(st->s, idx, v);
 }
 
-void hv_stmt_bind_blob(hv_stmt *st, int idx, const void *p, size_t n)
-{
+void hv_stmt_bind_blob(hv_stmt *st, int idx, const void *p, size_t n) {
     sqlite3_bind_blob(st->s, idx, p, (int)n, SQLITE_TRANSIENT);
 }
 
-hv_err hv_stmt_step(hv_stmt *st, hv_ctx *ctx, bool *row)
-{
+hv_err hv_stmt_step(hv_stmt *st, hv_ctx *ctx, bool *row) {
     int rc = sqlite3_step(st->s);
 
     if (rc == SQLITE_ROW) {
@@ -168,40 +156,33 @@ hv_err hv_stmt_step(hv_stmt *st, hv_ctx *ctx, bool *row)
     return rc;
 }
 
-const char *hv_stmt_text(hv_stmt *st, int col)
-{
+const char *hv_stmt_text(hv_stmt *st, int col) {
     return (const char *)sqlite3_column_text(st->s, col);
 }
 
-int64_t hv_stmt_int(hv_stmt *st, int col)
-{
+int64_t hv_stmt_int(hv_stmt *st, int col) {
     return sqlite3_column_int64(st->s, col);
 }
 
-const void *hv_stmt_blob(hv_stmt *st, int col, size_t *len)
-{
+const void *hv_stmt_blob(hv_stmt *st, int col, size_t *len) {
     const void *p = sqlite3_column_blob(st->s, col);
     *len = (size_t)sqlite3_column_bytes(st->s, col);
     return p;
 }
 
-bool hv_stmt_is_null(hv_stmt *st, int col)
-{
+bool hv_stmt_is_null(hv_stmt *st, int col) {
     return sqlite3_column_type(st->s, col) == SQLITE_NULL;
 }
 
-void hv_stmt_reset(hv_stmt *st)
-{
+void hv_stmt_reset(hv_stmt *st) {
     sqlite3_reset(st->s);
     sqlite3_clear_bindings(st->s);
 }
 
-int64_t hv_db_last_id(hv_db *db)
-{
+int64_t hv_db_last_id(hv_db *db) {
     return sqlite3_last_insert_rowid(db->conn);
 }
 
-int64_t hv_db_changes(hv_db *db)
-{
+int64_t hv_db_changes(hv_db *db) {
     return sqlite3_changes64(db->conn);
 }

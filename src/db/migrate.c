@@ -14,8 +14,7 @@ static const char *sql_applied = "SELECT 1 FROM schema_migrations WHERE name = ?
 static const char *sql_record = "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)";
 static const char *sql_count = "SELECT count(*) FROM schema_migrations";
 
-hv_err hv_db_migrate(hv_db *db, hv_ctx *ctx)
-{
+hv_err hv_db_migrate(hv_db *db, hv_ctx *ctx) {
     hv_stmt *st;
     bool row;
     int64_t known = 0, applied;

@@ -14,8 +14,8 @@
 #include <time.h>
 
 #define MAX_SUBSCRIBERS 32
-#define VOLATILE_MAX 65536
-#define BATCH 256
+#define VOLATILE_MAX    65536
+#define BATCH           256
 
 static struct {
     const char *prefix;
@@ -37,8 +37,7 @@ static bool kicked, stopping, running;
 static pthread_t thread;
 static hv_db *dispatcher_db;
 
-void hv_events_subscribe(const char *prefix, hv_event_fn fn, void *arg)
-{
+void hv_events_subscribe(const char *prefix, hv_event_fn fn, void *arg) {
     if (n_subscribers == MAX_SUBSCRIBERS)
         abort();
     subscribers[n_subscribers].prefix = prefix;
@@ -47,13 +46,11 @@ void hv_events_subscribe(const char *prefix, hv_event_fn fn, void *arg)
     n_subscribers++;
 }
 
-hv_err hv_events_publish(hv_ctx *ctx, const char *type, const char *payload)
-{
+hv_err hv_events_publish(hv_ctx *ctx, const char *type, const char *payload) {
     return hv_model_outbox_add(ctx, type, payload);
 }
 
-void hv_events_publish_volatile(const char *type, const char *payload)
-{
+void hv_events_publish_volatile(const char *type, const char *payload) {
     bool dropped = false;
 
     pthread_mutex_lock(&lock);
@@ -71,24 +68,21 @@ void hv_events_publish_volatile(const char *type, const char *payload)
         hv_log(HV_LOG_WARN, "event queue full: dropped %s", type);
 }
 
-void hv_events_kick(void)
-{
+void hv_events_kick(void) {
     pthread_mutex_lock(&lock);
     kicked = true;
     pthread_cond_signal(&wake);
     pthread_mutex_unlock(&lock);
 }
 
-static void deliver(hv_ctx *ctx, const char *type, const char *payload)
-{
+static void deliver(hv_ctx *ctx, const char *type, const char *payload) {
     for (int i = 0; i < n_subscribers; i++) {
         if (hv_str_has_prefix(type, subscribers[i].prefix))
             subscribers[i].fn(ctx, type, payload, subscribers[i].arg);
     }
 }
 
-static void drain_volatile(hv_ctx *ctx)
-{
+static void drain_volatile(hv_ctx *ctx) {
     struct volatile_event *batch;
     size_t n;
 
@@ -107,8 +101,7 @@ static void drain_volatile(hv_ctx *ctx)
 }
 
 /* Delivers one batch of the outbox; returns how many events it held. */
-static size_t drain_outbox(hv_ctx *ctx)
-{
+static size_t drain_outbox(hv_ctx *ctx) {
     hv_event_row *rows;
     size_t n = 0;
 
@@ -125,8 +118,7 @@ static size_t drain_outbox(hv_ctx *ctx)
     return n;
 }
 
-static void drain(void)
-{
+static void drain(void) {
     hv_ctx ctx = {.db = dispatcher_db, .actor = "events"};
 
     do {
@@ -138,8 +130,7 @@ static void drain(void)
     hv_arena_free(ctx.arena);
 }
 
-static void *run(void *unused)
-{
+static void *run(void *unused) {
     (void)unused;
     pthread_mutex_lock(&lock);
     while (!stopping) {
@@ -160,8 +151,7 @@ static void *run(void *unused)
 }
 
 hv_err hv_events_start(hv_ctx *ctx, hv_err (*open_db)(struct hv_db **out, void *payload),
-                       void *payload)
-{
+                       void *payload) {
     hv_err rc = open_db(&dispatcher_db, payload);
 
     if (rc)
@@ -176,8 +166,7 @@ hv_err hv_events_start(hv_ctx *ctx, hv_err (*open_db)(struct hv_db **out, void *
     return HV_OK;
 }
 
-void hv_events_stop(void)
-{
+void hv_events_stop(void) {
     if (!running)
         return;
     pthread_mutex_lock(&lock);

@@ -32,8 +32,7 @@ typedef struct havend {
     hv_db *db; /* the main thread's connection */
 } havend;
 
-static hv_err open_db(struct hv_db **out, void *payload)
-{
+static hv_err open_db(struct hv_db **out, void *payload) {
     havend *h = payload;
     hv_ctx ctx = {0};
     hv_err rc = hv_db_open(out, &ctx, h->db_path);
@@ -44,15 +43,13 @@ static hv_err open_db(struct hv_db **out, void *payload)
 }
 
 /* The first subscriber: every event in the log. */
-static void log_event(hv_ctx *ctx, const char *type, const char *payload, void *arg)
-{
+static void log_event(hv_ctx *ctx, const char *type, const char *payload, void *arg) {
     (void)ctx;
     (void)arg;
     hv_log(HV_LOG_INFO, "event %s %s", type, payload);
 }
 
-static int threads_for(int64_t configured)
-{
+static int threads_for(int64_t configured) {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
     if (configured > 0)
@@ -60,8 +57,7 @@ static int threads_for(int64_t configured)
     return (int)(cpus > 0 ? cpus * 4 : 8);
 }
 
-static hv_err start(havend *h, hv_ctx *ctx)
-{
+static hv_err start(havend *h, hv_ctx *ctx) {
     hv_registry_config rcfg = {.upload_ttl_ms = h->cfg.upload_ttl * 1000,
                                .max_manifest = (size_t)h->cfg.max_manifest};
     hv_http_config hcfg = {.listen = h->cfg.listen,
@@ -108,14 +104,13 @@ static hv_err start(havend *h, hv_ctx *ctx)
     rc = hv_http_start(h->http, ctx);
     if (rc)
         return rc;
-    hv_log(HV_LOG_INFO, "havend listening on %s (port %d), data in %s, %d threads",
-           h->cfg.listen, hv_http_port(h->http), h->cfg.data_dir, hcfg.threads);
+    hv_log(HV_LOG_INFO, "havend listening on %s (port %d), data in %s, %d threads", h->cfg.listen,
+           hv_http_port(h->http), h->cfg.data_dir, hcfg.threads);
     return HV_OK;
 }
 
 /* Waits for a stop signal; purges idle uploads now and then. */
-static void serve(havend *h, const sigset_t *stop)
-{
+static void serve(havend *h, const sigset_t *stop) {
     int64_t every_ms = h->cfg.upload_ttl * 1000 / 2;
     struct timespec wait;
 
@@ -137,8 +132,7 @@ static void serve(havend *h, const sigset_t *stop)
     }
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     havend h = {0};
     hv_ctx ctx = {.arena = hv_arena_new(), .actor = "havend"};
     sigset_t stop;

@@ -38,7 +38,7 @@ typedef struct hv_handler {
     size_t body_max;
 } hv_handler;
 
-#define HV_REQ_MAX_PARAMS 4
+#define HV_REQ_MAX_PARAMS  4
 #define HV_REQ_MAX_HEADERS 12
 
 /* The context of one request.  Everything reachable from it dies with it. */
@@ -46,11 +46,11 @@ struct hv_req {
     hv_ctx ctx;
     hv_api_kind api;
     const char *method;
-    const char *path;  /* the decoded path, without the query */
-    hv_identity who;   /* the authenticated caller */
+    const char *path;                      /* the decoded path, without the query */
+    hv_identity who;                       /* the authenticated caller */
     const char *params[HV_REQ_MAX_PARAMS]; /* filled by the mount's router */
-    hv_buf body;       /* a buffered body */
-    void *state;       /* a streaming handler's own state */
+    hv_buf body;                           /* a buffered body */
+    void *state;                           /* a streaming handler's own state */
     /* the response being built */
     int status;
     const char *headers[HV_REQ_MAX_HEADERS][2];
@@ -124,7 +124,6 @@ hv_err hv_http_range_parse(uint64_t *start, uint64_t *end, hv_ctx *ctx, const ch
  * Content-Range of an upload PATCH: "a-b" (inclusive, as the OCI spec writes it); also
  * accepts "bytes a-b/<size or *>" and "bytes=a-b".  HV_E_RANGE when malformed or b < a.
  */
-hv_err hv_http_content_range_parse(uint64_t *start, uint64_t *end, hv_ctx *ctx,
-                                   const char *header);
+hv_err hv_http_content_range_parse(uint64_t *start, uint64_t *end, hv_ctx *ctx, const char *header);
 
 #endif

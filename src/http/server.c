@@ -8,8 +8,8 @@
  * then closes the connection instead of reading an unwanted body.  The completion callback
  * writes the access log line and frees the request.
  */
-#include "http/http.h"
 #include "db/db.h"
+#include "http/http.h"
 
 #include <arpa/inet.h>
 #include <jansson.h>
@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #define MAX_MOUNTS 8
-#define MAX_DBS 512
+#define MAX_DBS    512
 
 struct mount {
     const char *prefix;
@@ -47,8 +47,7 @@ static __thread hv_db *thread_db;
 
 /* ---------------------------------------------------------------- request helpers */
 
-const char *hv_req_header(hv_req *r, const char *name)
-{
+const char *hv_req_header(hv_req *r, const char *name) {
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
@@ -58,8 +57,7 @@ struct joiner {
 };
 
 static enum MHD_Result join_values(void *cls, enum MHD_ValueKind kind, const char *key,
-                                   const char *value)
-{
+                                   const char *value) {
     struct joiner *j = cls;
 
     (void)kind;
@@ -71,8 +69,7 @@ static enum MHD_Result join_values(void *cls, enum MHD_ValueKind kind, const cha
     return MHD_YES;
 }
 
-const char *hv_req_header_all(hv_req *r, const char *name)
-{
+const char *hv_req_header_all(hv_req *r, const char *name) {
     struct joiner j = {.name = name};
     const char *out;
 
@@ -83,13 +80,11 @@ const char *hv_req_header_all(hv_req *r, const char *name)
     return out;
 }
 
-const char *hv_req_query(hv_req *r, const char *name)
-{
+const char *hv_req_query(hv_req *r, const char *name) {
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
-void hv_resp_header(hv_req *r, const char *name, const char *value)
-{
+void hv_resp_header(hv_req *r, const char *name, const char *value) {
     if (r->n_headers == HV_REQ_MAX_HEADERS)
         abort(); /* a handler sets a fixed, small number of headers */
     r->headers[r->n_headers][0] = hv_arena_strdup(r->ctx.arena, name);
@@ -97,8 +92,7 @@ void hv_resp_header(hv_req *r, const char *name, const char *value)
     r->n_headers++;
 }
 
-void hv_resp_body(hv_req *r, int status, const char *content_type, const char *body, size_t len)
-{
+void hv_resp_body(hv_req *r, int status, const char *content_type, const char *body, size_t len) {
     r->status = status;
     r->resp_body = hv_arena_strndup(r->ctx.arena, body, len);
     r->resp_len = len;
@@ -107,8 +101,7 @@ void hv_resp_body(hv_req *r, int status, const char *content_type, const char *b
 }
 
 void hv_resp_fd(hv_req *r, int status, const char *content_type, int fd, uint64_t offset,
-                uint64_t len)
-{
+                uint64_t len) {
     r->status = status;
     r->resp_fd = fd;
     r->resp_offset = offset;
@@ -117,15 +110,13 @@ void hv_resp_fd(hv_req *r, int status, const char *content_type, int fd, uint64_
         hv_resp_header(r, "Content-Type", content_type);
 }
 
-void hv_resp_empty(hv_req *r, int status)
-{
+void hv_resp_empty(hv_req *r, int status) {
     r->status = status;
     r->resp_body = NULL;
     r->resp_len = 0;
 }
 
-void hv_resp_error(hv_req *r)
-{
+void hv_resp_error(hv_req *r) {
     const hv_err_info *info = hv_err_lookup(r->ctx.err.code);
     json_t *root, *err;
     char *body;
@@ -160,8 +151,7 @@ void hv_resp_error(hv_req *r)
 
 /* ---------------------------------------------------------------- the MHD glue */
 
-static hv_err thread_database(hv_http_server *s, hv_ctx *ctx)
-{
+static hv_err thread_database(hv_http_server *s, hv_ctx *ctx) {
     hv_err rc;
 
     if (thread_db)
@@ -176,8 +166,7 @@ static hv_err thread_database(hv_http_server *s, hv_ctx *ctx)
     return HV_OK;
 }
 
-static bool request_id_ok(const char *id)
-{
+static bool request_id_ok(const char *id) {
     size_t n = strlen(id);
 
     if (n == 0 || n > 36)
@@ -192,8 +181,7 @@ static bool request_id_ok(const char *id)
 }
 
 static hv_req *request_new(hv_http_server *s, struct MHD_Connection *conn, const char *url,
-                           const char *method)
-{
+                           const char *method) {
     hv_req *r = hv_calloc(1, sizeof(*r));
     const char *id;
 
@@ -218,8 +206,7 @@ static hv_req *request_new(hv_http_server *s, struct MHD_Connection *conn, const
 }
 
 /* Headers are in: database, mount, caller, handler, begin. */
-static hv_err request_begin(hv_http_server *s, hv_req *r)
-{
+static hv_err request_begin(hv_http_server *s, hv_req *r) {
     const struct mount *m = NULL;
     hv_err rc;
 
@@ -254,8 +241,7 @@ static hv_err request_begin(hv_http_server *s, hv_req *r)
     return HV_OK;
 }
 
-static enum MHD_Result respond(hv_req *r)
-{
+static enum MHD_Result respond(hv_req *r) {
     struct MHD_Response *resp;
     enum MHD_Result ret;
 
@@ -263,8 +249,7 @@ static enum MHD_Result respond(hv_req *r)
         return MHD_YES;
     r->responded = true;
     if (r->resp_fd >= 0)
-        resp = MHD_create_response_from_fd_at_offset64(r->resp_len, r->resp_fd,
-                                                       r->resp_offset);
+        resp = MHD_create_response_from_fd_at_offset64(r->resp_len, r->resp_fd, r->resp_offset);
     else
         resp = MHD_create_response_from_buffer(r->resp_len, (void *)r->resp_body,
                                                MHD_RESPMEM_PERSISTENT);
@@ -281,18 +266,15 @@ static enum MHD_Result respond(hv_req *r)
     return ret;
 }
 
-static enum MHD_Result fail_now(hv_req *r)
-{
+static enum MHD_Result fail_now(hv_req *r) {
     r->failed = true;
     hv_resp_error(r);
     return respond(r);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
-{
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls) {
     hv_http_server *s = cls;
     hv_req *r = *con_cls;
     hv_err rc;
@@ -333,8 +315,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                         enum MHD_RequestTerminationCode toe)
-{
+                         enum MHD_RequestTerminationCode toe) {
     hv_req *r = *con_cls;
     uint64_t us;
 
@@ -344,11 +325,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     *con_cls = NULL;
     us = (hv_mono_ns() - r->started_ns) / 1000;
-    hv_log(HV_LOG_INFO, "access %s %s %d in=%llu out=%llu %llu.%03llums id=%s user=%s%s",
-           r->method, r->path, r->responded ? r->status : 0, (unsigned long long)r->bytes_in,
-           (unsigned long long)(r->responded ? r->resp_len : 0),
-           (unsigned long long)(us / 1000), (unsigned long long)(us % 1000), r->ctx.request_id,
-           r->who.name, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+    hv_log(HV_LOG_INFO, "access %s %s %d in=%llu out=%llu %llu.%03llums id=%s user=%s%s", r->method,
+           r->path, r->responded ? r->status : 0, (unsigned long long)r->bytes_in,
+           (unsigned long long)(r->responded ? r->resp_len : 0), (unsigned long long)(us / 1000),
+           (unsigned long long)(us % 1000), r->ctx.request_id, r->who.name,
+           toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
     if (r->handler && r->handler->cleanup)
         r->handler->cleanup(r);
     if (r->resp_fd >= 0)
@@ -360,8 +341,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* ---------------------------------------------------------------- lifecycle */
 
-static hv_err parse_listen(struct sockaddr_in *sa, hv_ctx *ctx, const char *listen)
-{
+static hv_err parse_listen(struct sockaddr_in *sa, hv_ctx *ctx, const char *listen) {
     const char *colon = strrchr(listen, ':');
     char host[64];
     uint64_t port;
@@ -383,8 +363,7 @@ static hv_err parse_listen(struct sockaddr_in *sa, hv_ctx *ctx, const char *list
     return HV_OK;
 }
 
-hv_err hv_http_new(hv_http_server **out, hv_ctx *ctx, const hv_http_config *cfg)
-{
+hv_err hv_http_new(hv_http_server **out, hv_ctx *ctx, const hv_http_config *cfg) {
     hv_http_server *s;
     struct sockaddr_in sa;
     hv_err rc;
@@ -399,8 +378,7 @@ hv_err hv_http_new(hv_http_server **out, hv_ctx *ctx, const hv_http_config *cfg)
     return HV_OK;
 }
 
-hv_err hv_http_start(hv_http_server *s, hv_ctx *ctx)
-{
+hv_err hv_http_start(hv_http_server *s, hv_ctx *ctx) {
     struct sockaddr_in sa;
     const union MHD_DaemonInfo *info;
     unsigned threads = s->cfg.threads > 0 ? (unsigned)s->cfg.threads : 4;
@@ -410,11 +388,11 @@ hv_err hv_http_start(hv_http_server *s, hv_ctx *ctx)
     if (rc)
         return rc;
     s->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO, 0, NULL, NULL,
-        on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
-        threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)300, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO, 0, NULL, NULL, on_request,
+        s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        (unsigned)1024, MHD_OPTION_END);
     if (!s->daemon)
         return HV_FAIL(ctx, HV_E_CONFIG, "cannot listen on %s (in use, or not an address here)",
                        s->cfg.listen);
@@ -424,8 +402,7 @@ hv_err hv_http_start(hv_http_server *s, hv_ctx *ctx)
 }
 
 void hv_http_mount(hv_http_server *s, const char *prefix, hv_api_kind api, hv_route_fn route,
-                   void *payload)
-{
+                   void *payload) {
     if (s->n_mounts == MAX_MOUNTS)
         abort();
     s->mounts[s->n_mounts].prefix = prefix;
@@ -436,13 +413,11 @@ void hv_http_mount(hv_http_server *s, const char *prefix, hv_api_kind api, hv_ro
     s->n_mounts++;
 }
 
-int hv_http_port(hv_http_server *s)
-{
+int hv_http_port(hv_http_server *s) {
     return s->port;
 }
 
-void hv_http_stop(hv_http_server *s)
-{
+void hv_http_stop(hv_http_server *s) {
     if (!s)
         return;
     if (s->daemon)

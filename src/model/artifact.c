@@ -3,12 +3,10 @@
 
 #include <string.h>
 
-static const char *sql_blob_put =
-    "INSERT INTO blob (digest, size, creation_time) VALUES (?, ?, ?)"
-    " ON CONFLICT (digest) DO NOTHING";
+static const char *sql_blob_put = "INSERT INTO blob (digest, size, creation_time) VALUES (?, ?, ?)"
+                                  " ON CONFLICT (digest) DO NOTHING";
 
-hv_err hv_model_blob_put(hv_ctx *ctx, const char *digest, int64_t size)
-{
+hv_err hv_model_blob_put(hv_ctx *ctx, const char *digest, int64_t size) {
     hv_stmt *st;
     hv_err rc = hv_model__prepare(&st, ctx, sql_blob_put);
 
@@ -24,8 +22,7 @@ static const char *sql_blob_link =
     "INSERT INTO project_blob (project_id, blob_digest, creation_time) VALUES (?, ?, ?)"
     " ON CONFLICT DO NOTHING";
 
-hv_err hv_model_blob_link(hv_ctx *ctx, int64_t project_id, const char *digest)
-{
+hv_err hv_model_blob_link(hv_ctx *ctx, int64_t project_id, const char *digest) {
     hv_stmt *st;
     hv_err rc = hv_model__prepare(&st, ctx, sql_blob_link);
 
@@ -41,8 +38,7 @@ static const char *sql_blob_linked =
     "SELECT b.size FROM project_blob pb JOIN blob b ON b.digest = pb.blob_digest"
     " WHERE pb.project_id = ? AND pb.blob_digest = ?";
 
-hv_err hv_model_blob_linked(int64_t *size, hv_ctx *ctx, int64_t project_id, const char *digest)
-{
+hv_err hv_model_blob_linked(int64_t *size, hv_ctx *ctx, int64_t project_id, const char *digest) {
     hv_stmt *st;
     bool row;
     hv_err rc = hv_model__prepare(&st, ctx, sql_blob_linked);
@@ -63,8 +59,7 @@ hv_err hv_model_blob_linked(int64_t *size, hv_ctx *ctx, int64_t project_id, cons
 static const char *sql_blob_unlink =
     "DELETE FROM project_blob WHERE project_id = ? AND blob_digest = ?";
 
-hv_err hv_model_blob_unlink(hv_ctx *ctx, int64_t project_id, const char *digest)
-{
+hv_err hv_model_blob_unlink(hv_ctx *ctx, int64_t project_id, const char *digest) {
     hv_stmt *st;
     hv_err rc = hv_model__prepare(&st, ctx, sql_blob_unlink);
 
@@ -78,12 +73,11 @@ hv_err hv_model_blob_unlink(hv_ctx *ctx, int64_t project_id, const char *digest)
     return rc;
 }
 
-#define ARTIFACT_COLUMNS                                                                       \
-    "a.id, a.repository_id, a.digest, a.media_type, a.artifact_type, a.size,"                 \
+#define ARTIFACT_COLUMNS                                                                           \
+    "a.id, a.repository_id, a.digest, a.media_type, a.artifact_type, a.size,"                      \
     " a.subject_digest, a.annotations"
 
-static void read_artifact(hv_artifact *a, hv_ctx *ctx, hv_stmt *st)
-{
+static void read_artifact(hv_artifact *a, hv_ctx *ctx, hv_stmt *st) {
     a->id = hv_stmt_int(st, 0);
     a->repository_id = hv_stmt_int(st, 1);
     a->digest = hv_model__text(ctx, st, 2);
@@ -96,8 +90,7 @@ static void read_artifact(hv_artifact *a, hv_ctx *ctx, hv_stmt *st)
 
 /* Runs a query binding (repository_id, text) that returns at most one artifact. */
 static hv_err artifact_one(hv_artifact *out, hv_ctx *ctx, const char *sql, int64_t repo,
-                           const char *key, const char *what)
-{
+                           const char *key, const char *what) {
     hv_stmt *st;
     bool row;
     hv_err rc = hv_model__prepare(&st, ctx, sql);
@@ -119,8 +112,7 @@ static const char *sql_artifact_get = "SELECT " ARTIFACT_COLUMNS " FROM artifact
                                       " WHERE a.repository_id = ? AND a.digest = ?";
 
 hv_err hv_model_artifact_get(hv_artifact *out, hv_ctx *ctx, int64_t repository_id,
-                             const char *digest)
-{
+                             const char *digest) {
     return artifact_one(out, ctx, sql_artifact_get, repository_id, digest, "manifest");
 }
 
@@ -129,8 +121,7 @@ static const char *sql_artifact_by_tag =
     " WHERE t.repository_id = ? AND t.name = ?";
 
 hv_err hv_model_artifact_by_tag(hv_artifact *out, hv_ctx *ctx, int64_t repository_id,
-                                const char *tag)
-{
+                                const char *tag) {
     return artifact_one(out, ctx, sql_artifact_by_tag, repository_id, tag, "tag");
 }
 
@@ -141,8 +132,7 @@ static const char *sql_artifact_insert =
 static const char *sql_artifact_id =
     "SELECT id FROM artifact WHERE repository_id = ? AND digest = ?";
 
-hv_err hv_model_artifact_put(bool *created, hv_ctx *ctx, hv_artifact *a)
-{
+hv_err hv_model_artifact_put(bool *created, hv_ctx *ctx, hv_artifact *a) {
     hv_stmt *st;
     bool row;
     hv_err rc = hv_model__prepare(&st, ctx, sql_artifact_insert);
@@ -179,8 +169,7 @@ hv_err hv_model_artifact_put(bool *created, hv_ctx *ctx, hv_artifact *a)
 static const char *sql_artifact_blob =
     "INSERT INTO artifact_blob (artifact_id, blob_digest) VALUES (?, ?) ON CONFLICT DO NOTHING";
 
-hv_err hv_model_artifact_add_blob(hv_ctx *ctx, int64_t artifact_id, const char *digest)
-{
+hv_err hv_model_artifact_add_blob(hv_ctx *ctx, int64_t artifact_id, const char *digest) {
     hv_stmt *st;
     hv_err rc = hv_model__prepare(&st, ctx, sql_artifact_blob);
 
@@ -196,8 +185,7 @@ static const char *sql_artifact_ref =
     " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
 
 hv_err hv_model_artifact_add_reference(hv_ctx *ctx, int64_t parent_id,
-                                       const hv_oci_descriptor *child)
-{
+                                       const hv_oci_descriptor *child) {
     hv_stmt *st;
     hv_err rc = hv_model__prepare(&st, ctx, sql_artifact_ref);
 
@@ -217,8 +205,7 @@ static const char *sql_artifact_child =
     " WHERE r.parent_id = ? AND r.os = ? AND r.architecture = ? ORDER BY r.variant LIMIT 1";
 
 hv_err hv_model_artifact_child(hv_artifact *out, hv_ctx *ctx, const hv_artifact *parent,
-                               const char *os, const char *architecture)
-{
+                               const char *os, const char *architecture) {
     hv_stmt *st;
     bool row;
     hv_err rc = hv_model__prepare(&st, ctx, sql_artifact_child);
@@ -234,15 +221,14 @@ hv_err hv_model_artifact_child(hv_artifact *out, hv_ctx *ctx, const hv_artifact 
         read_artifact(out, ctx, st);
     hv_stmt_reset(st);
     if (rc == HV_OK && !row)
-        rc = HV_FAIL(ctx, HV_E_MANIFEST_UNKNOWN, "index %s has no %s/%s manifest",
-                     parent->digest, os, architecture);
+        rc = HV_FAIL(ctx, HV_E_MANIFEST_UNKNOWN, "index %s has no %s/%s manifest", parent->digest,
+                     os, architecture);
     return rc;
 }
 
 static const char *sql_artifact_delete = "DELETE FROM artifact WHERE id = ?";
 
-hv_err hv_model_artifact_delete(hv_ctx *ctx, int64_t artifact_id)
-{
+hv_err hv_model_artifact_delete(hv_ctx *ctx, int64_t artifact_id) {
     hv_stmt *st;
     hv_err rc = hv_model__prepare(&st, ctx, sql_artifact_delete);
 
@@ -257,8 +243,7 @@ static const char *sql_referrers =
     " AND a.subject_digest = ? AND (?3 IS NULL OR a.artifact_type = ?3) ORDER BY a.id";
 
 hv_err hv_model_referrers(hv_artifact **out, size_t *n, hv_ctx *ctx, int64_t repository_id,
-                          const char *subject, const char *artifact_type)
-{
+                          const char *subject, const char *artifact_type) {
     size_t cap = 16, count = 0;
     hv_artifact *v = hv_arena_alloc(ctx->arena, cap * sizeof(*v));
     hv_stmt *st;
@@ -290,8 +275,7 @@ hv_err hv_model_referrers(hv_artifact **out, size_t *n, hv_ctx *ctx, int64_t rep
 
 static const char *sql_artifact_tags = "SELECT name FROM tag WHERE artifact_id = ? ORDER BY name";
 
-hv_err hv_model_artifact_tags(const char ***out, size_t *n, hv_ctx *ctx, int64_t artifact_id)
-{
+hv_err hv_model_artifact_tags(const char ***out, size_t *n, hv_ctx *ctx, int64_t artifact_id) {
     hv_stmt *st;
     hv_err rc = hv_model__prepare(&st, ctx, sql_artifact_tags);
 
@@ -309,8 +293,7 @@ static const char *sql_tag_upsert =
     " push_time = excluded.push_time";
 
 hv_err hv_model_tag_put(int64_t *previous, hv_ctx *ctx, int64_t repository_id, const char *name,
-                        int64_t artifact_id)
-{
+                        int64_t artifact_id) {
     hv_stmt *st;
     bool row;
     hv_err rc = hv_model__prepare(&st, ctx, sql_tag_current);
@@ -336,8 +319,7 @@ hv_err hv_model_tag_put(int64_t *previous, hv_ctx *ctx, int64_t repository_id, c
 
 static const char *sql_tag_delete = "DELETE FROM tag WHERE repository_id = ? AND name = ?";
 
-hv_err hv_model_tag_delete(hv_ctx *ctx, int64_t repository_id, const char *name)
-{
+hv_err hv_model_tag_delete(hv_ctx *ctx, int64_t repository_id, const char *name) {
     hv_stmt *st;
     hv_err rc = hv_model__prepare(&st, ctx, sql_tag_delete);
 
@@ -355,8 +337,7 @@ static const char *sql_tag_names =
     "SELECT name FROM tag WHERE repository_id = ? AND name > ? ORDER BY name LIMIT ?";
 
 hv_err hv_model_tag_names(const char ***out, size_t *n, hv_ctx *ctx, int64_t repository_id,
-                          const char *last, int64_t limit)
-{
+                          const char *last, int64_t limit) {
     hv_stmt *st;
     hv_err rc = hv_model__prepare(&st, ctx, sql_tag_names);
 

@@ -3,8 +3,7 @@
 
 #include <string.h>
 
-hv_err hv_model__strings(const char ***out, size_t *n, hv_ctx *ctx, hv_stmt *st, int64_t limit)
-{
+hv_err hv_model__strings(const char ***out, size_t *n, hv_ctx *ctx, hv_stmt *st, int64_t limit) {
     size_t cap = limit > 0 && limit < 1024 ? (size_t)limit : 1024, count = 0;
     const char **v = hv_arena_alloc(ctx->arena, cap * sizeof(*v));
     bool row;
@@ -33,8 +32,7 @@ static const char *sql_project_get =
     " LEFT JOIN project_metadata m ON m.project_id = p.id AND m.name = 'public'"
     " WHERE p.name = ?";
 
-hv_err hv_model_project_get(hv_project *out, hv_ctx *ctx, const char *name)
-{
+hv_err hv_model_project_get(hv_project *out, hv_ctx *ctx, const char *name) {
     hv_stmt *st;
     bool row;
     hv_err rc = hv_model__prepare(&st, ctx, sql_project_get);
@@ -60,8 +58,7 @@ static const char *sql_project_meta =
     "INSERT INTO project_metadata (project_id, name, value) VALUES (?, ?, ?)";
 
 hv_err hv_model_project_create(int64_t *out_id, hv_ctx *ctx, const char *name, bool public,
-                               int64_t owner_id)
-{
+                               int64_t owner_id) {
     int64_t now = hv_now_ms();
     hv_stmt *st;
     hv_err rc = hv_model__prepare(&st, ctx, sql_project_insert);
@@ -89,8 +86,7 @@ hv_err hv_model_project_create(int64_t *out_id, hv_ctx *ctx, const char *name, b
 static const char *sql_user_get =
     "SELECT id, username, password_hash, sysadmin FROM users WHERE username = ?";
 
-hv_err hv_model_user_get(hv_user *out, hv_ctx *ctx, const char *username)
-{
+hv_err hv_model_user_get(hv_user *out, hv_ctx *ctx, const char *username) {
     hv_stmt *st;
     bool row;
     hv_err rc = hv_model__prepare(&st, ctx, sql_user_get);
@@ -116,8 +112,7 @@ static const char *sql_user_insert =
     " VALUES (?, ?, ?, ?, ?)";
 
 hv_err hv_model_user_create(int64_t *out_id, hv_ctx *ctx, const char *username,
-                            const char *password_hash, bool sysadmin)
-{
+                            const char *password_hash, bool sysadmin) {
     int64_t now = hv_now_ms();
     hv_stmt *st;
     hv_err rc = hv_model__prepare(&st, ctx, sql_user_insert);
@@ -137,8 +132,7 @@ hv_err hv_model_user_create(int64_t *out_id, hv_ctx *ctx, const char *username,
 
 static const char *sql_user_count = "SELECT count(*) FROM users";
 
-hv_err hv_model_user_count(int64_t *out, hv_ctx *ctx)
-{
+hv_err hv_model_user_count(int64_t *out, hv_ctx *ctx) {
     hv_stmt *st;
     bool row;
     hv_err rc = hv_model__prepare(&st, ctx, sql_user_count);
@@ -153,8 +147,7 @@ hv_err hv_model_user_count(int64_t *out, hv_ctx *ctx)
 
 static const char *sql_repo_get = "SELECT id, project_id, name FROM repository WHERE name = ?";
 
-hv_err hv_model_repository_get(hv_repository *out, hv_ctx *ctx, const char *name)
-{
+hv_err hv_model_repository_get(hv_repository *out, hv_ctx *ctx, const char *name) {
     hv_stmt *st;
     bool row;
     hv_err rc = hv_model__prepare(&st, ctx, sql_repo_get);
@@ -179,8 +172,7 @@ static const char *sql_repo_insert =
     " ON CONFLICT (name) DO NOTHING";
 
 hv_err hv_model_repository_ensure(hv_repository *out, hv_ctx *ctx, int64_t project_id,
-                                  const char *name)
-{
+                                  const char *name) {
     int64_t now = hv_now_ms();
     hv_stmt *st;
     hv_err rc = hv_model__prepare(&st, ctx, sql_repo_insert);
@@ -201,8 +193,7 @@ static const char *sql_repo_names =
     "SELECT name FROM repository WHERE name > ? ORDER BY name LIMIT ?";
 
 hv_err hv_model_repository_names(const char ***out, size_t *n, hv_ctx *ctx, const char *last,
-                                 int64_t limit)
-{
+                                 int64_t limit) {
     hv_stmt *st;
     hv_err rc = hv_model__prepare(&st, ctx, sql_repo_names);
 

@@ -7,8 +7,7 @@ static const char *sql_upload_insert =
     "INSERT INTO upload (uuid, repository, project_id, size, hash_state, creation_time,"
     " update_time) VALUES (?, ?, ?, ?, ?, ?, ?)";
 
-hv_err hv_model_upload_create(hv_ctx *ctx, const hv_upload *u)
-{
+hv_err hv_model_upload_create(hv_ctx *ctx, const hv_upload *u) {
     int64_t now = hv_now_ms();
     hv_stmt *st;
     hv_err rc = hv_model__prepare(&st, ctx, sql_upload_insert);
@@ -29,8 +28,7 @@ static const char *sql_upload_get =
     "SELECT uuid, repository, project_id, size, hash_state, update_time FROM upload"
     " WHERE uuid = ?";
 
-hv_err hv_model_upload_get(hv_upload *out, hv_ctx *ctx, const char *uuid)
-{
+hv_err hv_model_upload_get(hv_upload *out, hv_ctx *ctx, const char *uuid) {
     hv_stmt *st;
     bool row;
     hv_err rc = hv_model__prepare(&st, ctx, sql_upload_get);
@@ -61,8 +59,7 @@ hv_err hv_model_upload_get(hv_upload *out, hv_ctx *ctx, const char *uuid)
 static const char *sql_upload_update =
     "UPDATE upload SET size = ?, hash_state = ?, update_time = ? WHERE uuid = ?";
 
-hv_err hv_model_upload_update(hv_ctx *ctx, const hv_upload *u)
-{
+hv_err hv_model_upload_update(hv_ctx *ctx, const hv_upload *u) {
     hv_stmt *st;
     hv_err rc = hv_model__prepare(&st, ctx, sql_upload_update);
 
@@ -80,8 +77,7 @@ hv_err hv_model_upload_update(hv_ctx *ctx, const hv_upload *u)
 
 static const char *sql_upload_delete = "DELETE FROM upload WHERE uuid = ?";
 
-hv_err hv_model_upload_delete(hv_ctx *ctx, const char *uuid)
-{
+hv_err hv_model_upload_delete(hv_ctx *ctx, const char *uuid) {
     hv_stmt *st;
     hv_err rc = hv_model__prepare(&st, ctx, sql_upload_delete);
 
@@ -96,8 +92,7 @@ hv_err hv_model_upload_delete(hv_ctx *ctx, const char *uuid)
 
 static const char *sql_upload_stale = "SELECT uuid FROM upload WHERE update_time < ?";
 
-hv_err hv_model_upload_stale(const char ***out, size_t *n, hv_ctx *ctx, int64_t cutoff_ms)
-{
+hv_err hv_model_upload_stale(const char ***out, size_t *n, hv_ctx *ctx, int64_t cutoff_ms) {
     hv_stmt *st;
     hv_err rc = hv_model__prepare(&st, ctx, sql_upload_stale);
 
@@ -110,8 +105,7 @@ hv_err hv_model_upload_stale(const char ***out, size_t *n, hv_ctx *ctx, int64_t 
 static const char *sql_outbox_add =
     "INSERT INTO outbox (type, payload, creation_time) VALUES (?, ?, ?)";
 
-hv_err hv_model_outbox_add(hv_ctx *ctx, const char *type, const char *payload)
-{
+hv_err hv_model_outbox_add(hv_ctx *ctx, const char *type, const char *payload) {
     hv_stmt *st;
     hv_err rc = hv_model__prepare(&st, ctx, sql_outbox_add);
 
@@ -125,8 +119,7 @@ hv_err hv_model_outbox_add(hv_ctx *ctx, const char *type, const char *payload)
 
 static const char *sql_outbox_next = "SELECT id, type, payload FROM outbox ORDER BY id LIMIT ?";
 
-hv_err hv_model_outbox_next(hv_event_row **out, size_t *n, hv_ctx *ctx, int64_t limit)
-{
+hv_err hv_model_outbox_next(hv_event_row **out, size_t *n, hv_ctx *ctx, int64_t limit) {
     hv_event_row *v = hv_arena_alloc(ctx->arena, (size_t)limit * sizeof(*v));
     size_t count = 0;
     hv_stmt *st;
@@ -153,8 +146,7 @@ hv_err hv_model_outbox_next(hv_event_row **out, size_t *n, hv_ctx *ctx, int64_t 
 
 static const char *sql_outbox_delete = "DELETE FROM outbox WHERE id <= ?";
 
-hv_err hv_model_outbox_delete_upto(hv_ctx *ctx, int64_t id)
-{
+hv_err hv_model_outbox_delete_upto(hv_ctx *ctx, int64_t id) {
     hv_stmt *st;
     hv_err rc = hv_model__prepare(&st, ctx, sql_outbox_delete);
 

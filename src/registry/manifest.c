@@ -3,18 +3,17 @@
  * blobs, children and subject, tags, and deletion.  The manifest's bytes are stored as a
  * blob (durably) before the transaction that makes them visible commits.
  */
-#include "registry/registry_int.h"
 #include "db/db.h"
 #include "events/events.h"
 #include "oci/oci.h"
+#include "registry/registry_int.h"
 
 #include <string.h>
 #include <unistd.h>
 
 /* Every blob of an image manifest must be in the project; every child of an index must be a
  * manifest of the repository. */
-static hv_err check_references(hv_ctx *ctx, const hv_target *t, const hv_oci_manifest *m)
-{
+static hv_err check_references(hv_ctx *ctx, const hv_target *t, const hv_oci_manifest *m) {
     int64_t size;
     hv_artifact child;
     hv_err rc;
@@ -55,8 +54,7 @@ static hv_err check_references(hv_ctx *ctx, const hv_target *t, const hv_oci_man
 }
 
 /* Records the artifact and what it references; publishes artifact.pushed when it is new. */
-static hv_err record(hv_artifact *a, hv_ctx *ctx, hv_target *t, const hv_oci_manifest *m)
-{
+static hv_err record(hv_artifact *a, hv_ctx *ctx, hv_target *t, const hv_oci_manifest *m) {
     bool created;
     hv_err rc;
 
@@ -80,17 +78,15 @@ static hv_err record(hv_artifact *a, hv_ctx *ctx, hv_target *t, const hv_oci_man
             rc = hv_model_artifact_add_reference(ctx, a->id, &m->manifests[i]);
     }
     if (rc == HV_OK)
-        rc = hv_registry__publish(ctx, "artifact.pushed", "repository", t->name, "digest",
-                                  a->digest, "media_type", a->media_type, "subject",
-                                  a->subject_digest, NULL);
+        rc =
+            hv_registry__publish(ctx, "artifact.pushed", "repository", t->name, "digest", a->digest,
+                                 "media_type", a->media_type, "subject", a->subject_digest, NULL);
     return rc;
 }
 
-hv_err hv_registry_manifest_put(char digest_out[HV_DIGEST_MAX], const char **subject,
-                                hv_ctx *ctx, hv_registry *reg, hv_target *t,
-                                const char *reference, const char *content_type,
-                                const char *body, size_t len)
-{
+hv_err hv_registry_manifest_put(char digest_out[HV_DIGEST_MAX], const char **subject, hv_ctx *ctx,
+                                hv_registry *reg, hv_target *t, const char *reference,
+                                const char *content_type, const char *body, size_t len) {
     hv_oci_manifest m;
     hv_artifact a = {0};
     const char *tag = NULL;
@@ -98,8 +94,8 @@ hv_err hv_registry_manifest_put(char digest_out[HV_DIGEST_MAX], const char **sub
     hv_err rc;
 
     if (len > reg->cfg.max_manifest)
-        return HV_FAIL(ctx, HV_E_TOO_LARGE, "manifest of %zu bytes is over the limit of %zu",
-                       len, reg->cfg.max_manifest);
+        return HV_FAIL(ctx, HV_E_TOO_LARGE, "manifest of %zu bytes is over the limit of %zu", len,
+                       reg->cfg.max_manifest);
     hv_sha256_digest(digest_out, body, len);
     if (hv_oci_reference_is_digest(reference)) {
         rc = hv_oci_digest_check(ctx, reference, strlen(reference));
@@ -155,8 +151,7 @@ hv_err hv_registry_manifest_put(char digest_out[HV_DIGEST_MAX], const char **sub
 }
 
 /* The artifact a reference names. */
-static hv_err lookup(hv_artifact *out, hv_ctx *ctx, const hv_target *t, const char *reference)
-{
+static hv_err lookup(hv_artifact *out, hv_ctx *ctx, const hv_target *t, const char *reference) {
     if (!t->repo.id)
         return HV_FAIL(ctx, HV_E_NAME_UNKNOWN, "repository %s is not known", t->name);
     if (hv_oci_reference_is_digest(reference)) {
@@ -172,8 +167,7 @@ static hv_err lookup(hv_artifact *out, hv_ctx *ctx, const hv_target *t, const ch
 
 hv_err hv_registry_manifest_get(hv_artifact *out, int *fd, hv_ctx *ctx, hv_registry *reg,
                                 const hv_target *t, const char *reference, const char *accept,
-                                bool pull)
-{
+                                bool pull) {
     uint64_t size;
     hv_err rc = lookup(out, ctx, t, reference);
 
@@ -194,16 +188,14 @@ hv_err hv_registry_manifest_get(hv_artifact *out, int *fd, hv_ctx *ctx, hv_regis
     if (rc)
         return rc;
     if (pull)
-        hv_registry__publish_volatile(ctx, "artifact.pulled", "repository", t->name, "digest",
-                                      out->digest, "tag",
-                                      hv_oci_reference_is_digest(reference) ? NULL : reference,
-                                      NULL);
+        hv_registry__publish_volatile(
+            ctx, "artifact.pulled", "repository", t->name, "digest", out->digest, "tag",
+            hv_oci_reference_is_digest(reference) ? NULL : reference, NULL);
     return HV_OK;
 }
 
 hv_err hv_registry_manifest_delete(hv_ctx *ctx, hv_registry *reg, const hv_target *t,
-                                   const char *reference)
-{
+                                   const char *reference) {
     hv_artifact a;
     const char **tags;
     size_t n_tags;
@@ -219,8 +211,8 @@ hv_err hv_registry_manifest_delete(hv_ctx *ctx, hv_registry *reg, const hv_targe
     if (!hv_oci_reference_is_digest(reference)) {
         rc = hv_model_tag_delete(ctx, t->repo.id, reference);
         if (rc == HV_OK)
-            rc = hv_registry__publish(ctx, "tag.deleted", "repository", t->name, "tag",
-                                      reference, "digest", a.digest, NULL);
+            rc = hv_registry__publish(ctx, "tag.deleted", "repository", t->name, "tag", reference,
+                                      "digest", a.digest, NULL);
     } else {
         rc = hv_model_artifact_tags(&tags, &n_tags, ctx, a.id);
         for (size_t i = 0; rc == HV_OK && i < n_tags; i++)

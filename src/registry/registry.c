@@ -2,10 +2,10 @@
  * The registry service: start-up bootstrap, resolving a repository name to its project with
  * the permission check, blobs of a project, listings, and event payloads.
  */
-#include "registry/registry_int.h"
 #include "db/db.h"
 #include "events/events.h"
 #include "oci/oci.h"
+#include "registry/registry_int.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -14,8 +14,7 @@
 #include <unistd.h>
 
 hv_err hv_registry_open(hv_registry **out, hv_ctx *ctx, hv_blob_store *blobs,
-                        const hv_registry_config *cfg)
-{
+                        const hv_registry_config *cfg) {
     hv_registry *reg = hv_calloc(1, sizeof(*reg));
 
     (void)ctx;
@@ -25,18 +24,15 @@ hv_err hv_registry_open(hv_registry **out, hv_ctx *ctx, hv_blob_store *blobs,
     return HV_OK;
 }
 
-void hv_registry_free(hv_registry *reg)
-{
+void hv_registry_free(hv_registry *reg) {
     free(reg);
 }
 
-size_t hv_registry_max_manifest(const hv_registry *reg)
-{
+size_t hv_registry_max_manifest(const hv_registry *reg) {
     return reg->cfg.max_manifest;
 }
 
-hv_err hv_registry_bootstrap(hv_ctx *ctx, const char *admin_password)
-{
+hv_err hv_registry_bootstrap(hv_ctx *ctx, const char *admin_password) {
     char generated[33];
     char *hash = NULL;
     int64_t users, id, project_id;
@@ -77,8 +73,7 @@ out:
 }
 
 hv_err hv_registry_target(hv_target *out, hv_ctx *ctx, const hv_identity *who, const char *name,
-                          hv_action action)
-{
+                          hv_action action) {
     const char *slash;
     char *project;
     hv_err rc;
@@ -97,8 +92,7 @@ hv_err hv_registry_target(hv_target *out, hv_ctx *ctx, const hv_identity *who, c
         if (who->kind == HV_ID_ANONYMOUS)
             return HV_FAIL(ctx, HV_E_UNAUTHORIZED, "authentication required");
         return HV_FAIL(ctx, HV_E_NAME_UNKNOWN,
-                       "project %s does not exist: create it before pushing to %s", project,
-                       name);
+                       "project %s does not exist: create it before pushing to %s", project, name);
     }
     if (rc)
         return rc;
@@ -117,8 +111,7 @@ hv_err hv_registry_target(hv_target *out, hv_ctx *ctx, const hv_identity *who, c
 }
 
 hv_err hv_registry_blob_stat(uint64_t *size, hv_ctx *ctx, hv_registry *reg, const hv_target *t,
-                             const char *digest)
-{
+                             const char *digest) {
     int64_t linked;
     hv_err rc = hv_oci_digest_check(ctx, digest, strlen(digest));
 
@@ -132,8 +125,7 @@ hv_err hv_registry_blob_stat(uint64_t *size, hv_ctx *ctx, hv_registry *reg, cons
 }
 
 hv_err hv_registry_blob_open(int *fd, uint64_t *size, hv_ctx *ctx, hv_registry *reg,
-                             const hv_target *t, const char *digest)
-{
+                             const hv_target *t, const char *digest) {
     uint64_t known;
     hv_err rc = hv_registry_blob_stat(&known, ctx, reg, t, digest);
 
@@ -143,8 +135,7 @@ hv_err hv_registry_blob_open(int *fd, uint64_t *size, hv_ctx *ctx, hv_registry *
 }
 
 hv_err hv_registry_blob_delete(hv_ctx *ctx, hv_registry *reg, const hv_target *t,
-                               const char *digest)
-{
+                               const char *digest) {
     hv_err rc = hv_oci_digest_check(ctx, digest, strlen(digest));
 
     (void)reg;
@@ -164,8 +155,7 @@ hv_err hv_registry_blob_delete(hv_ctx *ctx, hv_registry *reg, const hv_target *t
 }
 
 hv_err hv_registry_blob_mount(hv_ctx *ctx, hv_registry *reg, const hv_identity *who,
-                              const hv_target *t, const char *from, const char *digest)
-{
+                              const hv_target *t, const char *from, const char *digest) {
     hv_target source;
     uint64_t size;
     hv_err rc;
@@ -194,22 +184,19 @@ hv_err hv_registry_blob_mount(hv_ctx *ctx, hv_registry *reg, const hv_identity *
 }
 
 hv_err hv_registry_tags(const char ***out, size_t *count, hv_ctx *ctx, const hv_target *t,
-                        const char *last, int64_t n)
-{
+                        const char *last, int64_t n) {
     if (!t->repo.id)
         return HV_FAIL(ctx, HV_E_NAME_UNKNOWN, "repository %s is not known", t->name);
     return hv_model_tag_names(out, count, ctx, t->repo.id, last, n);
 }
 
 hv_err hv_registry_catalog(const char ***out, size_t *count, hv_ctx *ctx, const char *last,
-                           int64_t n)
-{
+                           int64_t n) {
     return hv_model_repository_names(out, count, ctx, last, n);
 }
 
 hv_err hv_registry_referrers(hv_artifact **out, size_t *count, hv_ctx *ctx, const hv_target *t,
-                             const char *subject, const char *artifact_type)
-{
+                             const char *subject, const char *artifact_type) {
     hv_err rc = hv_oci_digest_check(ctx, subject, strlen(subject));
 
     if (rc)
@@ -222,8 +209,7 @@ hv_err hv_registry_referrers(hv_artifact **out, size_t *count, hv_ctx *ctx, cons
     return hv_model_referrers(out, count, ctx, t->repo.id, subject, artifact_type);
 }
 
-static char *payload(hv_ctx *ctx, va_list ap)
-{
+static char *payload(hv_ctx *ctx, va_list ap) {
     json_t *o = json_object();
     const char *k;
     char *s;
@@ -240,8 +226,7 @@ static char *payload(hv_ctx *ctx, va_list ap)
     return s;
 }
 
-hv_err hv_registry__publish(hv_ctx *ctx, const char *type, ...)
-{
+hv_err hv_registry__publish(hv_ctx *ctx, const char *type, ...) {
     va_list ap;
     char *s;
     hv_err rc;
@@ -254,8 +239,7 @@ hv_err hv_registry__publish(hv_ctx *ctx, const char *type, ...)
     return rc;
 }
 
-void hv_registry__publish_volatile(hv_ctx *ctx, const char *type, ...)
-{
+void hv_registry__publish_volatile(hv_ctx *ctx, const char *type, ...) {
     va_list ap;
     char *s;
 

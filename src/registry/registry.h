@@ -61,11 +61,10 @@ hv_err hv_registry_blob_mount(hv_ctx *ctx, hv_registry *reg, const hv_identity *
                               const hv_target *t, const char *from, const char *digest);
 
 /* Uploads. */
-hv_err hv_registry_upload_start(char uuid[37], hv_ctx *ctx, hv_registry *reg,
-                                const hv_target *t);
+hv_err hv_registry_upload_start(char uuid[37], hv_ctx *ctx, hv_registry *reg, const hv_target *t);
 /* HV_E_BLOB_UPLOAD_UNKNOWN unless uuid is an upload of this repository. */
-hv_err hv_registry_upload_status(hv_upload *out, hv_ctx *ctx, hv_registry *reg,
-                                 const hv_target *t, const char *uuid);
+hv_err hv_registry_upload_status(hv_upload *out, hv_ctx *ctx, hv_registry *reg, const hv_target *t,
+                                 const char *uuid);
 hv_err hv_registry_upload_cancel(hv_ctx *ctx, hv_registry *reg, const hv_target *t,
                                  const char *uuid);
 
@@ -93,10 +92,9 @@ void hv_registry_upload_abort(hv_upload_stream *s); /* accepts NULL */
 void hv_registry_purge_uploads(hv_ctx *ctx, hv_registry *reg, bool all_orphans);
 
 /* Manifests.  put: digest of the body into digest_out; *subject the subject digest or NULL. */
-hv_err hv_registry_manifest_put(char digest_out[HV_DIGEST_MAX], const char **subject,
-                                hv_ctx *ctx, hv_registry *reg, hv_target *t,
-                                const char *reference, const char *content_type,
-                                const char *body, size_t len);
+hv_err hv_registry_manifest_put(char digest_out[HV_DIGEST_MAX], const char **subject, hv_ctx *ctx,
+                                hv_registry *reg, hv_target *t, const char *reference,
+                                const char *content_type, const char *body, size_t len);
 /*
  * Finds the manifest by tag or digest and opens its bytes (*fd owned by the caller).
  * accept is the joined Accept header (NULL: anything).  A client that does not accept an

@@ -5,9 +5,9 @@
  * the digest, syncs, moves the file into place (durably) and only then commits the blob's
  * metadata: a 201 is sent after both are durable.
  */
-#include "registry/registry_int.h"
 #include "db/db.h"
 #include "oci/oci.h"
+#include "registry/registry_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,9 +23,7 @@ struct hv_upload_stream {
     char digest[HV_DIGEST_MAX]; /* expected; empty for a PATCH */
 };
 
-hv_err hv_registry_upload_start(char uuid[37], hv_ctx *ctx, hv_registry *reg,
-                                const hv_target *t)
-{
+hv_err hv_registry_upload_start(char uuid[37], hv_ctx *ctx, hv_registry *reg, const hv_target *t) {
     hv_upload up = {0};
     hv_blob_writer *w = NULL;
     hv_err rc;
@@ -48,9 +46,8 @@ hv_err hv_registry_upload_start(char uuid[37], hv_ctx *ctx, hv_registry *reg,
     return rc;
 }
 
-hv_err hv_registry_upload_status(hv_upload *out, hv_ctx *ctx, hv_registry *reg,
-                                 const hv_target *t, const char *uuid)
-{
+hv_err hv_registry_upload_status(hv_upload *out, hv_ctx *ctx, hv_registry *reg, const hv_target *t,
+                                 const char *uuid) {
     hv_err rc;
 
     (void)reg;
@@ -66,8 +63,7 @@ hv_err hv_registry_upload_status(hv_upload *out, hv_ctx *ctx, hv_registry *reg,
 }
 
 hv_err hv_registry_upload_cancel(hv_ctx *ctx, hv_registry *reg, const hv_target *t,
-                                 const char *uuid)
-{
+                                 const char *uuid) {
     hv_upload up;
     hv_err rc = hv_registry_upload_status(&up, ctx, reg, t, uuid);
 
@@ -81,8 +77,7 @@ hv_err hv_registry_upload_cancel(hv_ctx *ctx, hv_registry *reg, const hv_target 
 
 hv_err hv_registry_upload_begin(hv_upload_stream **out, hv_ctx *ctx, hv_registry *reg,
                                 const hv_target *t, const char *uuid, int64_t start,
-                                const char *digest)
-{
+                                const char *digest) {
     hv_upload_stream *s;
     hv_err rc;
 
@@ -126,8 +121,7 @@ fail:
     return rc;
 }
 
-hv_err hv_registry_upload_write(hv_upload_stream *s, hv_ctx *ctx, const void *data, size_t n)
-{
+hv_err hv_registry_upload_write(hv_upload_stream *s, hv_ctx *ctx, const void *data, size_t n) {
     hv_err rc = hv_blob_write(s->w, ctx, data, n);
 
     if (rc)
@@ -137,8 +131,7 @@ hv_err hv_registry_upload_write(hv_upload_stream *s, hv_ctx *ctx, const void *da
     return HV_OK;
 }
 
-void hv_registry_upload_abort(hv_upload_stream *s)
-{
+void hv_registry_upload_abort(hv_upload_stream *s) {
     hv_ctx ctx = {0};
 
     if (!s)
@@ -150,8 +143,7 @@ void hv_registry_upload_abort(hv_upload_stream *s)
 }
 
 /* Verifies and commits a complete upload: bytes into place, then metadata. */
-static hv_err complete(hv_upload_stream *s, hv_ctx *ctx)
-{
+static hv_err complete(hv_upload_stream *s, hv_ctx *ctx) {
     char got[HV_DIGEST_MAX];
     hv_sha256 h = s->up.hash;
     uint64_t existing;
@@ -192,8 +184,7 @@ static hv_err complete(hv_upload_stream *s, hv_ctx *ctx)
 }
 
 hv_err hv_registry_upload_finish(hv_upload_stream *s, hv_ctx *ctx, int64_t *size,
-                                 const char **uuid)
-{
+                                 const char **uuid) {
     hv_err rc;
 
     rc = hv_blob_writer_close(s->w, ctx, true);
@@ -220,8 +211,7 @@ struct purge {
     bool all_orphans;
 };
 
-static void purge_file(const char *uuid, int64_t mtime_ms, void *payload)
-{
+static void purge_file(const char *uuid, int64_t mtime_ms, void *payload) {
     struct purge *p = payload;
     hv_upload up;
 
@@ -235,8 +225,7 @@ static void purge_file(const char *uuid, int64_t mtime_ms, void *payload)
     hv_blob_upload_remove(p->reg->blobs, p->ctx, uuid);
 }
 
-void hv_registry_purge_uploads(hv_ctx *ctx, hv_registry *reg, bool all_orphans)
-{
+void hv_registry_purge_uploads(hv_ctx *ctx, hv_registry *reg, bool all_orphans) {
     struct purge p = {ctx, reg, hv_now_ms() - reg->cfg.upload_ttl_ms, all_orphans};
     const char **stale;
     size_t n;

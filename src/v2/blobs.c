@@ -3,13 +3,11 @@
 
 #include <unistd.h>
 
-static hv_err pull(hv_req *r)
-{
+static hv_err pull(hv_req *r) {
     return hv_v2__target(r, HV_ACT_PULL);
 }
 
-static hv_err blob_get(hv_req *r)
-{
+static hv_err blob_get(hv_req *r) {
     hv_v2 *v = V2(r);
     const char *range = hv_req_header(r, "Range");
     uint64_t size, start, end;
@@ -37,8 +35,7 @@ static hv_err blob_get(hv_req *r)
             close(fd);
             r->n_headers = 0;
             hv_resp_header(r, "Content-Range",
-                           hv_arena_printf(r->ctx.arena, "bytes */%llu",
-                                           (unsigned long long)size));
+                           hv_arena_printf(r->ctx.arena, "bytes */%llu", (unsigned long long)size));
             hv_resp_empty(r, 416);
             return HV_OK;
         }
@@ -48,13 +45,11 @@ static hv_err blob_get(hv_req *r)
     return HV_OK;
 }
 
-static hv_err del(hv_req *r)
-{
+static hv_err del(hv_req *r) {
     return hv_v2__target(r, HV_ACT_DELETE);
 }
 
-static hv_err blob_delete(hv_req *r)
-{
+static hv_err blob_delete(hv_req *r) {
     hv_v2 *v = V2(r);
     hv_err rc = hv_registry_blob_delete(&r->ctx, v->reg, &v->t, r->params[1]);
 

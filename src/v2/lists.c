@@ -7,16 +7,14 @@
 
 #define LIST_MAX 10000 /* entries per page when the client gives no n */
 
-static hv_err base_run(hv_req *r)
-{
+static hv_err base_run(hv_req *r) {
     if (r->who.kind == HV_ID_ANONYMOUS)
         return HV_FAIL(&r->ctx, HV_E_UNAUTHORIZED, "authentication required");
     hv_resp_body(r, 200, "application/json", "{}", 2);
     return HV_OK;
 }
 
-static void render_json(hv_req *r, int status, const char *content_type, json_t *root)
-{
+static void render_json(hv_req *r, int status, const char *content_type, json_t *root) {
     char *body = json_dumps(root, JSON_COMPACT);
 
     hv_resp_body(r, status, content_type, body, strlen(body));
@@ -25,8 +23,7 @@ static void render_json(hv_req *r, int status, const char *content_type, json_t 
 }
 
 /* Reads ?n= and ?last=; n = -1 when absent. */
-static hv_err paging(hv_req *r, int64_t *n, const char **last)
-{
+static hv_err paging(hv_req *r, int64_t *n, const char **last) {
     const char *s = hv_req_query(r, "n");
     uint64_t v;
 
@@ -42,8 +39,7 @@ static hv_err paging(hv_req *r, int64_t *n, const char **last)
 
 /* Renders a page of names under key; asks one more than n to know whether to link on. */
 static hv_err page(hv_req *r, const char *key, const char **names, size_t count, int64_t n,
-                   const char *base)
-{
+                   const char *base) {
     json_t *root = json_object(), *list = json_array();
     size_t shown = n >= 0 && count > (size_t)n ? (size_t)n : count;
 
@@ -62,13 +58,11 @@ static hv_err page(hv_req *r, const char *key, const char **names, size_t count,
     return HV_OK;
 }
 
-static hv_err catalog_begin(hv_req *r)
-{
+static hv_err catalog_begin(hv_req *r) {
     return hv_auth_can(&r->ctx, &r->who, NULL, HV_ACT_CATALOG);
 }
 
-static hv_err catalog_run(hv_req *r)
-{
+static hv_err catalog_run(hv_req *r) {
     const char **names, *last;
     size_t count;
     int64_t n;
@@ -84,13 +78,11 @@ static hv_err catalog_run(hv_req *r)
     return page(r, "repositories", names, count, n, "/v2/_catalog");
 }
 
-static hv_err pull(hv_req *r)
-{
+static hv_err pull(hv_req *r) {
     return hv_v2__target(r, HV_ACT_PULL);
 }
 
-static hv_err tags_run(hv_req *r)
-{
+static hv_err tags_run(hv_req *r) {
     const char **names, *last;
     size_t count;
     int64_t n;
@@ -98,16 +90,14 @@ static hv_err tags_run(hv_req *r)
 
     if (rc)
         return rc;
-    rc = hv_registry_tags(&names, &count, &r->ctx, &V2(r)->t, last,
-                          n >= 0 ? n + 1 : LIST_MAX);
+    rc = hv_registry_tags(&names, &count, &r->ctx, &V2(r)->t, last, n >= 0 ? n + 1 : LIST_MAX);
     if (rc)
         return rc;
     return page(r, "tags", names, count, n,
                 hv_arena_printf(r->ctx.arena, "/v2/%s/tags/list", r->params[0]));
 }
 
-static json_t *descriptor(const hv_artifact *a)
-{
+static json_t *descriptor(const hv_artifact *a) {
     json_t *d = json_object();
 
     json_object_set_new(d, "mediaType", json_string(a->media_type));
@@ -123,8 +113,7 @@ static json_t *descriptor(const hv_artifact *a)
     return d;
 }
 
-static hv_err referrers_run(hv_req *r)
-{
+static hv_err referrers_run(hv_req *r) {
     const char *type = hv_req_query(r, "artifactType");
     hv_artifact *found;
     size_t count;

@@ -3,13 +3,11 @@
 
 #include <string.h>
 
-static hv_err pull(hv_req *r)
-{
+static hv_err pull(hv_req *r) {
     return hv_v2__target(r, HV_ACT_PULL);
 }
 
-static hv_err manifest_get(hv_req *r)
-{
+static hv_err manifest_get(hv_req *r) {
     hv_v2 *v = V2(r);
     hv_artifact a;
     int fd;
@@ -26,8 +24,7 @@ static hv_err manifest_get(hv_req *r)
 }
 
 /* Headers of a manifest PUT: permission, and the size limit before any byte is read. */
-static hv_err put_begin(hv_req *r)
-{
+static hv_err put_begin(hv_req *r) {
     const char *length = hv_req_header(r, "Content-Length");
     size_t max = hv_registry_max_manifest(V2(r)->reg);
     uint64_t n;
@@ -43,16 +40,15 @@ static hv_err put_begin(hv_req *r)
     return HV_OK;
 }
 
-static hv_err manifest_put(hv_req *r)
-{
+static hv_err manifest_put(hv_req *r) {
     hv_v2 *v = V2(r);
     char digest[HV_DIGEST_MAX];
     const char *subject = NULL;
     hv_err rc;
 
     rc = hv_registry_manifest_put(digest, &subject, &r->ctx, v->reg, &v->t, r->params[1],
-                                  hv_req_header(r, "Content-Type"), r->body.data ? r->body.data : "",
-                                  r->body.len);
+                                  hv_req_header(r, "Content-Type"),
+                                  r->body.data ? r->body.data : "", r->body.len);
     if (rc)
         return rc;
     hv_resp_header(r, "Location",
@@ -64,13 +60,11 @@ static hv_err manifest_put(hv_req *r)
     return HV_OK;
 }
 
-static hv_err del(hv_req *r)
-{
+static hv_err del(hv_req *r) {
     return hv_v2__target(r, HV_ACT_DELETE);
 }
 
-static hv_err manifest_delete(hv_req *r)
-{
+static hv_err manifest_delete(hv_req *r) {
     hv_v2 *v = V2(r);
     hv_err rc = hv_registry_manifest_delete(&r->ctx, v->reg, &v->t, r->params[1]);
 

@@ -8,8 +8,7 @@
 
 #include <string.h>
 
-static const char *find_last(const char *s, const char *needle)
-{
+static const char *find_last(const char *s, const char *needle) {
     const char *found = NULL, *p = s;
 
     while ((p = strstr(p, needle)) != NULL) {
@@ -20,8 +19,7 @@ static const char *find_last(const char *s, const char *needle)
 }
 
 /* Splits rest at the last `part`: name before, tail after (which must hold no slash). */
-static bool split(hv_req *r, const char *rest, const char *part)
-{
+static bool split(hv_req *r, const char *rest, const char *part) {
     const char *at = find_last(rest, part);
     const char *tail;
 
@@ -35,19 +33,16 @@ static bool split(hv_req *r, const char *rest, const char *part)
     return true;
 }
 
-static bool is(hv_req *r, const char *method)
-{
+static bool is(hv_req *r, const char *method) {
     return strcmp(r->method, method) == 0;
 }
 
-static const hv_handler *method_not_allowed(hv_req *r)
-{
+static const hv_handler *method_not_allowed(hv_req *r) {
     HV_FAIL(&r->ctx, HV_E_METHOD, "%s is not allowed on %s", r->method, r->path);
     return NULL;
 }
 
-static const hv_handler *route(hv_req *r, void *payload)
-{
+static const hv_handler *route(hv_req *r, void *payload) {
     hv_v2 *v = hv_arena_alloc(r->ctx.arena, sizeof(*v));
     const char *rest;
     size_t len;
@@ -95,7 +90,7 @@ static const hv_handler *route(hv_req *r, void *payload)
         if (!is(r, "POST"))
             return method_not_allowed(r);
         return hv_req_query(r, "digest") && !hv_req_query(r, "mount") ? &hv_v2__upload_monolithic
-                                                                       : &hv_v2__upload_start;
+                                                                      : &hv_v2__upload_start;
     }
     if (is(r, "PATCH"))
         return &hv_v2__upload_patch;
@@ -108,12 +103,10 @@ static const hv_handler *route(hv_req *r, void *payload)
     return method_not_allowed(r);
 }
 
-void hv_v2_mount(hv_http_server *s, hv_registry *reg)
-{
+void hv_v2_mount(hv_http_server *s, hv_registry *reg) {
     hv_http_mount(s, "/v2/", HV_API_OCI, route, reg);
 }
 
-hv_err hv_v2__target(hv_req *r, hv_action action)
-{
+hv_err hv_v2__target(hv_req *r, hv_action action) {
     return hv_registry_target(&V2(r)->t, &r->ctx, &r->who, r->params[0], action);
 }

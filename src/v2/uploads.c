@@ -9,13 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
-static hv_err push(hv_req *r)
-{
+static hv_err push(hv_req *r) {
     return hv_v2__target(r, HV_ACT_PUSH);
 }
 
-static void location_upload(hv_req *r, const char *uuid, int64_t size)
-{
+static void location_upload(hv_req *r, const char *uuid, int64_t size) {
     hv_resp_header(r, "Location",
                    hv_arena_printf(r->ctx.arena, "/v2/%s/blobs/uploads/%s", r->params[0], uuid));
     hv_resp_header(r, "Docker-Upload-UUID", uuid);
@@ -23,20 +21,17 @@ static void location_upload(hv_req *r, const char *uuid, int64_t size)
                    hv_arena_printf(r->ctx.arena, "0-%lld", (long long)(size > 0 ? size - 1 : 0)));
 }
 
-static void location_blob(hv_req *r, const char *digest)
-{
+static void location_blob(hv_req *r, const char *digest) {
     hv_resp_header(r, "Location",
                    hv_arena_printf(r->ctx.arena, "/v2/%s/blobs/%s", r->params[0], digest));
     hv_resp_header(r, "Docker-Content-Digest", digest);
 }
 
-static hv_err chunk(hv_req *r, const char *data, size_t len)
-{
+static hv_err chunk(hv_req *r, const char *data, size_t len) {
     return hv_registry_upload_write(V2(r)->stream, &r->ctx, data, len);
 }
 
-static void cleanup(hv_req *r)
-{
+static void cleanup(hv_req *r) {
     hv_v2 *v = V2(r);
 
     if (v) {
@@ -46,8 +41,7 @@ static void cleanup(hv_req *r)
 }
 
 /* POST: a mount when asked and possible, else a new session. */
-static hv_err start(hv_req *r)
-{
+static hv_err start(hv_req *r) {
     hv_v2 *v = V2(r);
     const char *mount = hv_req_query(r, "mount"), *from = hv_req_query(r, "from");
     char uuid[37];
@@ -72,8 +66,7 @@ static hv_err start(hv_req *r)
 }
 
 /* Headers of a body-carrying upload request: open the stream before any byte is read. */
-static hv_err open_stream(hv_req *r, const char *uuid, const char *digest)
-{
+static hv_err open_stream(hv_req *r, const char *uuid, const char *digest) {
     hv_v2 *v = V2(r);
     const char *range = hv_req_header(r, "Content-Range");
     uint64_t a, b;
@@ -91,29 +84,25 @@ static hv_err open_stream(hv_req *r, const char *uuid, const char *digest)
 }
 
 /* Finishes the stream; checks the chunk was as long as its Content-Range said. */
-static hv_err finish(hv_req *r, int64_t *size, const char **uuid)
-{
+static hv_err finish(hv_req *r, int64_t *size, const char **uuid) {
     hv_v2 *v = V2(r);
     hv_upload_stream *s = v->stream;
 
     if (v->range_start >= 0 && (int64_t)r->bytes_in != v->range_end - v->range_start + 1)
-        return HV_FAIL(&r->ctx, HV_E_RANGE,
-                       "Content-Range %lld-%lld announces %lld bytes but %llu arrived",
-                       (long long)v->range_start, (long long)v->range_end,
-                       (long long)(v->range_end - v->range_start + 1),
-                       (unsigned long long)r->bytes_in);
+        return HV_FAIL(
+            &r->ctx, HV_E_RANGE, "Content-Range %lld-%lld announces %lld bytes but %llu arrived",
+            (long long)v->range_start, (long long)v->range_end,
+            (long long)(v->range_end - v->range_start + 1), (unsigned long long)r->bytes_in);
     v->stream = NULL;
     return hv_registry_upload_finish(s, &r->ctx, size, uuid);
 }
 
-static hv_err monolithic_begin(hv_req *r)
-{
+static hv_err monolithic_begin(hv_req *r) {
     hv_err rc = push(r);
     return rc ? rc : open_stream(r, NULL, hv_req_query(r, "digest"));
 }
 
-static hv_err complete_run(hv_req *r)
-{
+static hv_err complete_run(hv_req *r) {
     int64_t size;
     const char *uuid;
     hv_err rc = finish(r, &size, &uuid);
@@ -125,14 +114,12 @@ static hv_err complete_run(hv_req *r)
     return HV_OK;
 }
 
-static hv_err patch_begin(hv_req *r)
-{
+static hv_err patch_begin(hv_req *r) {
     hv_err rc = push(r);
     return rc ? rc : open_stream(r, r->params[1], NULL);
 }
 
-static hv_err patch_run(hv_req *r)
-{
+static hv_err patch_run(hv_req *r) {
     int64_t size;
     const char *uuid;
     hv_err rc = finish(r, &size, &uuid);
@@ -144,8 +131,7 @@ static hv_err patch_run(hv_req *r)
     return HV_OK;
 }
 
-static hv_err put_begin(hv_req *r)
-{
+static hv_err put_begin(hv_req *r) {
     const char *digest = hv_req_query(r, "digest");
     hv_err rc = push(r);
 
@@ -157,8 +143,7 @@ static hv_err put_begin(hv_req *r)
     return open_stream(r, r->params[1], digest);
 }
 
-static hv_err status(hv_req *r)
-{
+static hv_err status(hv_req *r) {
     hv_v2 *v = V2(r);
     hv_upload up;
     hv_err rc = hv_registry_upload_status(&up, &r->ctx, v->reg, &v->t, r->params[1]);
@@ -170,8 +155,7 @@ static hv_err status(hv_req *r)
     return HV_OK;
 }
 
-static hv_err cancel(hv_req *r)
-{
+static hv_err cancel(hv_req *r) {
     hv_v2 *v = V2(r);
     hv_err rc = hv_registry_upload_cancel(&r->ctx, v->reg, &v->t, r->params[1]);
 

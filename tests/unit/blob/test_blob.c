@@ -12,15 +12,13 @@
 
 static char root[] = "/tmp/haven-blob-test-XXXXXX";
 
-static hv_blob_store *open_store(hv_ctx *ctx)
-{
+static hv_blob_store *open_store(hv_ctx *ctx) {
     hv_blob_store *s = NULL;
     CHECK_INT(hv_blob_fs_open(&s, ctx, root), HV_OK);
     return s;
 }
 
-static void read_all(int fd, char *buf, size_t n)
-{
+static void read_all(int fd, char *buf, size_t n) {
     size_t got = 0;
     while (got < n) {
         ssize_t r = read(fd, buf + got, n - got);
@@ -30,8 +28,7 @@ static void read_all(int fd, char *buf, size_t n)
     }
 }
 
-static void test_put_and_open(void)
-{
+static void test_put_and_open(void) {
     hv_ctx ctx = {.arena = hv_arena_new()};
     hv_blob_store *s = open_store(&ctx);
     const char data[] = "hello, blob";
@@ -56,15 +53,13 @@ static void test_put_and_open(void)
     hv_arena_free(ctx.arena);
 }
 
-static void count_upload(const char *uuid, int64_t mtime_ms, void *payload)
-{
+static void count_upload(const char *uuid, int64_t mtime_ms, void *payload) {
     (void)uuid;
     (void)mtime_ms;
     (*(int *)payload)++;
 }
 
-static void test_upload_lifecycle(void)
-{
+static void test_upload_lifecycle(void) {
     hv_ctx ctx = {.arena = hv_arena_new()};
     hv_blob_store *s = open_store(&ctx);
     hv_blob_writer *w = NULL;
@@ -106,14 +101,12 @@ static void test_upload_lifecycle(void)
     hv_arena_free(ctx.arena);
 }
 
-static void setup(void)
-{
+static void setup(void) {
     if (!mkdtemp(root))
         abort();
 }
 
-static void teardown(void)
-{
+static void teardown(void) {
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
     if (system(cmd) != 0)

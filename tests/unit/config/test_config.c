@@ -44,8 +44,6 @@ static void fails_at(int line, char **argv, char **envp, const char *want, const
               (!want2 || strstr(ctx.err.message, want2)) && !c.listen && !c.data_dir;
 
     CHECK(ok);
-    if (getenv("HAVEN_SHOW_ERRORS"))
-        fprintf(stderr, "%s\n", ctx.err.message);
     if (!ok)
         fprintf(stderr, "  line %d: rc %d, message \"%s\", want \"%s\" and \"%s\"\n", line, rc,
                 ctx.err.message, want, want2 ? want2 : "");
@@ -340,8 +338,6 @@ static void test_help_and_check(void) {
         size_t n = strcspn(line + 1, "\n");
         CHECK(n <= 100);
     }
-    if (getenv("HAVEN_SHOW_USAGE"))
-        fputs(text, stdout);
     free(text);
 }
 

@@ -18,14 +18,12 @@ static hv_registry *reg;
 static hv_identity admin = {.kind = HV_ID_USER, .user_id = 1, .name = "admin", .sysadmin = true};
 static hv_identity anon = {.kind = HV_ID_ANONYMOUS, .name = "anonymous"};
 
-static hv_ctx new_ctx(void)
-{
+static hv_ctx new_ctx(void) {
     hv_ctx ctx = {.arena = hv_arena_new(), .db = db, .actor = "admin"};
     return ctx;
 }
 
-static void setup(void)
-{
+static void setup(void) {
     hv_ctx ctx = {.arena = hv_arena_new()};
     hv_registry_config cfg = {.upload_ttl_ms = 1000, .max_manifest = 4 << 20};
     char path[128];
@@ -43,8 +41,7 @@ static void setup(void)
     hv_arena_free(ctx.arena);
 }
 
-static void teardown(void)
-{
+static void teardown(void) {
     char cmd[128];
     hv_registry_free(reg);
     hv_blob_close(blobs);
@@ -56,8 +53,7 @@ static void teardown(void)
 
 /* Sends data as one PATCH-like chunk (or a completion when digest is set). */
 static hv_err send_chunk(hv_ctx *ctx, const hv_target *t, const char *uuid, int64_t start,
-                         const char *data, const char *digest)
-{
+                         const char *data, const char *digest) {
     hv_upload_stream *s = NULL;
     int64_t size;
     const char *id;
@@ -73,27 +69,23 @@ static hv_err send_chunk(hv_ctx *ctx, const hv_target *t, const char *uuid, int6
     return hv_registry_upload_finish(s, ctx, &size, &id);
 }
 
-static void test_names_and_access(void)
-{
+static void test_names_and_access(void) {
     hv_ctx ctx = new_ctx();
     hv_target t;
 
     CHECK_INT(hv_registry_target(&t, &ctx, &admin, "library/app", HV_ACT_PUSH), HV_OK);
     CHECK_INT(t.repo.id, 0);
     CHECK_INT(hv_registry_target(&t, &ctx, &admin, "app", HV_ACT_PUSH), HV_E_NAME_INVALID);
-    CHECK_INT(hv_registry_target(&t, &ctx, &admin, "Library/app", HV_ACT_PUSH),
-              HV_E_NAME_INVALID);
+    CHECK_INT(hv_registry_target(&t, &ctx, &admin, "Library/app", HV_ACT_PUSH), HV_E_NAME_INVALID);
     CHECK_INT(hv_registry_target(&t, &ctx, &admin, "nope/app", HV_ACT_PUSH), HV_E_NAME_UNKNOWN);
     CHECK(strstr(ctx.err.message, "nope") != NULL);
     CHECK_INT(hv_registry_target(&t, &ctx, &anon, "nope/app", HV_ACT_PULL), HV_E_UNAUTHORIZED);
     CHECK_INT(hv_registry_target(&t, &ctx, &anon, "library/app", HV_ACT_PULL), HV_OK);
-    CHECK_INT(hv_registry_target(&t, &ctx, &anon, "library/app", HV_ACT_PUSH),
-              HV_E_UNAUTHORIZED);
+    CHECK_INT(hv_registry_target(&t, &ctx, &anon, "library/app", HV_ACT_PUSH), HV_E_UNAUTHORIZED);
     hv_arena_free(ctx.arena);
 }
 
-static void test_chunked_upload_resumes(void)
-{
+static void test_chunked_upload_resumes(void) {
     hv_ctx ctx = new_ctx();
     char uuid[37], digest[HV_DIGEST_MAX];
     hv_upload up;
@@ -110,7 +102,8 @@ static void test_chunked_upload_resumes(void)
     CHECK_INT(hv_registry_upload_status(&up, &ctx, reg, &t, uuid), HV_OK);
     CHECK_INT(up.size, 13);
     /* a wrong digest drops the upload and stores nothing */
-    CHECK_INT(send_chunk(&ctx, &t, uuid, -1, "third", "sha256:0000000000000000000000000000000000000000000000000000000000000000"),
+    CHECK_INT(send_chunk(&ctx, &t, uuid, -1, "third",
+                         "sha256:0000000000000000000000000000000000000000000000000000000000000000"),
               HV_E_DIGEST_INVALID);
     CHECK_INT(hv_registry_upload_status(&up, &ctx, reg, &t, uuid), HV_E_BLOB_UPLOAD_UNKNOWN);
     /* again, completing with the right digest (the hash state came from the database) */
@@ -123,8 +116,7 @@ static void test_chunked_upload_resumes(void)
     hv_arena_free(ctx.arena);
 }
 
-static int64_t outbox_count(hv_ctx *ctx, const char *type)
-{
+static int64_t outbox_count(hv_ctx *ctx, const char *type) {
     hv_stmt *st;
     bool row;
     int64_t n = 0;
@@ -138,8 +130,7 @@ static int64_t outbox_count(hv_ctx *ctx, const char *type)
     return n;
 }
 
-static void test_manifest_rules_and_events(void)
-{
+static void test_manifest_rules_and_events(void) {
     hv_ctx ctx = new_ctx();
     const char *config = "{}";
     char cdigest[HV_DIGEST_MAX], mdigest[HV_DIGEST_MAX], *manifest;
@@ -191,5 +182,5 @@ static void test_manifest_rules_and_events(void)
     hv_arena_free(ctx.arena);
 }
 
-TEST_MAIN(setup, test_names_and_access, test_chunked_upload_resumes,
-          test_manifest_rules_and_events, teardown)
+TEST_MAIN(setup, test_names_and_access, test_chunked_upload_resumes, test_manifest_rules_and_events,
+          teardown)
