@@ -29,7 +29,7 @@ typedef struct hv_config {
                              never logged, never echoed in an error message. */
     char *log_level;      /* "info": debug|info|warn|error */
     char *external_url;   /* NULL: derived from the listen address; http:// or https:// */
-    int64_t threads;      /* 0 = number of CPUs; bounds 0..256 */
+    int64_t threads;      /* 0 = four per CPU; bounds 0..256 */
     int64_t upload_ttl;   /* seconds an unfinished upload may sit idle before it is purged;
                              default 86400; bounds 1..31536000 */
     int64_t max_manifest; /* bytes, default 4194304, bounds 1024..16777216 */

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <microhttpd.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -341,31 +342,38 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* ---------------------------------------------------------------- lifecycle */
 
-static hv_err parse_listen(struct sockaddr_in *sa, hv_ctx *ctx, const char *listen) {
+/* Resolves "ADDR:PORT" ("[v6]:PORT", a name, or "*" for every address) to a socket address. */
+static hv_err parse_listen(struct sockaddr_storage *sa, hv_ctx *ctx, const char *listen) {
     const char *colon = strrchr(listen, ':');
-    char host[64];
-    uint64_t port;
+    struct addrinfo hints = {0}, *res = NULL;
+    char host[256];
+    size_t len;
+    int gai;
 
-    memset(sa, 0, sizeof(*sa));
-    sa->sin_family = AF_INET;
-    if (!colon || (size_t)(colon - listen) >= sizeof(host) ||
-        !hv_parse_u64(colon + 1, strlen(colon + 1), &port) || port > 65535)
+    if (!colon || (size_t)(colon - listen) >= sizeof(host))
         return HV_FAIL(ctx, HV_E_CONFIG, "listen: %s is not ADDR:PORT", listen);
-    memcpy(host, listen, (size_t)(colon - listen));
-    host[colon - listen] = '\0';
-    if (host[0] == '\0' || strcmp(host, "*") == 0)
-        sa->sin_addr.s_addr = htonl(INADDR_ANY);
-    else if (strcmp(host, "localhost") == 0)
-        sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    else if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
-        return HV_FAIL(ctx, HV_E_CONFIG, "listen: %s is not an IPv4 address", host);
-    sa->sin_port = htons((uint16_t)port);
+    len = (size_t)(colon - listen);
+    memcpy(host, listen, len);
+    host[len] = '\0';
+    if (len >= 2 && host[0] == '[' && host[len - 1] == ']') {
+        memmove(host, host + 1, len - 2);
+        host[len - 2] = '\0';
+    }
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    gai = getaddrinfo(host[0] && strcmp(host, "*") != 0 ? host : NULL, colon + 1, &hints, &res);
+    if (gai != 0)
+        return HV_FAIL(ctx, HV_E_CONFIG, "listen: cannot use %s: %s", listen, gai_strerror(gai));
+    memset(sa, 0, sizeof(*sa));
+    memcpy(sa, res->ai_addr, res->ai_addrlen);
+    freeaddrinfo(res);
     return HV_OK;
 }
 
 hv_err hv_http_new(hv_http_server **out, hv_ctx *ctx, const hv_http_config *cfg) {
     hv_http_server *s;
-    struct sockaddr_in sa;
+    struct sockaddr_storage sa;
     hv_err rc;
 
     rc = parse_listen(&sa, ctx, cfg->listen);
@@ -379,25 +387,27 @@ hv_err hv_http_new(hv_http_server **out, hv_ctx *ctx, const hv_http_config *cfg)
 }
 
 hv_err hv_http_start(hv_http_server *s, hv_ctx *ctx) {
-    struct sockaddr_in sa;
+    struct sockaddr_storage sa;
     const union MHD_DaemonInfo *info;
     unsigned threads = s->cfg.threads > 0 ? (unsigned)s->cfg.threads : 4;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO;
     hv_err rc;
 
     rc = parse_listen(&sa, ctx, s->cfg.listen);
     if (rc)
         return rc;
+    if (sa.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
     s->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO, 0, NULL, NULL, on_request,
-        s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE,
-        (unsigned)1024, MHD_OPTION_END);
+        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)(256 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
     if (!s->daemon)
         return HV_FAIL(ctx, HV_E_CONFIG, "cannot listen on %s (in use, or not an address here)",
                        s->cfg.listen);
     info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = info ? info->port : ntohs(sa.sin_port);
+    s->port = info ? info->port : 0;
     return HV_OK;
 }
 
