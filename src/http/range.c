@@ -9,8 +9,8 @@
  * reaches its end.
  *
  * Content-Range on upload PATCHes, as the OCI spec writes it ("a-b"), or in the RFC form
- * "bytes a-b/length" where the length may be a star, or as "bytes=a-b".  Anything else is
- * HV_E_RANGE.
+ * "bytes a-b/length" where the length may be a star, or as "bytes=a-b".  Anything else,
+ * and any position past INT64_MAX, is HV_E_RANGE.
  */
 #include "http/http.h"
 
@@ -20,19 +20,16 @@
 
 #define SHOWN_MAX 64 /* how much of a header a message quotes */
 
-static bool ows(char c)
-{
+static bool ows(char c) {
     return c == ' ' || c == '\t';
 }
 
-static bool digit(char c)
-{
+static bool digit(char c) {
     return c >= '0' && c <= '9';
 }
 
 /* Trims blanks around s[0..*len) and returns the new start. */
-static const char *trim(const char *s, size_t *len)
-{
+static const char *trim(const char *s, size_t *len) {
     while (*len > 0 && ows(s[0])) {
         s++;
         (*len)--;
@@ -46,8 +43,7 @@ static const char *trim(const char *s, size_t *len)
  * Reads the decimal number at s[*i..len).  Returns false when there is no digit there.
  * A value past UINT64_MAX saturates and sets *overflow.
  */
-static bool number(uint64_t *out, bool *overflow, const char *s, size_t len, size_t *i)
-{
+static bool number(uint64_t *out, bool *overflow, const char *s, size_t len, size_t *i) {
     uint64_t v = 0;
     size_t start = *i;
 
@@ -66,16 +62,14 @@ static bool number(uint64_t *out, bool *overflow, const char *s, size_t len, siz
     return *i > start;
 }
 
-static bool has_prefix_ci(const char *s, size_t len, const char *prefix)
-{
+static bool has_prefix_ci(const char *s, size_t len, const char *prefix) {
     size_t n = strlen(prefix);
 
     return len >= n && strncasecmp(s, prefix, n) == 0;
 }
 
 /* The single non-empty element of the comma list s[0..len), or NULL (none, or several). */
-static const char *single_element(const char *s, size_t len, size_t *out_len, bool *several)
-{
+static const char *single_element(const char *s, size_t len, size_t *out_len, bool *several) {
     const char *found = NULL;
     size_t i = 0;
 
@@ -105,9 +99,8 @@ static const char *single_element(const char *s, size_t len, size_t *out_len, bo
  * The syntax of one byte-range-spec: "first-last" (last >= first), "first-" (*open) or
  * "-suffix" (*suffix, the length in *last).  Saturated numbers are well-formed.
  */
-static bool range_spec(uint64_t *first, uint64_t *last, bool *suffix, bool *open,
-                       const char *s, size_t len)
-{
+static bool range_spec(uint64_t *first, uint64_t *last, bool *suffix, bool *open, const char *s,
+                       size_t len) {
     size_t i = 0;
     bool over;
 
@@ -128,8 +121,7 @@ static bool range_spec(uint64_t *first, uint64_t *last, bool *suffix, bool *open
 }
 
 hv_err hv_http_range_parse(uint64_t *start, uint64_t *end, hv_ctx *ctx, const char *header,
-                           uint64_t size)
-{
+                           uint64_t size) {
     size_t len = header ? strlen(header) : 0;
     const char *s = header ? trim(header, &len) : "";
     int shown = (int)(len > SHOWN_MAX ? SHOWN_MAX : len);
@@ -140,8 +132,7 @@ hv_err hv_http_range_parse(uint64_t *start, uint64_t *end, hv_ctx *ctx, const ch
 
     if (!has_prefix_ci(s, len, "bytes="))
         return HV_FAIL(ctx, HV_E_BAD_REQUEST,
-                       "unsupported Range \"%.*s\": only bytes=first-last is supported", shown,
-                       s);
+                       "unsupported Range \"%.*s\": only bytes=first-last is supported", shown, s);
     spec = single_element(s + 6, len - 6, &spec_len, &several);
     if (!spec)
         return HV_FAIL(ctx, HV_E_BAD_REQUEST, "Range %s: ask for a single bytes=first-last",
@@ -165,11 +156,20 @@ hv_err hv_http_range_parse(uint64_t *start, uint64_t *end, hv_ctx *ctx, const ch
     return HV_OK;
 }
 
-/* The syntax of a Content-Range; numbers must fit in 64 bits. */
-static bool content_range(uint64_t *first, uint64_t *last, const char *s, size_t len)
-{
+/*
+ * A byte position of a Content-Range.  Blob sizes and offsets are int64 everywhere else, so
+ * a position past INT64_MAX is refused here rather than turned negative by a caller.
+ */
+static bool position(uint64_t *out, const char *s, size_t len, size_t *i) {
+    bool over;
+
+    return number(out, &over, s, len, i) && !over && *out <= INT64_MAX;
+}
+
+/* The syntax of a Content-Range. */
+static bool content_range(uint64_t *first, uint64_t *last, const char *s, size_t len) {
     size_t i = 0;
-    bool rfc_form = false, over;
+    bool rfc_form = false;
     uint64_t total;
 
     if (has_prefix_ci(s, len, "bytes=")) {
@@ -179,23 +179,22 @@ static bool content_range(uint64_t *first, uint64_t *last, const char *s, size_t
         for (i = 6; i < len && ows(s[i]);)
             i++;
     }
-    if (!number(first, &over, s, len, &i) || over || i == len || s[i++] != '-')
+    if (!position(first, s, len, &i) || i == len || s[i++] != '-')
         return false;
-    if (!number(last, &over, s, len, &i) || over)
+    if (!position(last, s, len, &i))
         return false;
     if (rfc_form && i < len && s[i] == '/') {
         i++;
         if (i < len && s[i] == '*')
             i++;
-        else if (!number(&total, &over, s, len, &i) || over || total <= *last)
+        else if (!position(&total, s, len, &i) || total <= *last)
             return false;
     }
     return i == len;
 }
 
 hv_err hv_http_content_range_parse(uint64_t *start, uint64_t *end, hv_ctx *ctx,
-                                   const char *header)
-{
+                                   const char *header) {
     size_t len = header ? strlen(header) : 0;
     const char *s = header ? trim(header, &len) : "";
     int shown = (int)(len > SHOWN_MAX ? SHOWN_MAX : len);
@@ -203,8 +202,8 @@ hv_err hv_http_content_range_parse(uint64_t *start, uint64_t *end, hv_ctx *ctx,
 
     if (!content_range(&first, &last, s, len))
         return HV_FAIL(ctx, HV_E_RANGE,
-                       "malformed Content-Range \"%.*s\": expected first-last, e.g. 0-1023",
-                       shown, s);
+                       "malformed Content-Range \"%.*s\": expected first-last, e.g. 0-1023", shown,
+                       s);
     if (last < first)
         return HV_FAIL(ctx, HV_E_RANGE,
                        "Content-Range \"%.*s\" ends before it starts: send first-last with "

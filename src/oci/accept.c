@@ -11,13 +11,11 @@
 #include <string.h>
 #include <strings.h>
 
-static bool blank(char c)
-{
+static bool blank(char c) {
     return c == ' ' || c == '\t';
 }
 
-const char *hv_oci__media_type_span(const char *s, size_t len, size_t *out_len)
-{
+const char *hv_oci__media_type_span(const char *s, size_t len, size_t *out_len) {
     size_t start = 0, end;
 
     while (start < len && blank(s[start]))
@@ -32,8 +30,7 @@ const char *hv_oci__media_type_span(const char *s, size_t len, size_t *out_len)
 }
 
 /* Does the Accept entry e[0..len) cover media_type? */
-static bool covers(const char *e, size_t len, const char *media_type)
-{
+static bool covers(const char *e, size_t len, const char *media_type) {
     const char *slash = strchr(media_type, '/');
 
     if (len == 3 && memcmp(e, "*/*", 3) == 0)
@@ -45,8 +42,7 @@ static bool covers(const char *e, size_t len, const char *media_type)
            strncasecmp(e, media_type, len - 1) == 0;
 }
 
-bool hv_oci_accepts(const char *accept, const char *media_type)
-{
+bool hv_oci_accepts(const char *accept, const char *media_type) {
     bool any = false;
     const char *p = accept;
 

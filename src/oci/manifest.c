@@ -21,8 +21,8 @@
 #include <strings.h>
 
 #define MEDIA_TYPE_PART_MAX 127 /* RFC 6838 4.2: restricted-name is 1 to 127 characters */
-#define WHERE_MAX 64            /* "manifests[1234567].platform" and the like */
-#define SHOWN_MAX 128           /* how much of a client's string a message quotes */
+#define WHERE_MAX           64  /* "manifests[1234567].platform" and the like */
+#define SHOWN_MAX           128 /* how much of a client's string a message quotes */
 
 static const char schema1_msg[] =
     "schema1 manifests are not supported: push with a Docker schema2 or OCI client";
@@ -32,19 +32,16 @@ static const char *const stored_types[] = {HV_MT_OCI_MANIFEST, HV_MT_OCI_INDEX,
 
 /* ---------------------------------------------------------------- media types */
 
-static bool restricted_first(char c)
-{
+static bool restricted_first(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-static bool restricted_char(char c)
-{
+static bool restricted_char(char c) {
     return restricted_first(c) || (c && strchr("!#$&-^_.+", c) != NULL);
 }
 
 /* RFC 6838 4.2: type "/" subtype, each a restricted-name; no parameters. */
-static bool media_type_shape(const char *s)
-{
+static bool media_type_shape(const char *s) {
     const char *slash = strchr(s, '/');
     const char *parts[2] = {s, slash ? slash + 1 : NULL};
     size_t lens[2] = {slash ? (size_t)(slash - s) : 0, slash ? strlen(slash + 1) : 0};
@@ -63,8 +60,7 @@ static bool media_type_shape(const char *s)
 }
 
 /* The stored media type spelled s[0..len) in any case, or NULL. */
-static const char *stored_type(const char *s, size_t len)
-{
+static const char *stored_type(const char *s, size_t len) {
     for (size_t i = 0; i < sizeof(stored_types) / sizeof(stored_types[0]); i++) {
         if (strlen(stored_types[i]) == len && strncasecmp(s, stored_types[i], len) == 0)
             return stored_types[i];
@@ -72,15 +68,13 @@ static const char *stored_type(const char *s, size_t len)
     return NULL;
 }
 
-static bool schema1_type(const char *s, size_t len)
-{
+static bool schema1_type(const char *s, size_t len) {
     return (len == strlen(HV_MT_DOCKER_V1) && strncasecmp(s, HV_MT_DOCKER_V1, len) == 0) ||
            (len == strlen(HV_MT_DOCKER_V1_SIGNED) &&
             strncasecmp(s, HV_MT_DOCKER_V1_SIGNED, len) == 0);
 }
 
-static const char *stored_type_of(const char *media_type)
-{
+static const char *stored_type_of(const char *media_type) {
     size_t len;
     const char *t;
 
@@ -90,13 +84,11 @@ static const char *stored_type_of(const char *media_type)
     return stored_type(t, len);
 }
 
-bool hv_oci_media_type_is_manifest(const char *media_type)
-{
+bool hv_oci_media_type_is_manifest(const char *media_type) {
     return stored_type_of(media_type) != NULL;
 }
 
-bool hv_oci_media_type_is_index(const char *media_type)
-{
+bool hv_oci_media_type_is_index(const char *media_type) {
     const char *t = stored_type_of(media_type);
 
     return t && (strcmp(t, HV_MT_OCI_INDEX) == 0 || strcmp(t, HV_MT_DOCKER_LIST) == 0);
@@ -105,38 +97,36 @@ bool hv_oci_media_type_is_index(const char *media_type)
 /* ---------------------------------------------------------------- fields */
 
 /* Writes the dotted name of field key inside where ("" for the top level). */
-static const char *field_name(char *buf, size_t size, const char *where, const char *key)
-{
+static const char *field_name(char *buf, size_t size, const char *where, const char *key) {
     snprintf(buf, size, "%s%s%s", where, where[0] ? "." : "", key);
     return buf;
 }
 
-static hv_err invalid(hv_ctx *ctx, const char *where, const char *key, const char *what)
-{
+static hv_err invalid(hv_ctx *ctx, const char *where, const char *key, const char *what) {
     char name[WHERE_MAX + 32];
 
     return HV_FAIL(ctx, HV_E_MANIFEST_INVALID, "manifest field %s %s",
                    field_name(name, sizeof(name), where, key), what);
 }
 
-/* An optional (or required) string field, copied into the arena. */
+/* An optional (or required) string field, copied into the arena; out may be NULL to check. */
 static hv_err get_string(const char **out, hv_ctx *ctx, json_t *obj, const char *where,
-                         const char *key, bool required)
-{
+                         const char *key, bool required) {
     json_t *v = json_object_get(obj, key);
 
-    *out = NULL;
+    if (out)
+        *out = NULL;
     if (!v)
         return required ? invalid(ctx, where, key, "is required") : HV_OK;
     if (!json_is_string(v))
         return invalid(ctx, where, key, "must be a string");
-    *out = hv_arena_strdup(ctx->arena, json_string_value(v));
+    if (out)
+        *out = hv_arena_strdup(ctx->arena, json_string_value(v));
     return HV_OK;
 }
 
 static hv_err get_media_type(const char **out, hv_ctx *ctx, json_t *obj, const char *where,
-                             const char *key, bool required)
-{
+                             const char *key, bool required) {
     hv_err rc = get_string(out, ctx, obj, where, key, required);
 
     if (rc == HV_OK && *out && !media_type_shape(*out))
@@ -145,8 +135,7 @@ static hv_err get_media_type(const char **out, hv_ctx *ctx, json_t *obj, const c
 }
 
 /* "annotations": an object of strings, kept as compact JSON. */
-static hv_err get_annotations(const char **out, hv_ctx *ctx, json_t *obj, const char *where)
-{
+static hv_err get_annotations(const char **out, hv_ctx *ctx, json_t *obj, const char *where) {
     json_t *v = json_object_get(obj, "annotations");
     const char *key;
     json_t *value;
@@ -157,8 +146,7 @@ static hv_err get_annotations(const char **out, hv_ctx *ctx, json_t *obj, const 
         return HV_OK;
     if (!json_is_object(v))
         return invalid(ctx, where, "annotations", "must be an object of strings");
-    json_object_foreach(v, key, value)
-    {
+    json_object_foreach(v, key, value) {
         if (!json_is_string(value))
             return invalid(ctx, where, "annotations", "must be an object of strings");
     }
@@ -170,8 +158,7 @@ static hv_err get_annotations(const char **out, hv_ctx *ctx, json_t *obj, const 
     return HV_OK;
 }
 
-static hv_err check_string_array(hv_ctx *ctx, json_t *obj, const char *where, const char *key)
-{
+static hv_err check_string_array(hv_ctx *ctx, json_t *obj, const char *where, const char *key) {
     json_t *v = json_object_get(obj, key);
     size_t i;
     json_t *item;
@@ -180,8 +167,7 @@ static hv_err check_string_array(hv_ctx *ctx, json_t *obj, const char *where, co
         return HV_OK;
     if (!json_is_array(v))
         return invalid(ctx, where, key, "must be an array of strings");
-    json_array_foreach(v, i, item)
-    {
+    json_array_foreach(v, i, item) {
         if (!json_is_string(item))
             return invalid(ctx, where, key, "must be an array of strings");
     }
@@ -190,11 +176,8 @@ static hv_err check_string_array(hv_ctx *ctx, json_t *obj, const char *where, co
 
 /* ---------------------------------------------------------------- descriptors */
 
-static hv_err parse_platform(hv_oci_descriptor *out, hv_ctx *ctx, json_t *desc,
-                             const char *where)
-{
+static hv_err parse_platform(hv_oci_descriptor *out, hv_ctx *ctx, json_t *desc, const char *where) {
     json_t *p = json_object_get(desc, "platform");
-    const char *os_version;
     char here[WHERE_MAX];
     hv_err rc;
 
@@ -212,7 +195,7 @@ static hv_err parse_platform(hv_oci_descriptor *out, hv_ctx *ctx, json_t *desc,
     rc = get_string(&out->variant, ctx, p, here, "variant", false);
     if (rc)
         goto out;
-    rc = get_string(&os_version, ctx, p, here, "os.version", false);
+    rc = get_string(NULL, ctx, p, here, "os.version", false);
     if (rc)
         goto out;
     rc = check_string_array(ctx, p, here, "os.features");
@@ -222,10 +205,8 @@ out:
 
 /* A descriptor at where; index entries may also carry a platform. */
 static hv_err parse_descriptor(hv_oci_descriptor *out, hv_ctx *ctx, json_t *v, const char *where,
-                               bool index_entry)
-{
+                               bool index_entry) {
     json_t *size;
-    const char *data;
     const char *why;
     size_t alg_len;
     hv_err rc;
@@ -263,7 +244,7 @@ static hv_err parse_descriptor(hv_oci_descriptor *out, hv_ctx *ctx, json_t *v, c
     rc = check_string_array(ctx, v, where, "urls");
     if (rc)
         goto out;
-    rc = get_string(&data, ctx, v, where, "data", false);
+    rc = get_string(NULL, ctx, v, where, "data", false);
     if (rc)
         goto out;
     rc = get_annotations(&out->annotations_json, ctx, v, where);
@@ -275,9 +256,8 @@ out:
     return rc;
 }
 
-static hv_err parse_descriptor_array(hv_oci_descriptor **out, size_t *n, hv_ctx *ctx,
-                                     json_t *root, const char *key, bool index_entries)
-{
+static hv_err parse_descriptor_array(hv_oci_descriptor **out, size_t *n, hv_ctx *ctx, json_t *root,
+                                     const char *key, bool index_entries) {
     json_t *arr = json_object_get(root, key);
     json_t *item;
     size_t i;
@@ -292,8 +272,7 @@ static hv_err parse_descriptor_array(hv_oci_descriptor **out, size_t *n, hv_ctx 
         return invalid(ctx, "", key, "must be an array of descriptors");
     *n = json_array_size(arr);
     *out = hv_arena_alloc(ctx->arena, (*n ? *n : 1) * sizeof(**out));
-    json_array_foreach(arr, i, item)
-    {
+    json_array_foreach(arr, i, item) {
         snprintf(where, sizeof(where), "%s[%zu]", key, i);
         rc = parse_descriptor(&(*out)[i], ctx, item, where, index_entries);
         if (rc)
@@ -305,8 +284,7 @@ static hv_err parse_descriptor_array(hv_oci_descriptor **out, size_t *n, hv_ctx 
 /* ---------------------------------------------------------------- documents */
 
 /* subject, artifactType and annotations: the same for manifests and indexes. */
-static hv_err parse_common(hv_oci_manifest *out, hv_ctx *ctx, json_t *root)
-{
+static hv_err parse_common(hv_oci_manifest *out, hv_ctx *ctx, json_t *root) {
     json_t *subject = json_object_get(root, "subject");
     hv_err rc;
 
@@ -324,8 +302,7 @@ out:
     return rc;
 }
 
-static hv_err parse_image(hv_oci_manifest *out, hv_ctx *ctx, json_t *root)
-{
+static hv_err parse_image(hv_oci_manifest *out, hv_ctx *ctx, json_t *root) {
     json_t *config = json_object_get(root, "config");
     hv_err rc;
 
@@ -355,8 +332,7 @@ out:
     return rc;
 }
 
-static hv_err parse_index(hv_oci_manifest *out, hv_ctx *ctx, json_t *root)
-{
+static hv_err parse_index(hv_oci_manifest *out, hv_ctx *ctx, json_t *root) {
     const char *stray = json_object_get(root, "config")   ? "config"
                         : json_object_get(root, "layers") ? "layers"
                                                           : NULL;
@@ -369,8 +345,7 @@ static hv_err parse_index(hv_oci_manifest *out, hv_ctx *ctx, json_t *root)
                      out->media_type, stray);
         goto out;
     }
-    rc = parse_descriptor_array(&out->manifests, &out->n_manifests, ctx, root, "manifests",
-                                true);
+    rc = parse_descriptor_array(&out->manifests, &out->n_manifests, ctx, root, "manifests", true);
     if (rc)
         goto out;
     rc = parse_common(out, ctx, root);
@@ -378,8 +353,7 @@ out:
     return rc;
 }
 
-static hv_err check_schema_version(hv_ctx *ctx, json_t *root)
-{
+static hv_err check_schema_version(hv_ctx *ctx, json_t *root) {
     json_t *v = json_object_get(root, "schemaVersion");
 
     if (!v)
@@ -400,8 +374,7 @@ static hv_err check_schema_version(hv_ctx *ctx, json_t *root)
  * Content-Type (ct[0..ct_len), parameters already dropped), else what its fields say.
  */
 static hv_err resolve_media_type(const char **out, hv_ctx *ctx, json_t *root, const char *ct,
-                                 size_t ct_len)
-{
+                                 size_t ct_len) {
     json_t *v = json_object_get(root, "mediaType");
     const char *body_type = NULL;
     size_t body_len = 0;
@@ -415,8 +388,7 @@ static hv_err resolve_media_type(const char **out, hv_ctx *ctx, json_t *root, co
         if (schema1_type(body_type, body_len))
             return HV_FAIL(ctx, HV_E_MANIFEST_INVALID, "%s", schema1_msg);
     }
-    if (body_type && ct_len > 0 &&
-        (body_len != ct_len || strncasecmp(body_type, ct, ct_len) != 0))
+    if (body_type && ct_len > 0 && (body_len != ct_len || strncasecmp(body_type, ct, ct_len) != 0))
         return HV_FAIL(ctx, HV_E_MANIFEST_INVALID,
                        "manifest mediaType \"%.*s\" does not match Content-Type \"%.*s\": "
                        "set Content-Type to the manifest's mediaType",
@@ -446,8 +418,7 @@ static hv_err resolve_media_type(const char **out, hv_ctx *ctx, json_t *root, co
 }
 
 hv_err hv_oci_manifest_parse(hv_oci_manifest *out, hv_ctx *ctx, const char *content_type,
-                             const char *body, size_t len)
-{
+                             const char *body, size_t len) {
     json_t *root = NULL;
     json_error_t jerr;
     const char *ct = "";
@@ -456,8 +427,8 @@ hv_err hv_oci_manifest_parse(hv_oci_manifest *out, hv_ctx *ctx, const char *cont
 
     memset(out, 0, sizeof(*out));
     if (len > HV_OCI_MANIFEST_MAX) {
-        rc = HV_FAIL(ctx, HV_E_TOO_LARGE, "manifest is %zu bytes, over the limit of %u bytes",
-                     len, HV_OCI_MANIFEST_MAX);
+        rc = HV_FAIL(ctx, HV_E_TOO_LARGE, "manifest is %zu bytes, over the limit of %u bytes", len,
+                     HV_OCI_MANIFEST_MAX);
         goto out;
     }
     if (content_type)
@@ -469,8 +440,8 @@ hv_err hv_oci_manifest_parse(hv_oci_manifest *out, hv_ctx *ctx, const char *cont
     root = json_loadb(body ? body : "", body ? len : 0, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
         rc = HV_FAIL(ctx, HV_E_MANIFEST_INVALID,
-                     "manifest is not valid JSON: %s (line %d, column %d)", jerr.text,
-                     jerr.line, jerr.column);
+                     "manifest is not valid JSON: %s (line %d, column %d)", jerr.text, jerr.line,
+                     jerr.column);
         goto out;
     }
     if (!json_is_object(root)) {

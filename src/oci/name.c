@@ -15,30 +15,25 @@
 /* How a message quotes an algorithm name: enough to recognise it, never the whole input. */
 #define ALG_SHOWN_MAX 32
 
-static bool lower_alnum(char c)
-{
+static bool lower_alnum(char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
 
-static bool lower_hex(char c)
-{
+static bool lower_hex(char c) {
     return (c >= 'a' && c <= 'f') || (c >= '0' && c <= '9');
 }
 
-static bool tag_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.' || c == '-';
+static bool tag_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
 }
 
-static bool encoded_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '=' || c == '_' || c == '-';
+static bool encoded_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '=' ||
+           c == '_' || c == '-';
 }
 
-bool hv_oci_name_valid(const char *name, size_t len)
-{
+bool hv_oci_name_valid(const char *name, size_t len) {
     /* what the previous byte was */
     enum { START, ALNUM, DOT, UNDER1, UNDER2, DASH } state = START;
 
@@ -64,8 +59,7 @@ bool hv_oci_name_valid(const char *name, size_t len)
     return state == ALNUM;
 }
 
-bool hv_oci_tag_valid(const char *tag, size_t len)
-{
+bool hv_oci_tag_valid(const char *tag, size_t len) {
     if (len == 0 || len > HV_OCI_TAG_MAX)
         return false;
     if (tag[0] == '.' || tag[0] == '-')
@@ -77,8 +71,7 @@ bool hv_oci_tag_valid(const char *tag, size_t len)
     return true;
 }
 
-static bool all_lower_hex(const char *s, size_t len)
-{
+static bool all_lower_hex(const char *s, size_t len) {
     for (size_t i = 0; i < len; i++) {
         if (!lower_hex(s[i]))
             return false;
@@ -86,8 +79,7 @@ static bool all_lower_hex(const char *s, size_t len)
     return true;
 }
 
-const char *hv_oci__digest_shape(const char *digest, size_t len, size_t *alg_len)
-{
+const char *hv_oci__digest_shape(const char *digest, size_t len, size_t *alg_len) {
     size_t colon = 0;
     const char *enc;
     size_t enc_len;
@@ -126,8 +118,7 @@ const char *hv_oci__digest_shape(const char *digest, size_t len, size_t *alg_len
     return NULL;
 }
 
-hv_err hv_oci_digest_check(hv_ctx *ctx, const char *digest, size_t len)
-{
+hv_err hv_oci_digest_check(hv_ctx *ctx, const char *digest, size_t len) {
     size_t alg_len = 0;
     const char *why = hv_oci__digest_shape(digest, len, &alg_len);
 
@@ -141,7 +132,6 @@ hv_err hv_oci_digest_check(hv_ctx *ctx, const char *digest, size_t len)
                    alg_len > ALG_SHOWN_MAX ? "..." : "");
 }
 
-bool hv_oci_reference_is_digest(const char *reference)
-{
+bool hv_oci_reference_is_digest(const char *reference) {
     return reference && strchr(reference, ':') != NULL;
 }

@@ -5,6 +5,7 @@ free loopback port with a temporary data dir; its stdout and stderr go to
 <workdir>/havend.log.
 """
 
+import base64
 import gzip
 import hashlib
 import io
@@ -13,6 +14,7 @@ import os
 import random
 import re
 import secrets
+import select
 import signal
 import socket
 import subprocess
@@ -315,6 +317,68 @@ class Registry:
         r = self.push_manifest(repo, tag or d, manifest, mt)
         assert_status(r, 201)
         return Image(repo, tag, manifest, mt, d, config, layer_blobs)
+
+    def raw_request(self, method, path, headers, body: bytes, auth=True, timeout=30.0):
+        """Send a request over a plain socket, stop sending the body as soon as the server
+        answers (a server may refuse a too-large body before reading it), and return
+        (status, {lower-case header: value}, body)."""
+        head = {"Host": self.host, "Content-Length": str(len(body)), "Connection": "close"}
+        if auth:
+            token = base64.b64encode(("%s:%s" % self.auth).encode()).decode()
+            head["Authorization"] = "Basic " + token
+        head.update(headers)
+        lines = [f"{method} {path} HTTP/1.1"] + [f"{k}: {v}" for k, v in head.items()]
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+        try:
+            sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+            sock.setblocking(False)
+            sent, reply, deadline = 0, b"", time.monotonic() + timeout
+            while not _reply_complete(reply):
+                sending = sent < len(body) and not reply
+                rd, wr, _ = select.select([sock], [sock] if sending else [], [], 1.0)
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"no complete reply to {method} {path}: {reply[:200]!r}")
+                if rd:
+                    try:
+                        chunk = sock.recv(65536)
+                    except ConnectionResetError:
+                        break
+                    if not chunk:
+                        break
+                    reply += chunk
+                elif wr:
+                    try:
+                        sent += sock.send(body[sent:sent + 65536])
+                    except (BrokenPipeError, ConnectionResetError):
+                        sent = len(body)
+        finally:
+            sock.close()
+        if b"\r\n\r\n" not in reply:
+            raise AssertionError(f"{method} {path}: connection closed without a response "
+                                 f"({reply[:200]!r})")
+        status, hdrs, rest = _parse_head(reply)
+        return status, hdrs, rest
+
+
+def _parse_head(reply: bytes):
+    head, _, rest = reply.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    hdrs = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        hdrs[k.strip().lower()] = v.strip()
+    return int(lines[0].split()[1]), hdrs, rest
+
+
+def _reply_complete(reply: bytes) -> bool:
+    if b"\r\n\r\n" not in reply:
+        return False
+    _, hdrs, rest = _parse_head(reply)
+    if "content-length" in hdrs:
+        return len(rest) >= int(hdrs["content-length"])
+    if hdrs.get("transfer-encoding", "").lower() == "chunked":
+        return rest.endswith(b"0\r\n\r\n")
+    return False
 
 
 class Image:

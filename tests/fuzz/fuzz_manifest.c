@@ -31,16 +31,14 @@ static const char *const content_types[] = {
 
 #define N_TYPES (sizeof(content_types) / sizeof(content_types[0]))
 
-static void check_descriptor(const hv_oci_descriptor *d)
-{
+static void check_descriptor(const hv_oci_descriptor *d) {
     if (!d->media_type || !d->digest || d->size < 0 || !strchr(d->digest, ':'))
         abort();
     if (d->annotations_json && d->annotations_json[0] != '{')
         abort();
 }
 
-static void check_manifest(const hv_oci_manifest *m)
-{
+static void check_manifest(const hv_oci_manifest *m) {
     if (!hv_oci_media_type_is_manifest(m->media_type))
         abort();
     if ((m->kind == HV_OCI_INDEX) != hv_oci_media_type_is_index(m->media_type))
@@ -64,8 +62,7 @@ static void check_manifest(const hv_oci_manifest *m)
         check_descriptor(&m->subject);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     hv_ctx ctx = {.arena = hv_arena_new()};
     const char *content_type;
     char *body, *accept;

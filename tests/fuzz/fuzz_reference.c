@@ -12,8 +12,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     hv_ctx ctx = {.arena = hv_arena_new()};
     const char *s = (const char *)data;
     /* an exact-size copy, so that reading past size is caught by ASan */

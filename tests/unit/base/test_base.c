@@ -8,8 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-static void test_error_table(void)
-{
+static void test_error_table(void) {
     /* written out by hand: the table is the contract with clients, not an implementation */
     static const struct {
         hv_err code;
@@ -46,8 +45,7 @@ static void test_error_table(void)
         {HV_E_UNAUTHORIZED, "HV_E_UNAUTHORIZED", 401, "UNAUTHORIZED", "UNAUTHORIZED"},
         {HV_E_DENIED, "HV_E_DENIED", 403, "DENIED", "FORBIDDEN"},
         {HV_E_POLICY, "HV_E_POLICY", 412, "DENIED", "PRECONDITION"},
-        {HV_E_TOOMANYREQUESTS, "HV_E_TOOMANYREQUESTS", 429, "TOOMANYREQUESTS",
-         "TOO_MANY_REQUESTS"},
+        {HV_E_TOOMANYREQUESTS, "HV_E_TOOMANYREQUESTS", 429, "TOOMANYREQUESTS", "TOO_MANY_REQUESTS"},
         {HV_E_CONFIG, "HV_E_CONFIG", 500, "UNKNOWN", "INTERNAL_SERVER_ERROR"},
     };
     size_t n = sizeof(want) / sizeof(want[0]);
@@ -65,8 +63,7 @@ static void test_error_table(void)
     }
 }
 
-static void test_fail(void)
-{
+static void test_fail(void) {
     hv_ctx ctx = {.arena = hv_arena_new()};
     char long_arg[2 * HV_ERROR_MSG_MAX];
     int line;
@@ -99,8 +96,7 @@ static void test_fail(void)
     hv_arena_free(ctx.arena);
 }
 
-static void test_buf(void)
-{
+static void test_buf(void) {
     hv_buf b;
     char big[2000];
 
@@ -148,8 +144,7 @@ static void test_buf(void)
     hv_buf_free(&b);
 }
 
-static void test_arena(void)
-{
+static void test_arena(void) {
     hv_arena *a = hv_arena_new();
     unsigned char *p, *big;
     char *s;
@@ -183,8 +178,7 @@ static void test_arena(void)
 
 #define ABC_DIGEST "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
-static void test_sha256(void)
-{
+static void test_sha256(void) {
     char one[HV_DIGEST_MAX], inc[HV_DIGEST_MAX], resumed[HV_DIGEST_MAX];
     hv_sha256 h, copy;
     unsigned char data[10000];
@@ -232,13 +226,11 @@ static void test_sha256(void)
     CHECK_STR(resumed, one);
 }
 
-static bool u64(const char *s, uint64_t *v)
-{
+static bool u64(const char *s, uint64_t *v) {
     return hv_parse_u64(s, strlen(s), v);
 }
 
-static void test_parse_u64(void)
-{
+static void test_parse_u64(void) {
     uint64_t v = 0;
 
     CHECK(u64("0", &v) && v == 0);

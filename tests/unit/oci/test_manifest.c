@@ -13,17 +13,15 @@
 #define D3 "sha256:e692418e4cbaf90ca69d05a66403747baa33ee08806650b51fab815ad7fc331f"
 #define D4 "sha256:3f57d9401f8d42f986df300f0c69192fc41da28ccc8d797829467780db3dd741"
 
-#define OCI_CONFIG                                                                             \
+#define OCI_CONFIG                                                                                 \
     "{'mediaType':'application/vnd.oci.image.config.v1+json','digest':'" D1 "','size':1470}"
-#define OCI_LAYER                                                                              \
-    "{'mediaType':'application/vnd.oci.image.layer.v1.tar+gzip','digest':'" D2                 \
-    "','size':3370706}"
+#define OCI_LAYER                                                                                  \
+    "{'mediaType':'application/vnd.oci.image.layer.v1.tar+gzip','digest':'" D2 "','size':3370706}"
 
 static hv_ctx ctx;
 
 /* The body s with every ' turned into ", in the arena. */
-static const char *json(const char *s)
-{
+static const char *json(const char *s) {
     char *j = hv_arena_strdup(ctx.arena, s);
 
     for (char *p = j; *p; p++) {
@@ -33,8 +31,7 @@ static const char *json(const char *s)
     return j;
 }
 
-static hv_err parse(hv_oci_manifest *m, const char *content_type, const char *body)
-{
+static hv_err parse(hv_oci_manifest *m, const char *content_type, const char *body) {
     const char *b = json(body);
 
     hv_error_clear(&ctx);
@@ -42,36 +39,34 @@ static hv_err parse(hv_oci_manifest *m, const char *content_type, const char *bo
 }
 
 /* Expects body to be refused with code and a message containing needle. */
-#define REJECT(content_type, body, code, needle)                                               \
-    do {                                                                                       \
-        hv_oci_manifest m_;                                                                    \
-        hv_err rc_ = parse(&m_, (content_type), (body));                                       \
-        CHECK_INT(rc_, (code));                                                                \
-        if (!strstr(ctx.err.message, (needle))) {                                              \
-            test_failures++;                                                                   \
-            fprintf(stderr, "%s:%d: message \"%s\" lacks \"%s\"\n", __FILE__, __LINE__,       \
-                    ctx.err.message, (needle));                                                \
-        }                                                                                      \
-        CHECK(m_.media_type == NULL);                                                          \
+#define REJECT(content_type, body, code, needle)                                                   \
+    do {                                                                                           \
+        hv_oci_manifest m_;                                                                        \
+        hv_err rc_ = parse(&m_, (content_type), (body));                                           \
+        CHECK_INT(rc_, (code));                                                                    \
+        if (!strstr(ctx.err.message, (needle))) {                                                  \
+            test_failures++;                                                                       \
+            fprintf(stderr, "%s:%d: message \"%s\" lacks \"%s\"\n", __FILE__, __LINE__,            \
+                    ctx.err.message, (needle));                                                    \
+        }                                                                                          \
+        CHECK(m_.media_type == NULL);                                                              \
     } while (0)
 
-#define ACCEPT(content_type, body)                                                             \
-    do {                                                                                       \
-        hv_oci_manifest m_;                                                                    \
-        CHECK_INT(parse(&m_, (content_type), (body)), HV_OK);                                  \
-        if (ctx.err.code)                                                                      \
-            fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, ctx.err.message);               \
+#define ACCEPT(content_type, body)                                                                 \
+    do {                                                                                           \
+        hv_oci_manifest m_;                                                                        \
+        CHECK_INT(parse(&m_, (content_type), (body)), HV_OK);                                      \
+        if (ctx.err.code)                                                                          \
+            fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, ctx.err.message);                   \
     } while (0)
 
-static void setup(void)
-{
+static void setup(void) {
     hv_arena_free(ctx.arena);
     memset(&ctx, 0, sizeof(ctx));
     ctx.arena = hv_arena_new();
 }
 
-static void test_oci_manifest(void)
-{
+static void test_oci_manifest(void) {
     hv_oci_manifest m;
     const char *body = "{'schemaVersion':2,"
                        "'mediaType':'application/vnd.oci.image.manifest.v1+json',"
@@ -107,8 +102,7 @@ static void test_oci_manifest(void)
     CHECK(m.config.digest != NULL && m.config.digest[0] == 's');
 }
 
-static void test_oci_index(void)
-{
+static void test_oci_index(void) {
     hv_oci_manifest m;
     const char *body =
         "{'schemaVersion':2,'mediaType':'application/vnd.oci.image.index.v1+json',"
@@ -155,8 +149,7 @@ static void test_oci_index(void)
     CHECK_STR(m.artifact_type, "application/vnd.example+type");
 }
 
-static void test_docker(void)
-{
+static void test_docker(void) {
     hv_oci_manifest m;
     const char *manifest =
         "{'schemaVersion':2,"
@@ -199,8 +192,7 @@ static void test_docker(void)
     CHECK_STR(m.media_type, HV_MT_DOCKER_MANIFEST);
 }
 
-static void test_subject_and_artifact_type(void)
-{
+static void test_subject_and_artifact_type(void) {
     hv_oci_manifest m;
     const char *body =
         "{'schemaVersion':2,'mediaType':'application/vnd.oci.image.manifest.v1+json',"
@@ -241,8 +233,7 @@ static void test_subject_and_artifact_type(void)
     CHECK(m.layers != NULL);
 }
 
-static void test_media_type_resolution(void)
-{
+static void test_media_type_resolution(void) {
     hv_oci_manifest m;
     const char *bare_manifest = "{'schemaVersion':2,'config':" OCI_CONFIG ",'layers':[]}";
     const char *bare_index = "{'schemaVersion':2,'manifests':[]}";
@@ -271,8 +262,8 @@ static void test_media_type_resolution(void)
            "{'schemaVersion':2,'mediaType':'application/vnd.oci.image.manifest.v1+json',"
            "'config':" OCI_CONFIG ",'layers':[]}",
            HV_E_MANIFEST_INVALID,
-           "mediaType \"" HV_MT_OCI_MANIFEST "\" does not match Content-Type \"" HV_MT_DOCKER_MANIFEST
-           "\"");
+           "mediaType \"" HV_MT_OCI_MANIFEST
+           "\" does not match Content-Type \"" HV_MT_DOCKER_MANIFEST "\"");
     REJECT("application/json",
            "{'schemaVersion':2,'mediaType':'application/vnd.oci.image.index.v1+json',"
            "'manifests':[]}",
@@ -291,8 +282,7 @@ static void test_media_type_resolution(void)
            "cannot tell the manifest's media type");
 }
 
-static void test_schema1(void)
-{
+static void test_schema1(void) {
     const char *v1 = "{'schemaVersion':1,'name':'library/hello','tag':'latest',"
                      "'architecture':'amd64','fsLayers':[{'blobSum':'" D1 "'}],"
                      "'history':[{'v1Compatibility':'{}'}]}";
@@ -309,8 +299,7 @@ static void test_schema1(void)
            HV_E_MANIFEST_INVALID, "schema1");
 }
 
-static void test_document_rejections(void)
-{
+static void test_document_rejections(void) {
     hv_oci_manifest m;
 
     setup();
@@ -336,8 +325,7 @@ static void test_document_rejections(void)
     CHECK_INT(hv_oci_manifest_parse(&m, &ctx, NULL, NULL, 0), HV_E_MANIFEST_INVALID);
 }
 
-static void test_image_rejections(void)
-{
+static void test_image_rejections(void) {
     const char *mt = HV_MT_OCI_MANIFEST;
 
     setup();
@@ -362,11 +350,9 @@ static void test_image_rejections(void)
            "{'schemaVersion':2,'config':{'mediaType':'','digest':'" D1 "','size':1},"
            "'layers':[]}",
            HV_E_MANIFEST_INVALID, "config.mediaType must be a media type");
-    REJECT(mt,
-           "{'schemaVersion':2,'config':{'mediaType':'a/b','size':1},'layers':[]}",
+    REJECT(mt, "{'schemaVersion':2,'config':{'mediaType':'a/b','size':1},'layers':[]}",
            HV_E_MANIFEST_INVALID, "config.digest is required");
-    REJECT(mt,
-           "{'schemaVersion':2,'config':{'mediaType':'a/b','digest':1,'size':1},'layers':[]}",
+    REJECT(mt, "{'schemaVersion':2,'config':{'mediaType':'a/b','digest':1,'size':1},'layers':[]}",
            HV_E_MANIFEST_INVALID, "config.digest must be a string");
     REJECT(mt,
            "{'schemaVersion':2,'config':{'mediaType':'a/b','digest':'sha256:abc','size':1},"
@@ -376,8 +362,7 @@ static void test_image_rejections(void)
            "{'schemaVersion':2,'config':{'mediaType':'a/b','digest':'SHA256:abc','size':1},"
            "'layers':[]}",
            HV_E_MANIFEST_INVALID, "config.digest");
-    REJECT(mt,
-           "{'schemaVersion':2,'config':{'mediaType':'a/b','digest':'" D1 "'},'layers':[]}",
+    REJECT(mt, "{'schemaVersion':2,'config':{'mediaType':'a/b','digest':'" D1 "'},'layers':[]}",
            HV_E_MANIFEST_INVALID, "config.size is required");
     REJECT(mt,
            "{'schemaVersion':2,'config':{'mediaType':'a/b','digest':'" D1 "','size':'1'},"
@@ -399,19 +384,19 @@ static void test_image_rejections(void)
            "{'schemaVersion':2,'config':" OCI_CONFIG ",'layers':[" OCI_LAYER ",{'mediaType':'a/b',"
            "'digest':'" D2 "','size':true}]}",
            HV_E_MANIFEST_INVALID, "field layers[1].size must be a non-negative integer");
-    REJECT(mt, "{'schemaVersion':2,'config':" OCI_CONFIG ",'layers':[null]}",
-           HV_E_MANIFEST_INVALID, "field layers[0] must be a descriptor");
+    REJECT(mt, "{'schemaVersion':2,'config':" OCI_CONFIG ",'layers':[null]}", HV_E_MANIFEST_INVALID,
+           "field layers[0] must be a descriptor");
     REJECT(mt,
-           "{'schemaVersion':2,'config':" OCI_CONFIG ",'layers':[{'mediaType':'a/b','digest':'"
-           D2 "','size':1,'urls':'http://x'}]}",
+           "{'schemaVersion':2,'config':" OCI_CONFIG ",'layers':[{'mediaType':'a/b','digest':'" D2
+           "','size':1,'urls':'http://x'}]}",
            HV_E_MANIFEST_INVALID, "layers[0].urls must be an array of strings");
     REJECT(mt,
-           "{'schemaVersion':2,'config':" OCI_CONFIG ",'layers':[{'mediaType':'a/b','digest':'"
-           D2 "','size':1,'data':{}}]}",
+           "{'schemaVersion':2,'config':" OCI_CONFIG ",'layers':[{'mediaType':'a/b','digest':'" D2
+           "','size':1,'data':{}}]}",
            HV_E_MANIFEST_INVALID, "layers[0].data must be a string");
     REJECT(mt,
-           "{'schemaVersion':2,'config':" OCI_CONFIG ",'layers':[{'mediaType':'a/b','digest':'"
-           D2 "','size':1,'artifactType':'nope'}]}",
+           "{'schemaVersion':2,'config':" OCI_CONFIG ",'layers':[{'mediaType':'a/b','digest':'" D2
+           "','size':1,'artifactType':'nope'}]}",
            HV_E_MANIFEST_INVALID, "layers[0].artifactType must be a media type");
     REJECT(mt, "{'schemaVersion':2,'config':" OCI_CONFIG ",'layers':[],'subject':'" D3 "'}",
            HV_E_MANIFEST_INVALID, "field subject must be a descriptor");
@@ -421,13 +406,11 @@ static void test_image_rejections(void)
            HV_E_MANIFEST_INVALID, "field subject.size is required");
     REJECT(mt, "{'schemaVersion':2,'config':" OCI_CONFIG ",'layers':[],'artifactType':3}",
            HV_E_MANIFEST_INVALID, "field artifactType must be a string");
-    REJECT(mt,
-           "{'schemaVersion':2,'config':" OCI_CONFIG ",'layers':[],'artifactType':'x/'}",
+    REJECT(mt, "{'schemaVersion':2,'config':" OCI_CONFIG ",'layers':[],'artifactType':'x/'}",
            HV_E_MANIFEST_INVALID, "field artifactType must be a media type");
     REJECT(mt, "{'schemaVersion':2,'config':" OCI_CONFIG ",'layers':[],'annotations':[]}",
            HV_E_MANIFEST_INVALID, "field annotations must be an object of strings");
-    REJECT(mt,
-           "{'schemaVersion':2,'config':" OCI_CONFIG ",'layers':[],'annotations':{'a':1}}",
+    REJECT(mt, "{'schemaVersion':2,'config':" OCI_CONFIG ",'layers':[],'annotations':{'a':1}}",
            HV_E_MANIFEST_INVALID, "field annotations must be an object of strings");
     REJECT(mt,
            "{'schemaVersion':2,'config':{'mediaType':'a/b','digest':'" D1 "','size':1,"
@@ -445,11 +428,10 @@ static void test_image_rejections(void)
                "'size':0,'urls':[],'data':''}],'unknownField':{'x':[1]}}");
 }
 
-static void test_index_rejections(void)
-{
+static void test_index_rejections(void) {
     const char *it = HV_MT_OCI_INDEX;
-    const char *entry = "{'mediaType':'application/vnd.oci.image.manifest.v1+json','digest':'" D1
-                        "','size':1,";
+    const char *entry =
+        "{'mediaType':'application/vnd.oci.image.manifest.v1+json','digest':'" D1 "','size':1,";
 
     setup();
     REJECT(it, "{'schemaVersion':2}", HV_E_MANIFEST_INVALID, "field manifests is required");
@@ -491,8 +473,8 @@ static void test_index_rejections(void)
     REJECT(it, "{'schemaVersion':2,'manifests':[],'subject':{}}", HV_E_MANIFEST_INVALID,
            "field subject.mediaType is required");
     /* one document must not read as both kinds */
-    REJECT(it, "{'schemaVersion':2,'manifests':[],'config':" OCI_CONFIG "}",
-           HV_E_MANIFEST_INVALID, "has a \"config\" field: an index cannot also be");
+    REJECT(it, "{'schemaVersion':2,'manifests':[],'config':" OCI_CONFIG "}", HV_E_MANIFEST_INVALID,
+           "has a \"config\" field: an index cannot also be");
     REJECT(it, "{'schemaVersion':2,'manifests':[],'layers':[]}", HV_E_MANIFEST_INVALID,
            "has a \"layers\" field");
     /* inferred as an index because of "manifests", then refused for its "config" */
@@ -500,8 +482,7 @@ static void test_index_rejections(void)
            HV_E_MANIFEST_INVALID, "an index cannot also be an image manifest");
 }
 
-static void test_too_large(void)
-{
+static void test_too_large(void) {
     hv_oci_manifest m;
     size_t n = HV_OCI_MANIFEST_MAX + 1;
     char *big = malloc(n);
@@ -518,8 +499,7 @@ static void test_too_large(void)
     free(big);
 }
 
-static void test_predicates(void)
-{
+static void test_predicates(void) {
     CHECK(hv_oci_media_type_is_manifest(HV_MT_OCI_MANIFEST));
     CHECK(hv_oci_media_type_is_manifest(HV_MT_OCI_INDEX));
     CHECK(hv_oci_media_type_is_manifest(HV_MT_DOCKER_MANIFEST));
@@ -537,10 +517,9 @@ static void test_predicates(void)
     CHECK(!hv_oci_media_type_is_index(NULL));
 }
 
-static void test_accepts(void)
-{
-    const char *docker_client = HV_MT_DOCKER_MANIFEST ", " HV_MT_DOCKER_LIST ", " HV_MT_OCI_INDEX
-                                ", " HV_MT_OCI_MANIFEST;
+static void test_accepts(void) {
+    const char *docker_client =
+        HV_MT_DOCKER_MANIFEST ", " HV_MT_DOCKER_LIST ", " HV_MT_OCI_INDEX ", " HV_MT_OCI_MANIFEST;
 
     CHECK(hv_oci_accepts(NULL, HV_MT_OCI_MANIFEST));
     CHECK(hv_oci_accepts("", HV_MT_OCI_MANIFEST));
@@ -564,13 +543,11 @@ static void test_accepts(void)
     CHECK(!hv_oci_accepts("application/json", HV_MT_OCI_INDEX));
 }
 
-static void teardown(void)
-{
+static void teardown(void) {
     hv_arena_free(ctx.arena);
     ctx.arena = NULL;
 }
 
 TEST_MAIN(test_oci_manifest, test_oci_index, test_docker, test_subject_and_artifact_type,
-          test_media_type_resolution, test_schema1, test_document_rejections,
-          test_image_rejections, test_index_rejections, test_too_large, test_predicates,
-          test_accepts, teardown)
+          test_media_type_resolution, test_schema1, test_document_rejections, test_image_rejections,
+          test_index_rejections, test_too_large, test_predicates, test_accepts, teardown)

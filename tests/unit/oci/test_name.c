@@ -4,24 +4,21 @@
 
 #include <stdlib.h>
 
-static bool name_ok(const char *s)
-{
+static bool name_ok(const char *s) {
     return hv_oci_name_valid(s, strlen(s));
 }
 
-static bool tag_ok(const char *s)
-{
+static bool tag_ok(const char *s) {
     return hv_oci_tag_valid(s, strlen(s));
 }
 
-static void test_names(void)
-{
-    const char *good[] = {"a",       "library/ubuntu", "my-project/my_app", "a.b/c__d/e---f",
-                          "0",       "a/b/c/d/e",      "foo-bar-baz",       "x1.y2_z3"};
-    const char *bad[] = {"",      "A",     "Library/ubuntu", "-a",   "a-",    "a_",
-                         ".a",    "a..b",  "a___b",          "a._b", "a-_b",  "a/",
-                         "/a",    "a//b",  "a/-b",           "a b",  "a:tag", "a/B",
-                         "a@b",   "ä",     "a/.b",           "a._",  "a_.b",  "a/b_"};
+static void test_names(void) {
+    const char *good[] = {"a", "library/ubuntu", "my-project/my_app", "a.b/c__d/e---f",
+                          "0", "a/b/c/d/e",      "foo-bar-baz",       "x1.y2_z3"};
+    const char *bad[] = {"",    "A",    "Library/ubuntu", "-a",   "a-",    "a_",
+                         ".a",  "a..b", "a___b",          "a._b", "a-_b",  "a/",
+                         "/a",  "a//b", "a/-b",           "a b",  "a:tag", "a/B",
+                         "a@b", "ä",    "a/.b",           "a._",  "a_.b",  "a/b_"};
 
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
         if (!name_ok(good[i]))
@@ -38,8 +35,7 @@ static void test_names(void)
     CHECK(!hv_oci_name_valid("abc", 0));
 }
 
-static void test_name_length(void)
-{
+static void test_name_length(void) {
     char name[HV_OCI_NAME_MAX + 2];
 
     memset(name, 'a', sizeof(name));
@@ -48,8 +44,7 @@ static void test_name_length(void)
     CHECK(!hv_oci_name_valid(name, HV_OCI_NAME_MAX + 1));
 }
 
-static void test_tags(void)
-{
+static void test_tags(void) {
     char tag[HV_OCI_TAG_MAX + 1];
 
     CHECK(tag_ok("latest"));
@@ -72,14 +67,12 @@ static void test_tags(void)
 
 #define HEX64 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
-static hv_err digest(hv_ctx *ctx, const char *s)
-{
+static hv_err digest(hv_ctx *ctx, const char *s) {
     hv_error_clear(ctx);
     return hv_oci_digest_check(ctx, s, strlen(s));
 }
 
-static void test_digests(void)
-{
+static void test_digests(void) {
     hv_ctx ctx = {.arena = hv_arena_new()};
     const char *malformed[] = {
         "",
@@ -88,9 +81,12 @@ static void test_digests(void)
         "sha256:",
         "SHA256:" HEX64,
         "sha256:" HEX64 "0",
-        "sha256:" "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD",
-        "sha256:" "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015a",
-        "sha256:" "g a7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015a",
+        "sha256:"
+        "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD",
+        "sha256:"
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015a",
+        "sha256:"
+        "g a7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015a",
         "sha256:" HEX64 ":x",
         "sha512:abc",
         "sha+:abc",
@@ -128,8 +124,7 @@ static void test_digests(void)
     hv_arena_free(ctx.arena);
 }
 
-static void test_long_algorithm_message(void)
-{
+static void test_long_algorithm_message(void) {
     hv_ctx ctx = {.arena = hv_arena_new()};
     size_t n = 5000;
     char *d = malloc(n + 3);
@@ -142,8 +137,7 @@ static void test_long_algorithm_message(void)
     hv_arena_free(ctx.arena);
 }
 
-static void test_reference_shape(void)
-{
+static void test_reference_shape(void) {
     CHECK(hv_oci_reference_is_digest("sha256:" HEX64));
     CHECK(hv_oci_reference_is_digest("sha512:x"));
     CHECK(!hv_oci_reference_is_digest("latest"));
