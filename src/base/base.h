@@ -189,7 +189,7 @@ uint64_t hv_mono_ns(void);
 void hv_time_format(char out[32], int64_t ms);
 /* Lower-case hex of n bytes into out (2n + 1 bytes). */
 void hv_hex(char *out, const void *data, size_t n);
-/* Parses a decimal int64 with no sign, no spaces, no overflow; false otherwise. */
+/* Parses a decimal of at most 19 digits, no sign, no spaces; false otherwise. */
 bool hv_parse_u64(const char *s, size_t len, uint64_t *out);
 bool hv_str_has_prefix(const char *s, const char *prefix);
 /* Decodes standard base64 (padding optional) into out (at least 3 * len / 4 + 3 bytes);

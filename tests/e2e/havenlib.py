@@ -194,22 +194,28 @@ class Registry:
             self._log.close()
             self._log = None
 
-    def stop(self):
-        """SIGTERM, then SIGKILL if it does not exit.  Returns the exit status."""
+    def stop(self) -> list:
+        """SIGTERM, then SIGKILL if it does not exit.  Returns what went wrong, if anything:
+        it had died already, it ignored SIGTERM, or it exited with a failure status."""
         if self.proc is None:
-            return None
-        crashed = self.proc.poll()
-        if crashed is None:
+            return []
+        problems = []
+        died = self.proc.poll()
+        if died is not None:
+            problems.append(f"havend had died (exit status {died})")
+        else:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(STOP_TIMEOUT)
+                rc = self.proc.wait(STOP_TIMEOUT)
+                if rc != 0:
+                    problems.append(f"havend exited with status {rc} on SIGTERM")
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+                problems.append(f"havend did not exit within {STOP_TIMEOUT}s of SIGTERM")
         self._forget()
-        rc = self.proc.returncode
         self.proc = None
-        return crashed, rc
+        return problems
 
     def kill(self):
         """SIGKILL: the crash the crash test simulates."""
