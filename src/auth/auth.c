@@ -104,6 +104,10 @@ static hv_err basic(hv_identity *out, hv_ctx *ctx, const char *b64) {
         return HV_FAIL(ctx, HV_E_UNAUTHORIZED, "malformed Basic credentials");
     *colon = '\0';
     password = colon + 1;
+    /* containers/image sends "Basic Og==" (empty user and password) when it has no
+     * credentials after a Basic challenge: that is an anonymous caller */
+    if (!*user && !*password)
+        return HV_OK;
     if (hv_model_user_get(&u, ctx, user) != HV_OK) {
         if (ctx->err.code != HV_E_NOT_FOUND)
             return ctx->err.code;

@@ -4,8 +4,9 @@
  * times per request: first with the headers (we build the hv_req, authenticate, route and
  * run the handler's begin), then once per piece of body (streamed to the handler's chunk,
  * or buffered up to body_max), then once more when the body is complete (run, and the
- * response is queued).  A failing step answers at once in the API's error envelope; MHD
- * then closes the connection instead of reading an unwanted body.  The completion callback
+ * response is queued).  A failing step answers in the API's error envelope: at once when
+ * it fails before the body (MHD then closes the connection instead of reading an unwanted
+ * body), after the rest of the body is discarded when it fails in the middle of it.  The completion callback
  * writes the access log line and frees the request.
  */
 #include "db/db.h"
@@ -303,12 +304,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         } else {
             rc = HV_OK;
         }
+        /* MHD drops a response queued in the middle of a body: answer once it is read */
         if (rc)
-            return fail_now(r);
+            r->failed = true;
         return MHD_YES;
     }
-    if (r->failed || r->responded)
+    if (r->responded)
         return MHD_YES;
+    if (r->failed)
+        return fail_now(r);
     rc = r->handler->run(r);
     if (rc)
         return fail_now(r);

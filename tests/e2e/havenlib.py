@@ -113,6 +113,14 @@ def havend_path() -> Path:
 live_daemons = []  # daemons currently running, for failure reports
 
 
+class Session(requests.Session):
+    """A requests session whose requests time out (a hung daemon fails a test, not the run)."""
+
+    def request(self, method, url, **kwargs):
+        kwargs.setdefault("timeout", HTTP_TIMEOUT)
+        return super().request(method, url, **kwargs)
+
+
 class Registry:
     """One havend process (restartable on the same data dir) and HTTP helpers for it."""
 
@@ -252,8 +260,8 @@ class Registry:
 
     # -- HTTP
 
-    def session(self, auth=True) -> requests.Session:
-        s = requests.Session()
+    def session(self, auth=True) -> Session:
+        s = Session()
         if auth is True:
             s.auth = self.auth
         elif auth:
@@ -276,7 +284,6 @@ class Registry:
             params={"digest": d},
             data=data,
             headers={"Content-Type": "application/octet-stream"},
-            timeout=HTTP_TIMEOUT,
         )
         assert_status(r, 201)
         return d
@@ -284,7 +291,7 @@ class Registry:
     def start_upload(self, repo: str, session=None) -> str:
         """POST an upload session; returns its absolute URL."""
         s = session or self.session()
-        r = s.post(self.v2(f"{repo}/blobs/uploads/"), timeout=HTTP_TIMEOUT)
+        r = s.post(self.v2(f"{repo}/blobs/uploads/"))
         assert_status(r, 202)
         return urljoin(r.url, r.headers["Location"])
 
@@ -296,13 +303,13 @@ class Registry:
             self.v2(f"{repo}/manifests/{ref}"),
             data=body,
             headers={"Content-Type": media_type},
-            timeout=HTTP_TIMEOUT,
         )
 
-    def push_image(self, repo, tag=None, layers=1, seed=0, layer_size=1024, docker=False):
-        """Push config + layers + manifest; returns an Image. `tag` None pushes by digest."""
+    def push_image(self, repo, tag=None, layers=1, seed=0):
+        """Push config, `layers` 1 KiB layers and an OCI manifest (by digest if `tag` is
+        None); returns an Image.  The same seed gives the same image."""
         rnd = random.Random(seed)
-        layer_blobs = [rnd.randbytes(layer_size) for _ in range(layers)]
+        layer_blobs = [rnd.randbytes(1024) for _ in range(layers)]
         config = canonical({
             "architecture": "amd64", "os": "linux",
             "rootfs": {"type": "layers", "diff_ids": [digest_of(b) for b in layer_blobs]},
@@ -310,25 +317,28 @@ class Registry:
         })
         for b in [config] + layer_blobs:
             self.push_blob(repo, b)
-        mt, ct, lt = (
-            (DOCKER_MANIFEST, DOCKER_CONFIG, DOCKER_LAYER) if docker
-            else (OCI_MANIFEST, OCI_CONFIG, OCI_LAYER)
-        )
         manifest = canonical({
-            "schemaVersion": 2, "mediaType": mt,
-            "config": descriptor(ct, config),
-            "layers": [descriptor(lt, b) for b in layer_blobs],
+            "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+            "config": descriptor(OCI_CONFIG, config),
+            "layers": [descriptor(OCI_LAYER, b) for b in layer_blobs],
         })
         d = digest_of(manifest)
-        r = self.push_manifest(repo, tag or d, manifest, mt)
+        r = self.push_manifest(repo, tag or d, manifest, OCI_MANIFEST)
         assert_status(r, 201)
-        return Image(repo, tag, manifest, mt, d, config, layer_blobs)
+        return Image(repo, tag, manifest, OCI_MANIFEST, d, config, layer_blobs)
 
-    def raw_request(self, method, path, headers, body: bytes, auth=True, timeout=30.0):
-        """Send a request over a plain socket, stop sending the body as soon as the server
-        answers (a server may refuse a too-large body before reading it), and return
-        (status, {lower-case header: value}, body)."""
-        head = {"Host": self.host, "Content-Length": str(len(body)), "Connection": "close"}
+    def raw_request(self, method, path, headers, body: bytes, auth=True, chunked=False,
+                    timeout=30.0):
+        """Send a request over a plain socket, reading while sending and sending no more
+        once the server answers (as Go's HTTP client does; a server may refuse a too-large
+        body before reading it all).  Returns (status, {lower-case header: value}, body)."""
+        head = {"Host": self.host, "Connection": "close"}
+        if chunked:
+            head["Transfer-Encoding"] = "chunked"
+            body = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 65536]), body[i:i + 65536])
+                            for i in range(0, len(body), 65536)) + b"0\r\n\r\n"
+        else:
+            head["Content-Length"] = str(len(body))
         if auth:
             token = base64.b64encode(("%s:%s" % self.auth).encode()).decode()
             head["Authorization"] = "Basic " + token
@@ -423,14 +433,12 @@ class OCILayout:
         (self.path / "blobs" / "sha256").mkdir(parents=True, exist_ok=True)
         (self.path / "oci-layout").write_text('{"imageLayoutVersion":"1.0.0"}')
         self.refs = []  # index.json entries
-        self.blobs = {}  # digest -> size, every blob written
 
     def add_blob(self, data: bytes, media_type: str, **extra) -> dict:
         d = digest_of(data)
         p = self.path / "blobs" / "sha256" / d.split(":")[1]
         if not p.exists():
             p.write_bytes(data)
-        self.blobs[d] = len(data)
         return descriptor(media_type, data, **extra)
 
     def tag(self, desc: dict, name: str):

@@ -363,11 +363,13 @@ def test_pushing_an_existing_blob_again(registry, repo, admin):
 def test_monolithic_post_with_wrong_digest(registry, repo, admin):
     data = rand(5000)
     wrong = digest_of(data + b"x")
+    before = registry.upload_entries()
     r = admin.post(registry.v2(f"{repo}/blobs/uploads/"), params={"digest": wrong}, data=data,
                    headers=OCTET)
     assert_error(r, 400, "DIGEST_INVALID")
     blob_absent(registry, admin, repo, wrong)
     blob_absent(registry, admin, repo, digest_of(data))
+    assert registry.upload_entries() <= before, "the refused upload left data in uploads/"
 
 
 def test_monolithic_put_after_post(registry, repo, admin):
@@ -725,13 +727,14 @@ def test_schema1_manifest_is_refused(registry, repo, admin):
     manifest_absent(registry, admin, repo, digest_of(body))
 
 
-def test_manifest_over_4mib_is_refused(registry, repo, admin):
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_manifest_over_4mib_is_refused(registry, repo, admin, chunked):
     m = image_parts(registry, repo, 7)
     m["annotations"] = {"e2e.padding": "x" * (4 * 1024 * 1024)}
     body = canonical(m)
     assert len(body) > 4 * 1024 * 1024
     status, _, _ = registry.raw_request("PUT", f"/v2/{repo}/manifests/big",
-                                        {"Content-Type": OCI_MANIFEST}, body)
+                                        {"Content-Type": OCI_MANIFEST}, body, chunked=chunked)
     assert status == 413
     manifest_absent(registry, admin, repo, "big")
     manifest_absent(registry, admin, repo, digest_of(body))
@@ -994,10 +997,11 @@ def test_index_as_referrer(registry, repo, admin):
     assert_status(r, 201)
     assert r.headers.get("OCI-Subject") == img.digest
     _, got = referrers(admin, registry, repo, img.digest)
+    for d in got:  # no annotations and empty annotations say the same
+        if d.get("annotations") == {}:
+            del d["annotations"]
     assert got == [{"mediaType": OCI_INDEX, "digest": digest_of(index), "size": len(index),
-                    "artifactType": "application/vnd.e2e.bundle.v1"}] or got == [
-        {"mediaType": OCI_INDEX, "digest": digest_of(index), "size": len(index),
-         "artifactType": "application/vnd.e2e.bundle.v1", "annotations": {}}]
+                    "artifactType": "application/vnd.e2e.bundle.v1"}]
 
 
 def test_referrers_of_unknown_subject(registry, repo, admin):

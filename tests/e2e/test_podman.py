@@ -65,7 +65,8 @@ def image_config(layout, manifest_digest):
         (layout / "blobs" / "sha256" / m["config"]["digest"].split(":")[1]).read_bytes())
 
 
-@pytest.mark.parametrize("fmt,media_type", [("oci", OCI_MANIFEST), ("v2s2", DOCKER_MANIFEST)])
+@pytest.mark.parametrize("fmt,media_type", [("oci", OCI_MANIFEST), ("v2s2", DOCKER_MANIFEST)],
+                         ids=["oci", "v2s2"])
 def test_push_remove_pull_inspect(fmt, media_type, podman, registry, layouts, repo, admin,
                                   tmp_path):
     src = layouts.image.path

@@ -1,0 +1,435 @@
+#!/usr/bin/env bash
+# Haven's benchmarks: one run measures Haven and Debian's docker-registry (distribution 2.8) side
+# by side, on this machine, with the same clients, and writes
+#   bench/results/<UTC timestamp>.md   the full report of this run (gitignored)
+#   BENCHMARKS.md                      the same report, committed (only from a full-size run)
+#
+# How it works: both servers start on free loopback ports with data dirs in one scratch dir
+# under build/ (the repository's disk).  Each benchmark runs against Haven, then against
+# docker-registry, and appends one JSON line per figure to $WORK/results.jsonl (value, samples,
+# the exact command); bench/report.py turns those lines into the report.  A benchmark whose
+# command fails is recorded as failed with the error, and the run goes on; the exit status is
+# then 1.  Everything the run starts is killed by the EXIT trap.
+#
+# Knobs for a quick try (a run with any of them changed does not touch BENCHMARKS.md):
+#   BENCH_BLOB_MIB (1024)  size of the big blob     BENCH_WRK_SECONDS (15)  wrk duration
+#   BENCH_REPS (3)         best-of-N repetitions    BENCH_LAYERS (50)       layers of the image
+#   HAVEND                 the daemon to measure (default build/release/havend)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PY=/usr/bin/python3
+CLIENT="$ROOT/bench/client.py"
+HAVEND=${HAVEND:-$ROOT/build/release/havend}
+BLOB_MIB=${BENCH_BLOB_MIB:-1024}
+WRK_SECONDS=${BENCH_WRK_SECONDS:-15}
+REPS=${BENCH_REPS:-3}
+LAYERS=${BENCH_LAYERS:-50}
+CHUNK=$((64 << 20))
+FULL=1
+[ "$BLOB_MIB" = 1024 ] && [ "$WRK_SECONDS" = 15 ] && [ "$REPS" = 3 ] && [ "$LAYERS" = 50 ] ||
+    FULL=0
+READY_TRIES=200 # x 0.1 s
+
+log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+for tool in wrk docker-registry skopeo curl openssl dd unshare df awk; do
+    command -v "$tool" >/dev/null || die "$tool is missing: run scripts/deps.sh bench"
+done
+[ -x "$PY" ] || die "$PY is missing"
+[ -x "$HAVEND" ] || die "$HAVEND is missing: run make build"
+
+mkdir -p "$ROOT/build" "$ROOT/bench/results"
+WORK=$(mktemp -d "$ROOT/build/bench.XXXXXX")
+RESULTS="$WORK/results.jsonl"
+: >"$RESULTS"
+PIDS=()
+HAVEN_PID="" DR_PID=""
+FAILED=0
+
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Room for: the big blob file, the pull blob and 4*REPS pushed blobs in each registry, the dd
+# file, the image layout and its pulled copies, plus slack.
+need_mib=$((BLOB_MIB * (3 + 2 * (1 + 4 * REPS)) + 2048))
+have_mib=$(df -Pm "$WORK" | awk 'NR==2 {print $4}')
+[ "$have_mib" -ge "$need_mib" ] || die "$WORK has ${have_mib} MiB free, the run needs ${need_mib}"
+
+# ---------------------------------------------------------------- recording
+
+# The command as a shell line, with the scratch dir shown as $WORK and the checkout as `.`.
+show() {
+    local out="" a
+    for a in "$@"; do
+        if [[ "$a" =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then
+            out+="$a "
+        else
+            out+="'${a//\'/\'\\\'\'}' "
+        fi
+    done
+    out=${out% }
+    out=${out//"$WORK"/'$WORK'}
+    printf '%s' "${out//"$ROOT"/.}"
+}
+
+# record KEY SERVER VALUE SAMPLES COMMAND [ERROR [TEXT]]: one figure (SAMPLES: JSON list or "").
+record() {
+    "$PY" - "$@" >>"$RESULTS" <<'EOF'
+import json, sys
+key, server, value, samples, command = sys.argv[1:6]
+error, text = (sys.argv[6:] + ["", ""])[:2]
+print(json.dumps({"key": key, "server": server,
+                  "value": float(value) if value else None,
+                  "samples": json.loads(samples) if samples else [],
+                  "command": command, "error": error, "text": text}))
+EOF
+}
+
+# fail KEY SERVER COMMAND ERRFILE: a figure that could not be measured.
+fail() {
+    local err
+    err=$(tail -c 1500 "$4" 2>/dev/null || true)
+    log "FAILED $1 on $2: $err"
+    record "$1" "$2" "" "" "$3" "${err:-failed}"
+    FAILED=1
+}
+
+# fact KEY TEXT COMMAND: a fact about the machine or the run.
+fact() { record "$1" machine "" "" "$3" "" "$2"; }
+
+# best higher|lower V...: the best of the samples; samples: the JSON list.
+best() {
+    local dir=$1
+    shift
+    printf '%s\n' "$@" | sort -g | if [ "$dir" = higher ]; then tail -1; else head -1; fi
+}
+samples() { local IFS=,; printf '[%s]' "$*"; }
+
+free_port() {
+    "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+now() { printf '%s' "$EPOCHREALTIME"; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", b - a}'; }
+
+# ---------------------------------------------------------------- servers
+
+wait_ready() { # NAME PID URL LOGFILE
+    local i
+    for ((i = 0; i < READY_TRIES; i++)); do
+        kill -0 "$2" 2>/dev/null || die "$1 exited at start: $(tail -20 "$4")"
+        if curl -s -o /dev/null --max-time 1 "$3/v2/"; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    die "$1 did not answer $3/v2/ within $((READY_TRIES / 10)) s: $(tail -20 "$4")"
+}
+
+alive() { kill -0 "$1" 2>/dev/null; }
+
+status_kib() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"; }
+
+PW=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+HAVEN_PORT=$(free_port)
+HAVEN_URL="http://127.0.0.1:$HAVEN_PORT"
+HAVEN_CMD=(env HAVEN_ADMIN_PASSWORD="$PW" HAVEN_LOG_LEVEL=warn
+           "$HAVEND" --listen "127.0.0.1:$HAVEN_PORT" --data "$WORK/haven-data")
+log "starting havend on $HAVEN_URL"
+"${HAVEN_CMD[@]}" >"$WORK/havend.log" 2>&1 &
+HAVEN_PID=$!
+PIDS+=("$HAVEN_PID")
+wait_ready havend "$HAVEN_PID" "$HAVEN_URL" "$WORK/havend.log"
+
+DR_PORT=$(free_port)
+DR_URL="http://127.0.0.1:$DR_PORT"
+cat >"$WORK/registry.yml" <<EOF
+version: 0.1
+log: {level: error, accesslog: {disabled: true}}
+storage:
+  filesystem: {rootdirectory: $WORK/registry-data}
+  delete: {enabled: true}
+  cache: {blobdescriptor: inmemory}
+http: {addr: 127.0.0.1:$DR_PORT}
+EOF
+log "starting docker-registry on $DR_URL"
+docker-registry serve "$WORK/registry.yml" >"$WORK/registry.log" 2>&1 &
+DR_PID=$!
+PIDS+=("$DR_PID")
+wait_ready docker-registry "$DR_PID" "$DR_URL" "$WORK/registry.log"
+
+sleep 1 # let both finish their start-up work before the idle figure
+record rss_idle haven "$(status_kib "$HAVEN_PID" VmRSS)" "" \
+    "$(show "${HAVEN_CMD[@]}"); awk '/^VmRSS/' /proc/\$pid/status (1 s after /v2/ answers)"
+record rss_idle registry "$(status_kib "$DR_PID" VmRSS)" "" \
+    "$(show docker-registry serve "$WORK/registry.yml"); awk '/^VmRSS/' /proc/\$pid/status (1 s after /v2/ answers)"
+
+# Per server: name, base URL, client.py auth flags, skopeo auth flags (dest / src).
+SERVERS=(haven registry)
+declare -A URL=([haven]=$HAVEN_URL [registry]=$DR_URL)
+declare -A PID=([haven]=$HAVEN_PID [registry]=$DR_PID)
+declare -A LOGF=([haven]=$WORK/havend.log [registry]=$WORK/registry.log)
+declare -A USERARG=([haven]="--user admin:$PW" [registry]="")
+declare -A DESTCREDS=([haven]="--dest-creds admin:$PW" [registry]="")
+
+# A server that died mid-run fails every later figure on it; note it once, with its log.
+check_alive() {
+    local s=$1
+    alive "${PID[$s]}" && return 0
+    log "$s is not running any more; its log ends with: $(tail -20 "${LOGF[$s]}")"
+    return 1
+}
+
+# ---------------------------------------------------------------- machine facts
+
+log "machine facts"
+fact nproc "$(nproc)" "nproc"
+fact cpu "$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)" \
+    "awk -F': ' '/^model name/ {print \$2; exit}' /proc/cpuinfo"
+fact memory "$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)" \
+    "awk '/^MemTotal/' /proc/meminfo"
+fact kernel "$(uname -r)" "uname -r"
+fact filesystem "$(df -PT "$WORK" | awk 'NR==2 {print $1 " (" $2 "), " $5 " free"}')" \
+    "df -PT \$WORK"
+fact havend "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(
+    [ -n "$(git -C "$ROOT" status --porcelain -- src CMakeLists.txt 2>/dev/null)" ] &&
+        echo ' + uncommitted changes in src/')" "git rev-parse --short HEAD"
+fact registry_version "$(docker-registry --version | awk '{print $2, $3}')" "docker-registry --version"
+fact clients "$(wrk --version 2>&1 | awk 'NR==1 {print $1, $2}'), $(curl --version |
+    awk 'NR==1 {print $1, $2}'), $(skopeo --version), Python $("$PY" -c 'import sys; print(sys.version.split()[0])')" \
+    "wrk --version; curl --version; skopeo --version"
+
+cmd=(openssl speed -seconds 2 sha256)
+sha=$("${cmd[@]}" 2>/dev/null | awk '$1 == "sha256" {sub(/k$/, "", $6); printf "%.0f", $6 / 1000}')
+fact sha256 "${sha} MB/s" "$(show "${cmd[@]}") (8192-byte column)"
+
+cmd=(dd if=/dev/zero of="$WORK/dd.bin" bs=1M count=1024 conv=fsync)
+ddout=$("${cmd[@]}" 2>&1 | tail -1)
+rm -f "$WORK/dd.bin"
+fact disk "$(awk '{printf "%.0f MB/s", $1 / $(NF - 3) / 1e6}' <<<"$ddout")" "$(show "${cmd[@]}")"
+
+log "generating a ${BLOB_MIB} MiB random blob and a ${LAYERS}-layer OCI layout"
+BIG="$WORK/big.bin"
+head -c "$((BLOB_MIB << 20))" /dev/urandom >"$BIG"
+LAYOUT="$WORK/layout"
+"$PY" "$CLIENT" layout "$LAYOUT" --layers "$LAYERS" >"$WORK/layout.json"
+layout_mb=$("$PY" -c 'import json, sys; print(round(json.load(open(sys.argv[1]))["layer_bytes"] / 1e6))' "$WORK/layout.json")
+fact image "$LAYERS layers of 1-4 MiB random data (gzip -1 tars), $layout_mb MB in all" \
+    "$(show "$PY" "$CLIENT" layout "$LAYOUT" --layers "$LAYERS")"
+
+# Loopback ceiling: the same curl download as the blob pull, from a server that only sendfile()s.
+"$PY" "$CLIENT" serve-file "$BIG" --count "$REPS" >"$WORK/serve.port" 2>"$WORK/serve.err" &
+PIDS+=($!)
+for ((i = 0; i < 50; i++)); do [ -s "$WORK/serve.port" ] && break; sleep 0.1; done
+lport=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["port"])' "$WORK/serve.port")
+cmd=(curl -s -o /dev/null -w '%{speed_download}' "http://127.0.0.1:$lport/big.bin")
+vals=()
+for ((i = 0; i < REPS; i++)); do vals+=("$("${cmd[@]}")"); done
+fact loopback "$(awk -v v="$(best higher "${vals[@]}")" 'BEGIN {printf "%.0f MB/s", v / 1e6}')" \
+    "$(show "$PY" "$CLIENT" serve-file "$BIG") & $(show "${cmd[@]}") (best of $REPS)"
+
+# ---------------------------------------------------------------- 1. manifest GET by tag
+
+log "1. manifest GET by tag (wrk, ${WRK_SECONDS} s each)"
+for s in "${SERVERS[@]}"; do
+    url="${URL[$s]}/v2/library/bench/manifests/latest"
+    cmd=(wrk -t2 -c32 "-d${WRK_SECONDS}s" --latency -s "$ROOT/bench/manifest.lua" "$url")
+    # shellcheck disable=SC2086
+    if ! "$PY" "$CLIENT" image "${URL[$s]}" library/bench latest ${USERARG[$s]} \
+        >"$WORK/image-$s.json" 2>"$WORK/err"; then
+        fail manifest_rps "$s" "$(show "${cmd[@]}")" "$WORK/err"
+        fail manifest_p99 "$s" "$(show "${cmd[@]}")" "$WORK/err"
+        continue
+    fi
+    code=$(curl -s -o /dev/null -w '%{http_code} %{content_type}' \
+        -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$url")
+    if [ "$code" != "200 application/vnd.oci.image.manifest.v1+json" ]; then
+        echo "GET $url with Accept: OCI manifest -> $code" >"$WORK/err"
+        fail manifest_rps "$s" "$(show "${cmd[@]}")" "$WORK/err"
+        fail manifest_p99 "$s" "$(show "${cmd[@]}")" "$WORK/err"
+        continue
+    fi
+    "${cmd[@]}" >"$WORK/wrk-$s.txt" 2>&1 || true
+    line=$(sed -n 's/^BENCH //p' "$WORK/wrk-$s.txt")
+    ok=$("$PY" -c 'import json, sys
+d = json.loads(sys.argv[1] or "{}")
+bad = d.get("non2xx", 1) + d.get("connect_errors", 1) + d.get("read_errors", 1) + d.get("write_errors", 1) + d.get("timeouts", 1)
+print("ok" if d.get("requests") and not bad else "bad")' "$line")
+    if [ "$ok" != ok ] || ! check_alive "$s"; then
+        cp "$WORK/wrk-$s.txt" "$WORK/err"
+        fail manifest_rps "$s" "$(show "${cmd[@]}")" "$WORK/err"
+        fail manifest_p99 "$s" "$(show "${cmd[@]}")" "$WORK/err"
+        continue
+    fi
+    rps=$("$PY" -c 'import json, sys; d = json.loads(sys.argv[1]); print(d["requests"] / (d["duration_us"] / 1e6))' "$line")
+    p99=$("$PY" -c 'import json, sys; print(json.loads(sys.argv[1])["p99_us"] / 1000)' "$line")
+    p50=$("$PY" -c 'import json, sys; print(json.loads(sys.argv[1])["p50_us"] / 1000)' "$line")
+    record manifest_rps "$s" "$rps" "" "$(show "${cmd[@]}")"
+    record manifest_p99 "$s" "$p99" "" "$(show "${cmd[@]}")"
+    record manifest_p50 "$s" "$p50" "" "$(show "${cmd[@]}")"
+done
+
+# ---------------------------------------------------------------- 2. blob pull
+
+log "2. ${BLOB_MIB} MiB blob pull (curl, best of $REPS)"
+declare -A PULLDIGEST
+for s in "${SERVERS[@]}"; do
+    pcmd=("$PY" "$CLIENT" blob "${URL[$s]}" library/big "$BIG" --mode mono)
+    # shellcheck disable=SC2206
+    pcmd+=(${USERARG[$s]})
+    if ! "${pcmd[@]}" >"$WORK/pullblob-$s.json" 2>"$WORK/err"; then
+        fail pull_blob "$s" "$(show "${pcmd[@]}")" "$WORK/err"
+        continue
+    fi
+    PULLDIGEST[$s]=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["digest"])' "$WORK/pullblob-$s.json")
+done
+for s in "${SERVERS[@]}"; do
+    [ -n "${PULLDIGEST[$s]:-}" ] || continue
+    cmd=(curl -s -o /dev/null -w '%{http_code} %{size_download} %{speed_download}'
+         "${URL[$s]}/v2/library/big/blobs/${PULLDIGEST[$s]}")
+    vals=() bad=""
+    for ((i = 0; i < REPS; i++)); do
+        read -r code size speed < <("${cmd[@]}" || true)
+        if [ "$code" != 200 ] || [ "$size" != "$((BLOB_MIB << 20))" ]; then
+            bad="GET ${URL[$s]}/v2/library/big/blobs/${PULLDIGEST[$s]} -> HTTP $code, $size bytes"
+            break
+        fi
+        vals+=("$(awk -v v="$speed" 'BEGIN {printf "%.1f", v / 1e6}')")
+    done
+    if [ -n "$bad" ] || ! check_alive "$s"; then
+        echo "${bad:-server died}" >"$WORK/err"
+        fail pull_blob "$s" "$(show "${cmd[@]}")" "$WORK/err"
+        continue
+    fi
+    record pull_blob "$s" "$(best higher "${vals[@]}")" "$(samples "${vals[@]}")" "$(show "${cmd[@]}")"
+done
+
+# ---------------------------------------------------------------- 3. blob push
+
+for mode in mono chunked; do
+    log "3. ${BLOB_MIB} MiB $mode push (best of $REPS)"
+    for s in "${SERVERS[@]}"; do
+        cmd=("$PY" "$CLIENT" blob "${URL[$s]}" "library/push-$mode" "$BIG" --mode "$mode"
+             --reps "$REPS")
+        [ "$mode" = chunked ] && cmd+=(--chunk "$CHUNK")
+        # shellcheck disable=SC2206
+        cmd+=(${USERARG[$s]})
+        if ! "${cmd[@]}" >"$WORK/push-$mode-$s.jsonl" 2>"$WORK/err" || ! check_alive "$s"; then
+            fail "push_$mode" "$s" "$(show "${cmd[@]}")" "$WORK/err"
+            continue
+        fi
+        mapfile -t vals < <("$PY" -c 'import json, sys
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    print(round(d["bytes"] / d["seconds"] / 1e6, 1))' "$WORK/push-$mode-$s.jsonl")
+        record "push_$mode" "$s" "$(best higher "${vals[@]}")" "$(samples "${vals[@]}")" \
+            "$(show "${cmd[@]}")"
+    done
+done
+
+# ---------------------------------------------------------------- 4. skopeo copy
+
+# skopeo remembers in /var/lib/containers/cache where it has seen each blob and would mount
+# instead of upload on the second run: each run gets an empty cache in its own mount namespace.
+fresh_cache=(unshare -m sh -c 'mount --bind "$1" /var/lib/containers/cache && shift && exec "$@"' sh)
+mkdir -p "$WORK/cache-probe"
+if ! "${fresh_cache[@]}" "$WORK/cache-probe" true 2>/dev/null; then
+    log "cannot bind-mount an empty skopeo blob cache (no CAP_SYS_ADMIN?): runs after the first may mount blobs"
+    fresh_cache=()
+fi
+
+run_skopeo() { # KEY SERVER REP ARGS...: time one skopeo copy; sets T_SECS or returns 1
+    local key=$1 s=$2 rep=$3 t0 t1 cache
+    shift 3
+    cache="$WORK/cache-$key-$s-$rep"
+    mkdir -p "$cache"
+    local full=(skopeo copy -q "$@")
+    [ ${#fresh_cache[@]} -eq 0 ] || full=("${fresh_cache[@]}" "$cache" "${full[@]}")
+    LAST_CMD=$(show "${full[@]}")
+    t0=$(now)
+    "${full[@]}" >"$WORK/err" 2>&1 || return 1
+    t1=$(now)
+    T_SECS=$(elapsed "$t0" "$t1")
+    rm -rf "$cache"
+}
+
+for what in push pull; do
+    log "4. skopeo copy of the ${LAYERS}-layer image: $what (best of $REPS)"
+    declare -A SK_VALS=() SK_CMD=() SK_BAD=()
+    for ((rep = 1; rep <= REPS; rep++)); do
+        for s in "${SERVERS[@]}"; do
+            [ -z "${SK_BAD[$s]:-}" ] || continue
+            port=${URL[$s]##*:}
+            if [ "$what" = push ]; then
+                # shellcheck disable=SC2206
+                args=(--dest-tls-verify=false ${DESTCREDS[$s]} "oci:$LAYOUT:v1"
+                      "docker://127.0.0.1:$port/library/fifty-$rep:v1")
+            else
+                args=(--src-tls-verify=false "docker://127.0.0.1:$port/library/fifty-$rep:v1"
+                      "oci:$WORK/pulled-$s-$rep:v1")
+            fi
+            if run_skopeo "$what" "$s" "$rep" "${args[@]}" && check_alive "$s"; then
+                SK_VALS[$s]+="$T_SECS "
+                SK_CMD[$s]=$LAST_CMD
+            else
+                SK_BAD[$s]=1
+                fail "skopeo_$what" "$s" "$LAST_CMD" "$WORK/err"
+            fi
+            rm -rf "$WORK/pulled-$s-$rep"
+        done
+    done
+    for s in "${SERVERS[@]}"; do
+        [ -z "${SK_BAD[$s]:-}" ] || continue
+        # shellcheck disable=SC2206
+        vals=(${SK_VALS[$s]})
+        record "skopeo_$what" "$s" "$(best lower "${vals[@]}")" "$(samples "${vals[@]}")" \
+            "${SK_CMD[$s]}"
+    done
+    unset SK_VALS SK_CMD SK_BAD
+done
+
+# ---------------------------------------------------------------- 5. memory
+
+for s in "${SERVERS[@]}"; do
+    if check_alive "$s"; then
+        record rss_peak "$s" "$(status_kib "${PID[$s]}" VmHWM)" "" \
+            "awk '/^VmHWM/' /proc/\$pid/status (after all benchmarks)"
+    else
+        echo "$s died during the run: $(tail -20 "${LOGF[$s]}")" >"$WORK/err"
+        fail rss_peak "$s" "awk '/^VmHWM/' /proc/\$pid/status" "$WORK/err"
+    fi
+done
+
+# ---------------------------------------------------------------- report
+
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+out="$ROOT/bench/results/$stamp.md"
+cp "$RESULTS" "$ROOT/bench/results/$stamp.jsonl"
+"$PY" "$ROOT/bench/report.py" "$RESULTS" --full "$FULL" --reps "$REPS" --blob-mib "$BLOB_MIB" \
+    --layers "$LAYERS" --wrk-seconds "$WRK_SECONDS" >"$out"
+log "wrote bench/results/$stamp.md"
+if [ "$FULL" = 1 ]; then
+    cp "$out" "$ROOT/BENCHMARKS.md"
+    log "regenerated BENCHMARKS.md"
+else
+    log "not a full-size run: BENCHMARKS.md left as it was"
+fi
+for f in havend.log registry.log; do
+    if [ -s "$WORK/$f" ]; then
+        log "$f (last lines):"
+        tail -5 "$WORK/$f" >&2
+    fi
+done
+exit "$FAILED"
