@@ -14,7 +14,8 @@ Subcommands (each prints one JSON object per line on stdout, nothing else):
 Bodies leave through sendfile(2) from the (page-cached) file, so the client spends next to no
 CPU per byte and the registry under test is what limits the figure.  Each blob push sends the
 file with its last 16 bytes replaced by a per-push nonce: every push is a blob the registry has
-never seen, so neither registry can skip work because the content already exists.  The nonce
+never seen, so neither registry can skip work because the content already exists, and each
+push starts after sync(2).  The nonce
 makes --reps pushes in one process cheap: the SHA-256 of the shared prefix is computed once
 and copied.
 """
@@ -40,7 +41,7 @@ OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
 NONCE = 16
-TIMEOUT = 600
+TIMEOUT = 180  # seconds a single socket operation may stall
 
 
 class Failed(Exception):
@@ -182,6 +183,7 @@ def cmd_blob(a):
             hh.update(nonce)
             digest = "sha256:" + hh.hexdigest()
             repo = f"{a.repo}-{i + 1}" if a.reps > 1 else a.repo
+            os.sync()  # the previous push's dirty pages must not be written back during this one
             t0 = time.perf_counter()
             loc = reg.start_upload(repo)
             if a.mode == "mono":

@@ -34,7 +34,7 @@ READY_TRIES=200 # x 0.1 s
 log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-for tool in wrk docker-registry skopeo curl openssl dd unshare df awk; do
+for tool in wrk docker-registry skopeo curl openssl dd df awk; do
     command -v "$tool" >/dev/null || die "$tool is missing: run scripts/deps.sh bench"
 done
 [ -x "$PY" ] || die "$PY is missing"
@@ -61,9 +61,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Room for: the big blob file, the pull blob and 4*REPS pushed blobs in each registry, the dd
-# file, the image layout and its pulled copies, plus slack.
-need_mib=$((BLOB_MIB * (3 + 2 * (1 + 4 * REPS)) + 2048))
+# Room for: the big blob file, the dd file, the pull blob and 2*REPS pushed blobs in each
+# registry, plus the image layouts, their pushed and pulled copies and some slack.
+need_mib=$((BLOB_MIB * (2 + 2 * (1 + 2 * REPS)) + 4096))
 have_mib=$(df -Pm "$WORK" | awk 'NR==2 {print $4}')
 [ "$have_mib" -ge "$need_mib" ] || die "$WORK has ${have_mib} MiB free, the run needs ${need_mib}"
 
@@ -142,6 +142,13 @@ alive() { kill -0 "$1" 2>/dev/null; }
 
 status_kib() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"; }
 
+# CPU time (user + system, all threads) a process has used so far, in clock ticks.
+HZ=$(getconf CLK_TCK)
+cpu_ticks() { { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null || true; } | awk '{t = $12 + $13} END {print t + 0}'; }
+# per_unit TICKS0 TICKS1 UNITS SCALE: the CPU seconds between two readings per unit, times SCALE.
+per_unit() { awk -v a="$1" -v b="$2" -v n="$3" -v k="$4" -v hz="$HZ" 'BEGIN {printf "%.4f", (b - a) / hz / n * k}'; }
+CPU_CMD="server CPU: utime + stime of /proc/\$pid/stat before and after"
+
 PW=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 HAVEN_PORT=$(free_port)
 HAVEN_URL="http://127.0.0.1:$HAVEN_PORT"
@@ -175,6 +182,29 @@ record rss_idle haven "$(status_kib "$HAVEN_PID" VmRSS)" "" \
     "$(show "${HAVEN_CMD[@]}"); awk '/^VmRSS/' /proc/\$pid/status (1 s after /v2/ answers)"
 record rss_idle registry "$(status_kib "$DR_PID" VmRSS)" "" \
     "$(show docker-registry serve "$WORK/registry.yml"); awk '/^VmRSS/' /proc/\$pid/status (1 s after /v2/ answers)"
+# Where the idle RSS is: the largest mappings, by file (or [heap], [anon], ...).
+top_maps() {
+    "$PY" - "$1" <<'EOF'
+import collections, os, sys
+rss, name = collections.Counter(), None
+for line in open(f"/proc/{sys.argv[1]}/smaps"):
+    f = line.split()
+    if f[0].endswith(":"):
+        if f[0] == "Rss:":
+            rss[name] += int(f[1])
+    else:
+        name = os.path.basename(f[5]) if len(f) > 5 else "[anon]"
+print(", ".join(f"{n} {kib / 1024:.2f}" for n, kib in rss.most_common() if kib >= 40))
+EOF
+}
+record rss_idle_maps haven "" "" "per-mapping Rss of /proc/\$pid/smaps, MiB" "" "$(top_maps "$HAVEN_PID")"
+record rss_idle_maps registry "" "" "per-mapping Rss of /proc/\$pid/smaps, MiB" "" "$(top_maps "$DR_PID")"
+record rss_start_hwm haven "$(status_kib "$HAVEN_PID" VmHWM)" "" "awk '/^VmHWM/' /proc/\$pid/status"
+record rss_start_hwm registry "$(status_kib "$DR_PID" VmHWM)" "" "awk '/^VmHWM/' /proc/\$pid/status"
+for f in RssAnon RssFile; do
+    record "rss_idle_${f#Rss}" haven "$(status_kib "$HAVEN_PID" "$f")" "" "awk '/^$f/' /proc/\$pid/status"
+    record "rss_idle_${f#Rss}" registry "$(status_kib "$DR_PID" "$f")" "" "awk '/^$f/' /proc/\$pid/status"
+done
 
 # Per server: name, base URL, client.py auth flags, skopeo auth flags (dest / src).
 SERVERS=(haven registry)
@@ -201,8 +231,8 @@ fact cpu "$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)" \
 fact memory "$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)" \
     "awk '/^MemTotal/' /proc/meminfo"
 fact kernel "$(uname -r)" "uname -r"
-fact filesystem "$(df -PT "$WORK" | awk 'NR==2 {print $1 " (" $2 "), " $5 " free"}')" \
-    "df -PT \$WORK"
+fact filesystem "$(df -PTh "$WORK" | awk 'NR==2 {print $1 " (" $2 "), " $5 " free"}')" \
+    "df -PTh \$WORK"
 fact havend "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(
     [ -n "$(git -C "$ROOT" status --porcelain -- src CMakeLists.txt 2>/dev/null)" ] &&
         echo ' + uncommitted changes in src/')" "git rev-parse --short HEAD"
@@ -220,21 +250,25 @@ ddout=$("${cmd[@]}" 2>&1 | tail -1)
 rm -f "$WORK/dd.bin"
 fact disk "$(awk '{printf "%.0f MB/s", $1 / $(NF - 3) / 1e6}' <<<"$ddout")" "$(show "${cmd[@]}")"
 
-log "generating a ${BLOB_MIB} MiB random blob and a ${LAYERS}-layer OCI layout"
+log "generating a ${BLOB_MIB} MiB random blob and $REPS ${LAYERS}-layer OCI layouts"
 BIG="$WORK/big.bin"
 head -c "$((BLOB_MIB << 20))" /dev/urandom >"$BIG"
-LAYOUT="$WORK/layout"
-"$PY" "$CLIENT" layout "$LAYOUT" --layers "$LAYERS" >"$WORK/layout.json"
-layout_mb=$("$PY" -c 'import json, sys; print(round(json.load(open(sys.argv[1]))["layer_bytes"] / 1e6))' "$WORK/layout.json")
-fact image "$LAYERS layers of 1-4 MiB random data (gzip -1 tars), $layout_mb MB in all" \
-    "$(show "$PY" "$CLIENT" layout "$LAYOUT" --layers "$LAYERS")"
+# One image per repetition (seed = repetition): Haven shares blobs across the repositories of a
+# project, so pushing the same layers again, even to a new repository, would upload nothing.
+for ((rep = 1; rep <= REPS; rep++)); do
+    cmd=("$PY" "$CLIENT" layout "$WORK/layout-$rep" --layers "$LAYERS" --seed "$rep")
+    "${cmd[@]}" >"$WORK/layout-$rep.json"
+done
+layout_mb=$("$PY" -c 'import json, sys; print(round(json.load(open(sys.argv[1]))["layer_bytes"] / 1e6))' "$WORK/layout-1.json")
+fact image "$LAYERS layers of 1-4 MiB random data (gzip -1 tars), $layout_mb MB in all (seed 1)" \
+    "$(show "${cmd[@]}") (--seed 1 to $REPS)"
 
 # Loopback ceiling: the same curl download as the blob pull, from a server that only sendfile()s.
 "$PY" "$CLIENT" serve-file "$BIG" --count "$REPS" >"$WORK/serve.port" 2>"$WORK/serve.err" &
 PIDS+=($!)
 for ((i = 0; i < 50; i++)); do [ -s "$WORK/serve.port" ] && break; sleep 0.1; done
 lport=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["port"])' "$WORK/serve.port")
-cmd=(curl -s -o /dev/null -w '%{speed_download}' "http://127.0.0.1:$lport/big.bin")
+cmd=(curl -s --max-time 300 -o /dev/null -w '%{speed_download}' "http://127.0.0.1:$lport/big.bin")
 vals=()
 for ((i = 0; i < REPS; i++)); do vals+=("$("${cmd[@]}")"); done
 fact loopback "$(awk -v v="$(best higher "${vals[@]}")" 'BEGIN {printf "%.0f MB/s", v / 1e6}')" \
@@ -253,7 +287,7 @@ for s in "${SERVERS[@]}"; do
         fail manifest_p99 "$s" "$(show "${cmd[@]}")" "$WORK/err"
         continue
     fi
-    code=$(curl -s -o /dev/null -w '%{http_code} %{content_type}' \
+    code=$(curl -s --max-time 10 -o /dev/null -w '%{http_code} %{content_type}' \
         -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$url")
     if [ "$code" != "200 application/vnd.oci.image.manifest.v1+json" ]; then
         echo "GET $url with Accept: OCI manifest -> $code" >"$WORK/err"
@@ -261,7 +295,9 @@ for s in "${SERVERS[@]}"; do
         fail manifest_p99 "$s" "$(show "${cmd[@]}")" "$WORK/err"
         continue
     fi
+    c0=$(cpu_ticks "${PID[$s]}")
     "${cmd[@]}" >"$WORK/wrk-$s.txt" 2>&1 || true
+    c1=$(cpu_ticks "${PID[$s]}")
     line=$(sed -n 's/^BENCH //p' "$WORK/wrk-$s.txt")
     ok=$("$PY" -c 'import json, sys
 d = json.loads(sys.argv[1] or "{}")
@@ -279,6 +315,8 @@ print("ok" if d.get("requests") and not bad else "bad")' "$line")
     record manifest_rps "$s" "$rps" "" "$(show "${cmd[@]}")"
     record manifest_p99 "$s" "$p99" "" "$(show "${cmd[@]}")"
     record manifest_p50 "$s" "$p50" "" "$(show "${cmd[@]}")"
+    nreq=$("$PY" -c 'import json, sys; print(json.loads(sys.argv[1])["requests"])' "$line")
+    record manifest_cpu "$s" "$(per_unit "$c0" "$c1" "$nreq" 1e6)" "" "$CPU_CMD the wrk run"
 done
 
 # ---------------------------------------------------------------- 2. blob pull
@@ -297,11 +335,12 @@ for s in "${SERVERS[@]}"; do
 done
 for s in "${SERVERS[@]}"; do
     [ -n "${PULLDIGEST[$s]:-}" ] || continue
-    cmd=(curl -s -o /dev/null -w '%{http_code} %{size_download} %{speed_download}'
+    cmd=(curl -s --max-time 300 -o /dev/null -w '%{http_code} %{size_download} %{speed_download}'
          "${URL[$s]}/v2/library/big/blobs/${PULLDIGEST[$s]}")
     vals=() bad=""
+    c0=$(cpu_ticks "${PID[$s]}")
     for ((i = 0; i < REPS; i++)); do
-        read -r code size speed < <("${cmd[@]}" || true)
+        read -r code size speed < <("${cmd[@]}" || true) || true # -w prints no newline
         if [ "$code" != 200 ] || [ "$size" != "$((BLOB_MIB << 20))" ]; then
             bad="GET ${URL[$s]}/v2/library/big/blobs/${PULLDIGEST[$s]} -> HTTP $code, $size bytes"
             break
@@ -313,7 +352,10 @@ for s in "${SERVERS[@]}"; do
         fail pull_blob "$s" "$(show "${cmd[@]}")" "$WORK/err"
         continue
     fi
+    c1=$(cpu_ticks "${PID[$s]}")
     record pull_blob "$s" "$(best higher "${vals[@]}")" "$(samples "${vals[@]}")" "$(show "${cmd[@]}")"
+    record pull_cpu "$s" "$(per_unit "$c0" "$c1" "$((REPS * BLOB_MIB))" 1024)" "" \
+        "$CPU_CMD the $REPS downloads, per GiB"
 done
 
 # ---------------------------------------------------------------- 3. blob push
@@ -326,6 +368,7 @@ for mode in mono chunked; do
         [ "$mode" = chunked ] && cmd+=(--chunk "$CHUNK")
         # shellcheck disable=SC2206
         cmd+=(${USERARG[$s]})
+        c0=$(cpu_ticks "${PID[$s]}")
         if ! "${cmd[@]}" >"$WORK/push-$mode-$s.jsonl" 2>"$WORK/err" || ! check_alive "$s"; then
             fail "push_$mode" "$s" "$(show "${cmd[@]}")" "$WORK/err"
             continue
@@ -334,54 +377,44 @@ for mode in mono chunked; do
 for line in open(sys.argv[1]):
     d = json.loads(line)
     print(round(d["bytes"] / d["seconds"] / 1e6, 1))' "$WORK/push-$mode-$s.jsonl")
+        c1=$(cpu_ticks "${PID[$s]}")
         record "push_$mode" "$s" "$(best higher "${vals[@]}")" "$(samples "${vals[@]}")" \
             "$(show "${cmd[@]}")"
+        record "push_${mode}_cpu" "$s" "$(per_unit "$c0" "$c1" "$((REPS * BLOB_MIB))" 1024)" "" \
+            "$CPU_CMD the $REPS pushes, per GiB"
     done
 done
 
 # ---------------------------------------------------------------- 4. skopeo copy
 
-# skopeo remembers in /var/lib/containers/cache where it has seen each blob and would mount
-# instead of upload on the second run: each run gets an empty cache in its own mount namespace.
-fresh_cache=(unshare -m sh -c 'mount --bind "$1" /var/lib/containers/cache && shift && exec "$@"' sh)
-mkdir -p "$WORK/cache-probe"
-if ! "${fresh_cache[@]}" "$WORK/cache-probe" true 2>/dev/null; then
-    log "cannot bind-mount an empty skopeo blob cache (no CAP_SYS_ADMIN?): runs after the first may mount blobs"
-    fresh_cache=()
-fi
-
-run_skopeo() { # KEY SERVER REP ARGS...: time one skopeo copy; sets T_SECS or returns 1
-    local key=$1 s=$2 rep=$3 t0 t1 cache
-    shift 3
-    cache="$WORK/cache-$key-$s-$rep"
-    mkdir -p "$cache"
-    local full=(skopeo copy -q "$@")
-    [ ${#fresh_cache[@]} -eq 0 ] || full=("${fresh_cache[@]}" "$cache" "${full[@]}")
-    LAST_CMD=$(show "${full[@]}")
+run_skopeo() { # ARGS...: time one skopeo copy; sets T_SECS and LAST_CMD, or returns 1
+    local t0 t1
+    LAST_CMD=$(show skopeo --command-timeout 300s copy -q "$@")
     t0=$(now)
-    "${full[@]}" >"$WORK/err" 2>&1 || return 1
+    skopeo --command-timeout 300s copy -q "$@" >"$WORK/err" 2>&1 || return 1
     t1=$(now)
     T_SECS=$(elapsed "$t0" "$t1")
-    rm -rf "$cache"
 }
 
 for what in push pull; do
     log "4. skopeo copy of the ${LAYERS}-layer image: $what (best of $REPS)"
-    declare -A SK_VALS=() SK_CMD=() SK_BAD=()
+    declare -A SK_VALS=() SK_CMD=() SK_BAD=() SK_CPU=()
     for ((rep = 1; rep <= REPS; rep++)); do
         for s in "${SERVERS[@]}"; do
             [ -z "${SK_BAD[$s]:-}" ] || continue
             port=${URL[$s]##*:}
             if [ "$what" = push ]; then
                 # shellcheck disable=SC2206
-                args=(--dest-tls-verify=false ${DESTCREDS[$s]} "oci:$LAYOUT:v1"
+                args=(--dest-tls-verify=false ${DESTCREDS[$s]} "oci:$WORK/layout-$rep:v1"
                       "docker://127.0.0.1:$port/library/fifty-$rep:v1")
             else
                 args=(--src-tls-verify=false "docker://127.0.0.1:$port/library/fifty-$rep:v1"
                       "oci:$WORK/pulled-$s-$rep:v1")
             fi
-            if run_skopeo "$what" "$s" "$rep" "${args[@]}" && check_alive "$s"; then
+            c0=$(cpu_ticks "${PID[$s]}")
+            if run_skopeo "${args[@]}" && check_alive "$s"; then
                 SK_VALS[$s]+="$T_SECS "
+                SK_CPU[$s]=$(( ${SK_CPU[$s]:-0} + $(cpu_ticks "${PID[$s]}") - c0 ))
                 SK_CMD[$s]=$LAST_CMD
             else
                 SK_BAD[$s]=1
@@ -396,8 +429,10 @@ for what in push pull; do
         vals=(${SK_VALS[$s]})
         record "skopeo_$what" "$s" "$(best lower "${vals[@]}")" "$(samples "${vals[@]}")" \
             "${SK_CMD[$s]}"
+        record "skopeo_${what}_cpu" "$s" "$(per_unit 0 "${SK_CPU[$s]}" "$REPS" 1)" "" \
+            "$CPU_CMD each copy, mean"
     done
-    unset SK_VALS SK_CMD SK_BAD
+    unset SK_VALS SK_CMD SK_BAD SK_CPU
 done
 
 # ---------------------------------------------------------------- 5. memory
@@ -426,10 +461,8 @@ if [ "$FULL" = 1 ]; then
 else
     log "not a full-size run: BENCHMARKS.md left as it was"
 fi
-for f in havend.log registry.log; do
-    if [ -s "$WORK/$f" ]; then
-        log "$f (last lines):"
-        tail -5 "$WORK/$f" >&2
-    fi
-done
+if [ -s "$WORK/havend.log" ]; then
+    log "havend.log (last lines):"
+    tail -5 "$WORK/havend.log" | cut -c1-300 >&2
+fi
 exit "$FAILED"

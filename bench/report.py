@@ -1,0 +1,469 @@
+#!/usr/bin/python3
+"""Turns the figures of one bench/run.sh run (results.jsonl) into the Markdown report.
+
+Each input line is one figure: {"key", "server" (haven | registry | machine), "value",
+"samples", "command", "error", "text"}.  FIGURES below says, per key, what it measures, its
+unit, which direction is better and the issue's target for the ratio Haven/docker-registry.
+A figure that misses its target, or failed, gets a "what limits this" paragraph built from
+the run's own numbers (LIMITS).
+"""
+
+import argparse
+import json
+import sys
+import time
+
+# key: (benchmark, metric, unit, better, target op, target) -- target is on Haven/registry.
+# Rows without a target explain the ones with one: server CPU (user + system time of the
+# whole process over the benchmark) and where the memory is.
+FIGURES = {
+    "manifest_rps": ("1. Manifest GET by tag", "requests/s", "req/s", "higher", ">=", 5.0),
+    "manifest_p99": ("1. Manifest GET by tag", "p99 latency", "ms", "lower", "<", 1.0),
+    "manifest_p50": ("1. Manifest GET by tag", "p50 latency", "ms", "lower", None, None),
+    "manifest_cpu": ("1. Manifest GET by tag", "server CPU per request", "µs", "lower", None,
+                     None),
+    "pull_blob": ("2. Blob pull", "download speed (best)", "MB/s", "higher", ">=", 1.0),
+    "pull_cpu": ("2. Blob pull", "server CPU per GiB sent", "s", "lower", None, None),
+    "push_mono": ("3. Blob push", "monolithic: POST + PUT (best)", "MB/s", "higher", ">=", 1.3),
+    "push_mono_cpu": ("3. Blob push", "monolithic: server CPU per GiB", "s", "lower", None,
+                      None),
+    "push_chunked": ("3. Blob push", "chunked: POST + 64 MiB PATCHes + PUT (best)", "MB/s",
+                     "higher", ">=", 1.3),
+    "push_chunked_cpu": ("3. Blob push", "chunked: server CPU per GiB", "s", "lower", None,
+                         None),
+    "skopeo_push": ("4. skopeo copy", "push oci: → registry (best)", "s", "lower", "<", 1.0),
+    "skopeo_push_cpu": ("4. skopeo copy", "push: server CPU per copy", "s", "lower", None, None),
+    "skopeo_pull": ("4. skopeo copy", "pull registry → oci: (best)", "s", "lower", "<", 1.0),
+    "skopeo_pull_cpu": ("4. skopeo copy", "pull: server CPU per copy", "s", "lower", None, None),
+    "rss_idle": ("5. Memory", "idle RSS after start", "MiB", "lower", "<=", 0.25),
+    "rss_idle_Anon": ("5. Memory", "… of which anonymous (heap, stacks)", "MiB", "lower", None,
+                      None),
+    "rss_idle_File": ("5. Memory", "… of which file-backed (program, shared libraries)", "MiB",
+                      "lower", None, None),
+    "rss_start_hwm": ("5. Memory", "peak RSS (VmHWM) at that moment", "MiB", "lower", None,
+                      None),
+    "rss_peak": ("5. Memory", "peak RSS (VmHWM) after all benchmarks", "MiB", "lower", None,
+                 None),
+}
+MACHINE = [
+    ("cpu", "CPU"), ("nproc", "CPUs (nproc)"), ("memory", "memory"), ("kernel", "kernel"),
+    ("filesystem", "data disk (both data dirs)"), ("disk", "disk write, 1 GiB + fsync"),
+    ("sha256", "SHA-256, one core, 8 KiB blocks"), ("loopback", "loopback: curl ← sendfile server"),
+    ("havend", "Haven commit"), ("registry_version", "docker-registry"), ("clients", "clients"),
+    ("image", "skopeo test image"),
+]
+SERVERS = (("haven", "Haven"), ("registry", "docker-registry"))
+
+
+def load(path):
+    figs, facts = {}, {}
+    with open(path) as f:
+        for line in f:
+            d = json.loads(line)
+            if d["server"] == "machine":
+                facts[d["key"]] = d
+            else:
+                figs[(d["key"], d["server"])] = d
+    return figs, facts
+
+
+def shown(key, v):
+    unit = FIGURES[key][2]
+    if v is None:
+        return "—"
+    if unit == "MiB":
+        return f"{v / 1024:.1f} MiB"  # recorded in KiB, as /proc shows it
+    if unit == "req/s":
+        return f"{v:,.0f} req/s"
+    if unit == "ms":
+        return f"{v:.2f} ms"
+    if unit == "s":
+        return f"{v:.2f} s"
+    return f"{v:,.0f} {unit}"
+
+
+def ratio(figs, key):
+    h, r = figs.get((key, "haven")), figs.get((key, "registry"))
+    if not h or not r or h["value"] is None or r["value"] is None or not r["value"]:
+        return None
+    return h["value"] / r["value"]
+
+
+def target_text(key):
+    _, _, _, _, op, val = FIGURES[key]
+    if op is None:
+        return "—"
+    return {">=": "≥", "<": "<", "<=": "≤"}[op] + f" {val:g}"
+
+
+def met(figs, key):
+    """True, False, or None (no target); a failed figure misses its target."""
+    op, val = FIGURES[key][4], FIGURES[key][5]
+    if op is None:
+        return None
+    x = ratio(figs, key)
+    if x is None:
+        return False
+    return {">=": x >= val, "<": x < val, "<=": x <= val}[op]
+
+
+def cell(figs, key, server):
+    d = figs.get((key, server))
+    if d is None:
+        return "not run"
+    if d["error"]:
+        return "**failed**"
+    return shown(key, d["value"])
+
+
+def ratio_cell(figs, key):
+    x = ratio(figs, key)
+    return "—" if x is None else f"{x:.2f}"
+
+
+def met_cell(figs, key):
+    m = met(figs, key)
+    return "" if m is None else ("yes" if m else "**no**")
+
+
+def val(figs, key, server):
+    d = figs.get((key, server))
+    return None if d is None or d["error"] else d["value"]
+
+
+def fact_num(facts, key):
+    """The leading number of a fact's text ("1234 MB/s" -> 1234.0), or None."""
+    try:
+        return float(facts[key]["text"].split()[0])
+    except (KeyError, ValueError, IndexError):
+        return None
+
+
+# ---------------------------------------------------------------- what limits this
+#
+# Each paragraph states the run's own figures; the mechanisms it names are Haven's and
+# docker-registry's documented behaviour (fsync before 201, sendfile, one worker per upload).
+
+def limit_failed(figs, facts, key):
+    for s, name in SERVERS:
+        d = figs.get((key, s))
+        if d and d["error"]:
+            return (f"{name} failed this benchmark; the failing command's last output:\n\n"
+                    f"```\n{d['error'].strip()}\n```")
+    return None
+
+
+def cpu_sentence(figs, key, unit_text, fmt):
+    h, r = val(figs, key, "haven"), val(figs, key, "registry")
+    if h is None or r is None:
+        return ""
+    return (f" Server CPU {unit_text}: Haven {fmt(h)}, docker-registry {fmt(r)}"
+            + (f" ({r / h:.1f}× Haven's)." if h else "."))
+
+
+def limit_manifest_rps(figs, facts):
+    h, r = val(figs, "manifest_rps", "haven"), val(figs, "manifest_rps", "registry")
+    n = facts.get("nproc", {}).get("text", "?")
+    return (f"Haven served {h:,.0f} req/s against docker-registry's {r:,.0f}. wrk's two "
+            f"threads run on the same {n} CPUs as the server, so the client's share of the "
+            "CPU caps what either server can show; the CPU each server spends per request is "
+            "the machine-independent part of the ratio."
+            + cpu_sentence(figs, "manifest_cpu", "per request", lambda v: f"{v:,.0f} µs"))
+
+
+def limit_p99(figs, facts):
+    h, r = val(figs, "manifest_p99", "haven"), val(figs, "manifest_p99", "registry")
+    return (f"Haven's p99 is {h:.2f} ms against {r:.2f} ms. With 32 connections, wrk and the "
+            "server on the same few CPUs, the tail is mostly time a ready request waits for a "
+            "CPU." + cpu_sentence(figs, "manifest_cpu", "per request", lambda v: f"{v:,.0f} µs"))
+
+
+def limit_pull(figs, facts):
+    h, r = val(figs, "pull_blob", "haven"), val(figs, "pull_blob", "registry")
+    lo = fact_num(facts, "loopback")
+    text = f"Haven sent the blob at {h:,.0f} MB/s, docker-registry at {r:,.0f} MB/s"
+    if lo:
+        text += (f"; curl receiving from a server that does nothing but sendfile() reaches "
+                 f"{lo:,.0f} MB/s on this machine, so the ceiling is the loopback and curl "
+                 f"itself, and Haven is at {100 * h / lo:.0f}% of it")
+    text += (". Haven hands the blob file to libmicrohttpd, which in its thread-pool mode "
+             "sends at most 128 KiB per sendfile(2) call (`MHD_SENFILE_CHUNK_` in 0.9.75) and "
+             "returns to epoll_wait between calls: 8,192 of each per GiB under strace. "
+             "docker-registry copies with 32 KiB read/write pairs and seldom waits. The "
+             "receiving curl shares the same CPUs, and the spread from run to run is large "
+             "(see the samples).")
+    return text + cpu_sentence(figs, "pull_cpu", "per GiB", lambda v: f"{v:.2f} s")
+
+
+def limit_push(key):
+    def f(figs, facts):
+        h, r = val(figs, key, "haven"), val(figs, key, "registry")
+        cpu = val(figs, key + "_cpu", "haven")
+        disk, sha = fact_num(facts, "disk"), fact_num(facts, "sha256")
+        text = (f"Haven took the blob at {h:,.0f} MB/s, docker-registry at {r:,.0f} MB/s. "
+                "Haven receives an upload on one libmicrohttpd worker thread, which hashes the "
+                "body, write(2)s it into the page cache and, at the end, fdatasyncs the file "
+                "and fsyncs its directory before it answers 201; docker-registry does not "
+                "fsync, so its figure can end while the data is still only in the page "
+                "cache. libmicrohttpd hands the body over in pieces of about 32 KiB (its "
+                "per-connection buffer): one recvfrom, one write(2) and one epoll_wait each, "
+                "some 33,000 of each per GiB under strace.")
+        if cpu is not None and h:
+            secs = 1024 * 1.048576 / h  # seconds per GiB at the best speed
+            busy = 100 * cpu / secs
+            text += (f" Haven's process used {cpu:.2f} CPU-seconds per GiB, against "
+                     f"{secs:.2f} s per GiB at its best speed: busy {busy:.0f}% of one core")
+            text += (", so the single thread that receives, hashes and writes the body is the "
+                     "bottleneck; overlapping the hashing with the writing, or handing the "
+                     "write to a second thread, is what would raise it."
+                     if busy >= 75 else
+                     ", so it mostly waited — for the disk (write-back and the final "
+                     "fdatasync), not for its own CPU.")
+        if sha:
+            text += f" SHA-256 alone runs at {sha:,.0f} MB/s on one core here."
+        if disk:
+            text += (f" This disk wrote {disk:,.0f} MB/s with a final fsync (dd) in this run; "
+                     "it is a virtual disk whose throughput varies from run to run, which the "
+                     "samples show.")
+        return text
+    return f
+
+
+def limit_skopeo(key):
+    def f(figs, facts):
+        h, r = val(figs, key, "haven"), val(figs, key, "registry")
+        text = f"Haven took {h:.2f} s, docker-registry {r:.2f} s for the same copy."
+        if key == "skopeo_push":
+            text += (" Each layer Haven accepts is fdatasynced, renamed, its directory fsynced "
+                     "and its metadata committed to SQLite before the 201; docker-registry "
+                     "does none of that.")
+        return text + cpu_sentence(figs, key + "_cpu", "per copy", lambda v: f"{v:.2f} s")
+    return f
+
+
+def parse_maps(figs, server):
+    """[(name, MiB)] of the largest mappings at idle, from the run's smaps summary."""
+    d = figs.get(("rss_idle_maps", server))
+    out = []
+    for part in (d or {}).get("text", "").split(", "):
+        name, _, mib = part.rpartition(" ")
+        try:
+            out.append((name, float(mib)))
+        except ValueError:
+            pass
+    return out
+
+
+TLS_LIBS = ("libgnutls", "libp11-kit", "libnettle", "libhogweed", "libgmp", "libtasn1",
+            "libidn2", "libunistring", "libffi")
+
+
+def limit_rss(figs, facts):
+    h, r = val(figs, "rss_idle", "haven"), val(figs, "rss_idle", "registry")
+    ha, ra = val(figs, "rss_idle_Anon", "haven"), val(figs, "rss_idle_Anon", "registry")
+    hf = val(figs, "rss_idle_File", "haven")
+    text = (f"Haven's idle RSS is {h / 1024:.1f} MiB against docker-registry's "
+            f"{r / 1024:.1f} MiB; the target needs at most {r / 4096:.1f} MiB.")
+    if ha is not None and ra:
+        text += (f" Its own heap and stacks (anonymous memory) are {ha / 1024:.1f} MiB against "
+                 f"{ra / 1024:.1f} MiB, {ha / ra:.2f} of docker-registry's.")
+    maps = parse_maps(figs, "haven")
+    if hf is not None and maps:
+        libs = [(n, m) for n, m in maps if not n.startswith("[") and n != "havend"]
+        text += (f" The other {hf / 1024:.1f} MiB are file-backed pages of the program and the "
+                 "shared libraries it maps: " + ", ".join(f"{n} {m:.1f} MiB" for n, m in libs[:6])
+                 + " are the largest.")
+        tls = sum(m for n, m in maps if n.startswith(TLS_LIBS))
+        if tls:
+            text += (f" GnuTLS and the libraries it pulls in ({tls:.1f} MiB in all) are loaded "
+                     "only because Debian's libmicrohttpd is linked against GnuTLS; Haven serves "
+                     "plain HTTP.")
+        text += (" File-backed pages are shared with every process that maps the same "
+                 "libraries and are the first the kernel drops under pressure; what a Haven "
+                 "process costs on its own is the anonymous part.")
+    return text
+
+
+LIMITS = {
+    "manifest_rps": limit_manifest_rps,
+    "manifest_p99": limit_p99,
+    "pull_blob": limit_pull,
+    "push_mono": limit_push("push_mono"),
+    "push_chunked": limit_push("push_chunked"),
+    "skopeo_push": limit_skopeo("skopeo_push"),
+    "skopeo_pull": limit_skopeo("skopeo_pull"),
+    "rss_idle": limit_rss,
+}
+
+
+def memory_notes(figs):
+    """Where each server's idle memory is, and what set Haven's peak."""
+    lines = []
+    for s, name in SERVERS:
+        maps = parse_maps(figs, s)
+        if maps:
+            lines.append(f"- {name}'s largest mappings at idle (RSS, MiB): "
+                         + ", ".join(f"{n} {m:.1f}" for n, m in maps[:10]))
+    start, peak = val(figs, "rss_start_hwm", "haven"), val(figs, "rss_peak", "haven")
+    if start is not None and peak is not None:
+        lines.append(
+            f"- Haven's peak was already {start / 1024:.1f} MiB one second after start, before "
+            "any request: on first start it hashes the admin password with argon2id, whose "
+            "memory cost (libsodium's `crypto_pwhash_MEMLIMIT_INTERACTIVE`, 64 MiB, in "
+            "`src/auth/auth.c`) is paid again when a Basic-auth password is verified. "
+            f"Serving all the benchmarks raised the peak to {peak / 1024:.1f} MiB.")
+    return lines
+
+
+# ---------------------------------------------------------------- the report
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("results")
+    p.add_argument("--full", type=int, default=1)
+    p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--blob-mib", type=int, default=1024)
+    p.add_argument("--layers", type=int, default=50)
+    p.add_argument("--wrk-seconds", type=int, default=15)
+    a = p.parse_args()
+    figs, facts = load(a.results)
+    size = "1 GiB" if a.blob_mib == 1024 else f"{a.blob_mib} MiB"
+    w = []
+    out = w.append
+
+    out("# Benchmarks\n")
+    out("Haven against Debian's `docker-registry` (distribution "
+        f"{facts.get('registry_version', {}).get('text', '2.8')}), measured side by side in "
+        "one run of `make bench` (`bench/run.sh`) on the same machine, with the same clients. "
+        "This file is regenerated by every full run; each run's own report is kept in "
+        "`bench/results/` (not committed). Ratios are Haven / docker-registry: above 1 means "
+        "Haven is higher, which is better for throughput and worse for time, latency and "
+        "memory.\n")
+    out(f"Run of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, Haven at "
+        f"{facts.get('havend', {}).get('text', '?')}.")
+    if not a.full:
+        out(f"\n**Not a full-size run** (blob {a.blob_mib} MiB, wrk {a.wrk_seconds} s, "
+            f"best of {a.reps}, {a.layers} layers): do not compare with the targets.")
+    out("")
+
+    out("## Summary\n")
+    out("| benchmark | metric | Haven | docker-registry | Haven/docker-registry | target | met |")
+    out("| --- | --- | ---: | ---: | ---: | ---: | --- |")
+    for key, (bench, metric, *_rest) in FIGURES.items():
+        if not any((key, s) in figs for s, _ in SERVERS):
+            continue
+        if FIGURES[key][4] is None and key not in ("manifest_p50", "rss_peak"):
+            continue  # the explaining rows are in each benchmark's own table
+        out(f"| {bench} | {metric} | {cell(figs, key, 'haven')} | "
+            f"{cell(figs, key, 'registry')} | {ratio_cell(figs, key)} | {target_text(key)} | "
+            f"{met_cell(figs, key)} |")
+    out("")
+
+    out("## Machine\n")
+    out("| | | measured with |")
+    out("| --- | --- | --- |")
+    for key, label in MACHINE:
+        d = facts.get(key)
+        if d:
+            out(f"| {label} | {d['text']} | `{d['command']}` |")
+    out("")
+
+    out("## How the two are run\n")
+    out("- **Haven**: `build/release/havend` (CMake RelWithDebInfo), default settings (one "
+        "worker thread per CPU), `HAVEN_LOG_LEVEL=warn`. Pushes authenticate as `admin` with "
+        "HTTP Basic; pulls from the public project `library` are anonymous. Haven fsyncs "
+        "each blob and commits its SQLite metadata before it answers `201`.")
+    out("- **docker-registry**: Debian's build, `docker-registry serve` with the filesystem "
+        "driver, access log off, `delete.enabled`, the in-memory blob descriptor cache that "
+        "Debian's and upstream's sample configs enable, and **no authentication at all** "
+        "(Haven checks credentials on every push request; an htpasswd comparison is to come). "
+        "It does not fsync blobs.")
+    out("- Both listen on free 127.0.0.1 ports picked at run time, keep their data in one "
+        "scratch directory `$WORK` (`build/bench.XXXXXX`, deleted afterwards) on the disk "
+        "described above, and are measured one after the other, Haven first, by the same "
+        "clients.")
+    out(f"- Blob pushes use `bench/client.py`: the file goes out with `sendfile(2)` from the "
+        "page cache, so the client costs little CPU. Every push is a blob the registry has "
+        "never seen (the last 16 bytes of the file are replaced by a random nonce) into a "
+        "fresh repository; `sync` runs before each push so the previous push's dirty pages "
+        "are not written back during the next.")
+    out("- Each `skopeo copy` repetition pushes its own image (same shape, different random "
+        "layers) into a fresh repository, and pulls it back into a fresh `oci:` directory: "
+        "Haven shares blobs across the repositories of a project (a `HEAD` of a layer that is "
+        "already in `library` answers 200), so pushing the same layers again would upload "
+        "nothing, and skopeo's blob-info cache would turn repeated layers into mounts.")
+    out("- \"server CPU\" is the user + system time the whole server process used during "
+        "the benchmark (`/proc/<pid>/stat`), divided by what it served.")
+    out(f"- \"best\" is the best of {a.reps} runs; all samples are listed under each table.\n")
+
+    sections = {}
+    for key, (bench, *_rest) in FIGURES.items():
+        sections.setdefault(bench, []).append(key)
+    titles = {
+        "1. Manifest GET by tag":
+            f"`wrk -t2 -c32 -d{a.wrk_seconds}s --latency` on "
+            "`GET /v2/library/bench/manifests/latest` with `Accept: "
+            "application/vnd.oci.image.manifest.v1+json`, after pushing the same small image "
+            "(config + one 4 KiB layer) to both. `bench/manifest.lua` sets the header and "
+            "makes any non-2xx answer fail the run. Target: Haven ≥ 5× the requests/s, "
+            "lower p99.",
+        "2. Blob pull":
+            f"A {size} random blob pushed to both, then downloaded with curl to `/dev/null`, "
+            f"best of {a.reps}. Target: Haven ≥ docker-registry.",
+        "3. Blob push":
+            f"A {size} random blob, timed from the `POST` that opens the upload to the `201` "
+            "of the closing `PUT ?digest=`: monolithic sends the whole body with the PUT, "
+            "chunked sends 64 MiB PATCHes with `Content-Range` and an empty PUT. Best of "
+            f"{a.reps}, each to a fresh repository. Target: Haven ≥ 1.3×.",
+        "4. skopeo copy":
+            f"`skopeo copy` of a {a.layers}-layer image "
+            f"({facts.get('image', {}).get('text', '')}) "
+            "from an `oci:` layout to the registry, and back into a fresh `oci:` directory. "
+            f"Best of {a.reps}. Target: Haven faster.",
+        "5. Memory":
+            "VmRSS from `/proc/<pid>/status` one second after each server first answers "
+            "`/v2/`, and VmHWM after all benchmarks. Target: Haven's idle RSS ≤ ¼ of "
+            "docker-registry's.",
+    }
+    for bench, keys in sections.items():
+        keys = [k for k in keys if any((k, s) in figs for s, _ in SERVERS)]
+        if not keys:
+            continue
+        out(f"## {bench}\n")
+        out(titles[bench] + "\n")
+        out("| metric | Haven | docker-registry | Haven/docker-registry | target | met |")
+        out("| --- | ---: | ---: | ---: | ---: | --- |")
+        for key in keys:
+            out(f"| {FIGURES[key][1]} | {cell(figs, key, 'haven')} | "
+                f"{cell(figs, key, 'registry')} | {ratio_cell(figs, key)} | "
+                f"{target_text(key)} | {met_cell(figs, key)} |")
+        out("")
+        seen = set()
+        for key in keys:
+            for s, name in SERVERS:
+                d = figs.get((key, s))
+                if not d or (s, d["command"]) in seen:
+                    continue
+                seen.add((s, d["command"]))
+                line = f"- {name}: `{d['command']}`"
+                if d["samples"]:
+                    line += " — samples: " + ", ".join(f"{x:g}" for x in d["samples"])
+                out(line)
+        out("")
+        if bench == "5. Memory":
+            notes = memory_notes(figs)
+            if notes:
+                out("\n".join(notes) + "\n")
+        for key in keys:
+            if met(figs, key) is not False:
+                continue
+            text = limit_failed(figs, facts, key)
+            if text is None and key in LIMITS:
+                text = LIMITS[key](figs, facts)
+            if text:
+                out(f"**What limits this ({FIGURES[key][1]}).** {text}\n")
+    sys.stdout.write("\n".join(w).rstrip() + "\n")
+
+
+if __name__ == "__main__":
+    main()
