@@ -382,7 +382,7 @@ def main():
         "scratch directory `$WORK` (`build/bench.XXXXXX`, deleted afterwards) on the disk "
         "described above, and are measured one after the other, Haven first, by the same "
         "clients.")
-    out(f"- Blob pushes use `bench/client.py`: the file goes out with `sendfile(2)` from the "
+    out("- Blob pushes use `bench/client.py`: the file goes out with `sendfile(2)` from the "
         "page cache, so the client costs little CPU. Every push is a blob the registry has "
         "never seen (the last 16 bytes of the file are replaced by a random nonce) into a "
         "fresh repository; `sync` runs before each push so the previous push's dirty pages "

@@ -48,6 +48,7 @@ PIDS=()
 HAVEN_PID="" DR_PID=""
 FAILED=0
 
+# shellcheck disable=SC2317 # invoked by the trap
 cleanup() {
     local pid
     for pid in "${PIDS[@]}"; do
@@ -80,6 +81,7 @@ show() {
         fi
     done
     out=${out% }
+    # shellcheck disable=SC2016 # a literal $WORK is the point
     out=${out//"$WORK"/'$WORK'}
     printf '%s' "${out//"$ROOT"/.}"
 }

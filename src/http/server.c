@@ -6,8 +6,8 @@
  * or buffered up to body_max), then once more when the body is complete (run, and the
  * response is queued).  A failing step answers in the API's error envelope: at once when
  * it fails before the body (MHD then closes the connection instead of reading an unwanted
- * body), after the rest of the body is discarded when it fails in the middle of it.  The completion callback
- * writes the access log line and frees the request.
+ * body), after the rest of the body is discarded when it fails in the middle of it.  The completion
+ * callback writes the access log line and frees the request.
  */
 #include "db/db.h"
 #include "http/http.h"

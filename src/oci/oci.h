@@ -13,17 +13,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HV_MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define HV_MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
-#define HV_MT_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
-#define HV_MT_OCI_EMPTY "application/vnd.oci.empty.v1+json"
-#define HV_MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
-#define HV_MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
-#define HV_MT_DOCKER_V1 "application/vnd.docker.distribution.manifest.v1+json"
+#define HV_MT_OCI_MANIFEST     "application/vnd.oci.image.manifest.v1+json"
+#define HV_MT_OCI_INDEX        "application/vnd.oci.image.index.v1+json"
+#define HV_MT_OCI_CONFIG       "application/vnd.oci.image.config.v1+json"
+#define HV_MT_OCI_EMPTY        "application/vnd.oci.empty.v1+json"
+#define HV_MT_DOCKER_MANIFEST  "application/vnd.docker.distribution.manifest.v2+json"
+#define HV_MT_DOCKER_LIST      "application/vnd.docker.distribution.manifest.list.v2+json"
+#define HV_MT_DOCKER_V1        "application/vnd.docker.distribution.manifest.v1+json"
 #define HV_MT_DOCKER_V1_SIGNED "application/vnd.docker.distribution.manifest.v1+prettyjws"
 
-#define HV_OCI_NAME_MAX 255    /* whole repository name, as distribution enforces */
-#define HV_OCI_TAG_MAX 128     /* [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127} */
+#define HV_OCI_NAME_MAX     255 /* whole repository name, as distribution enforces */
+#define HV_OCI_TAG_MAX      128 /* [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127} */
 #define HV_OCI_MANIFEST_MAX (4u << 20)
 
 /*
@@ -70,7 +70,7 @@ typedef struct hv_oci_manifest {
     const char *media_type;
     /* "artifactType", else (image manifests) config.mediaType; NULL for a plain index */
     const char *artifact_type;
-    hv_oci_descriptor config; /* image manifests only */
+    hv_oci_descriptor config;  /* image manifests only */
     hv_oci_descriptor *layers; /* image manifests: layers; indexes: none */
     size_t n_layers;
     hv_oci_descriptor *manifests; /* indexes only */
