@@ -7,15 +7,7 @@ static const char *sql_blob_put = "INSERT INTO blob (digest, size, creation_time
                                   " ON CONFLICT (digest) DO NOTHING";
 
 hv_err hv_model_blob_put(hv_ctx *ctx, const char *digest, int64_t size) {
-    hv_stmt *st;
-    hv_err rc = hv_model__prepare(&st, ctx, sql_blob_put);
-
-    if (rc)
-        return rc;
-    hv_stmt_bind_text(st, 1, digest);
-    hv_stmt_bind_int(st, 2, size);
-    hv_stmt_bind_int(st, 3, hv_now_ms());
-    return hv_model__run(st, ctx);
+    return hv_model__exec(NULL, ctx, sql_blob_put, "tii", digest, size, hv_now_ms());
 }
 
 static const char *sql_blob_link =
@@ -23,15 +15,7 @@ static const char *sql_blob_link =
     " ON CONFLICT DO NOTHING";
 
 hv_err hv_model_blob_link(hv_ctx *ctx, int64_t project_id, const char *digest) {
-    hv_stmt *st;
-    hv_err rc = hv_model__prepare(&st, ctx, sql_blob_link);
-
-    if (rc)
-        return rc;
-    hv_stmt_bind_int(st, 1, project_id);
-    hv_stmt_bind_text(st, 2, digest);
-    hv_stmt_bind_int(st, 3, hv_now_ms());
-    return hv_model__run(st, ctx);
+    return hv_model__exec(NULL, ctx, sql_blob_link, "iti", project_id, digest, hv_now_ms());
 }
 
 static const char *sql_blob_linked =
@@ -41,34 +25,25 @@ static const char *sql_blob_linked =
 hv_err hv_model_blob_linked(int64_t *size, hv_ctx *ctx, int64_t project_id, const char *digest) {
     hv_stmt *st;
     bool row;
-    hv_err rc = hv_model__prepare(&st, ctx, sql_blob_linked);
+    hv_err rc = hv_model__query(&st, &row, ctx, sql_blob_linked, "it", project_id, digest);
 
     if (rc)
         return rc;
-    hv_stmt_bind_int(st, 1, project_id);
-    hv_stmt_bind_text(st, 2, digest);
-    rc = hv_stmt_step(st, ctx, &row);
-    if (rc == HV_OK && row)
+    if (row)
         *size = hv_stmt_int(st, 0);
     hv_stmt_reset(st);
-    if (rc == HV_OK && !row)
-        rc = HV_FAIL(ctx, HV_E_BLOB_UNKNOWN, "blob %s is not known to this repository", digest);
-    return rc;
+    return row ? HV_OK
+               : HV_FAIL(ctx, HV_E_BLOB_UNKNOWN, "blob %s is not known to this repository", digest);
 }
 
 static const char *sql_blob_unlink =
     "DELETE FROM project_blob WHERE project_id = ? AND blob_digest = ?";
 
 hv_err hv_model_blob_unlink(hv_ctx *ctx, int64_t project_id, const char *digest) {
-    hv_stmt *st;
-    hv_err rc = hv_model__prepare(&st, ctx, sql_blob_unlink);
+    int64_t changed = 0;
+    hv_err rc = hv_model__exec(&changed, ctx, sql_blob_unlink, "it", project_id, digest);
 
-    if (rc)
-        return rc;
-    hv_stmt_bind_int(st, 1, project_id);
-    hv_stmt_bind_text(st, 2, digest);
-    rc = hv_model__run(st, ctx);
-    if (rc == HV_OK && hv_db_changes(ctx->db) == 0)
+    if (rc == HV_OK && changed == 0)
         rc = HV_FAIL(ctx, HV_E_BLOB_UNKNOWN, "blob %s is not known to this repository", digest);
     return rc;
 }
@@ -88,24 +63,12 @@ static void read_artifact(hv_artifact *a, hv_ctx *ctx, hv_stmt *st) {
     a->annotations_json = hv_model__text(ctx, st, 7);
 }
 
-/* Runs a query binding (repository_id, text) that returns at most one artifact. */
-static hv_err artifact_one(hv_artifact *out, hv_ctx *ctx, const char *sql, int64_t repo,
-                           const char *key, const char *what) {
-    hv_stmt *st;
-    bool row;
-    hv_err rc = hv_model__prepare(&st, ctx, sql);
-
-    if (rc)
-        return rc;
-    hv_stmt_bind_int(st, 1, repo);
-    hv_stmt_bind_text(st, 2, key);
-    rc = hv_stmt_step(st, ctx, &row);
-    if (rc == HV_OK && row)
+/* Reads the artifact of the query's row, if there is one, and resets the statement. */
+static bool take_artifact(hv_artifact *out, hv_ctx *ctx, hv_stmt *st, bool row) {
+    if (row)
         read_artifact(out, ctx, st);
     hv_stmt_reset(st);
-    if (rc == HV_OK && !row)
-        rc = HV_FAIL(ctx, HV_E_MANIFEST_UNKNOWN, "%s %s is not known", what, key);
-    return rc;
+    return row;
 }
 
 static const char *sql_artifact_get = "SELECT " ARTIFACT_COLUMNS " FROM artifact a"
@@ -113,7 +76,15 @@ static const char *sql_artifact_get = "SELECT " ARTIFACT_COLUMNS " FROM artifact
 
 hv_err hv_model_artifact_get(hv_artifact *out, hv_ctx *ctx, int64_t repository_id,
                              const char *digest) {
-    return artifact_one(out, ctx, sql_artifact_get, repository_id, digest, "manifest");
+    hv_stmt *st;
+    bool row;
+    hv_err rc = hv_model__query(&st, &row, ctx, sql_artifact_get, "it", repository_id, digest);
+
+    if (rc)
+        return rc;
+    return take_artifact(out, ctx, st, row)
+               ? HV_OK
+               : HV_FAIL(ctx, HV_E_MANIFEST_UNKNOWN, "manifest %s is not known", digest);
 }
 
 static const char *sql_artifact_by_tag =
@@ -122,7 +93,15 @@ static const char *sql_artifact_by_tag =
 
 hv_err hv_model_artifact_by_tag(hv_artifact *out, hv_ctx *ctx, int64_t repository_id,
                                 const char *tag) {
-    return artifact_one(out, ctx, sql_artifact_by_tag, repository_id, tag, "tag");
+    hv_stmt *st;
+    bool row;
+    hv_err rc = hv_model__query(&st, &row, ctx, sql_artifact_by_tag, "it", repository_id, tag);
+
+    if (rc)
+        return rc;
+    return take_artifact(out, ctx, st, row)
+               ? HV_OK
+               : HV_FAIL(ctx, HV_E_MANIFEST_UNKNOWN, "tag %s is not known", tag);
 }
 
 static const char *sql_artifact_insert =
@@ -133,51 +112,34 @@ static const char *sql_artifact_id =
     "SELECT id FROM artifact WHERE repository_id = ? AND digest = ?";
 
 hv_err hv_model_artifact_put(bool *created, hv_ctx *ctx, hv_artifact *a) {
+    int64_t changed = 0;
     hv_stmt *st;
     bool row;
-    hv_err rc = hv_model__prepare(&st, ctx, sql_artifact_insert);
+    hv_err rc;
 
+    rc = hv_model__exec(&changed, ctx, sql_artifact_insert, "itttitti", a->repository_id, a->digest,
+                        a->media_type, a->artifact_type, a->size, a->subject_digest,
+                        a->annotations_json, hv_now_ms());
     if (rc)
         return rc;
-    hv_stmt_bind_int(st, 1, a->repository_id);
-    hv_stmt_bind_text(st, 2, a->digest);
-    hv_stmt_bind_text(st, 3, a->media_type);
-    hv_stmt_bind_text(st, 4, a->artifact_type);
-    hv_stmt_bind_int(st, 5, a->size);
-    hv_stmt_bind_text(st, 6, a->subject_digest);
-    hv_stmt_bind_text(st, 7, a->annotations_json);
-    hv_stmt_bind_int(st, 8, hv_now_ms());
-    rc = hv_model__run(st, ctx);
-    if (rc)
-        return rc;
-    *created = hv_db_changes(ctx->db) > 0;
+    *created = changed > 0;
     if (*created) {
         a->id = hv_db_last_id(ctx->db);
         return HV_OK;
     }
-    rc = hv_model__prepare(&st, ctx, sql_artifact_id);
+    rc = hv_model__query(&st, &row, ctx, sql_artifact_id, "it", a->repository_id, a->digest);
     if (rc)
         return rc;
-    hv_stmt_bind_int(st, 1, a->repository_id);
-    hv_stmt_bind_text(st, 2, a->digest);
-    rc = hv_stmt_step(st, ctx, &row);
     a->id = row ? hv_stmt_int(st, 0) : 0;
     hv_stmt_reset(st);
-    return rc;
+    return HV_OK;
 }
 
 static const char *sql_artifact_blob =
     "INSERT INTO artifact_blob (artifact_id, blob_digest) VALUES (?, ?) ON CONFLICT DO NOTHING";
 
 hv_err hv_model_artifact_add_blob(hv_ctx *ctx, int64_t artifact_id, const char *digest) {
-    hv_stmt *st;
-    hv_err rc = hv_model__prepare(&st, ctx, sql_artifact_blob);
-
-    if (rc)
-        return rc;
-    hv_stmt_bind_int(st, 1, artifact_id);
-    hv_stmt_bind_text(st, 2, digest);
-    return hv_model__run(st, ctx);
+    return hv_model__exec(NULL, ctx, sql_artifact_blob, "it", artifact_id, digest);
 }
 
 static const char *sql_artifact_ref =
@@ -186,17 +148,8 @@ static const char *sql_artifact_ref =
 
 hv_err hv_model_artifact_add_reference(hv_ctx *ctx, int64_t parent_id,
                                        const hv_oci_descriptor *child) {
-    hv_stmt *st;
-    hv_err rc = hv_model__prepare(&st, ctx, sql_artifact_ref);
-
-    if (rc)
-        return rc;
-    hv_stmt_bind_int(st, 1, parent_id);
-    hv_stmt_bind_text(st, 2, child->digest);
-    hv_stmt_bind_text(st, 3, child->os);
-    hv_stmt_bind_text(st, 4, child->architecture);
-    hv_stmt_bind_text(st, 5, child->variant);
-    return hv_model__run(st, ctx);
+    return hv_model__exec(NULL, ctx, sql_artifact_ref, "itttt", parent_id, child->digest, child->os,
+                          child->architecture, child->variant);
 }
 
 static const char *sql_artifact_child =
@@ -208,34 +161,21 @@ hv_err hv_model_artifact_child(hv_artifact *out, hv_ctx *ctx, const hv_artifact 
                                const char *os, const char *architecture) {
     hv_stmt *st;
     bool row;
-    hv_err rc = hv_model__prepare(&st, ctx, sql_artifact_child);
+    hv_err rc = hv_model__query(&st, &row, ctx, sql_artifact_child, "iitt", parent->repository_id,
+                                parent->id, os, architecture);
 
     if (rc)
         return rc;
-    hv_stmt_bind_int(st, 1, parent->repository_id);
-    hv_stmt_bind_int(st, 2, parent->id);
-    hv_stmt_bind_text(st, 3, os);
-    hv_stmt_bind_text(st, 4, architecture);
-    rc = hv_stmt_step(st, ctx, &row);
-    if (rc == HV_OK && row)
-        read_artifact(out, ctx, st);
-    hv_stmt_reset(st);
-    if (rc == HV_OK && !row)
-        rc = HV_FAIL(ctx, HV_E_MANIFEST_UNKNOWN, "index %s has no %s/%s manifest", parent->digest,
-                     os, architecture);
-    return rc;
+    return take_artifact(out, ctx, st, row)
+               ? HV_OK
+               : HV_FAIL(ctx, HV_E_MANIFEST_UNKNOWN, "index %s has no %s/%s manifest",
+                         parent->digest, os, architecture);
 }
 
 static const char *sql_artifact_delete = "DELETE FROM artifact WHERE id = ?";
 
 hv_err hv_model_artifact_delete(hv_ctx *ctx, int64_t artifact_id) {
-    hv_stmt *st;
-    hv_err rc = hv_model__prepare(&st, ctx, sql_artifact_delete);
-
-    if (rc)
-        return rc;
-    hv_stmt_bind_int(st, 1, artifact_id);
-    return hv_model__run(st, ctx);
+    return hv_model__exec(NULL, ctx, sql_artifact_delete, "i", artifact_id);
 }
 
 static const char *sql_referrers =
@@ -248,17 +188,10 @@ hv_err hv_model_referrers(hv_artifact **out, size_t *n, hv_ctx *ctx, int64_t rep
     hv_artifact *v = hv_arena_alloc(ctx->arena, cap * sizeof(*v));
     hv_stmt *st;
     bool row;
-    hv_err rc = hv_model__prepare(&st, ctx, sql_referrers);
+    hv_err rc = hv_model__query(&st, &row, ctx, sql_referrers, "itt", repository_id, subject,
+                                artifact_type);
 
-    if (rc)
-        return rc;
-    hv_stmt_bind_int(st, 1, repository_id);
-    hv_stmt_bind_text(st, 2, subject);
-    hv_stmt_bind_text(st, 3, artifact_type);
-    for (;;) {
-        rc = hv_stmt_step(st, ctx, &row);
-        if (rc || !row)
-            break;
+    while (rc == HV_OK && row) {
         if (count == cap) {
             hv_artifact *bigger = hv_arena_alloc(ctx->arena, 2 * cap * sizeof(*v));
             memcpy(bigger, v, cap * sizeof(*v));
@@ -266,8 +199,10 @@ hv_err hv_model_referrers(hv_artifact **out, size_t *n, hv_ctx *ctx, int64_t rep
             cap *= 2;
         }
         read_artifact(&v[count++], ctx, st);
+        rc = hv_stmt_step(st, ctx, &row);
     }
-    hv_stmt_reset(st);
+    if (rc == HV_OK)
+        hv_stmt_reset(st);
     *out = v;
     *n = count;
     return rc;
@@ -276,13 +211,7 @@ hv_err hv_model_referrers(hv_artifact **out, size_t *n, hv_ctx *ctx, int64_t rep
 static const char *sql_artifact_tags = "SELECT name FROM tag WHERE artifact_id = ? ORDER BY name";
 
 hv_err hv_model_artifact_tags(const char ***out, size_t *n, hv_ctx *ctx, int64_t artifact_id) {
-    hv_stmt *st;
-    hv_err rc = hv_model__prepare(&st, ctx, sql_artifact_tags);
-
-    if (rc)
-        return rc;
-    hv_stmt_bind_int(st, 1, artifact_id);
-    return hv_model__strings(out, n, ctx, st, 0);
+    return hv_model__strings(out, n, ctx, sql_artifact_tags, "i", artifact_id);
 }
 
 static const char *sql_tag_current =
@@ -296,39 +225,25 @@ hv_err hv_model_tag_put(int64_t *previous, hv_ctx *ctx, int64_t repository_id, c
                         int64_t artifact_id) {
     hv_stmt *st;
     bool row;
-    hv_err rc = hv_model__prepare(&st, ctx, sql_tag_current);
+    hv_err rc = hv_model__query(&st, &row, ctx, sql_tag_current, "it", repository_id, name);
 
     if (rc)
         return rc;
-    hv_stmt_bind_int(st, 1, repository_id);
-    hv_stmt_bind_text(st, 2, name);
-    rc = hv_stmt_step(st, ctx, &row);
     *previous = row ? hv_stmt_int(st, 0) : 0;
     hv_stmt_reset(st);
-    if (rc || *previous == artifact_id)
-        return rc;
-    rc = hv_model__prepare(&st, ctx, sql_tag_upsert);
-    if (rc)
-        return rc;
-    hv_stmt_bind_int(st, 1, repository_id);
-    hv_stmt_bind_int(st, 2, artifact_id);
-    hv_stmt_bind_text(st, 3, name);
-    hv_stmt_bind_int(st, 4, hv_now_ms());
-    return hv_model__run(st, ctx);
+    if (*previous == artifact_id)
+        return HV_OK;
+    return hv_model__exec(NULL, ctx, sql_tag_upsert, "iiti", repository_id, artifact_id, name,
+                          hv_now_ms());
 }
 
 static const char *sql_tag_delete = "DELETE FROM tag WHERE repository_id = ? AND name = ?";
 
 hv_err hv_model_tag_delete(hv_ctx *ctx, int64_t repository_id, const char *name) {
-    hv_stmt *st;
-    hv_err rc = hv_model__prepare(&st, ctx, sql_tag_delete);
+    int64_t changed = 0;
+    hv_err rc = hv_model__exec(&changed, ctx, sql_tag_delete, "it", repository_id, name);
 
-    if (rc)
-        return rc;
-    hv_stmt_bind_int(st, 1, repository_id);
-    hv_stmt_bind_text(st, 2, name);
-    rc = hv_model__run(st, ctx);
-    if (rc == HV_OK && hv_db_changes(ctx->db) == 0)
+    if (rc == HV_OK && changed == 0)
         rc = HV_FAIL(ctx, HV_E_MANIFEST_UNKNOWN, "tag %s is not known", name);
     return rc;
 }
@@ -338,13 +253,6 @@ static const char *sql_tag_names =
 
 hv_err hv_model_tag_names(const char ***out, size_t *n, hv_ctx *ctx, int64_t repository_id,
                           const char *last, int64_t limit) {
-    hv_stmt *st;
-    hv_err rc = hv_model__prepare(&st, ctx, sql_tag_names);
-
-    if (rc)
-        return rc;
-    hv_stmt_bind_int(st, 1, repository_id);
-    hv_stmt_bind_text(st, 2, last ? last : "");
-    hv_stmt_bind_int(st, 3, limit);
-    return hv_model__strings(out, n, ctx, st, limit);
+    return hv_model__strings(out, n, ctx, sql_tag_names, "iti", repository_id, last ? last : "",
+                             limit);
 }

@@ -1,0 +1,96 @@
+/* The model's query layer: prepare (cached), bind from a type string, step, collect. */
+#include "model/model_int.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <string.h>
+
+static hv_err prepare(hv_stmt **st, hv_ctx *ctx, const char *sql, const char *types, va_list ap) {
+    hv_err rc = hv_db_prepare(st, ctx->db, ctx, sql);
+
+    if (rc)
+        return rc;
+    for (int i = 0; types[i]; i++) {
+        switch (types[i]) {
+        case 't':
+            hv_stmt_bind_text(*st, i + 1, va_arg(ap, const char *));
+            break;
+        case 'i':
+            hv_stmt_bind_int(*st, i + 1, va_arg(ap, int64_t));
+            break;
+        case 'b': {
+            const void *p = va_arg(ap, const void *);
+            hv_stmt_bind_blob(*st, i + 1, p, va_arg(ap, size_t));
+            break;
+        }
+        default:
+            assert(!"unknown bind type");
+        }
+    }
+    return HV_OK;
+}
+
+hv_err hv_model__query(hv_stmt **st, bool *row, hv_ctx *ctx, const char *sql, const char *types,
+                       ...) {
+    va_list ap;
+    hv_err rc;
+
+    va_start(ap, types);
+    rc = prepare(st, ctx, sql, types, ap);
+    va_end(ap);
+    if (rc)
+        return rc;
+    rc = hv_stmt_step(*st, ctx, row);
+    if (rc)
+        hv_stmt_reset(*st);
+    return rc;
+}
+
+hv_err hv_model__exec(int64_t *changes, hv_ctx *ctx, const char *sql, const char *types, ...) {
+    hv_stmt *st;
+    va_list ap;
+    hv_err rc;
+
+    va_start(ap, types);
+    rc = prepare(&st, ctx, sql, types, ap);
+    va_end(ap);
+    if (rc)
+        return rc;
+    rc = hv_stmt_step(st, ctx, NULL);
+    hv_stmt_reset(st);
+    if (rc == HV_OK && changes)
+        *changes = hv_db_changes(ctx->db);
+    return rc;
+}
+
+hv_err hv_model__strings(const char ***out, size_t *n, hv_ctx *ctx, const char *sql,
+                         const char *types, ...) {
+    size_t cap = 64, count = 0;
+    const char **v = hv_arena_alloc(ctx->arena, cap * sizeof(*v));
+    hv_stmt *st;
+    va_list ap;
+    bool row;
+    hv_err rc;
+
+    va_start(ap, types);
+    rc = prepare(&st, ctx, sql, types, ap);
+    va_end(ap);
+    if (rc)
+        return rc;
+    for (;;) {
+        rc = hv_stmt_step(st, ctx, &row);
+        if (rc || !row)
+            break;
+        if (count == cap) {
+            const char **bigger = hv_arena_alloc(ctx->arena, 2 * cap * sizeof(*v));
+            memcpy(bigger, v, cap * sizeof(*v));
+            v = bigger;
+            cap *= 2;
+        }
+        v[count++] = hv_model__text(ctx, st, 0);
+    }
+    hv_stmt_reset(st);
+    *out = v;
+    *n = count;
+    return rc;
+}
