@@ -1,4 +1,6 @@
-# Writes OUT: a C array of {name, sql} pairs from the migration files in FILES, in order.
+# Writes OUT: a C array of {name, sql} pairs from the .sql files of DIR, in name order.
+file(GLOB FILES ${DIR}/*.sql)
+list(SORT FILES)
 set(body "/* generated from the migration files of src/db/migrations: do not edit */\n#include <stddef.h>\n#include \"db/db_int.h\"\n")
 string(APPEND body "const struct hv_db__migration hv_db__migrations[] = {\n")
 foreach(f ${FILES})

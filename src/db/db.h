@@ -38,6 +38,9 @@ hv_err hv_db_exec(hv_db *db, hv_ctx *ctx, const char *sql);
  * then hv_stmt_reset before preparing the same SQL again.
  */
 hv_err hv_db_prepare(hv_stmt **out, hv_db *db, hv_ctx *ctx, const char *sql);
+/* For SQL built at run time (list filters): prepared uncached; free with hv_stmt_free. */
+hv_err hv_db_prepare_dynamic(hv_stmt **out, hv_db *db, hv_ctx *ctx, const char *sql);
+void hv_stmt_free(hv_stmt *st); /* accepts NULL; only for hv_db_prepare_dynamic */
 void hv_stmt_bind_text(hv_stmt *st, int idx, const char *s); /* NULL binds NULL; 1-based */
 void hv_stmt_bind_int(hv_stmt *st, int idx, int64_t v);
 void hv_stmt_bind_blob(hv_stmt *st, int idx, const void *p, size_t n);

@@ -124,6 +124,27 @@ hv_err hv_db_prepare(hv_stmt **out, hv_db *db, hv_ctx *ctx, const char *sql) {
     return HV_OK;
 }
 
+hv_err hv_db_prepare_dynamic(hv_stmt **out, hv_db *db, hv_ctx *ctx, const char *sql) {
+    sqlite3_stmt *s = NULL;
+    hv_stmt *st;
+    int rc = sqlite3_prepare_v2(db->conn, sql, -1, &s, NULL);
+
+    if (rc != SQLITE_OK)
+        return fail(db, ctx, rc, "prepare");
+    st = hv_calloc(1, sizeof(*st));
+    st->s = s;
+    st->db = db;
+    *out = st;
+    return HV_OK;
+}
+
+void hv_stmt_free(hv_stmt *st) {
+    if (!st)
+        return;
+    sqlite3_finalize(st->s);
+    free(st);
+}
+
 void hv_stmt_bind_text(hv_stmt *st, int idx, const char *s) {
     if (s)
         sqlite3_bind_text(st->s, idx, s, -1, SQLITE_TRANSIENT);

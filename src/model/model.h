@@ -12,6 +12,32 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* ---------------------------------------------------------------- lists
+ * Harbor's list conventions, parsed by the API layer and checked here against each
+ * entity's own columns (an unknown key or sort field is HV_E_BAD_REQUEST naming it). */
+typedef enum {
+    HV_Q_EXACT, /* k=v */
+    HV_Q_FUZZY, /* k=~v */
+    HV_Q_RANGE, /* k=[min~max]: values[0] min or NULL, values[1] max or NULL */
+    HV_Q_ANY,   /* k={a b c} */
+    HV_Q_ALL    /* k=(a b c) */
+} hv_query_op;
+
+typedef struct hv_query_term {
+    const char *key;
+    hv_query_op op;
+    const char **values;
+    size_t n_values;
+} hv_query_term;
+
+typedef struct hv_list {
+    const hv_query_term *terms;
+    size_t n_terms;
+    const char *sort;  /* "name,-creation_time", or NULL for the entity's default order */
+    int64_t page;      /* 1-based */
+    int64_t page_size; /* 0: everything */
+} hv_list;
+
 typedef struct hv_project {
     int64_t id;
     const char *name;

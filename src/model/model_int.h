@@ -25,6 +25,25 @@ hv_err hv_model__exec(int64_t *changes, hv_ctx *ctx, const char *sql, const char
 hv_err hv_model__strings(const char ***out, size_t *n, hv_ctx *ctx, const char *sql,
                          const char *types, ...);
 
+/* A column that lists may filter and sort on: the API's key, the SQL expression, and its
+ * type: 't' text, 'i' integer, 'm' time (milliseconds; filtered with "2006-01-02T15:04:05"
+ * or epoch seconds), 'b' boolean ("true"/"false"). */
+typedef struct hv_model__column {
+    const char *key;
+    const char *expr;
+    char type;
+} hv_model__column;
+
+/*
+ * Runs a list query: `select` is "SELECT <columns> FROM <tables>" (no WHERE), `cols` the
+ * filterable columns (ending with a {NULL} entry), `order` the default ORDER BY, `fixed` the
+ * terms the caller imposes (a project, ...) on top of the client's.  Sets *total to the
+ * number of matching rows and *rows to the page's rows (free with hv_stmt_free).
+ */
+hv_err hv_model__list(hv_stmt **rows, int64_t *total, hv_ctx *ctx, const char *select,
+                      const hv_model__column *cols, const char *order, const hv_list *list,
+                      const hv_query_term *fixed, size_t n_fixed);
+
 /* A copy of column col in the arena (NULL stays NULL). */
 static inline const char *hv_model__text(hv_ctx *ctx, hv_stmt *st, int col) {
     return hv_arena_strdup(ctx->arena, hv_stmt_text(st, col));

@@ -1,0 +1,229 @@
+/*
+ * List queries with Harbor's filters: every q term becomes a condition on a whitelisted
+ * column with a bound parameter (never text pasted into SQL), sort fields are whitelisted
+ * the same way, and paging is LIMIT/OFFSET after a count of the whole match.
+ */
+#include "model/model_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_BINDS 64
+
+struct bind {
+    char type; /* 't' or 'i' */
+    const char *text;
+    int64_t num;
+};
+
+struct builder {
+    hv_buf where;
+    struct bind binds[MAX_BINDS];
+    int n;
+};
+
+static const hv_model__column *find(const hv_model__column *cols, const char *key) {
+    for (; cols->key; cols++) {
+        if (strcmp(cols->key, key) == 0)
+            return cols;
+    }
+    return NULL;
+}
+
+/* Parses "2006-01-02T15:04:05" (UTC) or "2006-01-02 15:04:05" into epoch milliseconds. */
+static bool parse_time(const char *s, int64_t *ms) {
+    struct tm tm = {0};
+    const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+
+    if (!end || *end)
+        end = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
+    if (!end || *end)
+        return false;
+    *ms = (int64_t)timegm(&tm) * 1000;
+    return true;
+}
+
+static hv_err add_value(struct builder *b, hv_ctx *ctx, const hv_model__column *c, const char *v) {
+    struct bind *bd;
+    uint64_t u;
+    const char *digits = v[0] == '-' ? v + 1 : v;
+
+    if (b->n == MAX_BINDS)
+        return HV_FAIL(ctx, HV_E_BAD_REQUEST, "too many query values");
+    bd = &b->binds[b->n++];
+    bd->type = 'i';
+    switch (c->type) {
+    case 't':
+        bd->type = 't';
+        bd->text = v;
+        return HV_OK;
+    case 'b':
+        if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+            bd->num = 1;
+        else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+            bd->num = 0;
+        else
+            return HV_FAIL(ctx, HV_E_BAD_REQUEST, "%s must be true or false, not %s", c->key, v);
+        return HV_OK;
+    case 'm':
+        if (parse_time(v, &bd->num))
+            return HV_OK;
+        if (hv_parse_u64(v, strlen(v), &u)) {
+            bd->num = (int64_t)u * 1000;
+            return HV_OK;
+        }
+        return HV_FAIL(ctx, HV_E_BAD_REQUEST, "%s must be a time like 2006-01-02T15:04:05, not %s",
+                       c->key, v);
+    default:
+        if (!hv_parse_u64(digits, strlen(digits), &u) || u > INT64_MAX)
+            return HV_FAIL(ctx, HV_E_BAD_REQUEST, "%s must be an integer, not %s", c->key, v);
+        bd->num = v[0] == '-' ? -(int64_t)u : (int64_t)u;
+        return HV_OK;
+    }
+}
+
+/* Appends the condition of one term. */
+static hv_err add_term(struct builder *b, hv_ctx *ctx, const hv_model__column *cols,
+                       const hv_query_term *t) {
+    const hv_model__column *c = find(cols, t->key);
+    hv_err rc = HV_OK;
+
+    if (!c)
+        return HV_FAIL(ctx, HV_E_BAD_REQUEST, "unknown query key %s", t->key);
+    hv_buf_append(&b->where, b->where.len ? " AND " : " WHERE ", b->where.len ? 5 : 7);
+    switch (t->op) {
+    case HV_Q_EXACT:
+        hv_buf_appendf(&b->where, "%s = ?", c->expr);
+        return add_value(b, ctx, c, t->values[0]);
+    case HV_Q_FUZZY: {
+        /* LIKE with the client's % and _ taken literally */
+        hv_buf pat;
+        hv_buf_init(&pat, 4096);
+        hv_buf_append(&pat, "%", 1);
+        for (const char *p = t->values[0]; *p; p++) {
+            if (*p == '%' || *p == '_' || *p == '\\')
+                hv_buf_append(&pat, "\\", 1);
+            hv_buf_append(&pat, p, 1);
+        }
+        hv_buf_append(&pat, "%", 1);
+        hv_buf_appendf(&b->where, "CAST(%s AS TEXT) LIKE ? ESCAPE '\\'", c->expr);
+        if (b->n == MAX_BINDS) {
+            hv_buf_free(&pat);
+            return HV_FAIL(ctx, HV_E_BAD_REQUEST, "too many query values");
+        }
+        b->binds[b->n].type = 't';
+        b->binds[b->n].text = hv_arena_strndup(ctx->arena, pat.data, pat.len);
+        b->n++;
+        hv_buf_free(&pat);
+        return HV_OK;
+    }
+    case HV_Q_RANGE:
+        hv_buf_append(&b->where, "(1", 2);
+        if (t->values[0]) {
+            hv_buf_appendf(&b->where, " AND %s >= ?", c->expr);
+            rc = add_value(b, ctx, c, t->values[0]);
+        }
+        if (rc == HV_OK && t->n_values > 1 && t->values[1]) {
+            hv_buf_appendf(&b->where, " AND %s <= ?", c->expr);
+            rc = add_value(b, ctx, c, t->values[1]);
+        }
+        hv_buf_append(&b->where, ")", 1);
+        return rc;
+    case HV_Q_ANY:
+    case HV_Q_ALL:
+        hv_buf_append(&b->where, "(", 1);
+        for (size_t i = 0; rc == HV_OK && i < t->n_values; i++) {
+            if (i)
+                hv_buf_append(&b->where, t->op == HV_Q_ANY ? " OR " : " AND ",
+                              t->op == HV_Q_ANY ? 4 : 5);
+            hv_buf_appendf(&b->where, "%s = ?", c->expr);
+            rc = add_value(b, ctx, c, t->values[i]);
+        }
+        if (t->n_values == 0)
+            hv_buf_append(&b->where, "0", 1);
+        hv_buf_append(&b->where, ")", 1);
+        return rc;
+    }
+    return HV_FAIL(ctx, HV_E_BAD_REQUEST, "unsupported query on %s", t->key);
+}
+
+/* ORDER BY from "a,-b" with whitelisted keys; the default order breaks ties. */
+static hv_err order_by(hv_buf *out, hv_ctx *ctx, const hv_model__column *cols, const char *sort,
+                       const char *fallback) {
+    const char *p = sort;
+
+    hv_buf_append(out, " ORDER BY ", 10);
+    while (p && *p) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        bool desc = len > 0 && p[0] == '-';
+        char *key = hv_arena_strndup(ctx->arena, p + desc, len - desc);
+        const hv_model__column *c = find(cols, key);
+
+        if (!c)
+            return HV_FAIL(ctx, HV_E_BAD_REQUEST, "cannot sort by %s", key);
+        hv_buf_appendf(out, "%s%s, ", c->expr, desc ? " DESC" : "");
+        p = comma ? comma + 1 : NULL;
+    }
+    hv_buf_appendf(out, "%s", fallback);
+    return HV_OK;
+}
+
+static void bind_all(hv_stmt *st, const struct builder *b) {
+    for (int i = 0; i < b->n; i++) {
+        if (b->binds[i].type == 't')
+            hv_stmt_bind_text(st, i + 1, b->binds[i].text);
+        else
+            hv_stmt_bind_int(st, i + 1, b->binds[i].num);
+    }
+}
+
+hv_err hv_model__list(hv_stmt **rows, int64_t *total, hv_ctx *ctx, const char *select,
+                      const hv_model__column *cols, const char *order, const hv_list *list,
+                      const hv_query_term *fixed, size_t n_fixed) {
+    struct builder b = {0};
+    hv_buf sql;
+    hv_stmt *count = NULL;
+    const char *from;
+    bool row;
+    hv_err rc = HV_OK;
+
+    *rows = NULL;
+    hv_buf_init(&b.where, 64 * 1024);
+    hv_buf_init(&sql, 128 * 1024);
+    for (size_t i = 0; rc == HV_OK && i < n_fixed; i++)
+        rc = add_term(&b, ctx, cols, &fixed[i]);
+    for (size_t i = 0; rc == HV_OK && i < list->n_terms; i++)
+        rc = add_term(&b, ctx, cols, &list->terms[i]);
+    if (rc)
+        goto out;
+    /* the count: the same FROM and WHERE */
+    from = strstr(select, " FROM ");
+    hv_buf_appendf(&sql, "SELECT count(*)%s%s", from ? from : "", b.where.data ? b.where.data : "");
+    rc = hv_db_prepare_dynamic(&count, ctx->db, ctx, sql.data);
+    if (rc)
+        goto out;
+    bind_all(count, &b);
+    rc = hv_stmt_step(count, ctx, &row);
+    if (rc)
+        goto out;
+    *total = row ? hv_stmt_int(count, 0) : 0;
+
+    hv_buf_reset(&sql);
+    hv_buf_appendf(&sql, "%s%s", select, b.where.data ? b.where.data : "");
+    rc = order_by(&sql, ctx, cols, list->sort, order);
+    if (rc)
+        goto out;
+    if (list->page_size > 0)
+        hv_buf_appendf(&sql, " LIMIT %lld OFFSET %lld", (long long)list->page_size,
+                       (long long)((list->page > 0 ? list->page - 1 : 0) * list->page_size));
+    rc = hv_db_prepare_dynamic(rows, ctx->db, ctx, sql.data);
+    if (rc == HV_OK)
+        bind_all(*rows, &b);
+out:
+    hv_stmt_free(count);
+    hv_buf_free(&sql);
+    hv_buf_free(&b.where);
+    return rc;
+}
