@@ -201,8 +201,10 @@ EOF
 }
 record rss_idle_maps haven "" "" "per-mapping Rss of /proc/\$pid/smaps, MiB" "" "$(top_maps "$HAVEN_PID")"
 record rss_idle_maps registry "" "" "per-mapping Rss of /proc/\$pid/smaps, MiB" "" "$(top_maps "$DR_PID")"
-record rss_start_hwm haven "$(status_kib "$HAVEN_PID" VmHWM)" "" "awk '/^VmHWM/' /proc/\$pid/status"
-record rss_start_hwm registry "$(status_kib "$DR_PID" VmHWM)" "" "awk '/^VmHWM/' /proc/\$pid/status"
+record rss_start_hwm haven "$(status_kib "$HAVEN_PID" VmHWM)" "" \
+    "awk '/^VmHWM/' /proc/\$pid/status (1 s after /v2/ answers)"
+record rss_start_hwm registry "$(status_kib "$DR_PID" VmHWM)" "" \
+    "awk '/^VmHWM/' /proc/\$pid/status (1 s after /v2/ answers)"
 for f in RssAnon RssFile; do
     record "rss_idle_${f#Rss}" haven "$(status_kib "$HAVEN_PID" "$f")" "" "awk '/^$f/' /proc/\$pid/status"
     record "rss_idle_${f#Rss}" registry "$(status_kib "$DR_PID" "$f")" "" "awk '/^$f/' /proc/\$pid/status"

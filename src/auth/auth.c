@@ -29,7 +29,8 @@ static struct {
 } cache[CACHE_SLOTS];
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-hv_err hv_auth_init(hv_ctx *ctx) {
+hv_err hv_auth_init(hv_ctx *ctx, const hv_auth_config *cfg) {
+    (void)cfg;
     if (sodium_init() < 0)
         return HV_FAIL(ctx, HV_E_INTERNAL, "libsodium failed to initialise");
     hv_random(cache_key, sizeof(cache_key));
@@ -128,7 +129,9 @@ static hv_err basic(hv_identity *out, hv_ctx *ctx, const char *b64) {
     return HV_OK;
 }
 
-hv_err hv_auth_authenticate(hv_identity *out, hv_ctx *ctx, const char *authorization) {
+hv_err hv_auth_authenticate(hv_identity *out, hv_ctx *ctx, const char *authorization,
+                            hv_auth_realm realm) {
+    (void)realm;
     memset(out, 0, sizeof(*out));
     out->kind = HV_ID_ANONYMOUS;
     out->name = "anonymous";
@@ -139,30 +142,39 @@ hv_err hv_auth_authenticate(hv_identity *out, hv_ctx *ctx, const char *authoriza
     return HV_FAIL(ctx, HV_E_UNAUTHORIZED, "unsupported authorization scheme; use Basic");
 }
 
-static const char *action_name(hv_action a) {
-    switch (a) {
-    case HV_ACT_PULL:
-        return "pull from";
-    case HV_ACT_PUSH:
-        return "push to";
-    case HV_ACT_DELETE:
-        return "delete from";
-    case HV_ACT_CATALOG:
-        return "list the repositories of";
+/* Harbor's public-project policies: what anyone may do in a public project. */
+static bool public_allows(const char *resource, const char *action) {
+    static const char *const pairs[][2] = {{"", "read"},
+                                           {"label", "read"},
+                                           {"label", "list"},
+                                           {"repository", "list"},
+                                           {"repository", "pull"},
+                                           {"scan", "read"},
+                                           {"scanner", "read"},
+                                           {"tag", "list"},
+                                           {"artifact", "read"},
+                                           {"artifact", "list"},
+                                           {"artifact-addition", "read"},
+                                           {"accessory", "list"}};
+
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+        if (strcmp(pairs[i][0], resource) == 0 && strcmp(pairs[i][1], action) == 0)
+            return true;
     }
-    return "access";
+    return false;
 }
 
 hv_err hv_auth_can(hv_ctx *ctx, const hv_identity *who, const hv_project *project,
-                   hv_action action) {
-    const char *what = project ? project->name : "the registry";
+                   const char *resource, const char *action) {
+    const char *what = project ? project->name : "the system";
 
-    if (who->kind == HV_ID_USER && who->sysadmin)
+    if (who->kind == HV_ID_USER && who->sysadmin && !who->via_token)
         return HV_OK;
-    if (action == HV_ACT_PULL && project && project->public)
+    if (project && project->public && public_allows(resource, action))
         return HV_OK;
     if (who->kind == HV_ID_ANONYMOUS)
-        return HV_FAIL(ctx, HV_E_UNAUTHORIZED, "authentication required to %s %s",
-                       action_name(action), what);
-    return HV_FAIL(ctx, HV_E_DENIED, "%s may not %s %s", who->name, action_name(action), what);
+        return HV_FAIL(ctx, HV_E_UNAUTHORIZED, "authentication required to %s %s of %s", action,
+                       *resource ? resource : "project", what);
+    return HV_FAIL(ctx, HV_E_DENIED, "%s may not %s %s of %s", who->name, action,
+                   *resource ? resource : "project", what);
 }

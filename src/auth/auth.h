@@ -1,11 +1,19 @@
 /*
  * auth — who the caller is and what they may do.
  *
- * Authentication turns an Authorization header into an identity: HTTP Basic for users
- * (argon2id hashes; a successful check is cached briefly under a keyed hash of the
- * credentials, never the password, so a correct login does not cost an argon2id run on every
- * request).  Authorisation is one function, hv_auth_can, that every handler asks; the
- * access issue extends it with members, robots and the RBAC matrix without touching handlers.
+ * Authentication turns an Authorization header into an identity:
+ *   - Basic for users (argon2id hashes) and robots ("robot$<project>+<name>" or
+ *     "robot$<name>", secret hashed the same way).  A successful check is cached briefly under
+ *     a keyed hash of the credentials and the stored hash, never the password, so a correct
+ *     login does not cost an argon2id run on every request.  Repeated failures for one name
+ *     are refused for a while (HV_E_TOOMANYREQUESTS).
+ *   - Bearer registry tokens (RS256 JWTs issued by /service/token), only on /v2.
+ *
+ * Authorisation is one function, hv_auth_can(identity, project, resource, action), with
+ * Harbor's resource and action names and its role matrix (harbor-rbac.md): system
+ * administrators may do everything; project members by their roles; robots by their granted
+ * permissions; token holders by the token's access; anyone the public read policies of a
+ * public project.
  */
 #ifndef HV_AUTH_H
 #define HV_AUTH_H
@@ -17,44 +25,114 @@
 
 struct hv_project;
 
-typedef enum { HV_ID_ANONYMOUS, HV_ID_USER } hv_identity_kind;
+typedef enum { HV_ID_ANONYMOUS, HV_ID_USER, HV_ID_ROBOT } hv_identity_kind;
 
-/* The caller.  name lives in the request arena. */
+/* Project roles, with Harbor's ids. */
+enum {
+    HV_ROLE_PROJECT_ADMIN = 1,
+    HV_ROLE_DEVELOPER = 2,
+    HV_ROLE_GUEST = 3,
+    HV_ROLE_MAINTAINER = 4,
+    HV_ROLE_LIMITED_GUEST = 5
+};
+
+/* One permission of a robot: kind "system" (namespace "/") or "project" (a project name, or
+ * "*" for every project). */
+typedef struct hv_robot_permission {
+    const char *kind;
+    const char *namespace_;
+    const char *resource;
+    const char *action;
+} hv_robot_permission;
+
+/* One grant of a registry token: the repository actions on a repository name. */
+typedef struct hv_token_access {
+    const char *name;   /* repository name */
+    unsigned actions;   /* HV_TOKEN_PULL | HV_TOKEN_PUSH | HV_TOKEN_DELETE */
+} hv_token_access;
+
+#define HV_TOKEN_PULL 1u
+#define HV_TOKEN_PUSH 2u
+#define HV_TOKEN_DELETE 4u
+
+/* The caller.  Strings and arrays live in the request arena. */
 typedef struct hv_identity {
     hv_identity_kind kind;
-    int64_t user_id;
-    const char *name;
-    bool sysadmin;
+    int64_t user_id;  /* users */
+    int64_t robot_id; /* robots */
+    const char *name; /* username, "robot$…", or "anonymous" */
+    bool sysadmin;    /* users only; never set through a token */
+    /* robots: their permissions */
+    const hv_robot_permission *permissions;
+    size_t n_permissions;
+    /* token holders: the token's access (the identity is the token's subject) */
+    bool via_token;
+    const hv_token_access *access;
+    size_t n_access;
 } hv_identity;
 
-typedef enum {
-    HV_ACT_PULL,   /* read a repository */
-    HV_ACT_PUSH,   /* write a repository */
-    HV_ACT_DELETE, /* delete artifacts, tags, blobs of a repository */
-    HV_ACT_CATALOG /* list every repository */
-} hv_action;
+/* Where the credentials are used: tokens are accepted only on the registry API. */
+typedef enum { HV_AUTH_REGISTRY, HV_AUTH_API } hv_auth_realm;
 
 /*
  * Authenticates an Authorization header value (NULL or empty: anonymous).
- * HV_E_UNAUTHORIZED for wrong credentials or an unsupported scheme.
+ * HV_E_UNAUTHORIZED for wrong credentials, a disabled or expired robot, a bad, expired or
+ * foreign token, or an unsupported scheme; HV_E_TOOMANYREQUESTS after repeated failures.
  * Needs ctx->db and ctx->arena.
  */
-hv_err hv_auth_authenticate(hv_identity *out, hv_ctx *ctx, const char *authorization);
+hv_err hv_auth_authenticate(hv_identity *out, hv_ctx *ctx, const char *authorization,
+                            hv_auth_realm realm);
 
 /*
- * May `who` perform `action` on `project` (NULL for system-wide actions)?
- * HV_OK, or HV_E_UNAUTHORIZED when an anonymous caller should log in, HV_E_DENIED when an
- * authenticated one may not; the message says which action on what.
+ * May `who` perform `action` on `resource` of `project` (NULL: a system resource)?
+ * Resource and action names are Harbor's ("repository"/"pull", "member"/"create", ...;
+ * "" is the project itself).  HV_OK; HV_E_UNAUTHORIZED for an anonymous caller who should
+ * log in; HV_E_DENIED otherwise, with a message naming the action.
  */
 hv_err hv_auth_can(hv_ctx *ctx, const hv_identity *who, const struct hv_project *project,
-                   hv_action action);
+                   const char *resource, const char *action);
 
-/* argon2id hash of password, in libsodium's self-describing string form (caller frees). */
+/* The role ids `who` holds in project (0..5 entries; none for sysadmins unless members). */
+hv_err hv_auth_roles(int roles[5], size_t *n, hv_ctx *ctx, const hv_identity *who,
+                     const struct hv_project *project);
+
+/* True when Harbor's matrix lets role do (resource, action) in a project. */
+bool hv_auth_role_allows(int role, const char *resource, const char *action);
+
+/* Calls fn for each (resource, action) of the project matrix (for /permissions). */
+void hv_auth_project_matrix(void (*fn)(const char *resource, const char *action, void *payload),
+                            void *payload);
+
+/* Whether a robot may be granted (resource, action) with this kind ("system"/"project"),
+ * and the list of what may be, for /permissions. */
+bool hv_auth_robot_assignable(const char *kind, const char *resource, const char *action);
+void hv_auth_robot_catalogue(const char *kind,
+                             void (*fn)(const char *resource, const char *action, void *payload),
+                             void *payload);
+
+/* argon2id hash of a password or secret, in libsodium's string form (caller frees). */
 hv_err hv_auth_password_hash(char **out, hv_ctx *ctx, const char *password);
 /* True when password matches hash. */
 bool hv_auth_password_verify(const char *hash, const char *password);
 
-/* Initialises libsodium and the credential cache key; call once at start. */
-hv_err hv_auth_init(hv_ctx *ctx);
+/*
+ * Registry tokens.  hv_auth_token_issue signs a JWT for `who` granting, of each requested
+ * scope ("repository:<name>:<actions>", several per string separated by spaces), the
+ * actions who may perform (hv_auth_can on the repository's project); other scope types get
+ * no actions.  *token is in the arena; *expires_in in seconds.
+ */
+hv_err hv_auth_token_issue(const char **token, int64_t *expires_in, hv_ctx *ctx,
+                           const hv_identity *who, const char *const *scopes, size_t n_scopes);
+
+typedef struct hv_auth_config {
+    const char *data_dir;    /* where the token signing key lives (token.key, created once) */
+    int64_t token_ttl;       /* seconds */
+    const char *service;     /* token audience, "harbor-registry" */
+    const char *issuer;      /* "harbor-token-issuer" */
+} hv_auth_config;
+
+/* Initialises libsodium, the credential cache key and the token key (generated into the
+ * data directory on first start).  Call once at start. */
+hv_err hv_auth_init(hv_ctx *ctx, const hv_auth_config *cfg);
 
 #endif

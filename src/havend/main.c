@@ -65,6 +65,10 @@ static hv_err start(havend *h, hv_ctx *ctx) {
                            .realm = "Haven",
                            .open_db = open_db,
                            .payload = h};
+    hv_auth_config acfg = {.data_dir = h->cfg.data_dir,
+                           .token_ttl = 1800,
+                           .service = "harbor-registry",
+                           .issuer = "harbor-token-issuer"};
     hv_err rc;
 
     if (mkdir(h->cfg.data_dir, 0700) != 0 && errno != EEXIST)
@@ -81,7 +85,7 @@ static hv_err start(havend *h, hv_ctx *ctx) {
     rc = hv_db_migrate(h->db, ctx);
     if (rc)
         return rc;
-    rc = hv_auth_init(ctx);
+    rc = hv_auth_init(ctx, &acfg);
     if (rc)
         return rc;
     rc = hv_registry_bootstrap(ctx, h->cfg.admin_password);

@@ -229,7 +229,8 @@ static hv_err request_begin(hv_http_server *s, hv_req *r) {
     r->ctx.db = thread_db;
     if (!m)
         return HV_FAIL(&r->ctx, HV_E_NOT_FOUND, "no such endpoint: %s", r->path);
-    rc = hv_auth_authenticate(&r->who, &r->ctx, hv_req_header(r, "Authorization"));
+    rc = hv_auth_authenticate(&r->who, &r->ctx, hv_req_header(r, "Authorization"),
+                              m->api == HV_API_OCI ? HV_AUTH_REGISTRY : HV_AUTH_API);
     if (rc)
         return rc;
     r->ctx.actor = r->who.name;

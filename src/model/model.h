@@ -6,6 +6,7 @@
 #ifndef HV_MODEL_H
 #define HV_MODEL_H
 
+#include "auth/auth.h"
 #include "base/base.h"
 #include "oci/oci.h"
 
@@ -42,6 +43,11 @@ typedef struct hv_project {
     int64_t id;
     const char *name;
     bool public;
+    int64_t owner_id;
+    const char *owner_name;
+    int64_t creation_time; /* ms */
+    int64_t update_time;
+    const char *cve_allowlist_json; /* Harbor's CVEAllowlist JSON, or NULL */
 } hv_project;
 
 typedef struct hv_repository {
@@ -53,9 +59,53 @@ typedef struct hv_repository {
 typedef struct hv_user {
     int64_t id;
     const char *username;
+    const char *email;
+    const char *realname;
+    const char *comment;
     const char *password_hash;
     bool sysadmin;
+    int64_t creation_time; /* ms */
+    int64_t update_time;
 } hv_user;
+
+/* A project member: a user ('u') with a role (HV_ROLE_*). */
+typedef struct hv_member {
+    int64_t id;
+    int64_t project_id;
+    const char *entity_type;
+    int64_t entity_id;
+    const char *entity_name;
+    int role;
+} hv_member;
+
+/* A robot account; name is the stored name ("<project>+<name>" or "<name>"). */
+typedef struct hv_robot {
+    int64_t id;
+    const char *name;
+    const char *description;
+    const char *level;  /* "system" | "project" */
+    int64_t project_id; /* 0 for system robots */
+    const char *secret_hash;
+    bool disabled;
+    int64_t duration;   /* days, -1 never */
+    int64_t expires_at; /* unix seconds, -1 never */
+    const char *creator_type;
+    int64_t creator_ref;
+    int64_t creation_time; /* ms */
+    int64_t update_time;
+    hv_robot_permission *permissions;
+    size_t n_permissions;
+} hv_robot;
+
+typedef struct hv_audit_log {
+    int64_t id;
+    int64_t project_id; /* 0 when not about a project */
+    const char *username;
+    const char *resource;
+    const char *resource_type;
+    const char *operation;
+    int64_t op_time; /* ms */
+} hv_audit_log;
 
 typedef struct hv_artifact {
     int64_t id;
@@ -85,14 +135,78 @@ typedef struct hv_event_row {
 
 /* Projects.  get: HV_E_NOT_FOUND when absent. */
 hv_err hv_model_project_get(hv_project *out, hv_ctx *ctx, const char *name);
+hv_err hv_model_project_get_by_id(hv_project *out, hv_ctx *ctx, int64_t id);
+/* Creates the project with metadata "public"; HV_E_CONFLICT when the name is taken. */
 hv_err hv_model_project_create(int64_t *out_id, hv_ctx *ctx, const char *name, bool public,
                                int64_t owner_id);
+/* Projects visible to a user: every project when visible_to < 0, public ones when 0,
+ * public ones and those the user is a member of otherwise.  q keys: name, public, owner,
+ * project_id, creation_time, update_time. */
+hv_err hv_model_project_list(hv_project **out, size_t *n, int64_t *total, hv_ctx *ctx,
+                             const hv_list *list, int64_t visible_to);
+/* Metadata as parallel arrays of names and values (arena). */
+hv_err hv_model_project_metadata(const char ***names, const char ***values, size_t *n, hv_ctx *ctx,
+                                 int64_t project_id);
+/* Sets (inserts or replaces) one metadata key. */
+hv_err hv_model_project_set_metadata(hv_ctx *ctx, int64_t project_id, const char *name,
+                                     const char *value);
+/* HV_E_NOT_FOUND when the key is not set. */
+hv_err hv_model_project_delete_metadata(hv_ctx *ctx, int64_t project_id, const char *name);
+hv_err hv_model_project_set_cve_allowlist(hv_ctx *ctx, int64_t project_id, const char *json);
+/* Deletes the project (members, robots and metadata go with it). */
+hv_err hv_model_project_delete(hv_ctx *ctx, int64_t project_id);
+hv_err hv_model_project_repo_count(int64_t *out, hv_ctx *ctx, int64_t project_id);
 
 /* Users.  get: HV_E_NOT_FOUND when absent. */
 hv_err hv_model_user_get(hv_user *out, hv_ctx *ctx, const char *username);
-hv_err hv_model_user_create(int64_t *out_id, hv_ctx *ctx, const char *username,
-                            const char *password_hash, bool sysadmin);
+hv_err hv_model_user_get_by_id(hv_user *out, hv_ctx *ctx, int64_t id);
+/* Inserts u (username, email, realname, comment, password_hash, sysadmin); HV_E_CONFLICT
+ * when the username or email is taken. */
+hv_err hv_model_user_create(int64_t *out_id, hv_ctx *ctx, const hv_user *u);
 hv_err hv_model_user_count(int64_t *out, hv_ctx *ctx);
+/* q keys: username, email, realname, user_id, creation_time, update_time, sysadmin_flag. */
+hv_err hv_model_user_list(hv_user **out, size_t *n, int64_t *total, hv_ctx *ctx,
+                          const hv_list *list);
+/* Updates email, realname and comment. */
+hv_err hv_model_user_update(hv_ctx *ctx, const hv_user *u);
+hv_err hv_model_user_set_password(hv_ctx *ctx, int64_t id, const char *password_hash);
+hv_err hv_model_user_set_sysadmin(hv_ctx *ctx, int64_t id, bool sysadmin);
+hv_err hv_model_user_delete(hv_ctx *ctx, int64_t id);
+
+/* Members.  get: HV_E_NOT_FOUND; create: HV_E_CONFLICT when already a member. */
+hv_err hv_model_member_list(hv_member **out, size_t *n, int64_t *total, hv_ctx *ctx,
+                            int64_t project_id, const char *entityname, const hv_list *list);
+hv_err hv_model_member_get(hv_member *out, hv_ctx *ctx, int64_t project_id, int64_t id);
+hv_err hv_model_member_create(int64_t *out_id, hv_ctx *ctx, int64_t project_id, int64_t user_id,
+                              int role);
+hv_err hv_model_member_update(hv_ctx *ctx, int64_t project_id, int64_t id, int role);
+hv_err hv_model_member_delete(hv_ctx *ctx, int64_t project_id, int64_t id);
+/* The roles of a user in a project (0 or 1 today; groups may add more). */
+hv_err hv_model_member_roles(int roles[5], size_t *n, hv_ctx *ctx, int64_t project_id,
+                             int64_t user_id);
+/* Members per role: counts[role] for role 1..5. */
+hv_err hv_model_member_counts(int64_t counts[6], hv_ctx *ctx, int64_t project_id);
+
+/* Robots.  get: HV_E_NOT_FOUND; create: HV_E_CONFLICT when the name is taken. */
+hv_err hv_model_robot_create(int64_t *out_id, hv_ctx *ctx, const hv_robot *r);
+hv_err hv_model_robot_get(hv_robot *out, hv_ctx *ctx, int64_t id);
+hv_err hv_model_robot_get_by_name(hv_robot *out, hv_ctx *ctx, const char *name);
+/* q keys: name, level (Level), project_id (ProjectID); with permissions. */
+hv_err hv_model_robot_list(hv_robot **out, size_t *n, int64_t *total, hv_ctx *ctx,
+                           const hv_list *list);
+/* Updates description, disabled, duration, expires_at and replaces the permissions. */
+hv_err hv_model_robot_update(hv_ctx *ctx, const hv_robot *r);
+hv_err hv_model_robot_set_secret(hv_ctx *ctx, int64_t id, const char *secret_hash);
+hv_err hv_model_robot_delete(hv_ctx *ctx, int64_t id);
+
+/* Audit log.  q keys: username, resource, resource_type, operation, op_time. */
+hv_err hv_model_audit_add(hv_ctx *ctx, const hv_audit_log *entry);
+hv_err hv_model_audit_list(hv_audit_log **out, size_t *n, int64_t *total, hv_ctx *ctx,
+                           const hv_list *list, int64_t project_id /* 0: all */);
+
+/* Settings changed at run time; *value is def when unset. */
+hv_err hv_model_setting_get(const char **value, hv_ctx *ctx, const char *name, const char *def);
+hv_err hv_model_setting_set(hv_ctx *ctx, const char *name, const char *value);
 
 /* Repositories.  get: HV_E_NAME_UNKNOWN when absent; ensure creates it when missing. */
 hv_err hv_model_repository_get(hv_repository *out, hv_ctx *ctx, const char *name);

@@ -58,7 +58,12 @@ hv_err hv_registry_bootstrap(hv_ctx *ctx, const char *admin_password) {
     rc = hv_db_begin(ctx->db, ctx);
     if (rc)
         goto out;
-    rc = hv_model_user_create(&id, ctx, "admin", hash, true);
+    hv_user admin = {.username = "admin",
+                     .realname = "system admin",
+                     .comment = "admin user",
+                     .password_hash = hash,
+                     .sysadmin = true};
+    rc = hv_model_user_create(&id, ctx, &admin);
     if (rc == HV_OK)
         rc = hv_model_project_create(&project_id, ctx, "library", true, id);
     if (rc == HV_OK)
@@ -73,7 +78,7 @@ out:
 }
 
 hv_err hv_registry_target(hv_target *out, hv_ctx *ctx, const hv_identity *who, const char *name,
-                          hv_action action) {
+                          const char *action) {
     const char *slash;
     char *project;
     hv_err rc;
@@ -96,7 +101,7 @@ hv_err hv_registry_target(hv_target *out, hv_ctx *ctx, const hv_identity *who, c
     }
     if (rc)
         return rc;
-    rc = hv_auth_can(ctx, who, &out->project, action);
+    rc = hv_auth_can(ctx, who, &out->project, "repository", action);
     if (rc)
         return rc;
     rc = hv_model_repository_get(&out->repo, ctx, name);
@@ -163,7 +168,7 @@ hv_err hv_registry_blob_mount(hv_ctx *ctx, hv_registry *reg, const hv_identity *
     rc = hv_oci_digest_check(ctx, digest, strlen(digest));
     if (rc)
         return rc;
-    rc = hv_registry_target(&source, ctx, who, from, HV_ACT_PULL);
+    rc = hv_registry_target(&source, ctx, who, from, "pull");
     if (rc == HV_OK)
         rc = hv_registry_blob_stat(&size, ctx, reg, &source, digest);
     if (rc) {

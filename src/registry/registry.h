@@ -46,7 +46,7 @@ typedef struct hv_target {
  * leak); HV_E_NAME_UNKNOWN when the project does not exist.
  */
 hv_err hv_registry_target(hv_target *out, hv_ctx *ctx, const hv_identity *who, const char *name,
-                          hv_action action);
+                          const char *action);
 
 /* Blobs of the target's project.  HV_E_BLOB_UNKNOWN, HV_E_DIGEST_INVALID. */
 hv_err hv_registry_blob_stat(uint64_t *size, hv_ctx *ctx, hv_registry *reg, const hv_target *t,

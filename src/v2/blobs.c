@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 static hv_err pull(hv_req *r) {
-    return hv_v2__target(r, HV_ACT_PULL);
+    return hv_v2__target(r, "pull");
 }
 
 static hv_err blob_get(hv_req *r) {
@@ -46,7 +46,7 @@ static hv_err blob_get(hv_req *r) {
 }
 
 static hv_err del(hv_req *r) {
-    return hv_v2__target(r, HV_ACT_DELETE);
+    return hv_v2__target(r, "delete");
 }
 
 static hv_err blob_delete(hv_req *r) {

@@ -59,7 +59,7 @@ static hv_err page(hv_req *r, const char *key, const char **names, size_t count,
 }
 
 static hv_err catalog_begin(hv_req *r) {
-    return hv_auth_can(&r->ctx, &r->who, NULL, HV_ACT_CATALOG);
+    return hv_auth_can(&r->ctx, &r->who, NULL, "catalog", "read");
 }
 
 static hv_err catalog_run(hv_req *r) {
@@ -79,7 +79,7 @@ static hv_err catalog_run(hv_req *r) {
 }
 
 static hv_err pull(hv_req *r) {
-    return hv_v2__target(r, HV_ACT_PULL);
+    return hv_v2__target(r, "pull");
 }
 
 static hv_err tags_run(hv_req *r) {

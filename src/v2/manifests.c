@@ -4,7 +4,7 @@
 #include <string.h>
 
 static hv_err pull(hv_req *r) {
-    return hv_v2__target(r, HV_ACT_PULL);
+    return hv_v2__target(r, "pull");
 }
 
 static hv_err manifest_get(hv_req *r) {
@@ -28,7 +28,7 @@ static hv_err put_begin(hv_req *r) {
     const char *length = hv_req_header(r, "Content-Length");
     size_t max = hv_registry_max_manifest(V2(r)->reg);
     uint64_t n;
-    hv_err rc = hv_v2__target(r, HV_ACT_PUSH);
+    hv_err rc = hv_v2__target(r, "push");
 
     if (rc)
         return rc;
@@ -61,7 +61,7 @@ static hv_err manifest_put(hv_req *r) {
 }
 
 static hv_err del(hv_req *r) {
-    return hv_v2__target(r, HV_ACT_DELETE);
+    return hv_v2__target(r, "delete");
 }
 
 static hv_err manifest_delete(hv_req *r) {

@@ -107,6 +107,6 @@ void hv_v2_mount(hv_http_server *s, hv_registry *reg) {
     hv_http_mount(s, "/v2/", HV_API_OCI, route, reg);
 }
 
-hv_err hv_v2__target(hv_req *r, hv_action action) {
+hv_err hv_v2__target(hv_req *r, const char *action) {
     return hv_registry_target(&V2(r)->t, &r->ctx, &r->who, r->params[0], action);
 }

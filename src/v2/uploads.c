@@ -10,7 +10,7 @@
 #include <string.h>
 
 static hv_err push(hv_req *r) {
-    return hv_v2__target(r, HV_ACT_PUSH);
+    return hv_v2__target(r, "push");
 }
 
 static void location_upload(hv_req *r, const char *uuid, int64_t size) {

@@ -15,7 +15,7 @@ typedef struct hv_v2 {
 #define V2(r) ((hv_v2 *)(r)->state)
 
 /* Resolves r->params[0] for the action (permission included) into V2(r)->t. */
-hv_err hv_v2__target(hv_req *r, hv_action action);
+hv_err hv_v2__target(hv_req *r, const char *action);
 /* Handlers, by resource. */
 extern const hv_handler hv_v2__base, hv_v2__catalog, hv_v2__tags, hv_v2__referrers;
 extern const hv_handler hv_v2__blob_get, hv_v2__blob_delete;

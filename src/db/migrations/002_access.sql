@@ -1,6 +1,7 @@
 -- Haven schema, version 2: identity and access (members, robots, audit log, settings).
 
 ALTER TABLE users ADD COLUMN comment TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX users_email ON users(email) WHERE email IS NOT NULL AND email <> '';
 
 -- The project's CVE allowlist as Harbor's CVEAllowlist JSON ({"items":[...],"expires_at":n}).
 ALTER TABLE project ADD COLUMN cve_allowlist TEXT;

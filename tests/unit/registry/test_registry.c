@@ -34,7 +34,11 @@ static void setup(void) {
     CHECK_INT(hv_db_open(&db, &ctx, path), HV_OK);
     ctx.db = db;
     CHECK_INT(hv_db_migrate(db, &ctx), HV_OK);
-    CHECK_INT(hv_auth_init(&ctx), HV_OK);
+    hv_auth_config acfg = {.data_dir = root,
+                           .token_ttl = 1800,
+                           .service = "harbor-registry",
+                           .issuer = "harbor-token-issuer"};
+    CHECK_INT(hv_auth_init(&ctx, &acfg), HV_OK);
     CHECK_INT(hv_registry_bootstrap(&ctx, "pw-for-tests"), HV_OK);
     CHECK_INT(hv_blob_fs_open(&blobs, &ctx, root), HV_OK);
     CHECK_INT(hv_registry_open(&reg, &ctx, blobs, &cfg), HV_OK);
@@ -73,15 +77,15 @@ static void test_names_and_access(void) {
     hv_ctx ctx = new_ctx();
     hv_target t;
 
-    CHECK_INT(hv_registry_target(&t, &ctx, &admin, "library/app", HV_ACT_PUSH), HV_OK);
+    CHECK_INT(hv_registry_target(&t, &ctx, &admin, "library/app", "push"), HV_OK);
     CHECK_INT(t.repo.id, 0);
-    CHECK_INT(hv_registry_target(&t, &ctx, &admin, "app", HV_ACT_PUSH), HV_E_NAME_INVALID);
-    CHECK_INT(hv_registry_target(&t, &ctx, &admin, "Library/app", HV_ACT_PUSH), HV_E_NAME_INVALID);
-    CHECK_INT(hv_registry_target(&t, &ctx, &admin, "nope/app", HV_ACT_PUSH), HV_E_NAME_UNKNOWN);
+    CHECK_INT(hv_registry_target(&t, &ctx, &admin, "app", "push"), HV_E_NAME_INVALID);
+    CHECK_INT(hv_registry_target(&t, &ctx, &admin, "Library/app", "push"), HV_E_NAME_INVALID);
+    CHECK_INT(hv_registry_target(&t, &ctx, &admin, "nope/app", "push"), HV_E_NAME_UNKNOWN);
     CHECK(strstr(ctx.err.message, "nope") != NULL);
-    CHECK_INT(hv_registry_target(&t, &ctx, &anon, "nope/app", HV_ACT_PULL), HV_E_UNAUTHORIZED);
-    CHECK_INT(hv_registry_target(&t, &ctx, &anon, "library/app", HV_ACT_PULL), HV_OK);
-    CHECK_INT(hv_registry_target(&t, &ctx, &anon, "library/app", HV_ACT_PUSH), HV_E_UNAUTHORIZED);
+    CHECK_INT(hv_registry_target(&t, &ctx, &anon, "nope/app", "pull"), HV_E_UNAUTHORIZED);
+    CHECK_INT(hv_registry_target(&t, &ctx, &anon, "library/app", "pull"), HV_OK);
+    CHECK_INT(hv_registry_target(&t, &ctx, &anon, "library/app", "push"), HV_E_UNAUTHORIZED);
     hv_arena_free(ctx.arena);
 }
 
@@ -93,7 +97,7 @@ static void test_chunked_upload_resumes(void) {
     uint64_t size;
 
     hv_sha256_digest(digest, "first-second-third", 18);
-    CHECK_INT(hv_registry_target(&t, &ctx, &admin, "library/chunks", HV_ACT_PUSH), HV_OK);
+    CHECK_INT(hv_registry_target(&t, &ctx, &admin, "library/chunks", "push"), HV_OK);
     CHECK_INT(hv_registry_upload_start(uuid, &ctx, reg, &t), HV_OK);
     CHECK_INT(send_chunk(&ctx, &t, uuid, 0, "first-", NULL), HV_OK);
     /* out of order: refused, state unchanged */
@@ -145,7 +149,7 @@ static void test_manifest_rules_and_events(void) {
                                "\",\"config\":{\"mediaType\":\"" HV_MT_OCI_CONFIG
                                "\",\"digest\":\"%s\",\"size\":2},\"layers\":[]}",
                                cdigest);
-    CHECK_INT(hv_registry_target(&t, &ctx, &admin, "library/events", HV_ACT_PUSH), HV_OK);
+    CHECK_INT(hv_registry_target(&t, &ctx, &admin, "library/events", "push"), HV_OK);
     /* the config blob is not pushed yet */
     CHECK_INT(hv_registry_manifest_put(mdigest, &subject, &ctx, reg, &t, "v1", HV_MT_OCI_MANIFEST,
                                        manifest, strlen(manifest)),
@@ -168,7 +172,7 @@ static void test_manifest_rules_and_events(void) {
     CHECK_INT(hv_registry_manifest_put(mdigest, &subject, &ctx, reg, &t, cdigest,
                                        HV_MT_OCI_MANIFEST, manifest, strlen(manifest)),
               HV_E_DIGEST_INVALID);
-    CHECK_INT(hv_registry_target(&t, &ctx, &admin, "library/events", HV_ACT_PULL), HV_OK);
+    CHECK_INT(hv_registry_target(&t, &ctx, &admin, "library/events", "pull"), HV_OK);
     CHECK_INT(hv_registry_manifest_get(&a, &fd, &ctx, reg, &t, "v1", NULL, false), HV_OK);
     CHECK_STR(a.digest, mdigest);
     close(fd);
