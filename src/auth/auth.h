@@ -47,12 +47,12 @@ typedef struct hv_robot_permission {
 
 /* One grant of a registry token: the repository actions on a repository name. */
 typedef struct hv_token_access {
-    const char *name;   /* repository name */
-    unsigned actions;   /* HV_TOKEN_PULL | HV_TOKEN_PUSH | HV_TOKEN_DELETE */
+    const char *name; /* repository name */
+    unsigned actions; /* HV_TOKEN_PULL | HV_TOKEN_PUSH | HV_TOKEN_DELETE */
 } hv_token_access;
 
-#define HV_TOKEN_PULL 1u
-#define HV_TOKEN_PUSH 2u
+#define HV_TOKEN_PULL   1u
+#define HV_TOKEN_PUSH   2u
 #define HV_TOKEN_DELETE 4u
 
 /* The caller.  Strings and arrays live in the request arena. */
@@ -125,10 +125,10 @@ hv_err hv_auth_token_issue(const char **token, int64_t *expires_in, hv_ctx *ctx,
                            const hv_identity *who, const char *const *scopes, size_t n_scopes);
 
 typedef struct hv_auth_config {
-    const char *data_dir;    /* where the token signing key lives (token.key, created once) */
-    int64_t token_ttl;       /* seconds */
-    const char *service;     /* token audience, "harbor-registry" */
-    const char *issuer;      /* "harbor-token-issuer" */
+    const char *data_dir; /* where the token signing key lives (token.key, created once) */
+    int64_t token_ttl;    /* seconds */
+    const char *service;  /* token audience, "harbor-registry" */
+    const char *issuer;   /* "harbor-token-issuer" */
 } hv_auth_config;
 
 /* Initialises libsodium, the credential cache key and the token key (generated into the

@@ -7,7 +7,9 @@
 #include "db/db.h"
 #include "model/model.h"
 
+#include <jansson.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +68,47 @@ void hv_events_publish_volatile(const char *type, const char *payload) {
     pthread_mutex_unlock(&lock);
     if (dropped)
         hv_log(HV_LOG_WARN, "event queue full: dropped %s", type);
+}
+
+static char *fields(hv_ctx *ctx, va_list ap) {
+    json_t *o = json_object();
+    const char *k;
+    char *s;
+
+    while ((k = va_arg(ap, const char *)) != NULL) {
+        const char *v = va_arg(ap, const char *);
+        if (v)
+            json_object_set_new(o, k, json_string(v));
+    }
+    json_object_set_new(o, "operator", json_string(ctx->actor ? ctx->actor : "anonymous"));
+    json_object_set_new(o, "occur_at", json_integer(hv_now_ms()));
+    s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    return s;
+}
+
+hv_err hv_events_publish_fields(hv_ctx *ctx, const char *type, ...) {
+    va_list ap;
+    char *s;
+    hv_err rc;
+
+    va_start(ap, type);
+    s = fields(ctx, ap);
+    va_end(ap);
+    rc = hv_events_publish(ctx, type, s);
+    free(s);
+    return rc;
+}
+
+void hv_events_publish_volatile_fields(hv_ctx *ctx, const char *type, ...) {
+    va_list ap;
+    char *s;
+
+    va_start(ap, type);
+    s = fields(ctx, ap);
+    va_end(ap);
+    hv_events_publish_volatile(type, s);
+    free(s);
 }
 
 void hv_events_kick(void) {

@@ -30,6 +30,11 @@ hv_err hv_events_publish(hv_ctx *ctx, const char *type, const char *payload);
 /* Queues an event that records a read; dropped (with a warning) when the queue is full. */
 void hv_events_publish_volatile(const char *type, const char *payload);
 
+/* The same two with the payload built from string pairs (key, value, ..., NULL; pairs with
+ * a NULL value are left out) plus "operator" (ctx->actor) and "occur_at" (ms). */
+hv_err hv_events_publish_fields(hv_ctx *ctx, const char *type, ...);
+void hv_events_publish_volatile_fields(hv_ctx *ctx, const char *type, ...);
+
 /* Wakes the dispatcher after a commit that published events. */
 void hv_events_kick(void);
 

@@ -4,6 +4,7 @@
  * wires the modules together (registry service, event subscribers, the HTTP APIs) and then
  * waits for SIGTERM/SIGINT, running the periodic upload purge meanwhile.
  */
+#include "api/api.h"
 #include "blob/blob.h"
 #include "db/db.h"
 #include "events/events.h"
@@ -30,6 +31,7 @@ typedef struct havend {
     hv_registry *reg;
     hv_http_server *http;
     hv_db *db; /* the main thread's connection */
+    hv_api_config api;
 } havend;
 
 static hv_err open_db(struct hv_db **out, void *payload) {
@@ -105,6 +107,12 @@ static hv_err start(havend *h, hv_ctx *ctx) {
     if (rc)
         return rc;
     hv_v2_mount(h->http, h->reg);
+    h->api.data_dir = h->cfg.data_dir;
+    h->api.external_url = h->cfg.external_url
+                              ? h->cfg.external_url
+                              : hv_arena_printf(ctx->arena, "http://%s", h->cfg.listen);
+    h->api.reg = h->reg;
+    hv_api_mount(h->http, &h->api);
     rc = hv_http_start(h->http, ctx);
     if (rc)
         return rc;

@@ -3,10 +3,24 @@
 
 #include <string.h>
 
-static const char *sql_project_get =
-    "SELECT p.id, p.name, coalesce(m.value, 'false') FROM project p"
-    " LEFT JOIN project_metadata m ON m.project_id = p.id AND m.name = 'public'"
-    " WHERE p.name = ?";
+#define PROJECT_SELECT                                                                             \
+    "SELECT p.id, p.name, coalesce(m.value, 'false'), coalesce(p.owner_id, 0),"                    \
+    " coalesce(u.username, ''), p.creation_time, p.update_time, p.cve_allowlist FROM project p"    \
+    " LEFT JOIN project_metadata m ON m.project_id = p.id AND m.name = 'public'"                   \
+    " LEFT JOIN users u ON u.id = p.owner_id"
+
+static void read_project(hv_project *out, hv_ctx *ctx, hv_stmt *st) {
+    out->id = hv_stmt_int(st, 0);
+    out->name = hv_model__text(ctx, st, 1);
+    out->public = strcmp(hv_stmt_text(st, 2), "true") == 0;
+    out->owner_id = hv_stmt_int(st, 3);
+    out->owner_name = hv_model__text(ctx, st, 4);
+    out->creation_time = hv_stmt_int(st, 5);
+    out->update_time = hv_stmt_int(st, 6);
+    out->cve_allowlist_json = hv_model__text(ctx, st, 7);
+}
+
+static const char *sql_project_get = PROJECT_SELECT " WHERE p.name = ?";
 
 hv_err hv_model_project_get(hv_project *out, hv_ctx *ctx, const char *name) {
     hv_stmt *st;
@@ -15,13 +29,25 @@ hv_err hv_model_project_get(hv_project *out, hv_ctx *ctx, const char *name) {
 
     if (rc)
         return rc;
-    if (row) {
-        out->id = hv_stmt_int(st, 0);
-        out->name = hv_model__text(ctx, st, 1);
-        out->public = strcmp(hv_stmt_text(st, 2), "true") == 0;
-    }
+    if (row)
+        read_project(out, ctx, st);
     hv_stmt_reset(st);
     return row ? HV_OK : HV_FAIL(ctx, HV_E_NOT_FOUND, "project %s not found", name);
+}
+
+static const char *sql_project_get_by_id = PROJECT_SELECT " WHERE p.id = ?";
+
+hv_err hv_model_project_get_by_id(hv_project *out, hv_ctx *ctx, int64_t id) {
+    hv_stmt *st;
+    bool row;
+    hv_err rc = hv_model__query(&st, &row, ctx, sql_project_get_by_id, "i", id);
+
+    if (rc)
+        return rc;
+    if (row)
+        read_project(out, ctx, st);
+    hv_stmt_reset(st);
+    return row ? HV_OK : HV_FAIL(ctx, HV_E_NOT_FOUND, "project %lld not found", (long long)id);
 }
 
 static const char *sql_project_insert =
@@ -77,4 +103,25 @@ static const char *sql_repo_names =
 hv_err hv_model_repository_names(const char ***out, size_t *n, hv_ctx *ctx, const char *last,
                                  int64_t limit) {
     return hv_model__strings(out, n, ctx, sql_repo_names, "ti", last ? last : "", limit);
+}
+
+static const char *sql_setting_get = "SELECT value FROM setting WHERE name = ?";
+
+hv_err hv_model_setting_get(const char **value, hv_ctx *ctx, const char *name, const char *def) {
+    hv_stmt *st;
+    bool row;
+    hv_err rc = hv_model__query(&st, &row, ctx, sql_setting_get, "t", name);
+
+    if (rc)
+        return rc;
+    *value = row ? hv_model__text(ctx, st, 0) : def;
+    hv_stmt_reset(st);
+    return HV_OK;
+}
+
+static const char *sql_setting_set = "INSERT INTO setting (name, value) VALUES (?, ?)"
+                                     " ON CONFLICT (name) DO UPDATE SET value = excluded.value";
+
+hv_err hv_model_setting_set(hv_ctx *ctx, const char *name, const char *value) {
+    return hv_model__exec(NULL, ctx, sql_setting_set, "tt", name, value);
 }

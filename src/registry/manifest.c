@@ -78,9 +78,9 @@ static hv_err record(hv_artifact *a, hv_ctx *ctx, hv_target *t, const hv_oci_man
             rc = hv_model_artifact_add_reference(ctx, a->id, &m->manifests[i]);
     }
     if (rc == HV_OK)
-        rc =
-            hv_registry__publish(ctx, "artifact.pushed", "repository", t->name, "digest", a->digest,
-                                 "media_type", a->media_type, "subject", a->subject_digest, NULL);
+        rc = hv_events_publish_fields(ctx, "artifact.pushed", "repository", t->name, "digest",
+                                      a->digest, "media_type", a->media_type, "subject",
+                                      a->subject_digest, NULL);
     return rc;
 }
 
@@ -135,8 +135,8 @@ hv_err hv_registry_manifest_put(char digest_out[HV_DIGEST_MAX], const char **sub
     if (rc == HV_OK && tag) {
         rc = hv_model_tag_put(&previous, ctx, t->repo.id, tag, a.id);
         if (rc == HV_OK && previous != a.id)
-            rc = hv_registry__publish(ctx, "tag.created", "repository", t->name, "tag", tag,
-                                      "digest", a.digest, NULL);
+            rc = hv_events_publish_fields(ctx, "tag.created", "repository", t->name, "tag", tag,
+                                          "digest", a.digest, NULL);
     }
     if (rc) {
         hv_db_rollback(ctx->db);
@@ -188,7 +188,7 @@ hv_err hv_registry_manifest_get(hv_artifact *out, int *fd, hv_ctx *ctx, hv_regis
     if (rc)
         return rc;
     if (pull)
-        hv_registry__publish_volatile(
+        hv_events_publish_volatile_fields(
             ctx, "artifact.pulled", "repository", t->name, "digest", out->digest, "tag",
             hv_oci_reference_is_digest(reference) ? NULL : reference, NULL);
     return HV_OK;
@@ -211,18 +211,18 @@ hv_err hv_registry_manifest_delete(hv_ctx *ctx, hv_registry *reg, const hv_targe
     if (!hv_oci_reference_is_digest(reference)) {
         rc = hv_model_tag_delete(ctx, t->repo.id, reference);
         if (rc == HV_OK)
-            rc = hv_registry__publish(ctx, "tag.deleted", "repository", t->name, "tag", reference,
-                                      "digest", a.digest, NULL);
+            rc = hv_events_publish_fields(ctx, "tag.deleted", "repository", t->name, "tag",
+                                          reference, "digest", a.digest, NULL);
     } else {
         rc = hv_model_artifact_tags(&tags, &n_tags, ctx, a.id);
         for (size_t i = 0; rc == HV_OK && i < n_tags; i++)
-            rc = hv_registry__publish(ctx, "tag.deleted", "repository", t->name, "tag", tags[i],
-                                      "digest", a.digest, NULL);
+            rc = hv_events_publish_fields(ctx, "tag.deleted", "repository", t->name, "tag", tags[i],
+                                          "digest", a.digest, NULL);
         if (rc == HV_OK)
             rc = hv_model_artifact_delete(ctx, a.id);
         if (rc == HV_OK)
-            rc = hv_registry__publish(ctx, "artifact.deleted", "repository", t->name, "digest",
-                                      a.digest, NULL);
+            rc = hv_events_publish_fields(ctx, "artifact.deleted", "repository", t->name, "digest",
+                                          a.digest, NULL);
     }
     if (rc)
         goto fail;

@@ -9,10 +9,4 @@ struct hv_registry {
     hv_registry_config cfg;
 };
 
-/* Publishes an event whose payload is a JSON object of the given string pairs
- * (key, value, ..., NULL), plus the operator from ctx->actor. */
-hv_err hv_registry__publish(hv_ctx *ctx, const char *type, ...);
-/* The same payload, built for a volatile event. */
-void hv_registry__publish_volatile(hv_ctx *ctx, const char *type, ...);
-
 #endif

@@ -1,0 +1,93 @@
+/*
+ * Shared between the files of the api module only: the route table, per-request state and
+ * the helpers every handler uses.  Each resource file defines its routes as an array of
+ * hv_api__route ending with {NULL}, listed in route.c.
+ */
+#ifndef HV_API_INT_H
+#define HV_API_INT_H
+
+#include "api/api.h"
+#include "model/model.h"
+
+#include <jansson.h>
+
+/* A route: method and a pattern of segments, "{x}" capturing one segment into params. */
+typedef struct hv_api__route {
+    const char *method;
+    const char *pattern; /* relative to /api/v2.0, e.g. "/projects/{project}/members/{id}" */
+    const hv_handler *handler;
+} hv_api__route;
+
+/* The per-request state of every API handler (in the request arena). */
+typedef struct hv_api {
+    hv_registry *reg;
+    const hv_api_config *cfg;
+    void *data; /* a handler's own state between begin and run */
+} hv_api;
+
+#define API(r) ((hv_api *)(r)->state)
+
+/* Route tables of the resource files. */
+extern const hv_api__route hv_api__system_routes[];
+extern const hv_api__route hv_api__user_routes[];
+extern const hv_api__route hv_api__project_routes[];
+extern const hv_api__route hv_api__member_routes[];
+extern const hv_api__route hv_api__robot_routes[];
+extern const hv_api__route hv_api__audit_routes[];
+
+/* Bodies up to this size are accepted by JSON handlers. */
+#define HV_API_BODY_MAX (1u << 20)
+
+/* ---- request helpers */
+
+/* Parses the request body as a JSON object.  HV_E_BAD_REQUEST naming the line and column
+ * of a syntax error, or saying that an object was expected.  *out is owned by the caller
+ * (json_decref), or use hv_api__json_body_arena which frees it with the request. */
+hv_err hv_api__json_body(json_t **out, hv_req *r);
+
+/* Field readers: a missing field leaves *out unchanged and returns HV_OK; a field of the
+ * wrong type is HV_E_BAD_REQUEST naming it. */
+hv_err hv_api__str(const char **out, hv_req *r, json_t *obj, const char *field);
+hv_err hv_api__int(int64_t *out, hv_req *r, json_t *obj, const char *field);
+hv_err hv_api__bool(bool *out, hv_req *r, json_t *obj, const char *field);
+
+/* Parses a path parameter as a positive id; HV_E_BAD_REQUEST otherwise. */
+hv_err hv_api__id(int64_t *out, hv_req *r, const char *value, const char *what);
+
+/* Reads page, page_size (default 10, at most 100), q and sort into *out (terms in the
+ * arena).  HV_E_BAD_REQUEST for malformed values, naming them. */
+hv_err hv_api__list_params(hv_list *out, hv_req *r);
+
+/* Parses Harbor's q grammar (exported for tests): comma-separated terms k=v, k=~v,
+ * k=[a~b], k={a b}, k=(a b). */
+hv_err hv_api__parse_q(hv_query_term **out, size_t *n, hv_ctx *ctx, const char *q);
+
+/* Resolves {project_name_or_id} (an integer is an id unless X-Is-Resource-Name: true).
+ * HV_E_NOT_FOUND when absent. */
+hv_err hv_api__project(hv_project *out, hv_req *r, const char *name_or_id);
+
+/* ---- response helpers */
+
+/* 200 with a JSON body (takes the reference). */
+hv_err hv_api__json(hv_req *r, int status, json_t *body);
+/* A list page: X-Total-Count, Link (prev/next as Harbor writes them) and the JSON array. */
+hv_err hv_api__page(hv_req *r, const hv_list *list, int64_t total, json_t *items);
+/* 201 with Location (empty body). */
+hv_err hv_api__created(hv_req *r, const char *location);
+/* 200 with an empty body (Harbor's update and delete answer). */
+hv_err hv_api__ok(hv_req *r);
+
+/* RFC 3339 time of epoch milliseconds as a JSON string. */
+json_t *hv_api__time(int64_t ms);
+
+/* The authorisation check of a handler, on a project (NULL: system). */
+static inline hv_err hv_api__can(hv_req *r, const hv_project *p, const char *resource,
+                                 const char *action) {
+    return hv_auth_can(&r->ctx, &r->who, p, resource, action);
+}
+
+/* Declares handlers quickly: a JSON-body handler and a bodiless one. */
+#define HV_API_HANDLER(name, run_fn)                                                               \
+    static const hv_handler name = {.run = run_fn, .body_max = HV_API_BODY_MAX}
+
+#endif
