@@ -35,6 +35,9 @@ extern const hv_api__route hv_api__member_routes[];
 extern const hv_api__route hv_api__robot_routes[];
 extern const hv_api__route hv_api__audit_routes[];
 
+/* Mounts /service/token (token.c). */
+void hv_api__mount_token(hv_http_server *s, const hv_api_config *cfg);
+
 /* Bodies up to this size are accepted by JSON handlers. */
 #define HV_API_BODY_MAX (1u << 20)
 

@@ -76,4 +76,5 @@ static const hv_handler *route(hv_req *r, void *payload) {
 
 void hv_api_mount(hv_http_server *s, const hv_api_config *cfg) {
     hv_http_mount(s, PREFIX "/", HV_API_HARBOR, route, (void *)cfg);
+    hv_api__mount_token(s, cfg);
 }

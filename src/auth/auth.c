@@ -1,26 +1,46 @@
 /*
- * Authentication and authorisation.
+ * Authentication: an Authorization header becomes an identity.
  *
- * Basic credentials are checked against the user's argon2id hash.  A successful check is
- * remembered for CACHE_TTL_MS under HMAC-SHA256(process key, user, password, stored hash):
- * the password itself is never kept, the key never leaves the process, and a changed
+ * Basic credentials name a user (argon2id hash in users) or, with the prefix "robot$", a
+ * robot (stored name without the prefix; its secret hashed the same way).  A successful
+ * check is remembered for CACHE_TTL_MS under HMAC-SHA256(process key, name, password, stored
+ * hash): the password itself is never kept, the key never leaves the process, and a changed
  * password (a new stored hash) misses the cache at once.
  *
- * hv_auth_can is the single permission check.  Today: system administrators may do
- * everything; anyone may pull from a public project; everything else needs a role that the
- * access issue (members, robots, RBAC) adds here.
+ * Failed logins are counted per login name in a small set-associative table (keyed hash of
+ * the name, so an attacker can neither read names from memory nor aim at one set): after
+ * THROTTLE_FAILURES failures within THROTTLE_WINDOW_MS the name is refused for
+ * THROTTLE_LOCK_MS with HV_E_TOOMANYREQUESTS, before any hash is computed.  A success clears
+ * the count.  The table is bounded; when a set is full the stalest entry goes.
+ *
+ * Bearer tokens (token.c) are accepted on the registry API only.  Nothing here logs a
+ * password, secret or token.
  */
-#include "auth/auth.h"
+#include "auth/auth_int.h"
 #include "model/model.h"
 
 #include <openssl/hmac.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define CACHE_SLOTS  4096
 #define CACHE_TTL_MS 60000
 #define CRED_MAX     1024
+
+#define THROTTLE_SETS      256
+#define THROTTLE_WAYS      8
+#define THROTTLE_FAILURES  5
+#define THROTTLE_WINDOW_MS 60000
+#define THROTTLE_LOCK_MS   30000
+
+/* OWASP's minimum for argon2id (2 passes over 19 MiB): libsodium's "interactive" 64 MiB
+ * made the daemon's peak memory 74 MiB at start for one hash. */
+#define PWHASH_OPSLIMIT 2
+#define PWHASH_MEMLIMIT (19u * 1024 * 1024)
+
+hv_auth__settings hv_auth__cfg;
 
 static unsigned char cache_key[32];
 static struct {
@@ -29,19 +49,39 @@ static struct {
 } cache[CACHE_SLOTS];
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
+struct attempt {
+    unsigned char id[16]; /* keyed hash of the login name */
+    bool used;
+    int failures;
+    int64_t window_start;
+    int64_t locked_until;
+};
+static struct attempt attempts[THROTTLE_SETS][THROTTLE_WAYS];
+static pthread_mutex_t attempts_lock = PTHREAD_MUTEX_INITIALIZER;
+
 hv_err hv_auth_init(hv_ctx *ctx, const hv_auth_config *cfg) {
-    (void)cfg;
     if (sodium_init() < 0)
         return HV_FAIL(ctx, HV_E_INTERNAL, "libsodium failed to initialise");
+    pthread_mutex_lock(&cache_lock);
     hv_random(cache_key, sizeof(cache_key));
-    return HV_OK;
+    memset(cache, 0, sizeof(cache));
+    pthread_mutex_unlock(&cache_lock);
+    pthread_mutex_lock(&attempts_lock);
+    memset(attempts, 0, sizeof(attempts));
+    pthread_mutex_unlock(&attempts_lock);
+
+    free(hv_auth__cfg.service);
+    free(hv_auth__cfg.issuer);
+    hv_auth__cfg.token_ttl = cfg->token_ttl > 0 ? cfg->token_ttl : 1800;
+    hv_auth__cfg.service = hv_strdup(cfg->service ? cfg->service : "harbor-registry");
+    hv_auth__cfg.issuer = hv_strdup(cfg->issuer ? cfg->issuer : "harbor-token-issuer");
+    return hv_auth__token_init(ctx, cfg->data_dir);
 }
 
 hv_err hv_auth_password_hash(char **out, hv_ctx *ctx, const char *password) {
     char hash[crypto_pwhash_STRBYTES];
 
-    if (crypto_pwhash_str(hash, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+    if (crypto_pwhash_str(hash, password, strlen(password), PWHASH_OPSLIMIT, PWHASH_MEMLIMIT) != 0)
         return HV_FAIL(ctx, HV_E_INTERNAL, "password hashing ran out of memory");
     *out = hv_strdup(hash);
     return HV_OK;
@@ -50,6 +90,8 @@ hv_err hv_auth_password_hash(char **out, hv_ctx *ctx, const char *password) {
 bool hv_auth_password_verify(const char *hash, const char *password) {
     return hash && crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
 }
+
+/* ---------------------------------------------------------------- the credential cache */
 
 static void credential_mac(unsigned char mac[32], hv_ctx *ctx, const char *user,
                            const char *password, const char *hash) {
@@ -82,13 +124,159 @@ static void cache_store(const unsigned char mac[32]) {
     pthread_mutex_unlock(&cache_lock);
 }
 
+/* Checks password against hash, through the cache. */
+static bool check_secret(hv_ctx *ctx, const char *name, const char *password, const char *hash) {
+    unsigned char mac[32];
+
+    if (!hash || !*hash)
+        return false;
+    credential_mac(mac, ctx, name, password, hash);
+    if (cache_hit(mac))
+        return true;
+    if (!hv_auth_password_verify(hash, password))
+        return false;
+    cache_store(mac);
+    return true;
+}
+
+/* ---------------------------------------------------------------- failed-login throttle */
+
+static struct attempt *attempt_find(const unsigned char id[16], bool create, int64_t now) {
+    struct attempt *set = attempts[((size_t)id[0] << 8 | id[1]) % THROTTLE_SETS], *victim = NULL;
+
+    for (int i = 0; i < THROTTLE_WAYS; i++) {
+        if (set[i].used && memcmp(set[i].id, id, 16) == 0)
+            return &set[i];
+    }
+    if (!create)
+        return NULL;
+    /* a free way, else one that no longer matters, else the stalest */
+    for (int i = 0; i < THROTTLE_WAYS; i++) {
+        struct attempt *a = &set[i];
+        bool idle =
+            !a->used || (a->locked_until <= now && now - a->window_start > THROTTLE_WINDOW_MS);
+        if (idle) {
+            victim = a;
+            break;
+        }
+        if (!victim || a->window_start < victim->window_start)
+            victim = a;
+    }
+    memset(victim, 0, sizeof(*victim));
+    memcpy(victim->id, id, 16);
+    victim->used = true;
+    victim->window_start = now;
+    return victim;
+}
+
+static void attempt_id(unsigned char id[16], const char *name) {
+    crypto_generichash(id, 16, (const unsigned char *)name, strlen(name), cache_key,
+                       sizeof(cache_key));
+}
+
+/* Seconds name must still wait, or 0. */
+static int64_t throttled(const char *name) {
+    unsigned char id[16];
+    int64_t now = hv_now_ms(), wait = 0;
+    struct attempt *a;
+
+    attempt_id(id, name);
+    pthread_mutex_lock(&attempts_lock);
+    a = attempt_find(id, false, now);
+    if (a && a->locked_until > now)
+        wait = (a->locked_until - now + 999) / 1000;
+    pthread_mutex_unlock(&attempts_lock);
+    return wait;
+}
+
+static void login_failed(const char *name) {
+    unsigned char id[16];
+    int64_t now = hv_now_ms();
+    struct attempt *a;
+
+    attempt_id(id, name);
+    pthread_mutex_lock(&attempts_lock);
+    a = attempt_find(id, true, now);
+    if (a->locked_until <= now) {
+        if (now - a->window_start > THROTTLE_WINDOW_MS) {
+            a->window_start = now;
+            a->failures = 0;
+        }
+        if (++a->failures >= THROTTLE_FAILURES) {
+            a->locked_until = now + THROTTLE_LOCK_MS;
+            a->failures = 0;
+            a->window_start = a->locked_until;
+        }
+    }
+    pthread_mutex_unlock(&attempts_lock);
+}
+
+static void login_succeeded(const char *name) {
+    unsigned char id[16];
+    struct attempt *a;
+
+    attempt_id(id, name);
+    pthread_mutex_lock(&attempts_lock);
+    a = attempt_find(id, false, hv_now_ms());
+    if (a)
+        a->used = false;
+    pthread_mutex_unlock(&attempts_lock);
+}
+
+/* ---------------------------------------------------------------- Basic */
+
+static hv_err robot_login(hv_identity *out, hv_ctx *ctx, const char *login, const char *secret) {
+    const char *stored = login + strlen(HV_AUTH_ROBOT_PREFIX);
+    hv_robot r;
+    hv_err rc;
+
+    rc = *stored ? hv_model_robot_get_by_name(&r, ctx, stored) : HV_E_NOT_FOUND;
+    if (rc && rc != HV_E_NOT_FOUND)
+        return rc;
+    if (rc || !check_secret(ctx, login, secret, r.secret_hash)) {
+        login_failed(login);
+        return HV_FAIL(ctx, HV_E_UNAUTHORIZED, "invalid robot name or secret for %s", login);
+    }
+    login_succeeded(login);
+    if (r.disabled)
+        return HV_FAIL(ctx, HV_E_UNAUTHORIZED, "robot account %s is disabled", login);
+    if (r.expires_at != -1 && r.expires_at <= hv_now_ms() / 1000)
+        return HV_FAIL(ctx, HV_E_UNAUTHORIZED,
+                       "robot account %s has expired; refresh its expiry or create a new one",
+                       login);
+    out->kind = HV_ID_ROBOT;
+    out->robot_id = r.id;
+    out->name = hv_arena_strdup(ctx->arena, login);
+    out->permissions = r.permissions;
+    out->n_permissions = r.n_permissions;
+    return HV_OK;
+}
+
+static hv_err user_login(hv_identity *out, hv_ctx *ctx, const char *user, const char *password) {
+    hv_user u;
+    hv_err rc = hv_model_user_get(&u, ctx, user);
+
+    if (rc && rc != HV_E_NOT_FOUND)
+        return rc;
+    if (rc || !check_secret(ctx, user, password, u.password_hash)) {
+        login_failed(user);
+        return HV_FAIL(ctx, HV_E_UNAUTHORIZED, "invalid username or password");
+    }
+    login_succeeded(user);
+    out->kind = HV_ID_USER;
+    out->user_id = u.id;
+    out->name = u.username;
+    out->sysadmin = u.sysadmin;
+    return HV_OK;
+}
+
 static hv_err basic(hv_identity *out, hv_ctx *ctx, const char *b64) {
     size_t len = strlen(b64);
     unsigned char *plain;
-    unsigned char mac[32];
     char *user, *password, *colon;
-    hv_user u;
+    int64_t wait;
     long n;
+    hv_err rc;
 
     if (len > CRED_MAX)
         return HV_FAIL(ctx, HV_E_UNAUTHORIZED, "credentials too long");
@@ -101,37 +289,38 @@ static hv_err basic(hv_identity *out, hv_ctx *ctx, const char *b64) {
         return HV_FAIL(ctx, HV_E_UNAUTHORIZED, "malformed Basic credentials");
     user = (char *)plain;
     colon = strchr(user, ':');
-    if (!colon)
-        return HV_FAIL(ctx, HV_E_UNAUTHORIZED, "malformed Basic credentials");
+    if (!colon) {
+        rc = HV_FAIL(ctx, HV_E_UNAUTHORIZED, "malformed Basic credentials");
+        goto out;
+    }
     *colon = '\0';
     password = colon + 1;
     /* containers/image sends "Basic Og==" (empty user and password) when it has no
      * credentials after a Basic challenge: that is an anonymous caller */
-    if (!*user && !*password)
-        return HV_OK;
-    if (hv_model_user_get(&u, ctx, user) != HV_OK) {
-        if (ctx->err.code != HV_E_NOT_FOUND)
-            return ctx->err.code;
-        return HV_FAIL(ctx, HV_E_UNAUTHORIZED, "invalid username or password");
+    if (!*user && !*password) {
+        rc = HV_OK;
+        goto out;
     }
-    if (!u.password_hash)
-        return HV_FAIL(ctx, HV_E_UNAUTHORIZED, "invalid username or password");
-    credential_mac(mac, ctx, user, password, u.password_hash);
-    if (!cache_hit(mac)) {
-        if (!hv_auth_password_verify(u.password_hash, password))
-            return HV_FAIL(ctx, HV_E_UNAUTHORIZED, "invalid username or password");
-        cache_store(mac);
+    wait = throttled(user);
+    if (wait > 0) {
+        rc = HV_FAIL(ctx, HV_E_TOOMANYREQUESTS,
+                     "too many failed logins for %s; retry in %lld seconds", user, (long long)wait);
+        goto out;
     }
-    out->kind = HV_ID_USER;
-    out->user_id = u.id;
-    out->name = u.username;
-    out->sysadmin = u.sysadmin;
-    return HV_OK;
+    if (hv_str_has_prefix(user, HV_AUTH_ROBOT_PREFIX))
+        rc = robot_login(out, ctx, user, password);
+    else
+        rc = user_login(out, ctx, user, password);
+out:
+    /* the password stays in the arena no longer than needed */
+    sodium_memzero(plain, (size_t)n);
+    if (out->name == user) /* never points into the wiped buffer */
+        out->name = "anonymous";
+    return rc;
 }
 
 hv_err hv_auth_authenticate(hv_identity *out, hv_ctx *ctx, const char *authorization,
                             hv_auth_realm realm) {
-    (void)realm;
     memset(out, 0, sizeof(*out));
     out->kind = HV_ID_ANONYMOUS;
     out->name = "anonymous";
@@ -139,42 +328,20 @@ hv_err hv_auth_authenticate(hv_identity *out, hv_ctx *ctx, const char *authoriza
         return HV_OK;
     if (strncasecmp(authorization, "Basic ", 6) == 0)
         return basic(out, ctx, authorization + 6);
-    return HV_FAIL(ctx, HV_E_UNAUTHORIZED, "unsupported authorization scheme; use Basic");
-}
+    if (strncasecmp(authorization, "Bearer ", 7) == 0) {
+        const char *token = authorization + 7;
+        hv_identity id;
+        hv_err rc;
 
-/* Harbor's public-project policies: what anyone may do in a public project. */
-static bool public_allows(const char *resource, const char *action) {
-    static const char *const pairs[][2] = {{"", "read"},
-                                           {"label", "read"},
-                                           {"label", "list"},
-                                           {"repository", "list"},
-                                           {"repository", "pull"},
-                                           {"scan", "read"},
-                                           {"scanner", "read"},
-                                           {"tag", "list"},
-                                           {"artifact", "read"},
-                                           {"artifact", "list"},
-                                           {"artifact-addition", "read"},
-                                           {"accessory", "list"}};
-
-    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
-        if (strcmp(pairs[i][0], resource) == 0 && strcmp(pairs[i][1], action) == 0)
-            return true;
+        if (realm != HV_AUTH_REGISTRY)
+            return HV_FAIL(ctx, HV_E_UNAUTHORIZED,
+                           "bearer tokens are accepted only on /v2; use Basic credentials");
+        while (*token == ' ')
+            token++;
+        rc = hv_auth__token_verify(&id, ctx, token);
+        if (rc == HV_OK)
+            *out = id;
+        return rc;
     }
-    return false;
-}
-
-hv_err hv_auth_can(hv_ctx *ctx, const hv_identity *who, const hv_project *project,
-                   const char *resource, const char *action) {
-    const char *what = project ? project->name : "the system";
-
-    if (who->kind == HV_ID_USER && who->sysadmin && !who->via_token)
-        return HV_OK;
-    if (project && project->public && public_allows(resource, action))
-        return HV_OK;
-    if (who->kind == HV_ID_ANONYMOUS)
-        return HV_FAIL(ctx, HV_E_UNAUTHORIZED, "authentication required to %s %s of %s", action,
-                       *resource ? resource : "project", what);
-    return HV_FAIL(ctx, HV_E_DENIED, "%s may not %s %s of %s", who->name, action,
-                   *resource ? resource : "project", what);
+    return HV_FAIL(ctx, HV_E_UNAUTHORIZED, "unsupported authorization scheme; use Basic");
 }

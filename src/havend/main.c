@@ -5,6 +5,7 @@
  * waits for SIGTERM/SIGINT, running the periodic upload purge meanwhile.
  */
 #include "api/api.h"
+#include "audit/audit.h"
 #include "blob/blob.h"
 #include "db/db.h"
 #include "events/events.h"
@@ -65,6 +66,7 @@ static hv_err start(havend *h, hv_ctx *ctx) {
     hv_http_config hcfg = {.listen = h->cfg.listen,
                            .threads = threads_for(h->cfg.threads),
                            .realm = "Haven",
+                           .token_service = "harbor-registry",
                            .open_db = open_db,
                            .payload = h};
     hv_auth_config acfg = {.data_dir = h->cfg.data_dir,
@@ -99,18 +101,21 @@ static hv_err start(havend *h, hv_ctx *ctx) {
     hv_registry_purge_uploads(ctx, h->reg, true);
 
     hv_events_subscribe("", log_event, NULL);
+    hv_audit_init();
     rc = hv_events_start(ctx, open_db, h);
     if (rc)
         return rc;
 
+    h->api.external_url = h->cfg.external_url
+                              ? h->cfg.external_url
+                              : hv_arena_printf(ctx->arena, "http://%s", h->cfg.listen);
+    if (h->cfg.external_url)
+        hcfg.token_realm = hv_arena_printf(ctx->arena, "%s/service/token", h->cfg.external_url);
     rc = hv_http_new(&h->http, ctx, &hcfg);
     if (rc)
         return rc;
     hv_v2_mount(h->http, h->reg);
     h->api.data_dir = h->cfg.data_dir;
-    h->api.external_url = h->cfg.external_url
-                              ? h->cfg.external_url
-                              : hv_arena_printf(ctx->arena, "http://%s", h->cfg.listen);
     h->api.reg = h->reg;
     hv_api_mount(h->http, &h->api);
     rc = hv_http_start(h->http, ctx);

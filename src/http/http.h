@@ -51,6 +51,8 @@ struct hv_req {
     const char *params[HV_REQ_MAX_PARAMS]; /* filled by the mount's router */
     hv_buf body;                           /* a buffered body */
     void *state;                           /* a streaming handler's own state */
+    /* the registry scope a 401 on /v2 challenges for ("repository:<name>:pull,push") */
+    const char *challenge_scope;
     /* the response being built */
     int status;
     const char *headers[HV_REQ_MAX_HEADERS][2];
@@ -61,6 +63,7 @@ struct hv_req {
     uint64_t resp_offset;
     /* internal to the server */
     struct MHD_Connection *conn;
+    hv_http_server *server;
     const hv_handler *handler;
     uint64_t started_ns;
     uint64_t bytes_in;
@@ -75,6 +78,8 @@ const char *hv_req_header(hv_req *r, const char *name);
 const char *hv_req_header_all(hv_req *r, const char *name);
 /* Returns a query parameter or NULL; borrowed from the request. */
 const char *hv_req_query(hv_req *r, const char *name);
+/* Every value of a repeated query parameter (?scope=a&scope=b), in the request arena. */
+const char **hv_req_query_all(hv_req *r, const char *name, size_t *n);
 
 /* Response building; strings are copied into the request arena. */
 void hv_resp_header(hv_req *r, const char *name, const char *value);
@@ -96,7 +101,10 @@ typedef const hv_handler *(*hv_route_fn)(hv_req *r, void *payload);
 typedef struct hv_http_config {
     const char *listen; /* "ADDR:PORT" */
     int threads;
-    const char *realm; /* Basic realm */
+    const char *realm;         /* Basic realm */
+    const char *token_realm;   /* Bearer realm of /v2 challenges, <external URL>/service/token;
+                                  NULL: http://<Host of the request>/service/token */
+    const char *token_service; /* "harbor-registry" */
     /* opens the calling thread's database connection on first use */
     hv_err (*open_db)(struct hv_db **out, void *payload);
     void *payload;

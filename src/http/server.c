@@ -82,6 +82,40 @@ const char *hv_req_header_all(hv_req *r, const char *name) {
     return out;
 }
 
+struct collector {
+    const char *name;
+    hv_arena *arena;
+    const char **values;
+    size_t n, cap;
+};
+
+static enum MHD_Result collect_values(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value) {
+    struct collector *c = cls;
+
+    (void)kind;
+    if (!value || strcmp(key, c->name) != 0)
+        return MHD_YES;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 4;
+        const char **bigger = hv_arena_alloc(c->arena, cap * sizeof(*bigger));
+        if (c->n)
+            memcpy(bigger, c->values, c->n * sizeof(*bigger));
+        c->values = bigger;
+        c->cap = cap;
+    }
+    c->values[c->n++] = hv_arena_strdup(c->arena, value);
+    return MHD_YES;
+}
+
+const char **hv_req_query_all(hv_req *r, const char *name, size_t *n) {
+    struct collector c = {.name = name, .arena = r->ctx.arena};
+
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect_values, &c);
+    *n = c.n;
+    return c.values;
+}
+
 const char *hv_req_query(hv_req *r, const char *name) {
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
@@ -118,6 +152,28 @@ void hv_resp_empty(hv_req *r, int status) {
     r->resp_len = 0;
 }
 
+/*
+ * What a 401 asks for, as Harbor does: on /v2, a caller who sent no credentials is sent to
+ * the token service (Bearer, with the scope the request needed); one who sent some, and
+ * every API caller, gets a Basic challenge.
+ */
+static const char *challenge(hv_req *r) {
+    const hv_http_config *cfg = &r->server->cfg;
+    const char *realm = cfg->token_realm, *host = hv_req_header(r, "Host");
+
+    if (!realm && host && strlen(host) < 256 && !strpbrk(host, "\"\\ /"))
+        realm = hv_arena_printf(r->ctx.arena, "http://%s/service/token", host);
+    if (r->api == HV_API_OCI && !hv_req_header(r, "Authorization") && realm &&
+        strcmp(r->path, "/v2/_catalog") != 0) {
+        if (r->challenge_scope)
+            return hv_arena_printf(r->ctx.arena, "Bearer realm=\"%s\",service=\"%s\",scope=\"%s\"",
+                                   realm, cfg->token_service, r->challenge_scope);
+        return hv_arena_printf(r->ctx.arena, "Bearer realm=\"%s\",service=\"%s\"", realm,
+                               cfg->token_service);
+    }
+    return hv_arena_printf(r->ctx.arena, "Basic realm=\"%s\"", cfg->realm);
+}
+
 void hv_resp_error(hv_req *r) {
     const hv_err_info *info = hv_err_lookup(r->ctx.err.code);
     json_t *root, *err;
@@ -142,10 +198,8 @@ void hv_resp_error(hv_req *r) {
     json_decref(root);
     hv_resp_body(r, info->http_status, "application/json; charset=utf-8", body, strlen(body));
     free(body);
-    if (info->http_status == 401) {
-        char *challenge = hv_arena_printf(r->ctx.arena, "Basic realm=\"%s\"", "Haven");
-        hv_resp_header(r, "WWW-Authenticate", challenge);
-    }
+    if (info->http_status == 401)
+        hv_resp_header(r, "WWW-Authenticate", challenge(r));
     if (info->http_status >= 500)
         hv_log(HV_LOG_ERROR, "request %s: %s (%s:%d)", r->ctx.request_id, r->ctx.err.message,
                r->ctx.err.file, r->ctx.err.line);
@@ -189,6 +243,7 @@ static hv_req *request_new(hv_http_server *s, struct MHD_Connection *conn, const
 
     r->ctx.arena = hv_arena_new();
     r->conn = conn;
+    r->server = s;
     r->started_ns = hv_mono_ns();
     r->method = hv_arena_strdup(r->ctx.arena, method);
     r->path = hv_arena_strdup(r->ctx.arena, url);
@@ -203,7 +258,6 @@ static hv_req *request_new(hv_http_server *s, struct MHD_Connection *conn, const
     else
         hv_uuid(r->request_id_buf);
     r->ctx.request_id = r->request_id_buf;
-    (void)s;
     return r;
 }
 

@@ -53,8 +53,10 @@ static hv_err check_references(hv_ctx *ctx, const hv_target *t, const hv_oci_man
     return HV_OK;
 }
 
-/* Records the artifact and what it references; publishes artifact.pushed when it is new. */
-static hv_err record(hv_artifact *a, hv_ctx *ctx, hv_target *t, const hv_oci_manifest *m) {
+/* Records the artifact and what it references; publishes artifact.pushed (with the tag it
+ * was pushed by, if any) when it is new. */
+static hv_err record(hv_artifact *a, hv_ctx *ctx, hv_target *t, const hv_oci_manifest *m,
+                     const char *tag) {
     bool created;
     hv_err rc;
 
@@ -79,7 +81,7 @@ static hv_err record(hv_artifact *a, hv_ctx *ctx, hv_target *t, const hv_oci_man
     }
     if (rc == HV_OK)
         rc = hv_events_publish_fields(ctx, "artifact.pushed", "repository", t->name, "digest",
-                                      a->digest, "media_type", a->media_type, "subject",
+                                      a->digest, "tag", tag, "media_type", a->media_type, "subject",
                                       a->subject_digest, NULL);
     return rc;
 }
@@ -131,7 +133,7 @@ hv_err hv_registry_manifest_put(char digest_out[HV_DIGEST_MAX], const char **sub
     rc = hv_db_begin(ctx->db, ctx);
     if (rc)
         return rc;
-    rc = record(&a, ctx, t, &m);
+    rc = record(&a, ctx, t, &m, tag);
     if (rc == HV_OK && tag) {
         rc = hv_model_tag_put(&previous, ctx, t->repo.id, tag, a.id);
         if (rc == HV_OK && previous != a.id)

@@ -108,5 +108,7 @@ void hv_v2_mount(hv_http_server *s, hv_registry *reg) {
 }
 
 hv_err hv_v2__target(hv_req *r, const char *action) {
+    r->challenge_scope = hv_arena_printf(r->ctx.arena, "repository:%s:%s", r->params[0],
+                                         strcmp(action, "push") == 0 ? "pull,push" : action);
     return hv_registry_target(&V2(r)->t, &r->ctx, &r->who, r->params[0], action);
 }

@@ -82,10 +82,17 @@ def manifest_absent(registry, admin, repo, ref):
 # ------------------------------------------------------------------ base, auth, request id
 
 
-def test_base_anonymous_is_challenged_with_basic(registry, anon):
+def test_base_anonymous_is_sent_to_the_token_service(registry, anon):
     r = anon.get(registry.v2(""))
     assert_error(r, 401, "UNAUTHORIZED")
-    assert re.fullmatch(r'Basic realm="[^"]+".*', r.headers.get("WWW-Authenticate", "")), \
+    assert r.headers.get("WWW-Authenticate") == \
+        f'Bearer realm="{registry.url}/service/token",service="harbor-registry"'
+
+
+def test_base_with_wrong_credentials_is_challenged_with_basic(registry):
+    r = registry.session(auth=("admin", "wrong-password")).get(registry.v2(""))
+    assert_error(r, 401, "UNAUTHORIZED")
+    assert re.fullmatch(r'Basic realm="[^"]+"', r.headers.get("WWW-Authenticate", "")), \
         r.headers.get("WWW-Authenticate")
 
 
@@ -164,7 +171,9 @@ def test_anonymous_push_is_refused(registry, repo, anon, admin):
     d = digest_of(data)
     r = anon.post(registry.v2(f"{repo}/blobs/uploads/"))
     assert_error(r, 401, "UNAUTHORIZED")
-    assert r.headers.get("WWW-Authenticate", "").startswith("Basic ")
+    assert r.headers.get("WWW-Authenticate") == (
+        f'Bearer realm="{registry.url}/service/token",service="harbor-registry",'
+        f'scope="repository:{repo}:pull,push"')
     r = anon.post(registry.v2(f"{repo}/blobs/uploads/"), params={"digest": d}, data=data,
                   headers=OCTET)
     assert_error(r, 401, "UNAUTHORIZED")

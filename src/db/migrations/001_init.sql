@@ -2,7 +2,7 @@
 -- tags, uploads), users, and the event outbox.  Times are milliseconds since the epoch.
 
 CREATE TABLE users (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     username      TEXT NOT NULL UNIQUE,
     email         TEXT,
     realname      TEXT NOT NULL DEFAULT '',
@@ -13,7 +13,7 @@ CREATE TABLE users (
 );
 
 CREATE TABLE project (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     name          TEXT NOT NULL UNIQUE,
     owner_id      INTEGER REFERENCES users(id),
     creation_time INTEGER NOT NULL,
@@ -29,7 +29,7 @@ CREATE TABLE project_metadata (
 );
 
 CREATE TABLE repository (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     project_id    INTEGER NOT NULL REFERENCES project(id),
     name          TEXT NOT NULL UNIQUE,
     description   TEXT NOT NULL DEFAULT '',
@@ -55,7 +55,7 @@ CREATE TABLE project_blob (
 );
 
 CREATE TABLE artifact (
-    id             INTEGER PRIMARY KEY,
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
     repository_id  INTEGER NOT NULL REFERENCES repository(id) ON DELETE CASCADE,
     digest         TEXT NOT NULL,
     media_type     TEXT NOT NULL,
@@ -90,7 +90,7 @@ CREATE TABLE artifact_reference (
 CREATE INDEX artifact_reference_child ON artifact_reference(child_digest);
 
 CREATE TABLE tag (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     repository_id INTEGER NOT NULL REFERENCES repository(id) ON DELETE CASCADE,
     artifact_id   INTEGER NOT NULL REFERENCES artifact(id) ON DELETE CASCADE,
     name          TEXT NOT NULL,
@@ -114,7 +114,7 @@ CREATE TABLE upload (
 
 -- Events written in the transaction of the change that caused them, dispatched after commit.
 CREATE TABLE outbox (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     type          TEXT NOT NULL,
     payload       TEXT NOT NULL,
     creation_time INTEGER NOT NULL

@@ -9,7 +9,7 @@ ALTER TABLE project ADD COLUMN cve_allowlist TEXT;
 -- A project role held by a user ('u') or, later, a group ('g').
 -- Roles: 1 projectAdmin, 2 developer, 3 guest, 4 maintainer, 5 limitedGuest.
 CREATE TABLE member (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     project_id    INTEGER NOT NULL REFERENCES project(id) ON DELETE CASCADE,
     entity_type   TEXT NOT NULL DEFAULT 'u',
     entity_id     INTEGER NOT NULL,
@@ -23,7 +23,7 @@ CREATE INDEX member_entity ON member(entity_type, entity_id);
 -- Robot accounts.  name is "<project>+<name>" for project robots and "<name>" for system
 -- robots; the login name adds the prefix "robot$".  The secret is stored only as a hash.
 CREATE TABLE robot (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     name          TEXT NOT NULL UNIQUE,
     description   TEXT NOT NULL DEFAULT '',
     level         TEXT NOT NULL,               -- 'system' | 'project'
@@ -51,7 +51,7 @@ CREATE TABLE robot_permission (
 );
 
 CREATE TABLE audit_log (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     project_id    INTEGER,
     username      TEXT NOT NULL,
     resource      TEXT NOT NULL,

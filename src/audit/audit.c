@@ -1,0 +1,158 @@
+/*
+ * The audit-log subscriber.  A table maps each event type to the row it becomes: the
+ * resource type, the operation and how the resource is named from the payload's fields
+ * ("repository", "digest", "tag", "project", "robot", "resource").  The project of a row is
+ * the "project" field, else the first component of "repository", looked up by name when the
+ * event is delivered; a project that no longer exists (deleted since) is stored as 0.
+ *
+ * The dispatcher delivers events at least once (a crash between delivery and clearing the
+ * outbox delivers again), so a row may very rarely be recorded twice; it is never lost.
+ */
+#include "audit/audit.h"
+#include "events/events.h"
+#include "model/model.h"
+
+#include <jansson.h>
+#include <string.h>
+
+/* How the resource of a row is named. */
+typedef enum {
+    NAME_ARTIFACT,   /* "<repository>:<tag>", else "<repository>@<digest>" */
+    NAME_TAG,        /* "<repository>:<tag>" */
+    NAME_REPOSITORY, /* "<repository>" */
+    NAME_PROJECT,    /* "resource", else "project" */
+    NAME_ROBOT       /* "robot" */
+} naming;
+
+static const struct kind {
+    const char *type;
+    const char *resource_type;
+    const char *operation;
+    naming naming;
+} kinds[] = {
+    {"artifact.pushed", "artifact", "create", NAME_ARTIFACT},
+    {"artifact.pulled", "artifact", "pull", NAME_ARTIFACT},
+    {"artifact.deleted", "artifact", "delete", NAME_ARTIFACT},
+    {"tag.created", "tag", "create", NAME_TAG},
+    {"tag.deleted", "tag", "delete", NAME_TAG},
+    {"repository.deleted", "repository", "delete", NAME_REPOSITORY},
+    {"project.created", "project", "create", NAME_PROJECT},
+    {"project.deleted", "project", "delete", NAME_PROJECT},
+    {"robot.created", "robot", "create", NAME_ROBOT},
+    {"robot.deleted", "robot", "delete", NAME_ROBOT},
+};
+
+static const struct kind *find_kind(const char *type) {
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        if (strcmp(kinds[i].type, type) == 0)
+            return &kinds[i];
+    }
+    return NULL;
+}
+
+/* A string field of the payload, copied into the arena; NULL when absent or empty. */
+static const char *field(hv_ctx *ctx, json_t *o, const char *name) {
+    const char *s = json_string_value(json_object_get(o, name));
+
+    return s && *s ? hv_arena_strdup(ctx->arena, s) : NULL;
+}
+
+/* The resource name of the row; NULL when the payload lacks what the naming needs. */
+static const char *resource_of(hv_ctx *ctx, const struct kind *k, json_t *o) {
+    const char *repo = field(ctx, o, "repository");
+    const char *tag = field(ctx, o, "tag");
+    const char *digest = field(ctx, o, "digest");
+
+    switch (k->naming) {
+    case NAME_ARTIFACT:
+        if (repo && tag)
+            return hv_arena_printf(ctx->arena, "%s:%s", repo, tag);
+        if (repo && digest)
+            return hv_arena_printf(ctx->arena, "%s@%s", repo, digest);
+        return NULL;
+    case NAME_TAG:
+        return repo && tag ? hv_arena_printf(ctx->arena, "%s:%s", repo, tag) : NULL;
+    case NAME_REPOSITORY:
+        return repo;
+    case NAME_PROJECT: {
+        const char *resource = field(ctx, o, "resource");
+        return resource ? resource : field(ctx, o, "project");
+    }
+    case NAME_ROBOT:
+        return field(ctx, o, "robot");
+    }
+    return NULL;
+}
+
+/* The id of the project the event is about, or 0 (none, or deleted since). */
+static hv_err project_of(int64_t *out, hv_ctx *ctx, json_t *o) {
+    const char *name = field(ctx, o, "project");
+    hv_project p;
+    hv_err rc;
+
+    *out = 0;
+    if (!name) {
+        const char *repo = field(ctx, o, "repository");
+        const char *slash = repo ? strchr(repo, '/') : NULL;
+        if (!slash)
+            return HV_OK;
+        name = hv_arena_strndup(ctx->arena, repo, (size_t)(slash - repo));
+    }
+    rc = hv_model_project_get(&p, ctx, name);
+    if (rc == HV_E_NOT_FOUND) {
+        hv_error_clear(ctx);
+        return HV_OK;
+    }
+    if (rc == HV_OK)
+        *out = p.id;
+    return rc;
+}
+
+hv_err hv_audit_record(hv_ctx *ctx, const char *type, const char *payload) {
+    const struct kind *k = find_kind(type);
+    hv_audit_log entry = {0};
+    json_t *o;
+    json_t *at;
+    hv_err rc;
+
+    if (!k)
+        return HV_OK;
+    o = json_loads(payload, 0, NULL);
+    if (!json_is_object(o)) {
+        rc = HV_FAIL(ctx, HV_E_BAD_REQUEST, "event %s: the payload is not a JSON object", type);
+        goto out;
+    }
+    entry.resource = resource_of(ctx, k, o);
+    if (!entry.resource) {
+        rc = HV_FAIL(ctx, HV_E_BAD_REQUEST, "event %s: the payload does not name its resource",
+                     type);
+        goto out;
+    }
+    entry.username = field(ctx, o, "operator");
+    if (!entry.username)
+        entry.username = "anonymous";
+    at = json_object_get(o, "occur_at");
+    entry.op_time = json_is_integer(at) ? (int64_t)json_integer_value(at) : hv_now_ms();
+    entry.resource_type = k->resource_type;
+    entry.operation = k->operation;
+    rc = project_of(&entry.project_id, ctx, o);
+    if (rc == HV_OK)
+        rc = hv_model_audit_add(ctx, &entry);
+out:
+    json_decref(o);
+    return rc;
+}
+
+static void on_event(hv_ctx *ctx, const char *type, const char *payload, void *arg) {
+    (void)arg;
+    if (hv_audit_record(ctx, type, payload) != HV_OK) {
+        hv_log(HV_LOG_ERROR, "audit: event %s not recorded: %s (%s:%d)", type, ctx->err.message,
+               ctx->err.file ? ctx->err.file : "?", ctx->err.line);
+        hv_error_clear(ctx);
+    }
+}
+
+void hv_audit_init(void) {
+    /* one subscription for every type: the table above decides, and the bus has few slots */
+    hv_events_subscribe("", on_event, NULL);
+}

@@ -1,0 +1,82 @@
+/*
+ * The audit log: one row per recorded operation (who, on what, which operation, when).
+ * Rows are only ever added and listed; the list is Harbor's q/sort/paging over a fixed set of
+ * columns, newest first unless the client sorts otherwise.
+ */
+#include "model/model_int.h"
+
+#include <string.h>
+
+static const char *sql_audit_insert =
+    "INSERT INTO audit_log (project_id, username, resource, resource_type, operation, op_time)"
+    " VALUES (?, ?, ?, ?, ?, ?)";
+
+hv_err hv_model_audit_add(hv_ctx *ctx, const hv_audit_log *entry) {
+    return hv_model__exec(NULL, ctx, sql_audit_insert, "itttti", entry->project_id, entry->username,
+                          entry->resource, entry->resource_type, entry->operation, entry->op_time);
+}
+
+static const hv_model__column audit_columns[] = {
+    {"id", "a.id", 'i'},
+    {"project_id", "coalesce(a.project_id, 0)", 'i'},
+    {"username", "a.username", 't'},
+    {"resource", "a.resource", 't'},
+    {"resource_type", "a.resource_type", 't'},
+    {"operation", "a.operation", 't'},
+    {"op_time", "a.op_time", 'm'},
+    {NULL, NULL, 0},
+};
+
+#define AUDIT_SELECT                                                                               \
+    "SELECT a.id, coalesce(a.project_id, 0), a.username, a.resource, a.resource_type,"             \
+    " a.operation, a.op_time FROM audit_log a"
+
+hv_err hv_model_audit_list(hv_audit_log **out, size_t *n, int64_t *total, hv_ctx *ctx,
+                           const hv_list *list, int64_t project_id) {
+    hv_query_term fixed;
+    const char *value;
+    hv_stmt *st = NULL;
+    hv_audit_log *v;
+    size_t cap = 16, count = 0;
+    bool row;
+    hv_err rc;
+
+    *out = NULL;
+    *n = 0;
+    if (project_id > 0) {
+        value = hv_arena_printf(ctx->arena, "%lld", (long long)project_id);
+        fixed =
+            (hv_query_term){.key = "project_id", .op = HV_Q_EXACT, .values = &value, .n_values = 1};
+    }
+    rc = hv_model__list(&st, total, ctx, AUDIT_SELECT, audit_columns, "a.op_time DESC, a.id DESC",
+                        list, project_id > 0 ? &fixed : NULL, project_id > 0 ? 1 : 0);
+    if (rc)
+        goto out;
+    v = hv_arena_alloc(ctx->arena, cap * sizeof(*v));
+    for (;;) {
+        rc = hv_stmt_step(st, ctx, &row);
+        if (rc || !row)
+            break;
+        if (count == cap) {
+            hv_audit_log *bigger = hv_arena_alloc(ctx->arena, 2 * cap * sizeof(*v));
+            memcpy(bigger, v, cap * sizeof(*v));
+            v = bigger;
+            cap *= 2;
+        }
+        v[count].id = hv_stmt_int(st, 0);
+        v[count].project_id = hv_stmt_int(st, 1);
+        v[count].username = hv_model__text(ctx, st, 2);
+        v[count].resource = hv_model__text(ctx, st, 3);
+        v[count].resource_type = hv_model__text(ctx, st, 4);
+        v[count].operation = hv_model__text(ctx, st, 5);
+        v[count].op_time = hv_stmt_int(st, 6);
+        count++;
+    }
+    if (rc == HV_OK) {
+        *out = v;
+        *n = count;
+    }
+out:
+    hv_stmt_free(st);
+    return rc;
+}
