@@ -17,8 +17,8 @@
 #include <string.h>
 
 static const char *const bool_keys[] = {
-    "public",      "enable_content_trust",    "enable_content_trust_cosign", "prevent_vul",
-    "auto_scan",   "auto_sbom_generation",    "reuse_sys_cve_allowlist",     NULL,
+    "public",    "enable_content_trust", "enable_content_trust_cosign", "prevent_vul",
+    "auto_scan", "auto_sbom_generation", "reuse_sys_cve_allowlist",     NULL,
 };
 
 static const char *const severities[] = {"none", "low", "medium", "high", "critical", NULL};
@@ -183,11 +183,17 @@ static hv_err req_metadata(meta_kv **out, size_t *n, hv_req *r, json_t *md,
         if (!json_is_string(v))
             return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "metadata.%s must be a string", key);
         value = json_string_value(v);
+        if (!in_list(bool_keys, key) && strcmp(key, "severity") != 0 &&
+            strcmp(key, "proxy_speed_kb") != 0 && strcmp(key, "retention_id") != 0)
+            return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "invalid metadata key: %s", key);
+        /* generated clients send "" for a field they leave unset: it changes nothing */
+        if (!*value)
+            continue;
         if (strcmp(key, "retention_id") == 0) {
-            if (creating && *value)
+            if (creating)
                 return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST,
                                "retention_id must be empty when a project is created");
-            if (!creating && strcmp(value, current_retention ? current_retention : "") != 0)
+            if (strcmp(value, current_retention ? current_retention : "") != 0)
                 return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST,
                                "retention_id cannot be changed here: use the retention API");
             continue;
@@ -252,9 +258,9 @@ static hv_err allowlist_parse(const char **out, hv_req *r, json_t *wl, const hv_
                            "each item of cve_allowlist.items must be {\"cve_id\": \"CVE-...\"}");
         }
         for (size_t j = 0; j < json_array_size(clean_items) && !dup; j++)
-            dup = strcmp(json_string_value(json_object_get(json_array_get(clean_items, j),
-                                                           "cve_id")),
-                         cve) == 0;
+            dup =
+                strcmp(json_string_value(json_object_get(json_array_get(clean_items, j), "cve_id")),
+                       cve) == 0;
         if (dup) {
             json_decref(clean_items);
             return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "duplicate CVE ID in allowlist: %s", cve);
@@ -736,9 +742,9 @@ static hv_err summary(hv_req *r) {
         json_object_set_new(o, "limited_guest_count", json_integer(counts[HV_ROLE_LIMITED_GUEST]));
     }
     if (hv_api__can(r, &p, "quota", "read") == HV_OK)
-        json_object_set_new(o, "quota",
-                            json_pack("{s:{s:i}, s:{s:i}}", "hard", "storage", -1, "used",
-                                      "storage", 0));
+        json_object_set_new(
+            o, "quota",
+            json_pack("{s:{s:i}, s:{s:i}}", "hard", "storage", -1, "used", "storage", 0));
     hv_error_clear(&r->ctx);
     return hv_api__json(r, 200, o);
 }
@@ -846,8 +852,8 @@ static hv_err get_metadata(hv_req *r) {
     if (rc)
         return rc;
     if (!value)
-        return HV_FAIL(&r->ctx, HV_E_NOT_FOUND, "metadata %s of project %s not found",
-                       r->params[1], p.name);
+        return HV_FAIL(&r->ctx, HV_E_NOT_FOUND, "metadata %s of project %s not found", r->params[1],
+                       p.name);
     return hv_api__json(r, 200, json_pack("{s:s}", r->params[1], value));
 }
 

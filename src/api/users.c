@@ -274,8 +274,8 @@ static hv_err create_user(hv_req *r) {
     free(hash);
     if (rc)
         return rc;
-    return hv_api__created(r, hv_arena_printf(r->ctx.arena, "/api/v2.0/users/%lld",
-                                              (long long)u.id));
+    return hv_api__created(r,
+                           hv_arena_printf(r->ctx.arena, "/api/v2.0/users/%lld", (long long)u.id));
 }
 
 static hv_err search_users(hv_req *r) {
@@ -321,8 +321,7 @@ static hv_err current_user(hv_req *r) {
     if (r->who.kind == HV_ID_ANONYMOUS)
         return HV_FAIL(&r->ctx, HV_E_UNAUTHORIZED, "authentication required");
     if (r->who.kind != HV_ID_USER)
-        return HV_FAIL(&r->ctx, HV_E_POLICY, "get current user not available for %s",
-                       r->who.name);
+        return HV_FAIL(&r->ctx, HV_E_POLICY, "get current user not available for %s", r->who.name);
     rc = hv_model_user_get_by_id(&u, &r->ctx, r->who.user_id);
     if (rc)
         return rc;

@@ -14,8 +14,13 @@ static const char *sql_blob_link =
     "INSERT INTO project_blob (project_id, blob_digest, creation_time) VALUES (?, ?, ?)"
     " ON CONFLICT DO NOTHING";
 
-hv_err hv_model_blob_link(hv_ctx *ctx, int64_t project_id, const char *digest) {
-    return hv_model__exec(NULL, ctx, sql_blob_link, "iti", project_id, digest, hv_now_ms());
+hv_err hv_model_blob_link(bool *added, hv_ctx *ctx, int64_t project_id, const char *digest) {
+    int64_t changed = 0;
+    hv_err rc =
+        hv_model__exec(&changed, ctx, sql_blob_link, "iti", project_id, digest, hv_now_ms());
+
+    *added = changed > 0;
+    return rc;
 }
 
 static const char *sql_blob_linked =
@@ -170,6 +175,23 @@ hv_err hv_model_artifact_child(hv_artifact *out, hv_ctx *ctx, const hv_artifact 
                ? HV_OK
                : HV_FAIL(ctx, HV_E_MANIFEST_UNKNOWN, "index %s has no %s/%s manifest",
                          parent->digest, os, architecture);
+}
+
+static const char *sql_artifact_parents =
+    "SELECT count(*) FROM artifact_reference r JOIN artifact p ON p.id = r.parent_id"
+    " WHERE r.child_digest = ? AND p.repository_id = ?";
+
+hv_err hv_model_artifact_parents(int64_t *out, hv_ctx *ctx, const hv_artifact *a) {
+    hv_stmt *st;
+    bool row;
+    hv_err rc =
+        hv_model__query(&st, &row, ctx, sql_artifact_parents, "ti", a->digest, a->repository_id);
+
+    if (rc)
+        return rc;
+    *out = row ? hv_stmt_int(st, 0) : 0;
+    hv_stmt_reset(st);
+    return HV_OK;
 }
 
 static const char *sql_artifact_delete = "DELETE FROM artifact WHERE id = ?";

@@ -124,8 +124,8 @@ static const char *sql_member_update =
 
 hv_err hv_model_member_update(hv_ctx *ctx, int64_t project_id, int64_t id, int role) {
     int64_t changes = 0;
-    hv_err rc = hv_model__exec(&changes, ctx, sql_member_update, "iiii", (int64_t)role,
-                               hv_now_ms(), project_id, id);
+    hv_err rc = hv_model__exec(&changes, ctx, sql_member_update, "iiii", (int64_t)role, hv_now_ms(),
+                               project_id, id);
 
     if (rc == HV_OK && changes == 0)
         return HV_FAIL(ctx, HV_E_NOT_FOUND, "member %lld of project %lld not found", (long long)id,

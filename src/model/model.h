@@ -204,6 +204,18 @@ hv_err hv_model_audit_add(hv_ctx *ctx, const hv_audit_log *entry);
 hv_err hv_model_audit_list(hv_audit_log **out, size_t *n, int64_t *total, hv_ctx *ctx,
                            const hv_list *list, int64_t project_id /* 0: all */);
 
+/* Quotas.  charge adds size to the project's usage unless that passes its hard limit
+ * (HV_E_DENIED with Harbor's message); a project without a quota row gets one (unlimited).
+ * refund subtracts. */
+hv_err hv_model_quota_charge(hv_ctx *ctx, int64_t project_id, int64_t size);
+hv_err hv_model_quota_refund(hv_ctx *ctx, int64_t project_id, int64_t size);
+/* The blobs of an artifact (config, layers, its manifest) that no other artifact of the
+ * project references, with their sizes. */
+hv_err hv_model_artifact_exclusive_blobs(const char ***digests, int64_t **sizes, size_t *n,
+                                         hv_ctx *ctx, int64_t project_id, const hv_artifact *a);
+/* Immutable-tag rules of a project, as stored JSON (enabled ones only). */
+hv_err hv_model_immutable_rules(const char ***rules, size_t *n, hv_ctx *ctx, int64_t project_id);
+
 /* Settings changed at run time; *value is def when unset. */
 hv_err hv_model_setting_get(const char **value, hv_ctx *ctx, const char *name, const char *def);
 hv_err hv_model_setting_set(hv_ctx *ctx, const char *name, const char *value);
@@ -218,7 +230,8 @@ hv_err hv_model_repository_names(const char ***out, size_t *n, hv_ctx *ctx, cons
 
 /* Blobs: records, and their links to projects. */
 hv_err hv_model_blob_put(hv_ctx *ctx, const char *digest, int64_t size);
-hv_err hv_model_blob_link(hv_ctx *ctx, int64_t project_id, const char *digest);
+/* *added says whether the link is new. */
+hv_err hv_model_blob_link(bool *added, hv_ctx *ctx, int64_t project_id, const char *digest);
 /* Size of a blob linked to the project; HV_E_BLOB_UNKNOWN when not linked. */
 hv_err hv_model_blob_linked(int64_t *size, hv_ctx *ctx, int64_t project_id, const char *digest);
 /* HV_E_BLOB_UNKNOWN when it was not linked. */
@@ -239,6 +252,8 @@ hv_err hv_model_artifact_add_reference(hv_ctx *ctx, int64_t parent_id,
  * HV_E_MANIFEST_UNKNOWN when the index has no such child. */
 hv_err hv_model_artifact_child(hv_artifact *out, hv_ctx *ctx, const hv_artifact *parent,
                                const char *os, const char *architecture);
+/* How many indexes of the artifact's repository reference it. */
+hv_err hv_model_artifact_parents(int64_t *out, hv_ctx *ctx, const hv_artifact *a);
 /* Deletes the artifact with its tags and references (not its blobs). */
 hv_err hv_model_artifact_delete(hv_ctx *ctx, int64_t artifact_id);
 /* Artifacts of a repository whose subject is digest, optionally of one artifact type. */

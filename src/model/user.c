@@ -194,13 +194,14 @@ static const char *sql_user_password =
 
 hv_err hv_model_user_set_password(hv_ctx *ctx, int64_t id, const char *password_hash) {
     int64_t changes = 0;
-    hv_err rc = hv_model__exec(&changes, ctx, sql_user_password, "tii", password_hash,
-                               hv_now_ms(), id);
+    hv_err rc =
+        hv_model__exec(&changes, ctx, sql_user_password, "tii", password_hash, hv_now_ms(), id);
 
     return rc ? rc : changed_one(ctx, changes, id);
 }
 
-static const char *sql_user_sysadmin = "UPDATE users SET sysadmin = ?, update_time = ? WHERE id = ?";
+static const char *sql_user_sysadmin =
+    "UPDATE users SET sysadmin = ?, update_time = ? WHERE id = ?";
 
 hv_err hv_model_user_set_sysadmin(hv_ctx *ctx, int64_t id, bool sysadmin) {
     int64_t changes = 0;
@@ -210,7 +211,8 @@ hv_err hv_model_user_set_sysadmin(hv_ctx *ctx, int64_t id, bool sysadmin) {
     return rc ? rc : changed_one(ctx, changes, id);
 }
 
-static const char *sql_user_members = "DELETE FROM member WHERE entity_type = 'u' AND entity_id = ?";
+static const char *sql_user_members =
+    "DELETE FROM member WHERE entity_type = 'u' AND entity_id = ?";
 static const char *sql_user_disown = "UPDATE project SET owner_id = NULL WHERE owner_id = ?";
 static const char *sql_user_delete = "DELETE FROM users WHERE id = ?";
 

@@ -66,7 +66,7 @@ static hv_err record(hv_artifact *a, hv_ctx *ctx, hv_target *t, const hv_oci_man
     a->repository_id = t->repo.id;
     rc = hv_model_blob_put(ctx, a->digest, a->size);
     if (rc == HV_OK)
-        rc = hv_model_blob_link(ctx, t->project.id, a->digest);
+        rc = hv_registry__link_blob(ctx, t->project.id, a->digest, a->size);
     if (rc == HV_OK)
         rc = hv_model_artifact_put(&created, ctx, a);
     if (rc || !created)
@@ -83,6 +83,18 @@ static hv_err record(hv_artifact *a, hv_ctx *ctx, hv_target *t, const hv_oci_man
         rc = hv_events_publish_fields(ctx, "artifact.pushed", "repository", t->name, "digest",
                                       a->digest, "tag", tag, "media_type", a->media_type, "subject",
                                       a->subject_digest, NULL);
+    return rc;
+}
+
+/* Refuses (HV_E_POLICY, Harbor's message) to change or delete an immutable tag. */
+static hv_err check_mutable(hv_ctx *ctx, const hv_target *t, const char *tag) {
+    bool immutable = false;
+    hv_err rc = hv_registry__immutable(&immutable, ctx, t, tag);
+
+    if (rc == HV_OK && immutable)
+        rc = HV_FAIL(ctx, HV_E_POLICY,
+                     "Failed to process request due to '%s:%s' configured as immutable.", t->name,
+                     tag);
     return rc;
 }
 
@@ -134,6 +146,17 @@ hv_err hv_registry_manifest_put(char digest_out[HV_DIGEST_MAX], const char **sub
     if (rc)
         return rc;
     rc = record(&a, ctx, t, &m, tag);
+    if (rc == HV_OK && tag) {
+        hv_artifact current;
+        /* an immutable tag may be pushed again only with the digest it has */
+        rc = hv_model_artifact_by_tag(&current, ctx, t->repo.id, tag);
+        if (rc == HV_OK && current.id != a.id)
+            rc = check_mutable(ctx, t, tag);
+        else if (rc == HV_E_MANIFEST_UNKNOWN) {
+            hv_error_clear(ctx);
+            rc = HV_OK;
+        }
+    }
     if (rc == HV_OK && tag) {
         rc = hv_model_tag_put(&previous, ctx, t->repo.id, tag, a.id);
         if (rc == HV_OK && previous != a.id)
@@ -196,11 +219,57 @@ hv_err hv_registry_manifest_get(hv_artifact *out, int *fd, hv_ctx *ctx, hv_regis
     return HV_OK;
 }
 
+hv_err hv_registry__tag_remove(hv_ctx *ctx, const hv_target *t, const char *tag,
+                               const char *digest) {
+    hv_err rc = check_mutable(ctx, t, tag);
+
+    if (rc == HV_OK)
+        rc = hv_model_tag_delete(ctx, t->repo.id, tag);
+    if (rc == HV_OK)
+        rc = hv_events_publish_fields(ctx, "tag.deleted", "repository", t->name, "tag", tag,
+                                      "digest", digest, NULL);
+    return rc;
+}
+
+hv_err hv_registry__artifact_remove(hv_ctx *ctx, const hv_target *t, const hv_artifact *a) {
+    const char **tags;
+    size_t n_tags, n_parents, n_accessories;
+    hv_artifact *accessories;
+    int64_t parents;
+    hv_err rc;
+
+    rc = hv_model_artifact_parents(&parents, ctx, a);
+    n_parents = (size_t)parents;
+    if (rc == HV_OK && n_parents > 0)
+        rc = HV_FAIL(ctx, HV_E_POLICY,
+                     "the deleting artifact is referenced by others: %s is part of %zu index(es) "
+                     "of %s; delete them first",
+                     a->digest, n_parents, t->name);
+    if (rc == HV_OK)
+        rc = hv_model_artifact_tags(&tags, &n_tags, ctx, a->id);
+    for (size_t i = 0; rc == HV_OK && i < n_tags; i++)
+        rc = check_mutable(ctx, t, tags[i]);
+    for (size_t i = 0; rc == HV_OK && i < n_tags; i++)
+        rc = hv_events_publish_fields(ctx, "tag.deleted", "repository", t->name, "tag", tags[i],
+                                      "digest", a->digest, NULL);
+    /* accessories (signatures, SBOMs, referrers) are deleted with their subject */
+    if (rc == HV_OK)
+        rc = hv_model_referrers(&accessories, &n_accessories, ctx, t->repo.id, a->digest, NULL);
+    for (size_t i = 0; rc == HV_OK && i < n_accessories; i++)
+        rc = hv_registry__artifact_remove(ctx, t, &accessories[i]);
+    if (rc == HV_OK)
+        rc = hv_registry__release_artifact(ctx, t->project.id, a);
+    if (rc == HV_OK)
+        rc = hv_model_artifact_delete(ctx, a->id);
+    if (rc == HV_OK)
+        rc = hv_events_publish_fields(ctx, "artifact.deleted", "repository", t->name, "digest",
+                                      a->digest, NULL);
+    return rc;
+}
+
 hv_err hv_registry_manifest_delete(hv_ctx *ctx, hv_registry *reg, const hv_target *t,
                                    const char *reference) {
     hv_artifact a;
-    const char **tags;
-    size_t n_tags;
     hv_err rc;
 
     (void)reg;
@@ -208,31 +277,16 @@ hv_err hv_registry_manifest_delete(hv_ctx *ctx, hv_registry *reg, const hv_targe
     if (rc)
         return rc;
     rc = lookup(&a, ctx, t, reference);
-    if (rc)
-        goto fail;
-    if (!hv_oci_reference_is_digest(reference)) {
-        rc = hv_model_tag_delete(ctx, t->repo.id, reference);
-        if (rc == HV_OK)
-            rc = hv_events_publish_fields(ctx, "tag.deleted", "repository", t->name, "tag",
-                                          reference, "digest", a.digest, NULL);
-    } else {
-        rc = hv_model_artifact_tags(&tags, &n_tags, ctx, a.id);
-        for (size_t i = 0; rc == HV_OK && i < n_tags; i++)
-            rc = hv_events_publish_fields(ctx, "tag.deleted", "repository", t->name, "tag", tags[i],
-                                          "digest", a.digest, NULL);
-        if (rc == HV_OK)
-            rc = hv_model_artifact_delete(ctx, a.id);
-        if (rc == HV_OK)
-            rc = hv_events_publish_fields(ctx, "artifact.deleted", "repository", t->name, "digest",
-                                          a.digest, NULL);
+    if (rc == HV_OK && !hv_oci_reference_is_digest(reference))
+        rc = hv_registry__tag_remove(ctx, t, reference, a.digest);
+    else if (rc == HV_OK)
+        rc = hv_registry__artifact_remove(ctx, t, &a);
+    if (rc) {
+        hv_db_rollback(ctx->db);
+        return rc;
     }
-    if (rc)
-        goto fail;
     rc = hv_db_commit(ctx->db, ctx);
     if (rc == HV_OK)
         hv_events_kick();
-    return rc;
-fail:
-    hv_db_rollback(ctx->db);
     return rc;
 }

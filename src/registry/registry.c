@@ -180,7 +180,7 @@ hv_err hv_registry_blob_mount(hv_ctx *ctx, hv_registry *reg, const hv_identity *
     rc = hv_db_begin(ctx->db, ctx);
     if (rc)
         return rc;
-    rc = hv_model_blob_link(ctx, t->project.id, digest);
+    rc = hv_registry__link_blob(ctx, t->project.id, digest, (int64_t)size);
     if (rc) {
         hv_db_rollback(ctx->db);
         return rc;

@@ -9,4 +9,25 @@ struct hv_registry {
     hv_registry_config cfg;
 };
 
+/* Links a blob to the project and, when it was not linked yet, charges its size to the
+ * project's quota, in the caller's transaction (quota.c).  HV_E_DENIED "Quota exceeded…"
+ * when that would pass the project's hard limit. */
+hv_err hv_registry__link_blob(hv_ctx *ctx, int64_t project_id, const char *digest, int64_t size);
+
+/* Before an artifact's row goes: unlinks from the project the blobs (config, layers, the
+ * manifest itself) that no other artifact of the project references, and refunds their
+ * sizes (quota.c). */
+hv_err hv_registry__release_artifact(hv_ctx *ctx, int64_t project_id, const hv_artifact *a);
+
+/* *immutable when an enabled immutable-tag rule of the project matches repository and tag
+ * (immutable.c). */
+hv_err hv_registry__immutable(bool *immutable, hv_ctx *ctx, const hv_target *t, const char *tag);
+
+/* In the caller's transaction (manifest.c): deletes a tag (HV_E_POLICY when immutable), or an
+ * artifact with its tags and accessories (HV_E_POLICY when an index references it or one of
+ * its tags is immutable), publishing the events. */
+hv_err hv_registry__tag_remove(hv_ctx *ctx, const hv_target *t, const char *tag,
+                               const char *digest);
+hv_err hv_registry__artifact_remove(hv_ctx *ctx, const hv_target *t, const hv_artifact *a);
+
 #endif

@@ -173,7 +173,7 @@ static hv_err complete(hv_upload_stream *s, hv_ctx *ctx) {
         return rc;
     rc = hv_model_blob_put(ctx, got, s->up.size);
     if (rc == HV_OK)
-        rc = hv_model_blob_link(ctx, s->t->project.id, got);
+        rc = hv_registry__link_blob(ctx, s->t->project.id, got, s->up.size);
     if (rc == HV_OK && s->persisted)
         rc = hv_model_upload_delete(ctx, s->uuid);
     if (rc) {

@@ -74,7 +74,7 @@ def test_push_pull_delete_are_recorded(registry, admin, repo, pushed_pulled_dele
     started = datetime.now(timezone.utc) - timedelta(minutes=1)
     artifact = sorted((r for r in rows if r["resource_type"] == "artifact"), key=lambda r: r["id"])
     assert [(r["operation"], r["resource"]) for r in artifact] == [
-        ("create", f"{repo}@{image.digest}"),
+        ("create", f"{repo}:v1"),  # pushed by tag: named by the tag, as Harbor does
         ("pull", f"{repo}:v1"),
         ("delete", f"{repo}@{image.digest}"),
     ], rows
@@ -112,7 +112,9 @@ def test_query_keys(registry, admin, repo, pushed_pulled_deleted):
     tags = logs(admin, registry, q=f"resource=~{repo},resource_type=tag")
     assert {r["operation"] for r in tags} == {"create", "delete"}
     exact = logs(admin, registry, q=f"resource={repo}@{image.digest}")
-    assert {r["operation"] for r in exact} == {"create", "delete"}
+    assert {r["operation"] for r in exact} == {"delete"}
+    by_tag = logs(admin, registry, q=f"resource={repo}:v1,resource_type=artifact")
+    assert {r["operation"] for r in by_tag} == {"create", "pull"}
     mine = logs(admin, registry, q=f"resource=~{repo},username=admin", page_size=100)
     assert len(mine) == len(rows)
     assert logs(admin, registry, q=f"resource=~{repo},username=nobody") == []
