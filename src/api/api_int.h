@@ -34,6 +34,12 @@ extern const hv_api__route hv_api__project_routes[];
 extern const hv_api__route hv_api__member_routes[];
 extern const hv_api__route hv_api__robot_routes[];
 extern const hv_api__route hv_api__audit_routes[];
+extern const hv_api__route hv_api__repository_routes[];
+extern const hv_api__route hv_api__artifact_routes[];
+extern const hv_api__route hv_api__label_routes[];
+extern const hv_api__route hv_api__quota_routes[];
+extern const hv_api__route hv_api__immutable_routes[];
+extern const hv_api__route hv_api__search_routes[];
 
 /* Mounts /service/token (token.c). */
 void hv_api__mount_token(hv_http_server *s, const hv_api_config *cfg);

@@ -1,0 +1,6 @@
+/* The repositories endpoints (being written: the table is filled as they land). */
+#include "api/api_int.h"
+
+const hv_api__route hv_api__repository_routes[] = {
+    {NULL, NULL, NULL},
+};
