@@ -35,7 +35,7 @@ size_t hv_registry_max_manifest(const hv_registry *reg) {
 hv_err hv_registry_bootstrap(hv_ctx *ctx, const char *admin_password) {
     char generated[33];
     char *hash = NULL;
-    int64_t users, id, project_id;
+    int64_t users, id, project_id, member_id;
     hv_err rc;
 
     rc = hv_model_user_count(&users, ctx);
@@ -66,6 +66,8 @@ hv_err hv_registry_bootstrap(hv_ctx *ctx, const char *admin_password) {
     rc = hv_model_user_create(&id, ctx, &admin);
     if (rc == HV_OK)
         rc = hv_model_project_create(&project_id, ctx, "library", true, id);
+    if (rc == HV_OK) /* as Harbor does: the admin is the library's project admin */
+        rc = hv_model_member_create(&member_id, ctx, project_id, id, HV_ROLE_PROJECT_ADMIN);
     if (rc == HV_OK)
         rc = hv_db_commit(ctx->db, ctx);
     else
