@@ -5,7 +5,9 @@ Each input line is one figure: {"key", "server" (haven | registry | machine), "v
 "samples", "command", "error", "text"}.  FIGURES below says, per key, what it measures, its
 unit, which direction is better and the issue's target for the ratio Haven/docker-registry.
 A figure that misses its target, or failed, gets a "what limits this" paragraph built from
-the run's own numbers (LIMITS).
+the run's own numbers (LIMITS).  Figures of what docker-registry does not have (its token
+service) are HAVEN_ONLY and show "n/a" in its column; DERIVED rows pair one Haven figure with
+another docker-registry figure (Haven's bearer tokens against docker-registry's Basic).
 """
 
 import argparse
@@ -22,33 +24,92 @@ FIGURES = {
     "manifest_p50": ("1. Manifest GET by tag", "p50 latency", "ms", "lower", None, None),
     "manifest_cpu": ("1. Manifest GET by tag", "server CPU per request", "µs", "lower", None,
                      None),
-    "pull_blob": ("2. Blob pull", "download speed (best)", "MB/s", "higher", ">=", 1.0),
-    "pull_cpu": ("2. Blob pull", "server CPU per GiB sent", "s", "lower", None, None),
-    "push_mono": ("3. Blob push", "monolithic: POST + PUT (best)", "MB/s", "higher", ">=", 1.3),
-    "push_mono_cpu": ("3. Blob push", "monolithic: server CPU per GiB", "s", "lower", None,
+    "manifest_busy": ("1. Manifest GET by tag", "server still busy after the run", "s", "lower",
+                      None, None),
+    "manifest_basic_rps": ("2. Manifest GET with credentials", "Basic: requests/s", "req/s",
+                           "higher", ">=", 5.0),
+    "manifest_basic_p99": ("2. Manifest GET with credentials", "Basic: p99 latency", "ms",
+                           "lower", None, None),
+    "manifest_basic_p50": ("2. Manifest GET with credentials", "Basic: p50 latency", "ms",
+                           "lower", None, None),
+    "manifest_basic_cpu": ("2. Manifest GET with credentials", "Basic: server CPU per request",
+                           "µs", "lower", None, None),
+    "manifest_basic_busy": ("2. Manifest GET with credentials",
+                            "Basic: server still busy after the run", "s", "lower", None, None),
+    "manifest_bearer_rps": ("2. Manifest GET with credentials", "bearer token: requests/s",
+                            "req/s", "higher", None, None),
+    "manifest_bearer_p99": ("2. Manifest GET with credentials", "bearer token: p99 latency", "ms",
+                            "lower", None, None),
+    "manifest_bearer_p50": ("2. Manifest GET with credentials", "bearer token: p50 latency", "ms",
+                            "lower", None, None),
+    "manifest_bearer_cpu": ("2. Manifest GET with credentials",
+                            "bearer token: server CPU per request", "µs", "lower", None, None),
+    "manifest_bearer_busy": ("2. Manifest GET with credentials",
+                             "bearer token: server still busy after the run", "s", "lower", None,
+                             None),
+    "bearer_vs_basic_rps": ("2. Manifest GET with credentials",
+                            "Haven bearer token vs docker-registry Basic: requests/s", "req/s",
+                            "higher", ">=", 5.0),
+    "bearer_vs_basic_p99": ("2. Manifest GET with credentials",
+                            "Haven bearer token vs docker-registry Basic: p99 latency", "ms",
+                            "lower", None, None),
+    "token_basic_rps": ("3. Token service", "admin (Basic), pull scope: requests/s", "req/s",
+                        "higher", None, None),
+    "token_basic_p99": ("3. Token service", "admin (Basic), pull scope: p99 latency", "ms",
+                        "lower", None, None),
+    "token_basic_p50": ("3. Token service", "admin (Basic), pull scope: p50 latency", "ms",
+                        "lower", None, None),
+    "token_basic_cpu": ("3. Token service", "admin (Basic), pull scope: server CPU per request",
+                        "µs", "lower", None, None),
+    "token_basic_busy": ("3. Token service", "admin (Basic), pull scope: server still busy after "
+                         "the run", "s", "lower", None, None),
+    "token_anon_rps": ("3. Token service", "anonymous, public pull scope: requests/s", "req/s",
+                       "higher", None, None),
+    "token_anon_p99": ("3. Token service", "anonymous, public pull scope: p99 latency", "ms",
+                       "lower", None, None),
+    "token_anon_p50": ("3. Token service", "anonymous, public pull scope: p50 latency", "ms",
+                       "lower", None, None),
+    "token_anon_cpu": ("3. Token service", "anonymous, public pull scope: server CPU per request",
+                       "µs", "lower", None, None),
+    "token_anon_busy": ("3. Token service", "anonymous, public pull scope: server still busy "
+                        "after the run", "s", "lower", None, None),
+    "pull_blob": ("4. Blob pull", "download speed (best)", "MB/s", "higher", ">=", 1.0),
+    "pull_cpu": ("4. Blob pull", "server CPU per GiB sent", "s", "lower", None, None),
+    "push_mono": ("5. Blob push", "monolithic: POST + PUT (best)", "MB/s", "higher", ">=", 1.3),
+    "push_mono_cpu": ("5. Blob push", "monolithic: server CPU per GiB", "s", "lower", None,
                       None),
-    "push_chunked": ("3. Blob push", "chunked: POST + 64 MiB PATCHes + PUT (best)", "MB/s",
+    "push_chunked": ("5. Blob push", "chunked: POST + 64 MiB PATCHes + PUT (best)", "MB/s",
                      "higher", ">=", 1.3),
-    "push_chunked_cpu": ("3. Blob push", "chunked: server CPU per GiB", "s", "lower", None,
+    "push_chunked_cpu": ("5. Blob push", "chunked: server CPU per GiB", "s", "lower", None,
                          None),
-    "skopeo_push": ("4. skopeo copy", "push oci: → registry (best)", "s", "lower", "<", 1.0),
-    "skopeo_push_cpu": ("4. skopeo copy", "push: server CPU per copy", "s", "lower", None, None),
-    "skopeo_pull": ("4. skopeo copy", "pull registry → oci: (best)", "s", "lower", "<", 1.0),
-    "skopeo_pull_cpu": ("4. skopeo copy", "pull: server CPU per copy", "s", "lower", None, None),
-    "rss_idle": ("5. Memory", "idle RSS after start", "MiB", "lower", "<=", 0.25),
-    "rss_idle_Anon": ("5. Memory", "… of which anonymous (heap, stacks)", "MiB", "lower", None,
+    "skopeo_push": ("6. skopeo copy", "push oci: → registry (best)", "s", "lower", "<", 1.0),
+    "skopeo_push_cpu": ("6. skopeo copy", "push: server CPU per copy", "s", "lower", None, None),
+    "skopeo_pull": ("6. skopeo copy", "pull registry → oci: (best)", "s", "lower", "<", 1.0),
+    "skopeo_pull_cpu": ("6. skopeo copy", "pull: server CPU per copy", "s", "lower", None, None),
+    "rss_idle": ("7. Memory", "idle RSS after start", "MiB", "lower", "<=", 0.25),
+    "rss_idle_Anon": ("7. Memory", "… of which anonymous (heap, stacks)", "MiB", "lower", None,
                       None),
-    "rss_idle_File": ("5. Memory", "… of which file-backed (program, shared libraries)", "MiB",
+    "rss_idle_File": ("7. Memory", "… of which file-backed (program, shared libraries)", "MiB",
                       "lower", None, None),
-    "rss_start_hwm": ("5. Memory", "peak RSS (VmHWM) at that moment", "MiB", "lower", None,
+    "rss_start_hwm": ("7. Memory", "peak RSS (VmHWM) at that moment", "MiB", "lower", None,
                       None),
-    "rss_peak": ("5. Memory", "peak RSS (VmHWM) after all benchmarks", "MiB", "lower", None,
+    "rss_peak": ("7. Memory", "peak RSS (VmHWM) after all benchmarks", "MiB", "lower", None,
                  None),
 }
+# docker-registry has no token service.
+HAVEN_ONLY = {k for k in FIGURES if k.startswith(("manifest_bearer_", "token_"))}
+# key: (the Haven figure, the docker-registry figure) shown side by side in its row.
+DERIVED = {
+    "bearer_vs_basic_rps": ("manifest_bearer_rps", "manifest_basic_rps"),
+    "bearer_vs_basic_p99": ("manifest_bearer_p99", "manifest_basic_p99"),
+}
+# Rows without a target that the summary shows all the same.
+SUMMARY_EXTRA = {"manifest_p50", "manifest_basic_p99", "bearer_vs_basic_p99", "token_basic_rps",
+                 "token_anon_rps", "rss_peak"}
 MACHINE = [
     ("cpu", "CPU"), ("nproc", "CPUs (nproc)"), ("memory", "memory"), ("kernel", "kernel"),
     ("filesystem", "data disk (both data dirs)"), ("disk", "disk write, 1 GiB + fsync"),
-    ("sha256", "SHA-256, one core, 8 KiB blocks"), ("loopback", "loopback: curl ← sendfile server"),
+    ("sha256", "SHA-256, one core, 8 KiB blocks"), ("rsa2048", "RSA 2048, one core"), ("loopback", "loopback: curl ← sendfile server"),
     ("havend", "Haven commit"), ("registry_version", "docker-registry"), ("clients", "clients"),
     ("image", "skopeo test image"),
 ]
@@ -64,6 +125,10 @@ def load(path):
                 facts[d["key"]] = d
             else:
                 figs[(d["key"], d["server"])] = d
+    for key, (hkey, rkey) in DERIVED.items():
+        for s, src in (("haven", hkey), ("registry", rkey)):
+            if (src, s) in figs:
+                figs[(key, s)] = figs[(src, s)]
     return figs, facts
 
 
@@ -75,6 +140,8 @@ def shown(key, v):
         return f"{v / 1024:.1f} MiB"  # recorded in KiB, as /proc shows it
     if unit == "req/s":
         return f"{v:,.0f} req/s"
+    if unit == "µs" and v < 10:
+        return f"{v:.1f} µs"
     if unit == "ms":
         return f"{v:.2f} ms"
     if unit == "s":
@@ -108,11 +175,15 @@ def met(figs, key):
 
 
 def cell(figs, key, server):
+    if server == "registry" and key in HAVEN_ONLY:
+        return "n/a"
     d = figs.get((key, server))
     if d is None:
         return "not run"
     if d["error"]:
         return "**failed**"
+    if d["text"] == "gave up waiting":
+        return "> " + shown(key, d["value"])
     return shown(key, d["value"])
 
 
@@ -284,8 +355,27 @@ def limit_rss(figs, facts):
     return text
 
 
+def limit_auth_rps(key):
+    def f(figs, facts):
+        h, r = val(figs, key, "haven"), val(figs, key, "registry")
+        kind = "bearer" if key.startswith("bearer") else "basic"
+        hc, rc = val(figs, f"manifest_{kind}_cpu", "haven"), val(figs, "manifest_basic_cpu",
+                                                                   "registry")
+        text = (f"Haven served {h:,.0f} req/s with "
+                f"{'a bearer token' if kind == 'bearer' else 'Basic credentials'} against "
+                f"docker-registry's {r:,.0f} with Basic credentials; wrk shares the CPUs with "
+                "the server, as in section 1.")
+        if hc is not None and rc is not None:
+            text += (f" Server CPU per request: Haven {hc:,.0f} µs, docker-registry "
+                     f"{rc:,.0f} µs.")
+        return text
+    return f
+
+
 LIMITS = {
     "manifest_rps": limit_manifest_rps,
+    "manifest_basic_rps": limit_auth_rps("manifest_basic_rps"),
+    "bearer_vs_basic_rps": limit_auth_rps("bearer_vs_basic_rps"),
     "manifest_p99": limit_p99,
     "pull_blob": limit_pull,
     "push_mono": limit_push("push_mono"),
@@ -294,6 +384,76 @@ LIMITS = {
     "skopeo_pull": limit_skopeo("skopeo_pull"),
     "rss_idle": limit_rss,
 }
+
+
+def rsa_rates(facts):
+    """(signatures/s, verifications/s) of RSA 2048 on one core, or (None, None)."""
+    try:
+        f = facts["rsa2048"]["text"].split()
+        return float(f[0]), float(f[2])
+    except (KeyError, ValueError, IndexError):
+        return None, None
+
+
+def auth_notes(figs, facts):
+    """What checking the credentials costs each server, against its anonymous GET."""
+    lines = []
+    for s, name, kinds in (("haven", "Haven", ("basic", "bearer")),
+                           ("registry", "docker-registry", ("basic",))):
+        anon, anon_cpu = val(figs, "manifest_rps", s), val(figs, "manifest_cpu", s)
+        parts = []
+        for k in kinds:
+            r, c = val(figs, f"manifest_{k}_rps", s), val(figs, f"manifest_{k}_cpu", s)
+            if r is None or not anon:
+                continue
+            part = (f"with {'Basic credentials' if k == 'basic' else 'a bearer token'} "
+                    f"{r:,.0f} req/s, {100 * r / anon:.0f}% of that")
+            if c is not None and anon_cpu is not None:
+                part += f", {c:,.0f} µs of server CPU per request ({c - anon_cpu:+,.0f} µs)"
+            parts.append(part)
+        if parts and anon_cpu is not None:
+            lines.append(f"- {name} served the anonymous GET of section 1 at {anon:,.0f} req/s "
+                         f"with {anon_cpu:,.0f} µs of server CPU per request; "
+                         + "; ".join(parts) + ".")
+    ages = [(what, fact_num(facts, f"login_age_{key}")) for what, key in
+            (("Basic run", "manifest_basic"), ("token run with admin's credentials (section 3)",
+                                               "token_basic"))]
+    ages = [(what, age) for what, age in ages if age is not None]
+    if ages and val(figs, "manifest_basic_rps", "haven") is not None:
+        late = [what for what, age in ages if age >= 60]
+        lines.append(
+            "- Haven keeps a successful Basic check for 60 s from the check that missed its "
+            "cache; each run with admin's credentials came right after such a miss and ended "
+            + " and ".join(f"{age:.0f} s after it ({what})" for what, age in ages) + ": "
+            + (f"**the cache expired during the {' and the '.join(late)}**, and every request "
+               "then in flight paid for a full argon2id check; the figures include that."
+               if late else "the runs met the cache warm throughout, as a client that pulls "
+               "steadily does most of the time."))
+    if lines:
+        sign, verify = rsa_rates(facts)
+        lines.append(
+            "- docker-registry's htpasswd check runs bcrypt on every request (cost 5 here). "
+            "Haven keeps a successful Basic check for 60 s under an HMAC of the credentials "
+            "(argon2id runs only on a miss) and reads the user from SQLite on every request; "
+            "it checks a bearer token's RS256 signature and decodes its header and claims on "
+            "every request"
+            + (f" (the signature check alone is {1e6 / verify:.0f} µs on one core here, "
+               "`openssl speed rsa2048`)." if verify else "."))
+    return lines
+
+
+def token_notes(figs, facts):
+    """How much of a token's cost is its RSA signature."""
+    sign, _ = rsa_rates(facts)
+    cpu = [(text, val(figs, f"token_{who}_cpu", "haven"))
+           for who, text in (("basic", "for admin"), ("anon", "for an anonymous caller"))]
+    cpu = [(text, c) for text, c in cpu if c]
+    if not sign or not cpu:
+        return []
+    return [f"- Each token is one RSA-2048 signature, {1e6 / sign:.0f} µs on one core here "
+            "(`openssl speed rsa2048`), which is "
+            + " and ".join(f"{100 * 1e6 / sign / c:.0f}% of the {c:,.0f} µs of server CPU "
+                           f"Haven spent per token {text}" for text, c in cpu) + "."]
 
 
 def memory_notes(figs):
@@ -309,10 +469,93 @@ def memory_notes(figs):
         lines.append(
             f"- Haven's peak was already {start / 1024:.1f} MiB one second after start, before "
             "any request: on first start it hashes the admin password with argon2id, whose "
-            "memory cost (libsodium's `crypto_pwhash_MEMLIMIT_INTERACTIVE`, 64 MiB, in "
-            "`src/auth/auth.c`) is paid again when a Basic-auth password is verified. "
+            "memory cost (`PWHASH_MEMLIMIT` in `src/auth/auth.c`) is paid again by every Basic "
+            "login that misses Haven's 60-second cache of successful logins. "
             f"Serving all the benchmarks raised the peak to {peak / 1024:.1f} MiB.")
     return lines
+
+
+# ---------------------------------------------------------------- scale (bench/scale.sh)
+#
+# bench/scale.sh writes its figures into the same results file with server "scale" (one per
+# request: value = p50 in ms, text = {"label", "target_ms", "p95"}) and "scale-fact" (the
+# dataset and the run).  Alone, it renders just this section (scale_markdown) and splices it
+# into BENCHMARKS.md (replace_scale_section).
+
+SCALE_TITLE = "## Scale (100k artifacts)"
+
+
+def scale_lines(figs):
+    """The Markdown lines of the scale section ([] when the run has no scale figures)."""
+    rows = [d for (k, s), d in figs.items() if s == "scale"]
+    facts = {k[len("scale:"):]: d for (k, s), d in figs.items() if s == "scale-fact"}
+    if not rows:
+        return []
+    out = [SCALE_TITLE + "\n"]
+    out.append("Harbor's \"small\" performance dataset — 100 projects × 100 repositories × 10 "
+               "artifacts × 5 tags — written by `bench/dataset.py` straight into the SQLite "
+               "database of a data directory whose schema havend created (metadata only: every "
+               "artifact has its own manifest, all share one config and three layers; each "
+               "blob is a real file, so pulls work), then measured by `bench/scale.sh` as "
+               "`admin` with HTTP Basic: each request sent 5 times unmeasured, then 50 times "
+               "by one curl over one keep-alive connection; p50 and p95 of curl's "
+               "`time_total` (nearest rank). Targets on the p50: ≤ 20 ms for the lists, "
+               "≤ 50 ms for search and statistics. Only Haven is measured: docker-registry "
+               "has none of these endpoints. In the commands, `$URL` is the address of the havend under "
+               "test and `$PW` the admin password of the run.\n")
+    if facts.get("full", {}).get("text") == "0":
+        out.append("**Not a full-size dataset** (SCALE_* knobs changed): do not compare with "
+                   "the targets.\n")
+    if "dataset" in facts:
+        out.append(f"Dataset: {facts['dataset']['text']} — `{facts['dataset']['command']}`.")
+    if "havend" in facts:
+        out.append(f"Haven at {facts['havend']['text']}.")
+    out.append("")
+    out.append("| request | p50 | p95 | target (p50) | met | command |")
+    out.append("| --- | ---: | ---: | ---: | --- | --- |")
+    notes = []
+    for d in rows:
+        meta = json.loads(d["text"] or "{}")
+        label, target = meta.get("label", d["key"]), meta.get("target_ms")
+        command = d["command"].replace("|", "\\|")
+        if d["error"]:
+            out.append(f"| {label} | **failed** | — | ≤ {target:g} ms | **no** | `{command}` |")
+            notes.append(f"- {label}: {d['error'].strip()[:300]}")
+            continue
+        p50, p95 = d["value"], meta.get("p95")
+        met = "yes" if p50 is not None and p50 <= target else "**no**"
+        out.append(f"| {label} | {p50:.2f} ms | {p95:.2f} ms | ≤ {target:g} ms | {met} | "
+                   f"`{command}` |")
+    out.append("")
+    if notes:
+        out.append("Requests that failed (an endpoint another change has not served yet "
+                   "answers 404 and is listed here):\n")
+        out.extend(notes)
+        out.append("")
+    return out
+
+
+def scale_markdown(path):
+    """The scale section of one results file, alone."""
+    figs, _ = load(path)
+    return "\n".join(scale_lines(figs)).rstrip() + "\n"
+
+
+def replace_scale_section(benchmarks, section):
+    """Puts section in place of BENCHMARKS.md's scale section (or at its end)."""
+    try:
+        text = open(benchmarks).read()
+    except FileNotFoundError:
+        text = "# Benchmarks\n"
+    start = text.find(SCALE_TITLE)
+    if start < 0:
+        text = text.rstrip() + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + len(SCALE_TITLE))
+        rest = text[end + 1:] if end >= 0 else ""
+        text = text[:start] + section + ("\n" + rest if rest else "")
+    with open(benchmarks, "w") as f:
+        f.write(text)
 
 
 # ---------------------------------------------------------------- the report
@@ -352,7 +595,7 @@ def main():
     for key, (bench, metric, *_rest) in FIGURES.items():
         if not any((key, s) in figs for s, _ in SERVERS):
             continue
-        if FIGURES[key][4] is None and key not in ("manifest_p50", "rss_peak"):
+        if FIGURES[key][4] is None and key not in SUMMARY_EXTRA:
             continue  # the explaining rows are in each benchmark's own table
         out(f"| {bench} | {metric} | {cell(figs, key, 'haven')} | "
             f"{cell(figs, key, 'registry')} | {ratio_cell(figs, key)} | {target_text(key)} | "
@@ -375,9 +618,9 @@ def main():
         "each blob and commits its SQLite metadata before it answers `201`.")
     out("- **docker-registry**: Debian's build, `docker-registry serve` with the filesystem "
         "driver, access log off, `delete.enabled`, the in-memory blob descriptor cache that "
-        "Debian's and upstream's sample configs enable, and **no authentication at all** "
-        "(Haven checks credentials on every push request; an htpasswd comparison is to come). "
-        "It does not fsync blobs.")
+        "Debian's and upstream's sample configs enable, and **no authentication** (Haven checks "
+        "credentials on every push request). For section 2 a second instance, the same but "
+        "with htpasswd auth, runs for the time of its benchmark. It does not fsync blobs.")
     out("- Both listen on free 127.0.0.1 ports picked at run time, keep their data in one "
         "scratch directory `$WORK` (`build/bench.XXXXXX`, deleted afterwards) on the disk "
         "described above, and are measured one after the other, Haven first, by the same "
@@ -392,6 +635,12 @@ def main():
         "Haven shares blobs across the repositories of a project (a `HEAD` of a layer that is "
         "already in `library` answers 200), so pushing the same layers again would upload "
         "nothing, and skopeo's blob-info cache would turn repeated layers into mounts.")
+    out("- Every wrk run is followed by a wait until the server is idle (less than 2% of a CPU "
+        "over a second; \"still busy after the run\" is that wait), so that work one benchmark "
+        "leaves behind does not run into the next.")
+    haven_log = facts.get("haven_log", {}).get("text")
+    if haven_log:
+        out(f"- `havend.log` over the whole run: {haven_log}.")
     out("- \"server CPU\" is the user + system time the whole server process used during "
         "the benchmark (`/proc/<pid>/stat`), divided by what it served.")
     out(f"- \"best\" is the best of {a.reps} runs; all samples are listed under each table.\n")
@@ -407,20 +656,44 @@ def main():
             "(config + one 4 KiB layer) to both. `bench/manifest.lua` sets the header and "
             "makes any non-2xx answer fail the run. Target: Haven ≥ 5× the requests/s, "
             "lower p99.",
-        "2. Blob pull":
+        "2. Manifest GET with credentials":
+            "The GET of section 1 with credentials on every request, the same "
+            f"`wrk -t2 -c32 -d{a.wrk_seconds}s --latency`. Haven: admin's Basic credentials "
+            "(`bench/manifest_basic.lua`), and a registry token fetched once from "
+            "`/service/token` with admin's credentials for `repository:library/bench:pull` "
+            "(`bench/manifest_bearer.lua` sends `Authorization: Bearer <token>`). "
+            "docker-registry: a second instance with htpasswd auth (`"
+            + facts.get("registry_auth", {}).get("text", "htpasswd")
+            + "` in its config, the file made by `"
+            + facts.get("registry_auth", {}).get("command", "htpasswd -B -C 5")
+            + "`: bcrypt, cost 5) and the same image pushed to it, with its user's Basic "
+            "credentials. docker-registry has no token service: "
+            "its bearer rows are n/a, and the last two rows compare Haven's bearer figure with "
+            "docker-registry's Basic one, its only authenticated pull. Before each run one "
+            "request must answer 200 with the credentials and 401 with wrong ones (a forged "
+            "token for Haven), and any non-2xx answer fails the run. Target: Haven ≥ 5× the "
+            "requests/s.",
+        "3. Token service":
+            f"`wrk -t2 -c32 -d{a.wrk_seconds}s --latency -s bench/token.lua` on "
+            "`GET /service/token?service=harbor-registry&scope=repository:library/bench:pull`, "
+            "what docker asks after a Bearer challenge: with admin's Basic credentials, and "
+            "anonymous (`library` is public: the anonymous token grants pull). A good answer is "
+            "a 200 whose body holds a token; anything else fails the run. Haven only: "
+            "docker-registry has no token service.",
+        "4. Blob pull":
             f"A {size} random blob pushed to both, then downloaded with curl to `/dev/null`, "
             f"best of {a.reps}. Target: Haven ≥ docker-registry.",
-        "3. Blob push":
+        "5. Blob push":
             f"A {size} random blob, timed from the `POST` that opens the upload to the `201` "
             "of the closing `PUT ?digest=`: monolithic sends the whole body with the PUT, "
             "chunked sends 64 MiB PATCHes with `Content-Range` and an empty PUT. Best of "
             f"{a.reps}, each to a fresh repository. Target: Haven ≥ 1.3×.",
-        "4. skopeo copy":
+        "6. skopeo copy":
             f"`skopeo copy` of a {a.layers}-layer image "
             f"({facts.get('image', {}).get('text', '')}) "
             "from an `oci:` layout to the registry, and back into a fresh `oci:` directory. "
             f"Best of {a.reps}. Target: Haven faster.",
-        "5. Memory":
+        "7. Memory":
             "VmRSS from `/proc/<pid>/status` one second after each server first answers "
             "`/v2/`, and VmHWM after all benchmarks. Target: Haven's idle RSS ≤ ¼ of "
             "docker-registry's.",
@@ -450,10 +723,11 @@ def main():
                     line += " — samples: " + ", ".join(f"{x:g}" for x in d["samples"])
                 out(line)
         out("")
-        if bench == "5. Memory":
-            notes = memory_notes(figs)
-            if notes:
-                out("\n".join(notes) + "\n")
+        notes = {"2. Manifest GET with credentials": lambda: auth_notes(figs, facts),
+                 "3. Token service": lambda: token_notes(figs, facts),
+                 "7. Memory": lambda: memory_notes(figs)}.get(bench, list)()
+        if notes:
+            out("\n".join(notes) + "\n")
         for key in keys:
             if met(figs, key) is not False:
                 continue
@@ -462,6 +736,7 @@ def main():
                 text = LIMITS[key](figs, facts)
             if text:
                 out(f"**What limits this ({FIGURES[key][1]}).** {text}\n")
+    w.extend(scale_lines(figs))  # bench/scale.sh's section, when the run measured it
     sys.stdout.write("\n".join(w).rstrip() + "\n")
 
 

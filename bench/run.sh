@@ -34,7 +34,7 @@ READY_TRIES=200 # x 0.1 s
 log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-for tool in wrk docker-registry skopeo curl openssl dd df awk; do
+for tool in wrk docker-registry htpasswd skopeo curl jq openssl dd df awk; do
     command -v "$tool" >/dev/null || die "$tool is missing: run scripts/deps.sh bench"
 done
 [ -x "$PY" ] || die "$PY is missing"
@@ -128,16 +128,32 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", b - a}'; }
 
 # ---------------------------------------------------------------- servers
 
-wait_ready() { # NAME PID URL LOGFILE
+# wait_ready NAME PID URL LOGFILE: until URL/v2/ answers; else the reason goes to $WORK/err.
+wait_ready() {
     local i
     for ((i = 0; i < READY_TRIES; i++)); do
-        kill -0 "$2" 2>/dev/null || die "$1 exited at start: $(tail -20 "$4")"
+        if ! kill -0 "$2" 2>/dev/null; then
+            echo "$1 exited at start: $(tail -20 "$4")" >"$WORK/err"
+            return 1
+        fi
         if curl -s -o /dev/null --max-time 1 "$3/v2/"; then
             return 0
         fi
         sleep 0.1
     done
-    die "$1 did not answer $3/v2/ within $((READY_TRIES / 10)) s: $(tail -20 "$4")"
+    echo "$1 did not answer $3/v2/ within $((READY_TRIES / 10)) s: $(tail -20 "$4")" >"$WORK/err"
+    return 1
+}
+
+# stop PID: ends a process this run started, and forgets it.
+stop() {
+    local p=$1 q keep=()
+    kill "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+    for q in "${PIDS[@]}"; do
+        [ "$q" = "$p" ] || keep+=("$q")
+    done
+    PIDS=("${keep[@]}")
 }
 
 alive() { kill -0 "$1" 2>/dev/null; }
@@ -160,24 +176,34 @@ log "starting havend on $HAVEN_URL"
 "${HAVEN_CMD[@]}" >"$WORK/havend.log" 2>&1 &
 HAVEN_PID=$!
 PIDS+=("$HAVEN_PID")
-wait_ready havend "$HAVEN_PID" "$HAVEN_URL" "$WORK/havend.log"
+wait_ready havend "$HAVEN_PID" "$HAVEN_URL" "$WORK/havend.log" || die "$(cat "$WORK/err")"
 
-DR_PORT=$(free_port)
-DR_URL="http://127.0.0.1:$DR_PORT"
-cat >"$WORK/registry.yml" <<EOF
+# start_registry INSTANCE [YAML]: a docker-registry on a free port with its config, data dir and
+# log named after INSTANCE in $WORK, YAML appended to its config; sets REG_URL and REG_PID, and
+# returns 1 (the reason in $WORK/err) if it does not answer.
+start_registry() {
+    local inst=$1 port
+    port=$(free_port)
+    REG_URL="http://127.0.0.1:$port"
+    cat >"$WORK/$inst.yml" <<EOF
 version: 0.1
 log: {level: error, accesslog: {disabled: true}}
 storage:
-  filesystem: {rootdirectory: $WORK/registry-data}
+  filesystem: {rootdirectory: $WORK/$inst-data}
   delete: {enabled: true}
   cache: {blobdescriptor: inmemory}
-http: {addr: 127.0.0.1:$DR_PORT}
+http: {addr: 127.0.0.1:$port}
+${2:-}
 EOF
-log "starting docker-registry on $DR_URL"
-docker-registry serve "$WORK/registry.yml" >"$WORK/registry.log" 2>&1 &
-DR_PID=$!
-PIDS+=("$DR_PID")
-wait_ready docker-registry "$DR_PID" "$DR_URL" "$WORK/registry.log"
+    log "starting docker-registry ($inst) on $REG_URL"
+    docker-registry serve "$WORK/$inst.yml" >"$WORK/$inst.log" 2>&1 &
+    REG_PID=$!
+    PIDS+=("$REG_PID")
+    wait_ready "docker-registry ($inst)" "$REG_PID" "$REG_URL" "$WORK/$inst.log"
+}
+
+start_registry registry || die "$(cat "$WORK/err")"
+DR_URL=$REG_URL DR_PID=$REG_PID
 
 sleep 1 # let both finish their start-up work before the idle figure
 record rss_idle haven "$(status_kib "$HAVEN_PID" VmRSS)" "" \
@@ -249,6 +275,10 @@ cmd=(openssl speed -seconds 2 sha256)
 sha=$("${cmd[@]}" 2>/dev/null | awk '$1 == "sha256" {sub(/k$/, "", $6); printf "%.0f", $6 / 1000}')
 fact sha256 "${sha} MB/s" "$(show "${cmd[@]}") (8192-byte column)"
 
+cmd=(openssl speed -seconds 2 rsa2048)
+rsa=$("${cmd[@]}" 2>/dev/null | awk '$1 == "rsa" && $2 == 2048 {printf "%.0f sign/s, %.0f verify/s", $(NF - 1), $NF}')
+fact rsa2048 "$rsa" "$(show "${cmd[@]}")"
+
 cmd=(dd if=/dev/zero of="$WORK/dd.bin" bs=1M count=1024 conv=fsync)
 ddout=$("${cmd[@]}" 2>&1 | tail -1)
 rm -f "$WORK/dd.bin"
@@ -278,54 +308,236 @@ for ((i = 0; i < REPS; i++)); do vals+=("$("${cmd[@]}")"); done
 fact loopback "$(awk -v v="$(best higher "${vals[@]}")" 'BEGIN {printf "%.0f MB/s", v / 1e6}')" \
     "$(show "$PY" "$CLIENT" serve-file "$BIG") & $(show "${cmd[@]}") (best of $REPS)"
 
+# ---------------------------------------------------------------- wrk benchmarks (1 to 3)
+
+OCI_MANIFEST=application/vnd.oci.image.manifest.v1+json
+WRK=(wrk -t2 -c32 "-d${WRK_SECONDS}s" --latency)
+
+# check_get WANT WHAT CURL-ARGS...: one request, whose "<status> <content type>" must be WANT (or
+# whose status must be, when WANT is a bare status); otherwise WHAT and the answer go to
+# $WORK/err and it returns 1.
+check_get() {
+    local want=$1 what=$2 got
+    shift 2
+    got=$(curl -s --max-time 10 -o /dev/null -w '%{http_code} %{content_type}' "$@" || true)
+    if [ "$got" = "$want" ] || [ "${got%% *}" = "$want" ]; then
+        return 0
+    fi
+    echo "$what -> ${got:-no answer} (expected $want)" >"$WORK/err"
+    return 1
+}
+
+# Work a benchmark leaves behind must not run into the next one (Haven writes an audit row for
+# each pull after it has answered it).  settle INSTANCE: waits until the server uses less than 2%
+# of a CPU over a second, for at most SETTLE_MAX s; SETTLED is how long that took (to the start
+# of the quiet second), and it returns 1 if it gave up.
+SETTLE_MAX=240
+SETTLE_CMD="until the server used < 2% of a CPU over 1 s (/proc/\$pid/stat), after the wrk run"
+settle() {
+    local t0 t c0 c1
+    t0=$(now)
+    while :; do
+        t=$(now)
+        c0=$(cpu_ticks "${PID[$1]}")
+        sleep 1
+        c1=$(cpu_ticks "${PID[$1]}")
+        SETTLED=$(elapsed "$t0" "$t")
+        [ $((c1 - c0)) -gt $((HZ / 50)) ] || return 0
+        [ "${SETTLED%.*}" -lt "$SETTLE_MAX" ] || return 1
+    done
+}
+
+# Haven keeps a successful Basic check for 60 s from the check that missed its cache
+# (CACHE_TTL_MS in src/auth/auth.c); LOGIN_AT is when that last happened, as far as this run's
+# own requests tell.  basic_sent: after a Basic request to Haven.  fresh_login: before the check
+# that precedes a Basic wrk run, so that it misses and the run finds the cache warm throughout.
+LOGIN_TTL=60 LOGIN_AT=0
+basic_sent() {
+    if [ "$EPOCHSECONDS" -ge $((LOGIN_AT + LOGIN_TTL)) ]; then
+        LOGIN_AT=$EPOCHSECONDS
+    fi
+}
+fresh_login() {
+    local wait=$((LOGIN_AT + LOGIN_TTL + 1 - EPOCHSECONDS))
+    if [ "$wait" -gt 0 ]; then
+        log "waiting ${wait} s for Haven's credential cache to expire"
+        sleep "$wait"
+    fi
+    LOGIN_AT=$EPOCHSECONDS
+}
+
+# wrk_fail KEY SERVER SHOWN: a wrk benchmark that could not be measured (the reason in $WORK/err).
+wrk_fail() {
+    fail "$1_rps" "$2" "$3" "$WORK/err"
+    fail "$1_p99" "$2" "$3" "$WORK/err"
+}
+
+# wrk_run KEY SERVER INSTANCE SHOWN CMD...: runs CMD, wrk with a bench/*.lua script, against the
+# process INSTANCE (haven, registry, registry-auth) and records as SERVER's KEY_rps, KEY_p99,
+# KEY_p50, KEY_cpu (the server's CPU per request) and KEY_busy (how long it kept working after
+# the run; the next benchmark starts after that).  Any answer the script counts as bad (every
+# non-2xx, see bench/wrk_common.lua), any socket error or a server that died fails the figures.
+# SHOWN is the command as the report shows it.
+wrk_run() {
+    local key=$1 s=$2 inst=$3 shown=$4 out c0 c1 line figs rps p99 p50 nreq settled=1
+    shift 4
+    out="$WORK/wrk-$key-$s.txt"
+    c0=$(cpu_ticks "${PID[$inst]}")
+    "$@" >"$out" 2>&1 || true
+    c1=$(cpu_ticks "${PID[$inst]}")
+    WRK_END=$(now)
+    settle "$inst" || settled=0
+    line=$(sed -n 's/^BENCH //p' "$out")
+    figs=$("$PY" -c 'import json, sys
+d = json.loads(sys.argv[1] or "{}")
+bad = sum(d.get(k, 1) for k in ("bad_responses", "status_errors", "connect_errors",
+                                "read_errors", "write_errors", "timeouts"))
+if d.get("requests") and not bad:
+    print(d["requests"] / (d["duration_us"] / 1e6), d["p99_us"] / 1000, d["p50_us"] / 1000,
+          d["requests"])' "$line")
+    if [ -z "$figs" ] || ! check_alive "$inst"; then
+        cp "$out" "$WORK/err"
+        wrk_fail "$key" "$s" "$shown"
+        return 1
+    fi
+    read -r rps p99 p50 nreq <<<"$figs"
+    record "${key}_rps" "$s" "$rps" "" "$shown"
+    record "${key}_p99" "$s" "$p99" "" "$shown"
+    record "${key}_p50" "$s" "$p50" "" "$shown"
+    record "${key}_cpu" "$s" "$(per_unit "$c0" "$c1" "$nreq" 1e6)" "" "$CPU_CMD the wrk run"
+    if [ "$settled" = 1 ]; then
+        record "${key}_busy" "$s" "$SETTLED" "" "$SETTLE_CMD"
+    else
+        record "${key}_busy" "$s" "$SETTLED" "" "$SETTLE_CMD" "" "gave up waiting"
+    fi
+}
+
 # ---------------------------------------------------------------- 1. manifest GET by tag
 
 log "1. manifest GET by tag (wrk, ${WRK_SECONDS} s each)"
 for s in "${SERVERS[@]}"; do
     url="${URL[$s]}/v2/library/bench/manifests/latest"
-    cmd=(wrk -t2 -c32 "-d${WRK_SECONDS}s" --latency -s "$ROOT/bench/manifest.lua" "$url")
+    cmd=("${WRK[@]}" -s "$ROOT/bench/manifest.lua" "$url")
     # shellcheck disable=SC2086
     if ! "$PY" "$CLIENT" image "${URL[$s]}" library/bench latest ${USERARG[$s]} \
-        >"$WORK/image-$s.json" 2>"$WORK/err"; then
-        fail manifest_rps "$s" "$(show "${cmd[@]}")" "$WORK/err"
-        fail manifest_p99 "$s" "$(show "${cmd[@]}")" "$WORK/err"
+            >"$WORK/image-$s.json" 2>"$WORK/err" ||
+        ! check_get "200 $OCI_MANIFEST" "GET $url with Accept: OCI manifest" \
+            -H "Accept: $OCI_MANIFEST" "$url"; then
+        wrk_fail manifest "$s" "$(show "${cmd[@]}")"
         continue
     fi
-    code=$(curl -s --max-time 10 -o /dev/null -w '%{http_code} %{content_type}' \
-        -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$url")
-    if [ "$code" != "200 application/vnd.oci.image.manifest.v1+json" ]; then
-        echo "GET $url with Accept: OCI manifest -> $code" >"$WORK/err"
-        fail manifest_rps "$s" "$(show "${cmd[@]}")" "$WORK/err"
-        fail manifest_p99 "$s" "$(show "${cmd[@]}")" "$WORK/err"
-        continue
+    wrk_run manifest "$s" "$s" "$(show "${cmd[@]}")" "${cmd[@]}" || true
+done
+basic_sent # the push to Haven
+
+# ---------------------------------------------------------------- 2. manifest GET with credentials
+
+# The same GET with credentials, checked on every request.  Haven: admin's Basic credentials,
+# then admin's registry token (fetched once, for pull on library/bench).  docker-registry has
+# no token service: a second instance with htpasswd auth (bcrypt, cost 5), the same image pushed
+# to it, gives the Basic figure.  Before each run one request must answer 200 with the
+# credentials and one 401 with wrong ones: Haven lets anyone pull from library, so a header it
+# ignored would otherwise pass for a checked one.
+# Haven's Basic run measures the cached check a steady client gets (see fresh_login), not the
+# argon2id of a cache miss.
+log "2. manifest GET by tag with credentials (wrk, ${WRK_SECONDS} s each)"
+url="${URL[haven]}/v2/library/bench/manifests/latest"
+accept=(-H "Accept: $OCI_MANIFEST")
+shown="BENCH_USER=admin:$PW $(show "${WRK[@]}" -s "$ROOT/bench/manifest_basic.lua" "$url")"
+fresh_login
+login_at=$(now)
+if check_get "200 $OCI_MANIFEST" "GET $url as admin (Basic)" "${accept[@]}" -u "admin:$PW" "$url" &&
+    check_get 401 "GET $url with a wrong password (Basic)" "${accept[@]}" -u "admin:x$PW" "$url"; then
+    wrk_run manifest_basic haven haven "$shown" env "BENCH_USER=admin:$PW" "${WRK[@]}" \
+        -s "$ROOT/bench/manifest_basic.lua" "$url" || true
+    fact login_age_manifest_basic "$(elapsed "$login_at" "$WRK_END")" \
+        "seconds from the login that filled Haven's credential cache to the end of the run"
+else
+    wrk_fail manifest_basic haven "$shown"
+fi
+
+token_url="${URL[haven]}/service/token?service=harbor-registry&scope=repository:library/bench:pull"
+tcmd=(curl -s --max-time 10 -u "admin:$PW" "$token_url")
+shown="BENCH_TOKEN=\$($(show "${tcmd[@]}") | jq -r .token) $(show "${WRK[@]}" \
+    -s "$ROOT/bench/manifest_bearer.lua" "$url")"
+"${tcmd[@]}" >"$WORK/token.json" 2>&1 || true
+basic_sent
+token=$(jq -r '.token // empty' "$WORK/token.json" 2>/dev/null || true)
+# the same token with other signature bits: RS256 signatures of 2048-bit keys end in A, Q, g or w
+case $token in *AA) forged=${token%??}AQ ;; *) forged=${token%??}AA ;; esac
+if [ -z "$token" ]; then
+    echo "GET $token_url as admin -> $(head -c 600 "$WORK/token.json")" >"$WORK/err"
+    wrk_fail manifest_bearer haven "$shown"
+elif check_get "200 $OCI_MANIFEST" "GET $url with admin's token" "${accept[@]}" \
+        -H "Authorization: Bearer $token" "$url" &&
+    check_get 401 "GET $url with a forged token" "${accept[@]}" -H "Authorization: Bearer $forged" \
+        "$url"; then
+    wrk_run manifest_bearer haven haven "$shown" env "BENCH_TOKEN=$token" "${WRK[@]}" \
+        -s "$ROOT/bench/manifest_bearer.lua" "$url" || true
+else
+    wrk_fail manifest_bearer haven "$shown"
+fi
+
+DR_USER=bench
+DR_PW=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+hcmd=(htpasswd -B -C 5 -b -c "$WORK/htpasswd" "$DR_USER" "$DR_PW")
+auth_yml="auth: {htpasswd: {realm: basic-realm, path: $WORK/htpasswd}}"
+# shellcheck disable=SC2016 # a literal $WORK is the point
+fact registry_auth "${auth_yml//"$WORK"/'$WORK'}" "$(show "${hcmd[@]}")"
+shown_dr="BENCH_USER=$DR_USER:$DR_PW $(show "${WRK[@]}" -s "$ROOT/bench/manifest_basic.lua" \
+    "<docker-registry with htpasswd>/v2/library/bench/manifests/latest")"
+if "${hcmd[@]}" >"$WORK/err" 2>&1 && start_registry registry-auth "$auth_yml"; then
+    URL[registry-auth]=$REG_URL PID[registry-auth]=$REG_PID
+    LOGF[registry-auth]=$WORK/registry-auth.log
+    url="$REG_URL/v2/library/bench/manifests/latest"
+    shown_dr="BENCH_USER=$DR_USER:$DR_PW $(show "${WRK[@]}" -s "$ROOT/bench/manifest_basic.lua" "$url")"
+    if "$PY" "$CLIENT" image "$REG_URL" library/bench latest --user "$DR_USER:$DR_PW" \
+            >"$WORK/image-registry-auth.json" 2>"$WORK/err" &&
+        check_get "200 $OCI_MANIFEST" "GET $url as $DR_USER (Basic)" "${accept[@]}" \
+            -u "$DR_USER:$DR_PW" "$url" &&
+        check_get 401 "GET $url with a wrong password (Basic)" "${accept[@]}" \
+            -u "$DR_USER:x$DR_PW" "$url"; then
+        wrk_run manifest_basic registry registry-auth "$shown_dr" env "BENCH_USER=$DR_USER:$DR_PW" \
+            "${WRK[@]}" -s "$ROOT/bench/manifest_basic.lua" "$url" || true
+    else
+        wrk_fail manifest_basic registry "$shown_dr"
     fi
-    c0=$(cpu_ticks "${PID[$s]}")
-    "${cmd[@]}" >"$WORK/wrk-$s.txt" 2>&1 || true
-    c1=$(cpu_ticks "${PID[$s]}")
-    line=$(sed -n 's/^BENCH //p' "$WORK/wrk-$s.txt")
-    ok=$("$PY" -c 'import json, sys
-d = json.loads(sys.argv[1] or "{}")
-bad = d.get("non2xx", 1) + d.get("connect_errors", 1) + d.get("read_errors", 1) + d.get("write_errors", 1) + d.get("timeouts", 1)
-print("ok" if d.get("requests") and not bad else "bad")' "$line")
-    if [ "$ok" != ok ] || ! check_alive "$s"; then
-        cp "$WORK/wrk-$s.txt" "$WORK/err"
-        fail manifest_rps "$s" "$(show "${cmd[@]}")" "$WORK/err"
-        fail manifest_p99 "$s" "$(show "${cmd[@]}")" "$WORK/err"
-        continue
+    stop "$REG_PID"
+else
+    wrk_fail manifest_basic registry "$shown_dr"
+fi
+
+# ---------------------------------------------------------------- 3. token service
+
+# Haven only (docker-registry has no token service).  With admin's Basic credentials, the run
+# finds the credential cache warm throughout, as in section 2.
+log "3. /service/token (wrk, ${WRK_SECONDS} s each, Haven only)"
+for who in basic anon; do
+    cmd=("${WRK[@]}" -s "$ROOT/bench/token.lua" "$token_url")
+    creds=()
+    if [ "$who" = basic ]; then
+        fresh_login
+        login_at=$(now)
+        creds=(-u "admin:$PW")
+        shown="BENCH_USER=admin:$PW $(show "${cmd[@]}")"
+        cmd=(env "BENCH_USER=admin:$PW" "${cmd[@]}")
+    else
+        shown=$(show "${cmd[@]}")
     fi
-    rps=$("$PY" -c 'import json, sys; d = json.loads(sys.argv[1]); print(d["requests"] / (d["duration_us"] / 1e6))' "$line")
-    p99=$("$PY" -c 'import json, sys; print(json.loads(sys.argv[1])["p99_us"] / 1000)' "$line")
-    p50=$("$PY" -c 'import json, sys; print(json.loads(sys.argv[1])["p50_us"] / 1000)' "$line")
-    record manifest_rps "$s" "$rps" "" "$(show "${cmd[@]}")"
-    record manifest_p99 "$s" "$p99" "" "$(show "${cmd[@]}")"
-    record manifest_p50 "$s" "$p50" "" "$(show "${cmd[@]}")"
-    nreq=$("$PY" -c 'import json, sys; print(json.loads(sys.argv[1])["requests"])' "$line")
-    record manifest_cpu "$s" "$(per_unit "$c0" "$c1" "$nreq" 1e6)" "" "$CPU_CMD the wrk run"
+    if check_get 200 "GET $token_url${creds:+ as admin}" "${creds[@]}" "$token_url"; then
+        wrk_run "token_$who" haven haven "$shown" "${cmd[@]}" || true
+        if [ "$who" = basic ]; then
+            fact login_age_token_basic "$(elapsed "$login_at" "$WRK_END")" \
+                "seconds from the login that filled Haven's credential cache to the end of the run"
+        fi
+    else
+        wrk_fail "token_$who" haven "$shown"
+    fi
 done
 
-# ---------------------------------------------------------------- 2. blob pull
+# ---------------------------------------------------------------- 4. blob pull
 
-log "2. ${BLOB_MIB} MiB blob pull (curl, best of $REPS)"
+log "4. ${BLOB_MIB} MiB blob pull (curl, best of $REPS)"
 declare -A PULLDIGEST
 for s in "${SERVERS[@]}"; do
     pcmd=("$PY" "$CLIENT" blob "${URL[$s]}" library/big "$BIG" --mode mono)
@@ -362,10 +574,10 @@ for s in "${SERVERS[@]}"; do
         "$CPU_CMD the $REPS downloads, per GiB"
 done
 
-# ---------------------------------------------------------------- 3. blob push
+# ---------------------------------------------------------------- 5. blob push
 
 for mode in mono chunked; do
-    log "3. ${BLOB_MIB} MiB $mode push (best of $REPS)"
+    log "5. ${BLOB_MIB} MiB $mode push (best of $REPS)"
     for s in "${SERVERS[@]}"; do
         cmd=("$PY" "$CLIENT" blob "${URL[$s]}" "library/push-$mode" "$BIG" --mode "$mode"
              --reps "$REPS")
@@ -389,7 +601,7 @@ for line in open(sys.argv[1]):
     done
 done
 
-# ---------------------------------------------------------------- 4. skopeo copy
+# ---------------------------------------------------------------- 6. skopeo copy
 
 run_skopeo() { # ARGS...: time one skopeo copy; sets T_SECS and LAST_CMD, or returns 1
     local t0 t1
@@ -401,7 +613,7 @@ run_skopeo() { # ARGS...: time one skopeo copy; sets T_SECS and LAST_CMD, or ret
 }
 
 for what in push pull; do
-    log "4. skopeo copy of the ${LAYERS}-layer image: $what (best of $REPS)"
+    log "6. skopeo copy of the ${LAYERS}-layer image: $what (best of $REPS)"
     declare -A SK_VALS=() SK_CMD=() SK_BAD=() SK_CPU=()
     for ((rep = 1; rep <= REPS; rep++)); do
         for s in "${SERVERS[@]}"; do
@@ -439,7 +651,7 @@ for what in push pull; do
     unset SK_VALS SK_CMD SK_BAD SK_CPU
 done
 
-# ---------------------------------------------------------------- 5. memory
+# ---------------------------------------------------------------- 7. memory
 
 for s in "${SERVERS[@]}"; do
     if check_alive "$s"; then
@@ -451,7 +663,31 @@ for s in "${SERVERS[@]}"; do
     fi
 done
 
+# ---------------------------------------------------------------- scale (bench/scale.sh)
+# Harbor's "small" dataset (100k artifacts) in a havend of its own, after every figure above
+# (the two servers above only idle meanwhile); it appends its figures to this run's results
+# and bench/report.py adds their section.  Haven only: docker-registry has no such endpoints.
+# Runnable alone as bench/scale.sh.
+
+log "scale: Harbor's small dataset, list latencies (bench/scale.sh)"
+if ! SCALE_RESULTS="$RESULTS" HAVEND="$HAVEND" "$ROOT/bench/scale.sh"; then
+    log "FAILED (part of) the scale benchmark: see its section of the report"
+    FAILED=1
+fi
+
 # ---------------------------------------------------------------- report
+
+# What havend logged (at level warn): how many lines, and the most frequent messages.
+fact haven_log "$("$PY" - "$WORK/havend.log" <<'EOF'
+import collections, re, sys
+lines = open(sys.argv[1], errors="replace").read().splitlines()
+# "<timestamp> <level> <message>"; request ids and numbers vary, the message does not
+msgs = collections.Counter(re.sub(r"[0-9a-f-]{36}|\d+", "N", " ".join(l.split()[1:]))[:120]
+                           for l in lines)
+top = "; ".join(f"`{m}` × {n:,}" for m, n in msgs.most_common(3))
+print(f"{len(lines):,} lines" + (f", the most frequent: {top}" if top else ""))
+EOF
+)" "wc -l \$WORK/havend.log; its messages by count"
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="$ROOT/bench/results/$stamp.md"
@@ -466,7 +702,7 @@ else
     log "not a full-size run: BENCHMARKS.md left as it was"
 fi
 if [ -s "$WORK/havend.log" ]; then
-    log "havend.log (last lines):"
+    log "havend.log: $(wc -l <"$WORK/havend.log") lines, the last ones:"
     tail -5 "$WORK/havend.log" | cut -c1-300 >&2
 fi
 exit "$FAILED"

@@ -99,4 +99,18 @@ static inline hv_err hv_api__can(hv_req *r, const hv_project *p, const char *res
 #define HV_API_HANDLER(name, run_fn)                                                               \
     static const hv_handler name = {.run = run_fn, .body_max = HV_API_BODY_MAX}
 
+/* ---- repositories (repositories.c), also used by search.c */
+
+/* The projects the caller sees in cross-project lists and counts: every project for system
+ * administrators and robots granted all projects ("*"), otherwise the public ones plus the
+ * caller's own (a user's memberships, a robot's projects). */
+hv_err hv_api__visibility(hv_visibility *out, hv_req *r);
+
+/* The full name "<project>/<repository>" of a {repository_name} path segment, which arrives
+ * decoded once ("a%2Fb" for a double-encoded "a%252Fb") and is decoded again here.
+ * HV_E_BAD_REQUEST for a malformed escape or an empty name. */
+hv_err hv_api__repository_name(const char **out, hv_req *r, const hv_project *p,
+                               const char *segment);
+/* ---- end of repositories */
+
 #endif

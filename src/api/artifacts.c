@@ -1,6 +1,560 @@
-/* The artifacts endpoints (being written: the table is filled as they land). */
+/*
+ * /projects/{project_name}/repositories/{repository_name}/artifacts…: Harbor's artifacts,
+ * tags, accessories and additions; and /projects/{project_name_or_id}/artifacts.
+ *
+ * The repository name arrives decoded once by the server ("a%2Fb" for a/b, which clients
+ * send double-encoded as a%252Fb) and is decoded again here.  Each handler resolves the
+ * project, asks auth for Harbor's permission (artifact read/list/create/delete, tag
+ * list/create/delete, accessory list, artifact-addition read; copy also needs push on the
+ * target and pull on the source), calls one registry service and renders Harbor's JSON:
+ * Artifact, Tag, Accessory (AccessoryData), Label, with Harbor's icons and addition links.
+ */
 #include "api/api_int.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+/* Harbor's icons (src/lib/icon/const.go). */
+#define ICON_IMAGE      "sha256:0048162a053eef4d4ce3fe7518615bef084403614f8bca43b40ae2e762e11e06"
+#define ICON_CHART      "sha256:61cf3a178ff0f75bf08a25d96b75cf7355dc197749a9f128ed3ef34b0df05518"
+#define ICON_CNAB       "sha256:089bdda265c14d8686111402c8ad629e8177a1ceb7dcd0f7f39b6480f623b3bd"
+#define ICON_WASM       "sha256:badd7693bcaf115be202748241dd0ea6ee3b0524bfab9ac22d1e1c43721afec6"
+#define ICON_DEFAULT    "sha256:da834479c923584f4cbcdecc0dac61f32bef1d51e8aae598cf16bd154efab49f"
+#define ICON_COSIGN     "sha256:20401d5b3a0f6dbc607c8d732eb08471af4ae6b19811a4efce8c6a724aed2882"
+#define ICON_NOTATION   "sha256:3ac706e102bbe9362b400aa162df58135d35e66b9c3bee2165de92022d25fe34"
+#define ICON_NYDUS      "sha256:dfcb6617cd9c144358dc1b305b87bbe34f0b619f1e329116e6aee2e41f2e34cf"
+#define ICON_SBOM       "sha256:c19f80c357cd7e90d2a01b9ae3e2eb62ce447a2662bb590a19177d72d550bdae"
+#define ZERO_TIME       "0001-01-01T00:00:00.000Z"
+
+/* ---------------------------------------------------------------- request parts */
+
+static int hex_value(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* The full repository name "<project>/<repository>" of the path: the segment decoded again
+ * (Go's PathUnescape).  HV_E_BAD_REQUEST for a malformed escape. */
+static hv_err repository_name(const char **out, hv_req *r, const hv_project *p) {
+    const char *s = r->params[1];
+    size_t len = strlen(s), k = 0;
+    char *d = hv_arena_alloc(r->ctx.arena, len + 1);
+
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] != '%') {
+            d[k++] = s[i];
+            continue;
+        }
+        if (i + 2 >= len || hex_value(s[i + 1]) < 0 || hex_value(s[i + 2]) < 0)
+            return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST,
+                           "invalid URL escape in repository name %s: encode a/b as a%%252Fb", s);
+        d[k++] = (char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+        i += 2;
+    }
+    d[k] = '\0';
+    *out = hv_arena_printf(r->ctx.arena, "%s/%s", p->name, d);
+    return HV_OK;
+}
+
+/* The project named by the path.  An anonymous caller is asked to log in rather than told
+ * whether a project exists. */
+static hv_err find_project(hv_project *p, hv_req *r, bool by_name) {
+    hv_err rc = by_name ? hv_model_project_get(p, &r->ctx, r->params[0])
+                        : hv_api__project(p, r, r->params[0]);
+
+    if (rc == HV_E_NOT_FOUND && r->who.kind == HV_ID_ANONYMOUS) {
+        hv_error_clear(&r->ctx);
+        return HV_FAIL(&r->ctx, HV_E_UNAUTHORIZED, "authentication required");
+    }
+    return rc;
+}
+
+/* The repository of the path, once the caller may do `action` on `resource`. */
+static hv_err load(hv_target *t, hv_req *r, const char *resource, const char *action) {
+    hv_project p;
+    const char *name;
+    hv_err rc = find_project(&p, r, true);
+
+    if (rc == HV_OK)
+        rc = hv_api__can(r, &p, resource, action);
+    if (rc == HV_OK)
+        rc = repository_name(&name, r, &p);
+    return rc ? rc : hv_registry_repository(t, &r->ctx, &p, name);
+}
+
+/* Go's strconv.ParseBool of query parameter name; def when absent or empty. */
+static hv_err bool_param(bool *out, hv_req *r, const char *name, bool def) {
+    static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+    static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
+    const char *v = hv_req_query(r, name);
+
+    *out = def;
+    if (!v || !*v)
+        return HV_OK;
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+        if (strcmp(v, yes[i]) == 0 || strcmp(v, no[i]) == 0) {
+            *out = strcmp(v, yes[i]) == 0;
+            return HV_OK;
+        }
+    }
+    return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "%s must be true or false, not %s", name, v);
+}
+
+static hv_err options(hv_artifact_options *o, hv_req *r) {
+    hv_err rc = bool_param(&o->with_tag, r, "with_tag", true);
+
+    if (rc == HV_OK)
+        rc = bool_param(&o->with_label, r, "with_label", false);
+    if (rc == HV_OK)
+        rc = bool_param(&o->with_accessory, r, "with_accessory", false);
+    if (rc == HV_OK)
+        rc = bool_param(&o->with_immutable_status, r, "with_immutable_status", false);
+    if (rc == HV_OK)
+        rc = bool_param(&o->with_signature, r, "with_signature", false);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- rendering */
+
+static json_t *time_json(int64_t ms) {
+    return ms > 0 ? hv_api__time(ms) : json_string(ZERO_TIME);
+}
+
+/* A stored JSON text, or `fallback` (a new reference) when absent or unreadable. */
+static json_t *stored_json(const char *text, json_t *fallback) {
+    json_t *v = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+
+    if (!v)
+        return fallback;
+    json_decref(fallback);
+    return v;
+}
+
+static const char *artifact_icon(const char *type) {
+    static const struct {
+        const char *type, *icon;
+    } icons[] = {{"IMAGE", ICON_IMAGE}, {"CHART", ICON_CHART}, {"CNAB", ICON_CNAB},
+                 {"WASM", ICON_WASM}};
+
+    for (size_t i = 0; type && i < sizeof(icons) / sizeof(icons[0]); i++) {
+        if (strcmp(type, icons[i].type) == 0)
+            return icons[i].icon;
+    }
+    return ICON_DEFAULT;
+}
+
+static const char *accessory_icon(const char *type) {
+    if (!type)
+        return "";
+    if (strcmp(type, "signature.cosign") == 0)
+        return ICON_COSIGN;
+    if (strcmp(type, "signature.notation") == 0)
+        return ICON_NOTATION;
+    if (strcmp(type, "accelerator.nydus") == 0)
+        return ICON_NYDUS;
+    if (strcmp(type, "sbom.harbor") == 0)
+        return ICON_SBOM;
+    return "";
+}
+
+static json_t *str_or_empty(const char *s) {
+    return json_string(s ? s : "");
+}
+
+static json_t *tag_json(const hv_tag_view *v, const hv_artifact_options *o) {
+    json_t *t = json_object();
+
+    json_object_set_new(t, "id", json_integer(v->tag.id));
+    json_object_set_new(t, "repository_id", json_integer(v->tag.repository_id));
+    json_object_set_new(t, "artifact_id", json_integer(v->tag.artifact_id));
+    json_object_set_new(t, "name", json_string(v->tag.name));
+    json_object_set_new(t, "push_time", time_json(v->tag.push_time));
+    json_object_set_new(t, "pull_time", time_json(v->tag.pull_time));
+    json_object_set_new(t, "immutable", json_boolean(v->immutable));
+    if (o->with_signature) /* Harbor 2.0's Tag.signed */
+        json_object_set_new(t, "signed", json_boolean(v->is_signed));
+    return t;
+}
+
+static json_t *accessory_json(const hv_artifact_info *a, int64_t subject_id) {
+    json_t *o = json_object();
+
+    json_object_set_new(o, "id", json_integer(a->a.id));
+    json_object_set_new(o, "artifact_id", json_integer(a->a.id));
+    json_object_set_new(o, "subject_artifact_id", json_integer(subject_id));
+    json_object_set_new(o, "subject_artifact_repo", json_string(a->repository_name));
+    json_object_set_new(o, "subject_artifact_digest", str_or_empty(a->a.subject_digest));
+    json_object_set_new(o, "size", json_integer(a->kind.total_size));
+    json_object_set_new(o, "digest", json_string(a->a.digest));
+    json_object_set_new(o, "type", str_or_empty(a->kind.accessory_type));
+    json_object_set_new(o, "icon", json_string(accessory_icon(a->kind.accessory_type)));
+    json_object_set_new(o, "creation_time", time_json(a->push_time));
+    return o;
+}
+
+static json_t *label_json(const hv_artifact_label *l) {
+    json_t *o = json_object();
+
+    json_object_set_new(o, "id", json_integer(l->id));
+    json_object_set_new(o, "name", str_or_empty(l->name));
+    json_object_set_new(o, "description", str_or_empty(l->description));
+    json_object_set_new(o, "color", str_or_empty(l->color));
+    json_object_set_new(o, "scope", str_or_empty(l->scope));
+    json_object_set_new(o, "project_id", json_integer(l->project_id));
+    json_object_set_new(o, "creation_time", time_json(l->creation_time));
+    json_object_set_new(o, "update_time", time_json(l->update_time));
+    return o;
+}
+
+static json_t *reference_json(const hv_artifact_ref *e) {
+    json_t *o = json_object();
+
+    json_object_set_new(o, "parent_id", json_integer(e->parent_id));
+    json_object_set_new(o, "child_id", json_integer(e->child_id));
+    json_object_set_new(o, "child_digest", json_string(e->child_digest));
+    if (e->os || e->architecture) {
+        json_t *p = json_object();
+        json_object_set_new(p, "architecture", str_or_empty(e->architecture));
+        json_object_set_new(p, "os", str_or_empty(e->os));
+        json_object_set_new(p, "os.version", str_or_empty(e->os_version));
+        json_object_set_new(p, "os.features", stored_json(e->os_features_json, json_array()));
+        json_object_set_new(p, "variant", str_or_empty(e->variant));
+        json_object_set_new(o, "platform", p);
+    }
+    json_object_set_new(o, "annotations", stored_json(e->annotations_json, json_object()));
+    json_object_set_new(o, "urls", stored_json(e->urls_json, json_array()));
+    return o;
+}
+
+/* Harbor's addition link: the repository part of the name with '/' as %252F. */
+static json_t *addition_link(hv_ctx *ctx, const hv_artifact_info *a, const char *addition) {
+    const char *repo = strchr(a->repository_name, '/');
+    size_t project_len = repo ? (size_t)(repo - a->repository_name) : 0;
+    hv_buf b;
+    json_t *link = json_object();
+
+    hv_buf_init(&b, 4096);
+    hv_buf_appendf(&b, "/api/v2.0/projects/%.*s/repositories/", (int)project_len,
+                   a->repository_name);
+    for (const char *c = repo ? repo + 1 : a->repository_name; *c; c++) {
+        if (*c == '/')
+            hv_buf_append(&b, "%252F", 5);
+        else
+            hv_buf_append(&b, c, 1);
+    }
+    hv_buf_appendf(&b, "/artifacts/%s/additions/%s", a->a.digest, addition);
+    json_object_set_new(link, "href", json_string(hv_arena_strndup(ctx->arena, b.data, b.len)));
+    json_object_set_new(link, "absolute", json_false());
+    hv_buf_free(&b);
+    return link;
+}
+
+static json_t *addition_links(hv_ctx *ctx, const hv_artifact_info *a) {
+    json_t *links = json_object();
+    const char *type = a->kind.type ? a->kind.type : "UNKNOWN";
+    bool index = hv_oci_media_type_is_index(a->a.media_type);
+
+    if (!index && (strcmp(type, "IMAGE") == 0 || strcmp(type, "WASM") == 0))
+        json_object_set_new(links, "build_history", addition_link(ctx, a, "build_history"));
+    if (strcmp(type, "IMAGE") == 0)
+        json_object_set_new(links, "vulnerabilities", addition_link(ctx, a, "vulnerabilities"));
+    if (!index && strcmp(type, "CHART") == 0) {
+        json_object_set_new(links, "values.yaml", addition_link(ctx, a, "values.yaml"));
+        json_object_set_new(links, "readme.md", addition_link(ctx, a, "readme.md"));
+        json_object_set_new(links, "dependencies", addition_link(ctx, a, "dependencies"));
+    }
+    return links;
+}
+
+static json_t *artifact_json(hv_ctx *ctx, const hv_artifact_view *v,
+                             const hv_artifact_options *o) {
+    const hv_artifact_info *a = &v->info;
+    json_t *j = json_object(), *list;
+
+    json_object_set_new(j, "id", json_integer(a->a.id));
+    json_object_set_new(j, "type", json_string(a->kind.type ? a->kind.type : "UNKNOWN"));
+    json_object_set_new(j, "media_type", json_string(a->kind.config_media_type
+                                                          ? a->kind.config_media_type
+                                                          : a->a.media_type));
+    json_object_set_new(j, "manifest_media_type", json_string(a->a.media_type));
+    json_object_set_new(j, "artifact_type", str_or_empty(a->a.artifact_type));
+    json_object_set_new(j, "project_id", json_integer(a->project_id));
+    json_object_set_new(j, "repository_id", json_integer(a->a.repository_id));
+    json_object_set_new(j, "repository_name", json_string(a->repository_name));
+    json_object_set_new(j, "digest", json_string(a->a.digest));
+    json_object_set_new(j, "size", json_integer(a->kind.total_size));
+    json_object_set_new(j, "icon", json_string(artifact_icon(a->kind.type)));
+    json_object_set_new(j, "push_time", time_json(a->push_time));
+    json_object_set_new(j, "pull_time", time_json(a->pull_time));
+    json_object_set_new(j, "extra_attrs", stored_json(a->kind.extra_attrs_json, json_object()));
+    json_object_set_new(j, "annotations", stored_json(a->a.annotations_json, json_object()));
+    list = json_array();
+    for (size_t i = 0; i < v->n_references; i++)
+        json_array_append_new(list, reference_json(&v->references[i]));
+    json_object_set_new(j, "references", list);
+    list = json_array();
+    for (size_t i = 0; i < v->n_tags; i++)
+        json_array_append_new(list, tag_json(&v->tags[i], o));
+    json_object_set_new(j, "tags", list);
+    json_object_set_new(j, "addition_links", addition_links(ctx, a));
+    list = json_array();
+    for (size_t i = 0; i < v->n_labels; i++)
+        json_array_append_new(list, label_json(&v->labels[i]));
+    json_object_set_new(j, "labels", list);
+    if (o->with_accessory) {
+        list = json_array();
+        for (size_t i = 0; i < v->n_accessories; i++)
+            json_array_append_new(list, accessory_json(&v->accessories[i], a->a.id));
+        json_object_set_new(j, "accessories", list);
+    }
+    return j;
+}
+
+static hv_err artifact_page(hv_req *r, const hv_list *list, int64_t total,
+                            const hv_artifact_view *v, size_t n, const hv_artifact_options *o) {
+    json_t *items = json_array();
+
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, artifact_json(&r->ctx, &v[i], o));
+    return hv_api__page(r, list, total, items);
+}
+
+/* ---------------------------------------------------------------- artifacts */
+
+static hv_err list_artifacts(hv_req *r) {
+    hv_target t;
+    hv_list list;
+    hv_artifact_options o;
+    hv_artifact_view *v;
+    size_t n;
+    int64_t total;
+    hv_err rc = load(&t, r, "artifact", "list");
+
+    if (rc == HV_OK)
+        rc = hv_api__list_params(&list, r);
+    if (rc == HV_OK)
+        rc = options(&o, r);
+    if (rc)
+        return rc;
+    hv_artifact_scope scope = {.project_id = t.project.id, .repository_id = t.repo.id};
+    rc = hv_registry_artifact_list(&v, &n, &total, &r->ctx, &t.project, &scope, &list, &o);
+    return rc ? rc : artifact_page(r, &list, total, v, n, &o);
+}
+
+static hv_err list_project_artifacts(hv_req *r) {
+    hv_project p;
+    hv_list list;
+    hv_artifact_options o;
+    hv_artifact_view *v;
+    size_t n;
+    int64_t total;
+    bool latest;
+    hv_err rc = find_project(&p, r, false);
+
+    if (rc == HV_OK)
+        rc = hv_api__can(r, &p, "artifact", "list");
+    if (rc == HV_OK)
+        rc = hv_api__list_params(&list, r);
+    if (rc == HV_OK)
+        rc = options(&o, r);
+    if (rc == HV_OK)
+        rc = bool_param(&latest, r, "latest_in_repository", false);
+    if (rc)
+        return rc;
+    hv_artifact_scope scope = {.project_id = p.id, .latest_in_repository = latest};
+    rc = hv_registry_artifact_list(&v, &n, &total, &r->ctx, &p, &scope, &list, &o);
+    return rc ? rc : artifact_page(r, &list, total, v, n, &o);
+}
+
+static hv_err get_artifact(hv_req *r) {
+    hv_target t;
+    hv_artifact_options o;
+    hv_artifact_view v;
+    hv_err rc = load(&t, r, "artifact", "read");
+
+    if (rc == HV_OK)
+        rc = options(&o, r);
+    if (rc == HV_OK)
+        rc = hv_registry_artifact_get(&v, &r->ctx, &t, r->params[2], &o);
+    return rc ? rc : hv_api__json(r, 200, artifact_json(&r->ctx, &v, &o));
+}
+
+static hv_err delete_artifact(hv_req *r) {
+    hv_target t;
+    hv_err rc = load(&t, r, "artifact", "delete");
+
+    if (rc == HV_OK)
+        rc = hv_registry_artifact_delete(&r->ctx, &t, r->params[2]);
+    return rc ? rc : hv_api__ok(r);
+}
+
+/* POST …/artifacts?from=<project>/<repository>:<tag>|@<digest>: artifact create and
+ * repository push on the target (which may not exist yet), pull on the source. */
+static hv_err copy_artifact(hv_req *r) {
+    hv_project p;
+    hv_target t;
+    const char *name, *from = hv_req_query(r, "from"), *reference;
+    hv_err rc = find_project(&p, r, true);
+
+    if (rc == HV_OK)
+        rc = hv_api__can(r, &p, "artifact", "create");
+    if (rc == HV_OK)
+        rc = repository_name(&name, r, &p);
+    if (rc == HV_OK)
+        rc = hv_registry_target(&t, &r->ctx, &r->who, name, "push");
+    if (rc)
+        return rc;
+    if (!from || !*from)
+        return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST,
+                       "the query parameter from is required: <project>/<repository>:<tag> or "
+                       "<project>/<repository>@<digest>");
+    rc = hv_registry_artifact_copy(&reference, &r->ctx, &r->who, &t, from);
+    if (rc)
+        return rc;
+    return hv_api__created(r, hv_arena_printf(r->ctx.arena, "%s/%s", r->path, reference));
+}
+
+/* ---------------------------------------------------------------- tags */
+
+static hv_err list_tags(hv_req *r) {
+    hv_target t;
+    hv_list list;
+    hv_artifact_options o = {0};
+    hv_tag_view *tags;
+    size_t n;
+    int64_t total;
+    json_t *items;
+    hv_err rc = load(&t, r, "tag", "list");
+
+    if (rc == HV_OK)
+        rc = hv_api__list_params(&list, r);
+    if (rc == HV_OK)
+        rc = bool_param(&o.with_immutable_status, r, "with_immutable_status", false);
+    if (rc == HV_OK)
+        rc = bool_param(&o.with_signature, r, "with_signature", false);
+    if (rc == HV_OK)
+        rc = hv_registry_tag_list(&tags, &n, &total, &r->ctx, &t, r->params[2], &list, &o);
+    if (rc)
+        return rc;
+    items = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, tag_json(&tags[i], &o));
+    return hv_api__page(r, &list, total, items);
+}
+
+static hv_err create_tag(hv_req *r) {
+    hv_target t;
+    json_t *body = NULL;
+    const char *name = NULL;
+    hv_err rc = load(&t, r, "tag", "create");
+
+    if (rc == HV_OK)
+        rc = hv_api__json_body(&body, r);
+    if (rc == HV_OK)
+        rc = hv_api__str(&name, r, body, "name");
+    json_decref(body);
+    if (rc == HV_OK && !name)
+        rc = HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "name is required: {\"name\": \"v1\"}");
+    if (rc == HV_OK)
+        rc = hv_registry_tag_create(&r->ctx, &t, r->params[2], name);
+    if (rc)
+        return rc;
+    /* as Harbor: no Location, since there is no API to get a single tag */
+    hv_resp_empty(r, 201);
+    return HV_OK;
+}
+
+static hv_err delete_tag(hv_req *r) {
+    hv_target t;
+    hv_err rc = load(&t, r, "tag", "delete");
+
+    if (rc == HV_OK)
+        rc = hv_registry_tag_delete(&r->ctx, &t, r->params[2], r->params[3]);
+    return rc ? rc : hv_api__ok(r);
+}
+
+/* ---------------------------------------------------------------- accessories, additions */
+
+static hv_err list_accessories(hv_req *r) {
+    hv_target t;
+    hv_list list;
+    hv_artifact_info *accs;
+    size_t n;
+    int64_t total, subject_id;
+    json_t *items;
+    hv_err rc = load(&t, r, "accessory", "list");
+
+    if (rc == HV_OK)
+        rc = hv_api__list_params(&list, r);
+    if (rc == HV_OK)
+        rc = hv_registry_accessory_list(&accs, &n, &total, &subject_id, &r->ctx, &t, r->params[2],
+                                        &list);
+    if (rc)
+        return rc;
+    items = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, accessory_json(&accs[i], subject_id));
+    return hv_api__page(r, &list, total, items);
+}
+
+static hv_err get_addition(hv_req *r) {
+    hv_target t;
+    const char *body, *content_type;
+    size_t len;
+    hv_err rc = load(&t, r, "artifact-addition", "read");
+
+    if (rc == HV_OK)
+        rc = hv_registry_artifact_addition(&body, &len, &content_type, &r->ctx, API(r)->reg, &t,
+                                           r->params[2], r->params[3]);
+    if (rc)
+        return rc;
+    hv_resp_body(r, 200, content_type, body, len);
+    return HV_OK;
+}
+
+/* No scanner has reported yet: Harbor answers an empty map then.  (The scan feature takes
+ * this route over.) */
+static hv_err get_vulnerabilities(hv_req *r) {
+    hv_target t;
+    hv_artifact_view v;
+    hv_artifact_options none = {0};
+    hv_err rc = load(&t, r, "artifact-addition", "read");
+
+    if (rc == HV_OK)
+        rc = hv_registry_artifact_get(&v, &r->ctx, &t, r->params[2], &none);
+    return rc ? rc : hv_api__json(r, 200, json_object());
+}
+
+HV_API_HANDLER(list_handler, list_artifacts);
+HV_API_HANDLER(copy_handler, copy_artifact);
+HV_API_HANDLER(get_handler, get_artifact);
+HV_API_HANDLER(delete_handler, delete_artifact);
+HV_API_HANDLER(list_tags_handler, list_tags);
+HV_API_HANDLER(create_tag_handler, create_tag);
+HV_API_HANDLER(delete_tag_handler, delete_tag);
+HV_API_HANDLER(accessories_handler, list_accessories);
+HV_API_HANDLER(vulnerabilities_handler, get_vulnerabilities);
+HV_API_HANDLER(addition_handler, get_addition);
+HV_API_HANDLER(project_artifacts_handler, list_project_artifacts);
+
+#define ARTIFACTS "/projects/{project_name}/repositories/{repository_name}/artifacts"
+
 const hv_api__route hv_api__artifact_routes[] = {
+    {"GET", ARTIFACTS, &list_handler},
+    {"POST", ARTIFACTS, &copy_handler},
+    {"GET", ARTIFACTS "/{reference}", &get_handler},
+    {"DELETE", ARTIFACTS "/{reference}", &delete_handler},
+    {"GET", ARTIFACTS "/{reference}/tags", &list_tags_handler},
+    {"POST", ARTIFACTS "/{reference}/tags", &create_tag_handler},
+    {"DELETE", ARTIFACTS "/{reference}/tags/{tag_name}", &delete_tag_handler},
+    {"GET", ARTIFACTS "/{reference}/accessories", &accessories_handler},
+    {"GET", ARTIFACTS "/{reference}/additions/vulnerabilities", &vulnerabilities_handler},
+    {"GET", ARTIFACTS "/{reference}/additions/{addition}", &addition_handler},
+    {"GET", "/projects/{project_name_or_id}/artifacts", &project_artifacts_handler},
     {NULL, NULL, NULL},
 };

@@ -492,6 +492,7 @@ struct creation {
     meta_kv *meta;
     size_t n_meta;
     const char *allowlist;
+    int64_t storage_limit; /* the quota's hard limit, -1 unlimited */
     int64_t id;
 };
 
@@ -509,6 +510,8 @@ static hv_err create_in_tx(hv_req *r, void *payload) {
         int64_t member;
         rc = hv_model_member_create(&member, &r->ctx, c->id, c->owner_id, HV_ROLE_PROJECT_ADMIN);
     }
+    if (rc == HV_OK)
+        rc = hv_model_quota_create(&r->ctx, c->id, c->storage_limit);
     if (rc == HV_OK)
         rc = hv_events_publish_fields(&r->ctx, "project.created", "project", c->name, "resource",
                                       c->name, NULL);
@@ -599,6 +602,12 @@ static hv_err create_project(hv_req *r) {
     public_meta = meta_find(c.meta, c.n_meta, "public");
     c.public = public_meta ? strcmp(public_meta, "true") == 0 : public;
 
+    /* as Harbor: the limit counts when a system administrator (or a system robot that may
+     * create projects) gives one; 0 or anyone else's gets the default, unlimited */
+    c.storage_limit = storage_limit;
+    if (storage_limit == 0 || hv_api__can(r, NULL, "project", "create") != HV_OK)
+        c.storage_limit = -1;
+    hv_error_clear(&r->ctx);
     if (r->who.kind == HV_ID_USER)
         c.owner_id = r->who.user_id;
     else
@@ -741,10 +750,17 @@ static hv_err summary(hv_req *r) {
         json_object_set_new(o, "guest_count", json_integer(counts[HV_ROLE_GUEST]));
         json_object_set_new(o, "limited_guest_count", json_integer(counts[HV_ROLE_LIMITED_GUEST]));
     }
-    if (hv_api__can(r, &p, "quota", "read") == HV_OK)
-        json_object_set_new(
-            o, "quota",
-            json_pack("{s:{s:i}, s:{s:i}}", "hard", "storage", -1, "used", "storage", 0));
+    if (hv_api__can(r, &p, "quota", "read") == HV_OK) {
+        hv_quota q;
+        rc = hv_model_quota_get_by_project(&q, &r->ctx, p.id);
+        if (rc) {
+            json_decref(o);
+            return rc;
+        }
+        json_object_set_new(o, "quota",
+                            json_pack("{s:{s:I}, s:{s:I}}", "hard", "storage", (json_int_t)q.hard,
+                                      "used", "storage", (json_int_t)q.used));
+    }
     hv_error_clear(&r->ctx);
     return hv_api__json(r, 200, o);
 }

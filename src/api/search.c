@@ -1,6 +1,241 @@
-/* The search endpoints (being written: the table is filled as they land). */
+/*
+ * GET /search?q= (projects and repositories whose names contain q) and GET /statistics
+ * (project and repository counts, and for system administrators the storage used).
+ *
+ * Both cover only what the caller may see (hv_api__visibility): search answers anonymous
+ * callers with public projects and their repositories; statistics, as in Harbor, wants a
+ * logged-in caller and counts public projects plus the private ones the caller belongs to.
+ * Search is not paged in Harbor's API: each half answers at most SEARCH_MAX entries, by name,
+ * so a one-letter query on a large registry stays a small answer.
+ */
 #include "api/api_int.h"
 
+#include <string.h>
+
+#define SEARCH_MAX 100
+
+/* ---------------------------------------------------------------- projects as /projects shows them
+ * (the same fields as projects.c renders with with_detail=true) */
+
+static json_t *allowlist_json(const hv_project *p) {
+    json_t *stored = NULL, *o = json_object(), *items, *expires, *t;
+    int64_t created = p->creation_time, updated = p->update_time;
+    json_error_t e;
+
+    if (p->cve_allowlist_json)
+        stored = json_loads(p->cve_allowlist_json, 0, &e);
+    items = json_object_get(stored, "items");
+    expires = json_object_get(stored, "expires_at");
+    t = json_object_get(stored, "creation_time");
+    if (json_is_integer(t))
+        created = json_integer_value(t);
+    t = json_object_get(stored, "update_time");
+    if (json_is_integer(t))
+        updated = json_integer_value(t);
+    json_object_set_new(o, "id", json_integer(p->id));
+    json_object_set_new(o, "project_id", json_integer(p->id));
+    json_object_set_new(o, "items", json_is_array(items) ? json_incref(items) : json_array());
+    if (json_is_integer(expires))
+        json_object_set(o, "expires_at", expires);
+    json_object_set_new(o, "creation_time", hv_api__time(created));
+    json_object_set_new(o, "update_time", hv_api__time(updated));
+    json_decref(stored);
+    return o;
+}
+
+/* Harbor reports the "highest" of several roles in current_user_role_id. */
+static int highest_role(const int *roles, size_t n) {
+    static const int power[6] = {0, 50, 30, 20, 40, 10};
+    int best = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (roles[i] >= 1 && roles[i] <= 5 && (best == 0 || power[roles[i]] > power[best]))
+            best = roles[i];
+    }
+    return best;
+}
+
+static hv_err project_json(json_t **out, hv_req *r, const hv_project *p) {
+    int roles[5];
+    size_t n_roles = 0, n_meta = 0;
+    const char **names = NULL, **values = NULL;
+    int64_t repos = 0;
+    json_t *o, *ids, *md;
+    hv_err rc = hv_auth_roles(roles, &n_roles, &r->ctx, &r->who, p);
+
+    if (rc == HV_OK)
+        rc = hv_model_project_repo_count(&repos, &r->ctx, p->id);
+    if (rc == HV_OK)
+        rc = hv_model_project_metadata(&names, &values, &n_meta, &r->ctx, p->id);
+    if (rc)
+        return rc;
+    o = json_object();
+    json_object_set_new(o, "project_id", json_integer(p->id));
+    json_object_set_new(o, "owner_id", json_integer(p->owner_id));
+    json_object_set_new(o, "name", json_string(p->name));
+    json_object_set_new(o, "creation_time", hv_api__time(p->creation_time));
+    json_object_set_new(o, "update_time", hv_api__time(p->update_time));
+    json_object_set_new(o, "deleted", json_false());
+    json_object_set_new(o, "owner_name", json_string(p->owner_name));
+    json_object_set_new(o, "togglable", json_true());
+    json_object_set_new(o, "current_user_role_id", json_integer(highest_role(roles, n_roles)));
+    ids = json_array();
+    for (size_t i = 0; i < n_roles; i++)
+        json_array_append_new(ids, json_integer(roles[i]));
+    json_object_set_new(o, "current_user_role_ids", ids);
+    json_object_set_new(o, "repo_count", json_integer(repos));
+    md = json_object();
+    for (size_t i = 0; i < n_meta; i++)
+        json_object_set_new(md, names[i], json_string(values[i]));
+    json_object_set_new(o, "metadata", md);
+    json_object_set_new(o, "cve_allowlist", allowlist_json(p));
+    *out = o;
+    return HV_OK;
+}
+
+/* ---------------------------------------------------------------- /search */
+
+static void fuzzy_name(hv_list *list, hv_req *r, const char *q) {
+    hv_query_term *t;
+
+    memset(list, 0, sizeof(*list));
+    list->page = 1;
+    list->page_size = SEARCH_MAX;
+    list->sort = "name";
+    if (!*q)
+        return;
+    t = hv_arena_alloc(r->ctx.arena, sizeof(*t));
+    t->key = "name";
+    t->op = HV_Q_FUZZY;
+    t->values = hv_arena_alloc(r->ctx.arena, sizeof(*t->values));
+    t->values[0] = q;
+    t->n_values = 1;
+    list->terms = t;
+    list->n_terms = 1;
+}
+
+/* The projects half: those visible, as GET /projects lists them for this caller. */
+static hv_err search_projects(json_t *out, hv_req *r, const char *q, const hv_visibility *vis) {
+    hv_query_term *terms;
+    hv_project *projects;
+    hv_list list;
+    size_t n;
+    int64_t total, visible_to;
+    hv_err rc;
+
+    fuzzy_name(&list, r, q);
+    if (vis->all) {
+        visible_to = -1;
+    } else if (r->who.kind == HV_ID_ROBOT && vis->n_project_ids > 0) {
+        /* a robot's projects are its permissions, as in GET /projects */
+        terms = hv_arena_alloc(r->ctx.arena, (list.n_terms + 1) * sizeof(*terms));
+        if (list.n_terms)
+            terms[0] = list.terms[0];
+        terms[list.n_terms].key = "project_id";
+        terms[list.n_terms].op = HV_Q_ANY;
+        terms[list.n_terms].values =
+            hv_arena_alloc(r->ctx.arena, vis->n_project_ids * sizeof(*terms->values));
+        for (size_t i = 0; i < vis->n_project_ids; i++)
+            terms[list.n_terms].values[i] =
+                hv_arena_printf(r->ctx.arena, "%lld", (long long)vis->project_ids[i]);
+        terms[list.n_terms].n_values = vis->n_project_ids;
+        list.terms = terms;
+        list.n_terms++;
+        visible_to = -1;
+    } else {
+        visible_to = r->who.kind == HV_ID_USER ? vis->user_id : 0;
+    }
+    rc = hv_model_project_list(&projects, &n, &total, &r->ctx, &list, visible_to);
+    for (size_t i = 0; rc == HV_OK && i < n; i++) {
+        json_t *o;
+        rc = project_json(&o, r, &projects[i]);
+        if (rc == HV_OK)
+            json_array_append_new(out, o);
+    }
+    return rc;
+}
+
+static hv_err search_repositories(json_t *out, hv_req *r, const char *q, const hv_visibility *vis) {
+    hv_repository_detail *rows;
+    hv_list list;
+    size_t n;
+    int64_t total;
+    hv_err rc;
+
+    fuzzy_name(&list, r, q);
+    rc = hv_model_repository_list(&rows, &n, &total, &r->ctx, &list, 0, vis);
+    for (size_t i = 0; rc == HV_OK && i < n; i++)
+        json_array_append_new(
+            out, json_pack("{s:I, s:s, s:b, s:s, s:I, s:I}", "project_id",
+                           (json_int_t)rows[i].project_id, "project_name", rows[i].project_name,
+                           "project_public", rows[i].project_public, "repository_name",
+                           rows[i].name, "pull_count", (json_int_t)rows[i].pull_count,
+                           "artifact_count", (json_int_t)rows[i].artifact_count));
+    return rc;
+}
+
+static hv_err search(hv_req *r) {
+    const char *q = hv_req_query(r, "q");
+    json_t *projects = json_array(), *repositories = json_array();
+    hv_visibility vis;
+    size_t len;
+    hv_err rc;
+
+    /* surrounding blanks are not part of what the user looks for */
+    q = q ? q : "";
+    while (*q == ' ')
+        q++;
+    len = strlen(q);
+    while (len > 0 && q[len - 1] == ' ')
+        len--;
+    q = hv_arena_strndup(r->ctx.arena, q, len);
+
+    rc = hv_api__visibility(&vis, r);
+    if (rc == HV_OK)
+        rc = search_projects(projects, r, q, &vis);
+    if (rc == HV_OK)
+        rc = search_repositories(repositories, r, q, &vis);
+    if (rc) {
+        json_decref(projects);
+        json_decref(repositories);
+        return rc;
+    }
+    return hv_api__json(r, 200,
+                        json_pack("{s:o, s:o}", "project", projects, "repository", repositories));
+}
+
+/* ---------------------------------------------------------------- /statistics */
+
+static hv_err statistics(hv_req *r) {
+    bool sysadmin = r->who.kind == HV_ID_USER && r->who.sysadmin && !r->who.via_token;
+    hv_visibility vis;
+    hv_statistics s;
+    hv_err rc;
+
+    if (r->who.kind == HV_ID_ANONYMOUS)
+        return HV_FAIL(&r->ctx, HV_E_UNAUTHORIZED, "authentication required for statistics");
+    rc = hv_api__visibility(&vis, r);
+    if (rc == HV_OK)
+        rc = hv_model_statistics(&s, &r->ctx, &vis, sysadmin);
+    if (rc)
+        return rc;
+    return hv_api__json(r, 200,
+                        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "private_project_count",
+                                  (json_int_t)s.private_projects, "private_repo_count",
+                                  (json_int_t)s.private_repositories, "public_project_count",
+                                  (json_int_t)s.public_projects, "public_repo_count",
+                                  (json_int_t)s.public_repositories, "total_project_count",
+                                  (json_int_t)(s.public_projects + s.private_projects),
+                                  "total_repo_count",
+                                  (json_int_t)(s.public_repositories + s.private_repositories),
+                                  "total_storage_consumption", (json_int_t)s.storage));
+}
+
+HV_API_HANDLER(search_handler, search);
+HV_API_HANDLER(statistics_handler, statistics);
+
 const hv_api__route hv_api__search_routes[] = {
+    {"GET", "/search", &search_handler},
+    {"GET", "/statistics", &statistics_handler},
     {NULL, NULL, NULL},
 };

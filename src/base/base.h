@@ -198,4 +198,21 @@ long hv_base64_decode(unsigned char *out, const char *in, size_t len);
 /* Compares in constant time for equal lengths (secrets). */
 bool hv_secure_equal(const void *a, const void *b, size_t n);
 
+/* ---------------------------------------------------------------- doublestar globs (glob.c)
+ * Harbor's selector patterns: `**` any run including '/' (as a whole path component, zero or
+ * more components), `*` any run without '/', `?` one character other than '/', `[a-z]`,
+ * `[^a-z]` classes, `{a,b}` alternatives (nestable), `\c` escapes.  Bytes, not runes.
+ * Matching costs O(pattern x name) time whatever the pattern. */
+#define HV_GLOB_PATTERN_MAX 1024
+#define HV_GLOB_NAME_MAX    4096
+
+/* Whether pattern (len bytes) is well formed; when not, *why (may be NULL) is a static
+ * message saying what is wrong. */
+bool hv_glob_valid(const char *pattern, size_t len, const char **why);
+/* Whether the whole name matches the pattern.  False for a malformed pattern, or one or a
+ * name longer than the limits above. */
+bool hv_glob_match(const char *pattern, size_t plen, const char *name, size_t nlen);
+/* The same for NUL-terminated strings. */
+bool hv_glob_matchz(const char *pattern, const char *name);
+
 #endif

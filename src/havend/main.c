@@ -102,6 +102,7 @@ static hv_err start(havend *h, hv_ctx *ctx) {
 
     hv_events_subscribe("", log_event, NULL);
     hv_audit_init();
+    hv_registry_pull_stats_init();
     rc = hv_events_start(ctx, open_db, h);
     if (rc)
         return rc;

@@ -278,3 +278,182 @@ hv_err hv_model_tag_names(const char ***out, size_t *n, hv_ctx *ctx, int64_t rep
     return hv_model__strings(out, n, ctx, sql_tag_names, "iti", repository_id, last ? last : "",
                              limit);
 }
+
+/* ---------------------------------------------------------------- Harbor's artifact model */
+
+static const char *sql_artifact_set_kind =
+    "UPDATE artifact SET type = ?, config_media_type = ?, extra_attrs = ?, accessory_type = ?,"
+    " total_size = ? WHERE id = ?";
+
+hv_err hv_model_artifact_set_kind(hv_ctx *ctx, int64_t artifact_id, const hv_artifact_kind *k) {
+    return hv_model__exec(NULL, ctx, sql_artifact_set_kind, "ttttii",
+                          k->type ? k->type : "UNKNOWN", k->config_media_type, k->extra_attrs_json,
+                          k->accessory_type, k->total_size, artifact_id);
+}
+
+static const char *sql_reference_details =
+    "UPDATE artifact_reference SET os_version = ?, os_features = ?, annotations = ?, urls = ?"
+    " WHERE parent_id = ? AND child_digest = ?";
+
+hv_err hv_model_artifact_reference_details(hv_ctx *ctx, int64_t parent_id, const char *child,
+                                           const char *os_version, const char *os_features_json,
+                                           const char *annotations_json, const char *urls_json) {
+    return hv_model__exec(NULL, ctx, sql_reference_details, "ttttit", os_version,
+                          os_features_json, annotations_json, urls_json, parent_id, child);
+}
+
+static const char *sql_tag_get =
+    "SELECT id, repository_id, artifact_id, name, push_time, coalesce(pull_time, 0) FROM tag"
+    " WHERE repository_id = ? AND name = ?";
+
+hv_err hv_model_tag_get(hv_tag_info *out, hv_ctx *ctx, int64_t repository_id, const char *name) {
+    hv_stmt *st;
+    bool row;
+    hv_err rc = hv_model__query(&st, &row, ctx, sql_tag_get, "it", repository_id, name);
+
+    if (rc)
+        return rc;
+    if (row) {
+        out->id = hv_stmt_int(st, 0);
+        out->repository_id = hv_stmt_int(st, 1);
+        out->artifact_id = hv_stmt_int(st, 2);
+        out->name = hv_model__text(ctx, st, 3);
+        out->push_time = hv_stmt_int(st, 4);
+        out->pull_time = hv_stmt_int(st, 5);
+    }
+    hv_stmt_reset(st);
+    return row ? HV_OK : HV_FAIL(ctx, HV_E_NOT_FOUND, "tag %s not found", name);
+}
+
+static const char *sql_tag_create =
+    "INSERT INTO tag (repository_id, artifact_id, name, push_time) VALUES (?, ?, ?, ?)";
+
+hv_err hv_model_tag_create(int64_t *out_id, hv_ctx *ctx, int64_t repository_id,
+                           int64_t artifact_id, const char *name) {
+    hv_err rc = hv_model__exec(NULL, ctx, sql_tag_create, "iiti", repository_id, artifact_id, name,
+                               hv_now_ms());
+
+    if (rc == HV_E_CONFLICT) {
+        hv_error_clear(ctx);
+        return HV_FAIL(ctx, HV_E_CONFLICT, "the tag %s already exists in the repository", name);
+    }
+    if (rc == HV_OK)
+        *out_id = hv_db_last_id(ctx->db);
+    return rc;
+}
+
+static const char *sql_artifact_blobs =
+    "SELECT ab.blob_digest, coalesce(b.size, 0) FROM artifact_blob ab"
+    " LEFT JOIN blob b ON b.digest = ab.blob_digest WHERE ab.artifact_id = ?"
+    " ORDER BY ab.blob_digest";
+
+hv_err hv_model_artifact_blobs(const char ***digests, int64_t **sizes, size_t *n, hv_ctx *ctx,
+                               int64_t artifact_id) {
+    size_t cap = 16, count = 0;
+    const char **d = hv_arena_alloc(ctx->arena, cap * sizeof(*d));
+    int64_t *z = hv_arena_alloc(ctx->arena, cap * sizeof(*z));
+    hv_stmt *st;
+    bool row;
+    hv_err rc = hv_model__query(&st, &row, ctx, sql_artifact_blobs, "i", artifact_id);
+
+    while (rc == HV_OK && row) {
+        if (count == cap) {
+            const char **d2 = hv_arena_alloc(ctx->arena, 2 * cap * sizeof(*d2));
+            int64_t *z2 = hv_arena_alloc(ctx->arena, 2 * cap * sizeof(*z2));
+            memcpy(d2, d, cap * sizeof(*d2));
+            memcpy(z2, z, cap * sizeof(*z2));
+            d = d2;
+            z = z2;
+            cap *= 2;
+        }
+        d[count] = hv_model__text(ctx, st, 0);
+        z[count++] = hv_stmt_int(st, 1);
+        rc = hv_stmt_step(st, ctx, &row);
+    }
+    if (rc == HV_OK)
+        hv_stmt_reset(st);
+    *digests = d;
+    *sizes = z;
+    *n = count;
+    return rc;
+}
+
+static const char *sql_blob_size = "SELECT size FROM blob WHERE digest = ?";
+
+hv_err hv_model_blob_size(int64_t *out, hv_ctx *ctx, const char *digest) {
+    hv_stmt *st;
+    bool row;
+    hv_err rc = hv_model__query(&st, &row, ctx, sql_blob_size, "t", digest);
+
+    if (rc)
+        return rc;
+    if (row)
+        *out = hv_stmt_int(st, 0);
+    hv_stmt_reset(st);
+    return row ? HV_OK : HV_FAIL(ctx, HV_E_BLOB_UNKNOWN, "blob %s is not stored", digest);
+}
+
+static const char *sql_artifact_copy =
+    "INSERT INTO artifact (repository_id, digest, media_type, artifact_type, size,"
+    " subject_digest, annotations, push_time, type, config_media_type, extra_attrs,"
+    " accessory_type, total_size)"
+    " SELECT ?1, digest, media_type, artifact_type, size, subject_digest, annotations, ?2, type,"
+    " config_media_type, extra_attrs, accessory_type, total_size FROM artifact WHERE id = ?3"
+    " ON CONFLICT (repository_id, digest) DO NOTHING";
+static const char *sql_artifact_copy_blobs =
+    "INSERT INTO artifact_blob (artifact_id, blob_digest)"
+    " SELECT ?1, blob_digest FROM artifact_blob WHERE artifact_id = ?2 ON CONFLICT DO NOTHING";
+static const char *sql_artifact_copy_refs =
+    "INSERT INTO artifact_reference (parent_id, child_digest, os, architecture, variant,"
+    " os_version, os_features, annotations, urls)"
+    " SELECT ?1, child_digest, os, architecture, variant, os_version, os_features, annotations,"
+    " urls FROM artifact_reference WHERE parent_id = ?2 ON CONFLICT DO NOTHING";
+
+hv_err hv_model_artifact_copy(int64_t *out_id, bool *created, hv_ctx *ctx,
+                              const hv_artifact_info *src, int64_t repository_id) {
+    int64_t changed = 0;
+    hv_stmt *st;
+    bool row;
+    hv_err rc = hv_model__exec(&changed, ctx, sql_artifact_copy, "iii", repository_id,
+                               hv_now_ms(), src->a.id);
+
+    if (rc)
+        return rc;
+    *created = changed > 0;
+    if (!*created) {
+        rc = hv_model__query(&st, &row, ctx, sql_artifact_id, "it", repository_id, src->a.digest);
+        if (rc)
+            return rc;
+        *out_id = row ? hv_stmt_int(st, 0) : 0;
+        hv_stmt_reset(st);
+        return HV_OK;
+    }
+    *out_id = hv_db_last_id(ctx->db);
+    rc = hv_model__exec(NULL, ctx, sql_artifact_copy_blobs, "ii", *out_id, src->a.id);
+    if (rc == HV_OK)
+        rc = hv_model__exec(NULL, ctx, sql_artifact_copy_refs, "ii", *out_id, src->a.id);
+    return rc;
+}
+
+/* Pull times only move forward: batches may arrive out of order after a restart. */
+static const char *sql_pulled_artifact =
+    "UPDATE artifact SET pull_time = max(coalesce(pull_time, 0), ?3),"
+    " pull_count = pull_count + ?4"
+    " WHERE repository_id = (SELECT id FROM repository WHERE name = ?1) AND digest = ?2";
+static const char *sql_pulled_tag =
+    "UPDATE tag SET pull_time = max(coalesce(pull_time, 0), ?3)"
+    " WHERE repository_id = (SELECT id FROM repository WHERE name = ?1) AND name = ?2";
+static const char *sql_pulled_repository =
+    "UPDATE repository SET pull_count = pull_count + ?2 WHERE name = ?1";
+
+hv_err hv_model_artifact_pulled(hv_ctx *ctx, const char *repository, const char *digest,
+                                const char *tag, int64_t ms, int64_t count) {
+    hv_err rc = hv_model__exec(NULL, ctx, sql_pulled_artifact, "ttii", repository, digest, ms,
+                               count);
+
+    if (rc == HV_OK && tag)
+        rc = hv_model__exec(NULL, ctx, sql_pulled_tag, "tti", repository, tag, ms);
+    if (rc == HV_OK)
+        rc = hv_model__exec(NULL, ctx, sql_pulled_repository, "ti", repository, count);
+    return rc;
+}

@@ -209,12 +209,43 @@ hv_err hv_model_audit_list(hv_audit_log **out, size_t *n, int64_t *total, hv_ctx
  * refund subtracts. */
 hv_err hv_model_quota_charge(hv_ctx *ctx, int64_t project_id, int64_t size);
 hv_err hv_model_quota_refund(hv_ctx *ctx, int64_t project_id, int64_t size);
+
+/* ---- quotas, continued (quota.c) */
+
+/* A project's storage quota, with its project's name and owner (Harbor's ref object). */
+typedef struct hv_quota {
+    int64_t id;
+    int64_t project_id;
+    const char *project_name;
+    const char *owner_name;
+    int64_t hard;          /* bytes; -1 unlimited */
+    int64_t used;          /* bytes: the sizes of the blobs linked to the project, each once */
+    int64_t creation_time; /* ms */
+    int64_t update_time;
+} hv_quota;
+
+/* The quota row of a new project with its hard limit (replaces the limit of a row that
+ * exists already, which migration 004's trigger inserts with the project). */
+hv_err hv_model_quota_create(hv_ctx *ctx, int64_t project_id, int64_t hard);
+/* HV_E_NOT_FOUND when absent. */
+hv_err hv_model_quota_get(hv_quota *out, hv_ctx *ctx, int64_t id);
+hv_err hv_model_quota_get_by_project(hv_quota *out, hv_ctx *ctx, int64_t project_id);
+/* q and sort keys: id, reference_id (the project id), hard.storage (unlimited sorts as the
+ * largest), used.storage, creation_time, update_time; newest first by default.  `fixed` are
+ * terms the caller imposes on the same keys. */
+hv_err hv_model_quota_list(hv_quota **out, size_t *n, int64_t *total, hv_ctx *ctx,
+                           const hv_list *list, const hv_query_term *fixed, size_t n_fixed);
+/* Sets the hard limit (may be below the usage: further charges are refused).
+ * HV_E_NOT_FOUND when absent. */
+hv_err hv_model_quota_set_hard(hv_ctx *ctx, int64_t id, int64_t hard);
+/* The usage recomputed from the links: the sum of the sizes of the project's blobs. */
+hv_err hv_model_quota_linked_size(int64_t *out, hv_ctx *ctx, int64_t project_id);
+/* ---- end of quotas */
+
 /* The blobs of an artifact (config, layers, its manifest) that no other artifact of the
  * project references, with their sizes. */
 hv_err hv_model_artifact_exclusive_blobs(const char ***digests, int64_t **sizes, size_t *n,
                                          hv_ctx *ctx, int64_t project_id, const hv_artifact *a);
-/* Immutable-tag rules of a project, as stored JSON (enabled ones only). */
-hv_err hv_model_immutable_rules(const char ***rules, size_t *n, hv_ctx *ctx, int64_t project_id);
 
 /* Settings changed at run time; *value is def when unset. */
 hv_err hv_model_setting_get(const char **value, hv_ctx *ctx, const char *name, const char *def);
@@ -282,5 +313,228 @@ hv_err hv_model_upload_stale(const char ***out, size_t *n, hv_ctx *ctx, int64_t 
 hv_err hv_model_outbox_add(hv_ctx *ctx, const char *type, const char *payload);
 hv_err hv_model_outbox_next(hv_event_row **out, size_t *n, hv_ctx *ctx, int64_t limit);
 hv_err hv_model_outbox_delete_upto(hv_ctx *ctx, int64_t id);
+
+/* ---- repositories as the Harbor API shows them, and /statistics (repository.c) */
+
+/* Which projects a cross-project list or count covers: all of them, or the public ones plus
+ * those user_id is a member of (when > 0) plus project_ids (a robot's projects). */
+typedef struct hv_visibility {
+    bool all;
+    int64_t user_id;
+    const int64_t *project_ids;
+    size_t n_project_ids;
+} hv_visibility;
+
+typedef struct hv_repository_detail {
+    int64_t id;
+    int64_t project_id;
+    const char *project_name;
+    bool project_public;
+    const char *name; /* "project/repository" */
+    const char *description;
+    int64_t artifact_count; /* artifacts that are not accessories */
+    int64_t pull_count;
+    int64_t creation_time; /* ms */
+    int64_t update_time;
+} hv_repository_detail;
+
+/* Repositories of project_id (0: of every project) that vis covers.  q and sort keys: id,
+ * name, project_id, description, pull_count, creation_time, update_time; newest first by
+ * default.  artifact_count is filled for the page's rows. */
+hv_err hv_model_repository_list(hv_repository_detail **out, size_t *n, int64_t *total, hv_ctx *ctx,
+                                const hv_list *list, int64_t project_id, const hv_visibility *vis);
+/* By full name.  HV_E_NOT_FOUND when absent. */
+hv_err hv_model_repository_detail(hv_repository_detail *out, hv_ctx *ctx, const char *name);
+hv_err hv_model_repository_artifact_count(int64_t *out, hv_ctx *ctx, int64_t repository_id);
+/* Every artifact of the repository, accessories included. */
+hv_err hv_model_repository_all_artifacts(int64_t *out, hv_ctx *ctx, int64_t repository_id);
+/* HV_E_NOT_FOUND when absent. */
+hv_err hv_model_repository_set_description(hv_ctx *ctx, int64_t id, const char *description);
+/* Deletes the row (its tags and artifacts cascade: empty it first through the registry).
+ * HV_E_NOT_FOUND when absent. */
+hv_err hv_model_repository_delete(hv_ctx *ctx, int64_t id);
+/* Up to limit artifacts of the repository that no index of it lists and whose subject is
+ * not in it: the ones that can be deleted next when emptying it. */
+hv_err hv_model_repository_roots(hv_artifact **out, size_t *n, hv_ctx *ctx, int64_t repository_id,
+                                 int64_t limit);
+
+typedef struct hv_statistics {
+    int64_t public_projects, private_projects;
+    int64_t public_repositories, private_repositories;
+    int64_t storage; /* bytes of every stored blob, each once (with_storage only) */
+} hv_statistics;
+
+hv_err hv_model_statistics(hv_statistics *out, hv_ctx *ctx, const hv_visibility *vis,
+                           bool with_storage);
+/* ---- end of repositories */
+
+/* ---- artifacts as the Harbor API shows them (artifact.c, artifact_list.c) */
+
+/* What a push learns of an artifact beyond its manifest, stored when the row is created. */
+typedef struct hv_artifact_kind {
+    const char *type;              /* IMAGE, CHART, CNAB, WASM, SBOM or UNKNOWN */
+    const char *config_media_type; /* the config's media type; NULL for an index */
+    const char *extra_attrs_json;  /* a JSON object, or NULL */
+    const char *accessory_type;    /* signature.cosign, ...; NULL unless an accessory */
+    int64_t total_size;            /* manifest + config + layers, or index + children */
+} hv_artifact_kind;
+
+/* An artifact row with everything the API shows of it. */
+typedef struct hv_artifact_info {
+    hv_artifact a; /* a.media_type is the manifest's; a.size the manifest's length */
+    hv_artifact_kind kind;
+    int64_t project_id;
+    const char *repository_name;
+    int64_t push_time; /* ms */
+    int64_t pull_time; /* ms; 0 when never pulled */
+    int64_t pull_count;
+} hv_artifact_info;
+
+typedef struct hv_tag_info {
+    int64_t id;
+    int64_t repository_id;
+    int64_t artifact_id;
+    const char *name;
+    int64_t push_time; /* ms */
+    int64_t pull_time; /* ms; 0 when never pulled */
+} hv_tag_info;
+
+/* An entry of an index: the child (child_id 0 when it is not in the repository) and the
+ * entry's platform, annotations and urls (JSON texts, or NULL). */
+typedef struct hv_artifact_ref {
+    int64_t parent_id;
+    int64_t child_id;
+    const char *child_digest;
+    const char *os, *architecture, *variant, *os_version;
+    const char *os_features_json, *annotations_json, *urls_json;
+} hv_artifact_ref;
+
+/* A label attached to an artifact. */
+typedef struct hv_artifact_label {
+    int64_t id;
+    const char *name, *description, *color, *scope;
+    int64_t project_id; /* 0 for global labels */
+    int64_t creation_time, update_time;
+} hv_artifact_label;
+
+/* Where an artifact list looks: a project, or one repository of it. */
+typedef struct hv_artifact_scope {
+    int64_t project_id;
+    int64_t repository_id;     /* 0: every repository of the project */
+    bool latest_in_repository; /* only the most recently pushed artifact of each repository */
+} hv_artifact_scope;
+
+/* Stores what a push learned of a new artifact; the entry details of an index's child. */
+hv_err hv_model_artifact_set_kind(hv_ctx *ctx, int64_t artifact_id, const hv_artifact_kind *k);
+hv_err hv_model_artifact_reference_details(hv_ctx *ctx, int64_t parent_id, const char *child,
+                                           const char *os_version, const char *os_features_json,
+                                           const char *annotations_json, const char *urls_json);
+/* By digest, tag or id.  HV_E_MANIFEST_UNKNOWN when absent. */
+hv_err hv_model_artifact_info(hv_artifact_info *out, hv_ctx *ctx, int64_t repository_id,
+                              const char *digest);
+hv_err hv_model_artifact_info_by_tag(hv_artifact_info *out, hv_ctx *ctx, int64_t repository_id,
+                                     const char *tag);
+/* Artifacts of a scope without accessories, and by default without the untagged children
+ * of indexes.  q keys: tags (=name, =~part, =* tagged, =nil untagged), labels (=id or
+ * =(id id): all of them), base (=*: children of indexes too), digest, type, media_type (the
+ * config's, an index's own), manifest_media_type, artifact_type, size, push_time,
+ * pull_time, repository_name (also sort key `name`); newest push first by default. */
+hv_err hv_model_artifact_list(hv_artifact_info **out, size_t *n, int64_t *total, hv_ctx *ctx,
+                              const hv_artifact_scope *scope, const hv_list *list);
+/* The accessories of subject in a repository.  q keys: type, digest, artifact_type, size,
+ * creation_time (push time); newest first. */
+hv_err hv_model_accessory_list(hv_artifact_info **out, size_t *n, int64_t *total, hv_ctx *ctx,
+                               int64_t repository_id, const char *subject, const hv_list *list);
+/* Whether an artifact of the repository is a signature.* accessory of subject. */
+hv_err hv_model_artifact_signed(bool *out, hv_ctx *ctx, int64_t repository_id,
+                                const char *subject);
+/* Every tag of an artifact, by name. */
+hv_err hv_model_artifact_tag_infos(hv_tag_info **out, size_t *n, hv_ctx *ctx,
+                                   int64_t artifact_id);
+/* Tags of an artifact.  q keys: name, id, push_time, pull_time; by name by default. */
+hv_err hv_model_tag_list(hv_tag_info **out, size_t *n, int64_t *total, hv_ctx *ctx,
+                         int64_t artifact_id, const hv_list *list);
+/* HV_E_NOT_FOUND when the repository has no such tag. */
+hv_err hv_model_tag_get(hv_tag_info *out, hv_ctx *ctx, int64_t repository_id, const char *name);
+/* A new tag; HV_E_CONFLICT when the repository has it already. */
+hv_err hv_model_tag_create(int64_t *out_id, hv_ctx *ctx, int64_t repository_id,
+                           int64_t artifact_id, const char *name);
+/* The entries of an index, in the index's order. */
+hv_err hv_model_artifact_references(hv_artifact_ref **out, size_t *n, hv_ctx *ctx,
+                                    const hv_artifact *parent);
+hv_err hv_model_artifact_labels(hv_artifact_label **out, size_t *n, hv_ctx *ctx,
+                                int64_t artifact_id);
+/* The blobs an artifact references (config and layers) with their sizes. */
+hv_err hv_model_artifact_blobs(const char ***digests, int64_t **sizes, size_t *n, hv_ctx *ctx,
+                               int64_t artifact_id);
+/* Size of a stored blob; HV_E_BLOB_UNKNOWN when absent. */
+hv_err hv_model_blob_size(int64_t *out, hv_ctx *ctx, const char *digest);
+/* Copies an artifact row (kind, annotations, blobs, index entries) into another repository
+ * unless it has that digest already; sets *out_id either way and *created when new. */
+hv_err hv_model_artifact_copy(int64_t *out_id, bool *created, hv_ctx *ctx,
+                              const hv_artifact_info *src, int64_t repository_id);
+/* Records `count` pulls of repository@digest (by tag, or NULL) at time ms: the artifact's
+ * pull time and count, the tag's pull time, the repository's pull count.  Unknown names
+ * change nothing. */
+hv_err hv_model_artifact_pulled(hv_ctx *ctx, const char *repository, const char *digest,
+                                const char *tag, int64_t ms, int64_t count);
+/* ---- end of artifacts */
+
+/* ---- immutable tag rules (immutable.c) and labels (label.c) */
+
+/* An immutable tag rule of a project.  `rule` is the rest of Harbor's ImmutableRule
+ * (action, template, params, tag_selectors, scope_selectors) as normalised JSON text: the
+ * API writes it, the registry matches with it. */
+typedef struct hv_immutable_rule {
+    int64_t id;
+    int64_t project_id;
+    int64_t priority;
+    bool disabled;
+    const char *rule;
+    int64_t creation_time; /* ms */
+    int64_t update_time;
+} hv_immutable_rule;
+
+/* Inserts r (project_id, priority, disabled, rule); HV_E_CONFLICT when the project has a
+ * rule with the same text already. */
+hv_err hv_model_immutable_create(int64_t *out_id, hv_ctx *ctx, const hv_immutable_rule *r);
+/* HV_E_NOT_FOUND when the project has no such rule. */
+hv_err hv_model_immutable_get(hv_immutable_rule *out, hv_ctx *ctx, int64_t project_id, int64_t id);
+/* How many rules the project has, enabled or not. */
+hv_err hv_model_immutable_count(int64_t *out, hv_ctx *ctx, int64_t project_id);
+/* q and sort keys: id, priority, disabled, creation_time, update_time; by id by default. */
+hv_err hv_model_immutable_list(hv_immutable_rule **out, size_t *n, int64_t *total, hv_ctx *ctx,
+                               int64_t project_id, const hv_list *list);
+/* Sets priority, disabled and rule of rule r->id of r->project_id.  HV_E_NOT_FOUND;
+ * HV_E_CONFLICT when another rule of the project has the same text. */
+hv_err hv_model_immutable_update(hv_ctx *ctx, const hv_immutable_rule *r);
+/* HV_E_NOT_FOUND when the project has no such rule. */
+hv_err hv_model_immutable_delete(hv_ctx *ctx, int64_t project_id, int64_t id);
+/* The enabled rules of a project, as their JSON texts, by priority then id. */
+hv_err hv_model_immutable_rules(const char ***rules, size_t *n, hv_ctx *ctx, int64_t project_id);
+
+/* A label: global (scope "g", project_id 0) or of a project (scope "p").  The same record
+ * as the labels of an artifact (hv_artifact_label, read by hv_model_artifact_labels). */
+typedef hv_artifact_label hv_label;
+
+/* Inserts l (name, description, color, scope, project_id).  HV_E_CONFLICT when its scope
+ * and project have a label of that name. */
+hv_err hv_model_label_create(int64_t *out_id, hv_ctx *ctx, const hv_label *l);
+/* HV_E_NOT_FOUND when absent. */
+hv_err hv_model_label_get(hv_label *out, hv_ctx *ctx, int64_t id);
+/* q and sort keys: id, name, description, color, scope, project_id (0 for global labels),
+ * creation_time, update_time; by id by default.  `fixed` are terms the caller imposes. */
+hv_err hv_model_label_list(hv_label **out, size_t *n, int64_t *total, hv_ctx *ctx,
+                           const hv_list *list, const hv_query_term *fixed, size_t n_fixed);
+/* Sets name, description and color of label l->id (l->scope names it in a conflict).
+ * HV_E_NOT_FOUND; HV_E_CONFLICT when the name is taken in its scope and project. */
+hv_err hv_model_label_update(hv_ctx *ctx, const hv_label *l);
+/* Deletes the label and its attachments.  HV_E_NOT_FOUND. */
+hv_err hv_model_label_delete(hv_ctx *ctx, int64_t id);
+/* Attaches a label to an artifact (both must exist); HV_E_CONFLICT when it is attached. */
+hv_err hv_model_artifact_label_add(hv_ctx *ctx, int64_t artifact_id, int64_t label_id);
+/* HV_E_NOT_FOUND when the label is not attached to the artifact. */
+hv_err hv_model_artifact_label_remove(hv_ctx *ctx, int64_t artifact_id, int64_t label_id);
+/* ---- end of immutable tag rules and labels */
 
 #endif

@@ -149,11 +149,12 @@ hv_err hv_registry_blob_delete(hv_ctx *ctx, hv_registry *reg, const hv_target *t
     if (rc)
         return rc;
     /* only the project's link goes; the bytes stay until garbage collection finds them
-     * unreferenced, so a concurrent pull of another project never breaks */
+     * unreferenced, so a concurrent pull of another project never breaks; the project's
+     * quota is refunded with the link */
     rc = hv_db_begin(ctx->db, ctx);
     if (rc)
         return rc;
-    rc = hv_model_blob_unlink(ctx, t->project.id, digest);
+    rc = hv_registry__unlink_blob(ctx, t->project.id, digest);
     if (rc) {
         hv_db_rollback(ctx->db);
         return rc;

@@ -118,4 +118,108 @@ hv_err hv_registry_catalog(const char ***out, size_t *count, hv_ctx *ctx, const 
 hv_err hv_registry_referrers(hv_artifact **out, size_t *count, hv_ctx *ctx, const hv_target *t,
                              const char *subject, const char *artifact_type);
 
+/* ---- repositories (repository.c) */
+/*
+ * Deletes repository `name` of project p with every artifact and tag in it, in one
+ * transaction: indexes before their children, accessories with their subjects, each through
+ * the same path as a single artifact deletion (events, quota refunds), then the repository,
+ * publishing repository.deleted {repository, project}.  The caller has checked that it may.
+ * HV_E_NOT_FOUND when there is no such repository; HV_E_POLICY (nothing deleted) when one of
+ * its tags is immutable.
+ */
+hv_err hv_registry_repository_delete(hv_ctx *ctx, hv_registry *reg, const hv_project *p,
+                                     const char *name);
+/* ---- end of repositories */
+
+/* ---- Harbor's artifact model (artifact.c, addition.c) */
+
+/* What an artifact view holds besides the artifact's row: Harbor's with_* options. */
+typedef struct hv_artifact_options {
+    bool with_tag;              /* the artifact's tags (Harbor's default: true) */
+    bool with_label;            /* its labels */
+    bool with_accessory;        /* its accessories */
+    bool with_immutable_status; /* whether each tag is immutable */
+    bool with_signature;        /* whether it (and so each tag) is signed */
+} hv_artifact_options;
+
+typedef struct hv_tag_view {
+    hv_tag_info tag;
+    bool immutable;
+    bool is_signed;
+} hv_tag_view;
+
+/* An artifact with what the options asked for.  Everything lives in ctx->arena. */
+typedef struct hv_artifact_view {
+    hv_artifact_info info;
+    hv_tag_view *tags;
+    size_t n_tags;
+    hv_artifact_ref *references; /* an index's entries */
+    size_t n_references;
+    hv_artifact_label *labels;
+    size_t n_labels;
+    hv_artifact_info *accessories;
+    size_t n_accessories;
+    bool is_signed; /* with_signature: a signature.* accessory exists */
+} hv_artifact_view;
+
+/* Resolves repository `name` (full, "<project>/<repo>") of project p for the API, whose
+ * handlers check Harbor's artifact permissions themselves.  HV_E_NOT_FOUND when p has no
+ * such repository. */
+hv_err hv_registry_repository(hv_target *out, hv_ctx *ctx, const hv_project *p, const char *name);
+
+/* Artifacts of a scope of project p (accessories and untagged index children left out; see
+ * hv_model_artifact_list for the q keys).  HV_E_BAD_REQUEST for a bad q or sort. */
+hv_err hv_registry_artifact_list(hv_artifact_view **out, size_t *n, int64_t *total, hv_ctx *ctx,
+                                 const hv_project *p, const hv_artifact_scope *scope,
+                                 const hv_list *list, const hv_artifact_options *o);
+/* The artifact a reference (tag or digest) names.  HV_E_NOT_FOUND; HV_E_DIGEST_INVALID or
+ * HV_E_BAD_REQUEST for a malformed reference. */
+hv_err hv_registry_artifact_get(hv_artifact_view *out, hv_ctx *ctx, const hv_target *t,
+                                const char *reference, const hv_artifact_options *o);
+/* Deletes the artifact with its tags, accessories and untagged children, in one
+ * transaction.  HV_E_NOT_FOUND; HV_E_POLICY while an index references it ("the deleting
+ * artifact is referenced by others") or when one of its tags is immutable. */
+hv_err hv_registry_artifact_delete(hv_ctx *ctx, const hv_target *t, const char *reference);
+/*
+ * Copies the artifact `from` ("<project>/<repo>:<tag>" or "<project>/<repo>@<digest>"),
+ * which `who` must be allowed to pull, into repository dst (created when missing), in one
+ * transaction: its children and accessories too, each with its tags; its blobs are linked
+ * into dst's project through the quota.  *reference is the tag or digest of `from`.
+ * HV_E_BAD_REQUEST for a malformed `from`; HV_E_NOT_FOUND; HV_E_DENIED for an accessory and
+ * when the quota is exceeded; HV_E_POLICY when a tag of dst that would move is immutable.
+ */
+hv_err hv_registry_artifact_copy(const char **reference, hv_ctx *ctx, const hv_identity *who,
+                                 hv_target *dst, const char *from);
+
+/* Tags of an artifact (o: with_immutable_status, with_signature).  HV_E_NOT_FOUND. */
+hv_err hv_registry_tag_list(hv_tag_view **out, size_t *n, int64_t *total, hv_ctx *ctx,
+                            const hv_target *t, const char *reference, const hv_list *list,
+                            const hv_artifact_options *o);
+/* Adds tag `name` to the artifact.  HV_E_BAD_REQUEST for an invalid name; HV_E_CONFLICT when
+ * the repository has the tag (HV_E_POLICY when that tag is immutable); HV_E_NOT_FOUND. */
+hv_err hv_registry_tag_create(hv_ctx *ctx, const hv_target *t, const char *reference,
+                              const char *name);
+/* Removes tag `name` of the artifact.  HV_E_NOT_FOUND when the artifact does not have it;
+ * HV_E_POLICY when it is immutable. */
+hv_err hv_registry_tag_delete(hv_ctx *ctx, const hv_target *t, const char *reference,
+                              const char *name);
+/* Accessories of an artifact; *subject_id is the artifact's id.  HV_E_NOT_FOUND. */
+hv_err hv_registry_accessory_list(hv_artifact_info **out, size_t *n, int64_t *total,
+                                  int64_t *subject_id, hv_ctx *ctx, const hv_target *t,
+                                  const char *reference, const hv_list *list);
+/*
+ * An addition of an artifact (addition.c): build_history (images: the config's history as
+ * JSON), values.yaml, readme.md and dependencies (Helm charts pushed as OCI artifacts).
+ * *body (len bytes, arena) and *content_type.  HV_E_BAD_REQUEST when the artifact's type
+ * has no such addition; HV_E_NOT_FOUND; HV_E_TOO_LARGE for contents over the limits.
+ */
+hv_err hv_registry_artifact_addition(const char **body, size_t *len, const char **content_type,
+                                     hv_ctx *ctx, hv_registry *reg, const hv_target *t,
+                                     const char *reference, const char *addition);
+
+/* Subscribes the pull statistics (artifact and tag pull time, pull counts) to
+ * artifact.pulled.  Call once, before hv_events_start. */
+void hv_registry_pull_stats_init(void);
+/* ---- end of artifacts */
+
 #endif

@@ -159,15 +159,12 @@ static hv_err complete(hv_upload_stream *s, hv_ctx *ctx) {
         hv_blob_upload_remove(s->reg->blobs, ctx, s->uuid);
         return rc;
     }
-    if (hv_blob_stat(s->reg->blobs, ctx, got, &existing) == HV_OK) {
-        /* stored already (content-addressed): keep the stored copy */
-        hv_blob_upload_remove(s->reg->blobs, ctx, s->uuid);
-    } else {
-        hv_error_clear(ctx);
-        rc = hv_blob_upload_commit(s->reg->blobs, ctx, s->uuid, got);
-        if (rc)
-            return rc;
-    }
+    /*
+     * The metadata (with the quota charge) is decided first and the bytes are moved into
+     * place inside that transaction, just before it commits: a refused push leaves the
+     * session as it was, and a crash between the rename and the commit leaves at worst a
+     * stored blob that no metadata names yet (a later push of the same content adopts it).
+     */
     rc = hv_db_begin(ctx->db, ctx);
     if (rc)
         return rc;
@@ -176,6 +173,13 @@ static hv_err complete(hv_upload_stream *s, hv_ctx *ctx) {
         rc = hv_registry__link_blob(ctx, s->t->project.id, got, s->up.size);
     if (rc == HV_OK && s->persisted)
         rc = hv_model_upload_delete(ctx, s->uuid);
+    if (rc == HV_OK && hv_blob_stat(s->reg->blobs, ctx, got, &existing) == HV_OK) {
+        /* stored already (content-addressed): keep the stored copy */
+        hv_blob_upload_remove(s->reg->blobs, ctx, s->uuid);
+    } else if (rc == HV_OK) {
+        hv_error_clear(ctx);
+        rc = hv_blob_upload_commit(s->reg->blobs, ctx, s->uuid, got);
+    }
     if (rc) {
         hv_db_rollback(ctx->db);
         return rc;

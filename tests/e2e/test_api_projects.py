@@ -539,11 +539,15 @@ def test_summary(registry, admin, anon):
     for role in (2, 2, 3, 4, 5):
         member_session(registry, admin, name, role)
     assert_status(push(registry, f"{name}/one"), 201)
+    manifest = admin.get(registry.v2(f"{name}/one/manifests/v1"),
+                         headers={"Accept": OCI_MANIFEST})
+    m = manifest.json()
+    stored = len(manifest.content) + m["config"]["size"] + sum(l["size"] for l in m["layers"])
     r = admin.get(api(registry, f"/projects/{name}/summary"))
     assert_status(r, 200)
     assert r.json() == {"repo_count": 1, "project_admin_count": 1, "maintainer_count": 1,
                         "developer_count": 2, "guest_count": 1, "limited_guest_count": 1,
-                        "quota": {"hard": {"storage": -1}, "used": {"storage": 0}}}
+                        "quota": {"hard": {"storage": -1}, "used": {"storage": stored}}}
     # anonymous callers of a public project see the count of repositories only
     r = anon.get(api(registry, f"/projects/{name}/summary"))
     assert_status(r, 200)
