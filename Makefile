@@ -24,7 +24,7 @@ run: build
 
 test:
 	@scripts/deps.sh test
-	$(MAKE) lint unit e2e
+	$(MAKE) lint build unit e2e
 
 unit: build/debug/build.ninja
 	ninja -C build/debug

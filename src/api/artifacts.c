@@ -15,16 +15,16 @@
 #include <string.h>
 
 /* Harbor's icons (src/lib/icon/const.go). */
-#define ICON_IMAGE      "sha256:0048162a053eef4d4ce3fe7518615bef084403614f8bca43b40ae2e762e11e06"
-#define ICON_CHART      "sha256:61cf3a178ff0f75bf08a25d96b75cf7355dc197749a9f128ed3ef34b0df05518"
-#define ICON_CNAB       "sha256:089bdda265c14d8686111402c8ad629e8177a1ceb7dcd0f7f39b6480f623b3bd"
-#define ICON_WASM       "sha256:badd7693bcaf115be202748241dd0ea6ee3b0524bfab9ac22d1e1c43721afec6"
-#define ICON_DEFAULT    "sha256:da834479c923584f4cbcdecc0dac61f32bef1d51e8aae598cf16bd154efab49f"
-#define ICON_COSIGN     "sha256:20401d5b3a0f6dbc607c8d732eb08471af4ae6b19811a4efce8c6a724aed2882"
-#define ICON_NOTATION   "sha256:3ac706e102bbe9362b400aa162df58135d35e66b9c3bee2165de92022d25fe34"
-#define ICON_NYDUS      "sha256:dfcb6617cd9c144358dc1b305b87bbe34f0b619f1e329116e6aee2e41f2e34cf"
-#define ICON_SBOM       "sha256:c19f80c357cd7e90d2a01b9ae3e2eb62ce447a2662bb590a19177d72d550bdae"
-#define ZERO_TIME       "0001-01-01T00:00:00.000Z"
+#define ICON_IMAGE    "sha256:0048162a053eef4d4ce3fe7518615bef084403614f8bca43b40ae2e762e11e06"
+#define ICON_CHART    "sha256:61cf3a178ff0f75bf08a25d96b75cf7355dc197749a9f128ed3ef34b0df05518"
+#define ICON_CNAB     "sha256:089bdda265c14d8686111402c8ad629e8177a1ceb7dcd0f7f39b6480f623b3bd"
+#define ICON_WASM     "sha256:badd7693bcaf115be202748241dd0ea6ee3b0524bfab9ac22d1e1c43721afec6"
+#define ICON_DEFAULT  "sha256:da834479c923584f4cbcdecc0dac61f32bef1d51e8aae598cf16bd154efab49f"
+#define ICON_COSIGN   "sha256:20401d5b3a0f6dbc607c8d732eb08471af4ae6b19811a4efce8c6a724aed2882"
+#define ICON_NOTATION "sha256:3ac706e102bbe9362b400aa162df58135d35e66b9c3bee2165de92022d25fe34"
+#define ICON_NYDUS    "sha256:dfcb6617cd9c144358dc1b305b87bbe34f0b619f1e329116e6aee2e41f2e34cf"
+#define ICON_SBOM     "sha256:c19f80c357cd7e90d2a01b9ae3e2eb62ce447a2662bb590a19177d72d550bdae"
+#define ZERO_TIME     "0001-01-01T00:00:00.000Z"
 
 /* ---------------------------------------------------------------- request parts */
 
@@ -138,8 +138,8 @@ static json_t *stored_json(const char *text, json_t *fallback) {
 static const char *artifact_icon(const char *type) {
     static const struct {
         const char *type, *icon;
-    } icons[] = {{"IMAGE", ICON_IMAGE}, {"CHART", ICON_CHART}, {"CNAB", ICON_CNAB},
-                 {"WASM", ICON_WASM}};
+    } icons[] = {
+        {"IMAGE", ICON_IMAGE}, {"CHART", ICON_CHART}, {"CNAB", ICON_CNAB}, {"WASM", ICON_WASM}};
 
     for (size_t i = 0; type && i < sizeof(icons) / sizeof(icons[0]); i++) {
         if (strcmp(type, icons[i].type) == 0)
@@ -271,16 +271,15 @@ static json_t *addition_links(hv_ctx *ctx, const hv_artifact_info *a) {
     return links;
 }
 
-static json_t *artifact_json(hv_ctx *ctx, const hv_artifact_view *v,
-                             const hv_artifact_options *o) {
+static json_t *artifact_json(hv_ctx *ctx, const hv_artifact_view *v, const hv_artifact_options *o) {
     const hv_artifact_info *a = &v->info;
     json_t *j = json_object(), *list;
 
     json_object_set_new(j, "id", json_integer(a->a.id));
     json_object_set_new(j, "type", json_string(a->kind.type ? a->kind.type : "UNKNOWN"));
-    json_object_set_new(j, "media_type", json_string(a->kind.config_media_type
-                                                          ? a->kind.config_media_type
-                                                          : a->a.media_type));
+    json_object_set_new(
+        j, "media_type",
+        json_string(a->kind.config_media_type ? a->kind.config_media_type : a->a.media_type));
     json_object_set_new(j, "manifest_media_type", json_string(a->a.media_type));
     json_object_set_new(j, "artifact_type", str_or_empty(a->a.artifact_type));
     json_object_set_new(j, "project_id", json_integer(a->project_id));

@@ -497,7 +497,7 @@ static hv_err list_robots(hv_req *r) {
     size_t n_terms;
     const char *level;
     const char **level_v, **project_v;
-    int64_t project_id, total;
+    int64_t project_id = 0, total;
     hv_project project;
     hv_robot *robots;
     size_t n;

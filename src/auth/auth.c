@@ -246,6 +246,7 @@ static hv_err robot_login(hv_identity *out, hv_ctx *ctx, const char *login, cons
                        login);
     out->kind = HV_ID_ROBOT;
     out->robot_id = r.id;
+    out->project_robot = r.level && strcmp(r.level, "project") == 0;
     out->name = hv_arena_strdup(ctx->arena, login);
     out->permissions = r.permissions;
     out->n_permissions = r.n_permissions;

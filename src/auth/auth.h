@@ -62,7 +62,9 @@ typedef struct hv_identity {
     int64_t robot_id; /* robots */
     const char *name; /* username, "robot$…", or "anonymous" */
     bool sysadmin;    /* users only; never set through a token */
-    /* robots: their permissions */
+    /* robots: their permissions, and whether they are project-level (whose push on
+     * repositories implies pull, as in Harbor; a system robot's does not) */
+    bool project_robot;
     const hv_robot_permission *permissions;
     size_t n_permissions;
     /* token holders: the token's access (the identity is the token's subject) */

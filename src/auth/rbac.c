@@ -15,7 +15,7 @@
  *   - token holders: repository pull/push/delete on the projects their token names;
  *   - robots: their permissions (kind "system" for system resources, kind "project" with the
  *     project's name or "*" for project resources; "*" matches any resource or action; as
- *     in Harbor, push on repositories implies pull);
+ *     in Harbor, a project-level robot's push on repositories implies pull);
  *   - users: the union of their roles in the project.
  */
 #include "auth/auth_int.h"
@@ -360,8 +360,9 @@ static bool token_allows(const hv_identity *who, const hv_project *project, cons
     return false;
 }
 
-static bool robot_permission_matches(const hv_robot_permission *p, const hv_project *project,
-                                     const char *resource, const char *action) {
+static bool robot_permission_matches(const hv_identity *who, const hv_robot_permission *p,
+                                     const hv_project *project, const char *resource,
+                                     const char *action) {
     bool resource_ok, action_ok;
 
     if (!project) {
@@ -375,15 +376,15 @@ static bool robot_permission_matches(const hv_robot_permission *p, const hv_proj
     resource_ok = strcmp(p->resource, resource) == 0 || strcmp(p->resource, "*") == 0 ||
                   (project && !*resource && strcmp(p->resource, "project") == 0);
     action_ok = strcmp(p->action, action) == 0 || strcmp(p->action, "*") == 0 ||
-                (project && strcmp(resource, "repository") == 0 && strcmp(action, "pull") == 0 &&
-                 strcmp(p->action, "push") == 0);
+                (who->project_robot && project && strcmp(resource, "repository") == 0 &&
+                 strcmp(action, "pull") == 0 && strcmp(p->action, "push") == 0);
     return resource_ok && action_ok;
 }
 
 static bool robot_allows(const hv_identity *who, const hv_project *project, const char *resource,
                          const char *action) {
     for (size_t i = 0; i < who->n_permissions; i++) {
-        if (robot_permission_matches(&who->permissions[i], project, resource, action))
+        if (robot_permission_matches(who, &who->permissions[i], project, resource, action))
             return true;
     }
     return false;

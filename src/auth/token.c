@@ -177,7 +177,7 @@ static hv_err load_key(EVP_PKEY **out, hv_ctx *ctx, const char *path) {
 
 /* Writes key as PEM to path, created with mode 0600; HV_E_CONFLICT when path exists. */
 static hv_err write_key(hv_ctx *ctx, EVP_PKEY *key, const char *dir, const char *path) {
-    char tmp[4096];
+    char tmp[4200];
     BIO *mem = BIO_new(BIO_s_mem());
     char *pem = NULL;
     long len;

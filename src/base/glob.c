@@ -65,7 +65,7 @@ static bool class_scan(const char *p, size_t len, size_t start, size_t *end, con
     if (i < len && (p[i] == '^' || p[i] == '!'))
         i++;
     while (i < len && p[i] != ']') {
-        unsigned char lo, hi;
+        unsigned char lo = 0, hi = 0;
         if (!class_char(p, len, &i, &lo))
             break;
         if (i + 1 < len && p[i] == '-' && p[i + 1] != ']') {
@@ -96,7 +96,7 @@ static bool class_has(const char *p, const tok *t, unsigned char ch) {
     bool in = false;
 
     while (i < t->b) {
-        unsigned char lo, hi;
+        unsigned char lo = 0, hi = 0;
         class_char(p, t->b, &i, &lo);
         hi = lo;
         if (i + 1 < t->b && p[i] == '-') {

@@ -26,6 +26,20 @@ static struct {
 } subscribers[MAX_SUBSCRIBERS];
 static int n_subscribers;
 
+static struct {
+    void (*fn)(hv_ctx *ctx, void *arg);
+    void *arg;
+} drained_hooks[MAX_SUBSCRIBERS];
+static int n_drained_hooks;
+
+void hv_events_on_drained(void (*fn)(hv_ctx *ctx, void *arg), void *arg) {
+    if (n_drained_hooks == MAX_SUBSCRIBERS)
+        abort();
+    drained_hooks[n_drained_hooks].fn = fn;
+    drained_hooks[n_drained_hooks].arg = arg;
+    n_drained_hooks++;
+}
+
 struct volatile_event {
     char *type;
     char *payload;
@@ -170,6 +184,10 @@ static void drain(void) {
         hv_error_clear(&ctx);
         drain_volatile(&ctx);
     } while (drain_outbox(&ctx) == BATCH);
+    for (int i = 0; i < n_drained_hooks; i++) {
+        hv_error_clear(&ctx);
+        drained_hooks[i].fn(&ctx, drained_hooks[i].arg);
+    }
     hv_arena_free(ctx.arena);
 }
 

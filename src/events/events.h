@@ -24,6 +24,11 @@ typedef void (*hv_event_fn)(hv_ctx *ctx, const char *type, const char *payload, 
  * Only before hv_events_start. */
 void hv_events_subscribe(const char *prefix, hv_event_fn fn, void *arg);
 
+/* Registers fn to run on the dispatcher thread each time it has delivered everything
+ * pending (and once more at stop), so a subscriber that batches its work — pull
+ * statistics — knows when to write.  Only before hv_events_start. */
+void hv_events_on_drained(void (*fn)(hv_ctx *ctx, void *arg), void *arg);
+
 /* Writes an event to the outbox within the caller's transaction on ctx->db. */
 hv_err hv_events_publish(hv_ctx *ctx, const char *type, const char *payload);
 

@@ -286,9 +286,9 @@ static const char *sql_artifact_set_kind =
     " total_size = ? WHERE id = ?";
 
 hv_err hv_model_artifact_set_kind(hv_ctx *ctx, int64_t artifact_id, const hv_artifact_kind *k) {
-    return hv_model__exec(NULL, ctx, sql_artifact_set_kind, "ttttii",
-                          k->type ? k->type : "UNKNOWN", k->config_media_type, k->extra_attrs_json,
-                          k->accessory_type, k->total_size, artifact_id);
+    return hv_model__exec(NULL, ctx, sql_artifact_set_kind, "ttttii", k->type ? k->type : "UNKNOWN",
+                          k->config_media_type, k->extra_attrs_json, k->accessory_type,
+                          k->total_size, artifact_id);
 }
 
 static const char *sql_reference_details =
@@ -298,8 +298,8 @@ static const char *sql_reference_details =
 hv_err hv_model_artifact_reference_details(hv_ctx *ctx, int64_t parent_id, const char *child,
                                            const char *os_version, const char *os_features_json,
                                            const char *annotations_json, const char *urls_json) {
-    return hv_model__exec(NULL, ctx, sql_reference_details, "ttttit", os_version,
-                          os_features_json, annotations_json, urls_json, parent_id, child);
+    return hv_model__exec(NULL, ctx, sql_reference_details, "ttttit", os_version, os_features_json,
+                          annotations_json, urls_json, parent_id, child);
 }
 
 static const char *sql_tag_get =
@@ -328,8 +328,8 @@ hv_err hv_model_tag_get(hv_tag_info *out, hv_ctx *ctx, int64_t repository_id, co
 static const char *sql_tag_create =
     "INSERT INTO tag (repository_id, artifact_id, name, push_time) VALUES (?, ?, ?, ?)";
 
-hv_err hv_model_tag_create(int64_t *out_id, hv_ctx *ctx, int64_t repository_id,
-                           int64_t artifact_id, const char *name) {
+hv_err hv_model_tag_create(int64_t *out_id, hv_ctx *ctx, int64_t repository_id, int64_t artifact_id,
+                           const char *name) {
     hv_err rc = hv_model__exec(NULL, ctx, sql_tag_create, "iiti", repository_id, artifact_id, name,
                                hv_now_ms());
 
@@ -414,8 +414,8 @@ hv_err hv_model_artifact_copy(int64_t *out_id, bool *created, hv_ctx *ctx,
     int64_t changed = 0;
     hv_stmt *st;
     bool row;
-    hv_err rc = hv_model__exec(&changed, ctx, sql_artifact_copy, "iii", repository_id,
-                               hv_now_ms(), src->a.id);
+    hv_err rc = hv_model__exec(&changed, ctx, sql_artifact_copy, "iii", repository_id, hv_now_ms(),
+                               src->a.id);
 
     if (rc)
         return rc;
@@ -448,8 +448,8 @@ static const char *sql_pulled_repository =
 
 hv_err hv_model_artifact_pulled(hv_ctx *ctx, const char *repository, const char *digest,
                                 const char *tag, int64_t ms, int64_t count) {
-    hv_err rc = hv_model__exec(NULL, ctx, sql_pulled_artifact, "ttii", repository, digest, ms,
-                               count);
+    hv_err rc =
+        hv_model__exec(NULL, ctx, sql_pulled_artifact, "ttii", repository, digest, ms, count);
 
     if (rc == HV_OK && tag)
         rc = hv_model__exec(NULL, ctx, sql_pulled_tag, "tti", repository, tag, ms);

@@ -14,9 +14,9 @@
 #include <string.h>
 
 #define INFO_SELECT                                                                                \
-    "SELECT a.id, a.repository_id, a.digest, a.media_type, a.artifact_type, a.size,"              \
-    " a.subject_digest, a.annotations, a.type, a.config_media_type, a.extra_attrs,"               \
-    " a.accessory_type, coalesce(a.total_size, a.size), r.project_id, r.name, a.push_time,"       \
+    "SELECT a.id, a.repository_id, a.digest, a.media_type, a.artifact_type, a.size,"               \
+    " a.subject_digest, a.annotations, a.type, a.config_media_type, a.extra_attrs,"                \
+    " a.accessory_type, coalesce(a.total_size, a.size), r.project_id, r.name, a.push_time,"        \
     " coalesce(a.pull_time, 0), a.pull_count FROM artifact a"                                      \
     " JOIN repository r ON r.id = a.repository_id"
 
@@ -74,8 +74,8 @@ static const char *sql_info = INFO_SELECT " WHERE a.repository_id = ? AND a.dige
 static const char *sql_info_by_tag =
     INFO_SELECT " JOIN tag t ON t.artifact_id = a.id WHERE t.repository_id = ? AND t.name = ?";
 
-static hv_err info_query(hv_artifact_info *out, hv_ctx *ctx, const char *sql,
-                         int64_t repository_id, const char *key, const char *what) {
+static hv_err info_query(hv_artifact_info *out, hv_ctx *ctx, const char *sql, int64_t repository_id,
+                         const char *key, const char *what) {
     hv_stmt *st;
     bool row;
     hv_err rc = hv_model__query(&st, &row, ctx, sql, "it", repository_id, key);
@@ -123,14 +123,17 @@ static const hv_model__column artifact_cols[] = {
     {"_accessory", "(a.accessory_type IS NOT NULL)", 'b'},
     {"_listed", LISTED_EXPR, 'b'},
     {"_tagged", "EXISTS (SELECT 1 FROM tag tt WHERE tt.artifact_id = a.id)", 'b'},
-    {"_tags", "(SELECT ',' || group_concat(ts.name, ',') || ',' FROM tag ts"
-              " WHERE ts.artifact_id = a.id)",
+    {"_tags",
+     "(SELECT ',' || group_concat(ts.name, ',') || ',' FROM tag ts"
+     " WHERE ts.artifact_id = a.id)",
      't'},
-    {"_labels", "(SELECT ',' || group_concat(ls.label_id, ',') || ',' FROM artifact_label ls"
-                " WHERE ls.artifact_id = a.id)",
+    {"_labels",
+     "(SELECT ',' || group_concat(ls.label_id, ',') || ',' FROM artifact_label ls"
+     " WHERE ls.artifact_id = a.id)",
      't'},
-    {"_latest", "(a.id = (SELECT l.id FROM artifact l WHERE l.repository_id = a.repository_id"
-                " AND l.accessory_type IS NULL ORDER BY l.push_time DESC, l.id DESC LIMIT 1))",
+    {"_latest",
+     "(a.id = (SELECT l.id FROM artifact l WHERE l.repository_id = a.repository_id"
+     " AND l.accessory_type IS NULL ORDER BY l.push_time DESC, l.id DESC LIMIT 1))",
      'b'},
     {NULL, NULL, 0},
 };
@@ -282,8 +285,8 @@ hv_err hv_model_accessory_list(hv_artifact_info **out, size_t *n, int64_t *total
     fixed[0] = fixed_term("_repository", repository);
     fixed[1] = fixed_term("_subject", digest);
     fixed[2] = fixed_term("_accessory", yes);
-    rc = hv_model__list(&st, total, ctx, INFO_SELECT, accessory_cols,
-                        "a.push_time DESC, a.id DESC", list, fixed, 3);
+    rc = hv_model__list(&st, total, ctx, INFO_SELECT, accessory_cols, "a.push_time DESC, a.id DESC",
+                        list, fixed, 3);
     if (rc)
         return rc;
     rc = hv_stmt_step(st, ctx, &row);
@@ -314,7 +317,7 @@ hv_err hv_model_artifact_signed(bool *out, hv_ctx *ctx, int64_t repository_id,
 /* ---------------------------------------------------------------- tags */
 
 #define TAG_SELECT                                                                                 \
-    "SELECT t.id, t.repository_id, t.artifact_id, t.name, t.push_time,"                           \
+    "SELECT t.id, t.repository_id, t.artifact_id, t.name, t.push_time,"                            \
     " coalesce(t.pull_time, 0) FROM tag t"
 
 static hv_err read_tags(hv_tag_info **out, size_t *n, hv_ctx *ctx, hv_stmt *st, bool row,
@@ -352,8 +355,7 @@ static hv_err read_tags(hv_tag_info **out, size_t *n, hv_ctx *ctx, hv_stmt *st, 
 
 static const char *sql_tag_infos = TAG_SELECT " WHERE t.artifact_id = ? ORDER BY t.name";
 
-hv_err hv_model_artifact_tag_infos(hv_tag_info **out, size_t *n, hv_ctx *ctx,
-                                   int64_t artifact_id) {
+hv_err hv_model_artifact_tag_infos(hv_tag_info **out, size_t *n, hv_ctx *ctx, int64_t artifact_id) {
     hv_stmt *st;
     bool row;
     hv_err rc = hv_model__query(&st, &row, ctx, sql_tag_infos, "i", artifact_id);
@@ -417,8 +419,8 @@ hv_err hv_model_artifact_references(hv_artifact_ref **out, size_t *n, hv_ctx *ct
     hv_artifact_ref *v = hv_arena_alloc(ctx->arena, cap * sizeof(*v));
     hv_stmt *st;
     bool row;
-    hv_err rc = hv_model__query(&st, &row, ctx, sql_references, "ii", parent->repository_id,
-                                parent->id);
+    hv_err rc =
+        hv_model__query(&st, &row, ctx, sql_references, "ii", parent->repository_id, parent->id);
 
     while (rc == HV_OK && row) {
         if (count == cap) {

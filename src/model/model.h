@@ -446,19 +446,17 @@ hv_err hv_model_artifact_list(hv_artifact_info **out, size_t *n, int64_t *total,
 hv_err hv_model_accessory_list(hv_artifact_info **out, size_t *n, int64_t *total, hv_ctx *ctx,
                                int64_t repository_id, const char *subject, const hv_list *list);
 /* Whether an artifact of the repository is a signature.* accessory of subject. */
-hv_err hv_model_artifact_signed(bool *out, hv_ctx *ctx, int64_t repository_id,
-                                const char *subject);
+hv_err hv_model_artifact_signed(bool *out, hv_ctx *ctx, int64_t repository_id, const char *subject);
 /* Every tag of an artifact, by name. */
-hv_err hv_model_artifact_tag_infos(hv_tag_info **out, size_t *n, hv_ctx *ctx,
-                                   int64_t artifact_id);
+hv_err hv_model_artifact_tag_infos(hv_tag_info **out, size_t *n, hv_ctx *ctx, int64_t artifact_id);
 /* Tags of an artifact.  q keys: name, id, push_time, pull_time; by name by default. */
 hv_err hv_model_tag_list(hv_tag_info **out, size_t *n, int64_t *total, hv_ctx *ctx,
                          int64_t artifact_id, const hv_list *list);
 /* HV_E_NOT_FOUND when the repository has no such tag. */
 hv_err hv_model_tag_get(hv_tag_info *out, hv_ctx *ctx, int64_t repository_id, const char *name);
 /* A new tag; HV_E_CONFLICT when the repository has it already. */
-hv_err hv_model_tag_create(int64_t *out_id, hv_ctx *ctx, int64_t repository_id,
-                           int64_t artifact_id, const char *name);
+hv_err hv_model_tag_create(int64_t *out_id, hv_ctx *ctx, int64_t repository_id, int64_t artifact_id,
+                           const char *name);
 /* The entries of an index, in the index's order. */
 hv_err hv_model_artifact_references(hv_artifact_ref **out, size_t *n, hv_ctx *ctx,
                                     const hv_artifact *parent);

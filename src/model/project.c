@@ -246,9 +246,18 @@ hv_err hv_model_project_set_cve_allowlist(hv_ctx *ctx, int64_t project_id, const
  * repositories do not, so a project that still has some cannot be deleted. */
 static const char *sql_project_delete = "DELETE FROM project WHERE id = ?";
 
+/* System robots name projects in their permissions; a permission dies with its project, so
+ * that a new project of the same name does not inherit it (Harbor keys them by id). */
+static const char *sql_project_robot_permissions =
+    "DELETE FROM robot_permission WHERE kind = 'project'"
+    " AND namespace = (SELECT name FROM project WHERE id = ?)";
+
 hv_err hv_model_project_delete(hv_ctx *ctx, int64_t project_id) {
     int64_t changes = 0;
-    hv_err rc = hv_model__exec(&changes, ctx, sql_project_delete, "i", project_id);
+    hv_err rc = hv_model__exec(NULL, ctx, sql_project_robot_permissions, "i", project_id);
+
+    if (rc == HV_OK)
+        rc = hv_model__exec(&changes, ctx, sql_project_delete, "i", project_id);
 
     if (rc == HV_OK && changes == 0)
         return HV_FAIL(ctx, HV_E_NOT_FOUND, "project %lld not found", (long long)project_id);

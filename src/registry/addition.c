@@ -23,13 +23,13 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define MT_HELM_CHART  "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
-#define CONFIG_MAX     (4u << 20)
-#define FILE_MAX       (4u << 20)
-#define UNPACKED_MAX   (256ull << 20)
-#define PAX_MAX        (64u << 10)
-#define TAR_BLOCK      512
-#define GZ_CHUNK       (64u << 10)
+#define MT_HELM_CHART "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
+#define CONFIG_MAX    (4u << 20)
+#define FILE_MAX      (4u << 20)
+#define UNPACKED_MAX  (256ull << 20)
+#define PAX_MAX       (64u << 10)
+#define TAR_BLOCK     512
+#define GZ_CHUNK      (64u << 10)
 
 #define CT_JSON     "application/json; charset=utf-8"
 #define CT_TEXT     "text/plain; charset=utf-8"
@@ -38,8 +38,8 @@
 /* ---------------------------------------------------------------- bounded reads */
 
 /* Reads the whole blob digest (at most max bytes) into the arena, NUL-terminated. */
-static hv_err read_blob(char **out, size_t *len, hv_ctx *ctx, hv_registry *reg,
-                        const char *digest, size_t max) {
+static hv_err read_blob(char **out, size_t *len, hv_ctx *ctx, hv_registry *reg, const char *digest,
+                        size_t max) {
     uint64_t size;
     int fd;
     size_t got = 0;

@@ -9,10 +9,8 @@
  *
  * Pull statistics: pulls are recorded as volatile artifact.pulled events, delivered on the
  * dispatcher thread in bursts.  The subscriber sums them per (repository, digest, tag) and
- * writes a burst in one short transaction.  The dispatcher tells no subscriber where a
- * burst ends, so the first pull of a burst queues a volatile "registry.pull_stats.flush"
- * event and kicks the dispatcher: that marker is delivered right after the burst and
- * triggers the write (and so does a burst that reaches MAX_PENDING entries).
+ * writes a burst in one short transaction when the dispatcher has delivered everything
+ * pending (hv_events_on_drained), or when MAX_PENDING entries accumulate.
  */
 #include "db/db.h"
 #include "events/events.h"
@@ -88,8 +86,7 @@ static hv_err check_mutable(hv_ctx *ctx, const hv_target *t, const char *tag) {
 }
 
 /* Runs fn(ctx, payload) in a transaction; kicks the dispatcher after a commit. */
-static hv_err in_transaction(hv_ctx *ctx, hv_err (*fn)(hv_ctx *ctx, void *payload),
-                             void *payload) {
+static hv_err in_transaction(hv_ctx *ctx, hv_err (*fn)(hv_ctx *ctx, void *payload), void *payload) {
     hv_err rc = hv_db_begin(ctx->db, ctx);
 
     if (rc)
@@ -107,9 +104,8 @@ static hv_err in_transaction(hv_ctx *ctx, hv_err (*fn)(hv_ctx *ctx, void *payloa
 
 /* ---------------------------------------------------------------- views */
 
-static hv_err tag_views(hv_tag_view **out, hv_ctx *ctx, const hv_target *t,
-                        const hv_tag_info *tags, size_t n, bool is_signed,
-                        const hv_artifact_options *o) {
+static hv_err tag_views(hv_tag_view **out, hv_ctx *ctx, const hv_target *t, const hv_tag_info *tags,
+                        size_t n, bool is_signed, const hv_artifact_options *o) {
     hv_tag_view *v = hv_arena_alloc(ctx->arena, (n + 1) * sizeof(*v));
     hv_err rc = HV_OK;
 
@@ -301,8 +297,8 @@ static hv_err copy_deep(hv_ctx *ctx, struct copy_args *a, const hv_artifact_info
             rc = copy_deep(ctx, a, &child, false, &self);
     }
     if (rc == HV_OK)
-        rc = hv_model_referrers(&accessories, &n_accessories, ctx, a->src->repo.id,
-                                src->a.digest, NULL);
+        rc = hv_model_referrers(&accessories, &n_accessories, ctx, a->src->repo.id, src->a.digest,
+                                NULL);
     for (size_t i = 0; rc == HV_OK && i < n_accessories; i++) {
         hv_artifact_info acc;
         if (being_copied(&self, accessories[i].digest))
@@ -320,9 +316,9 @@ static hv_err copy_deep(hv_ctx *ctx, struct copy_args *a, const hv_artifact_info
     if (rc == HV_OK)
         rc = hv_model_artifact_copy(&id, &created, ctx, src, a->dst->repo.id);
     if (rc == HV_OK && created)
-        rc = hv_events_publish_fields(ctx, "artifact.pushed", "repository", a->dst->name,
-                                      "digest", src->a.digest, "media_type", src->a.media_type,
-                                      "subject", src->a.subject_digest, NULL);
+        rc = hv_events_publish_fields(ctx, "artifact.pushed", "repository", a->dst->name, "digest",
+                                      src->a.digest, "media_type", src->a.media_type, "subject",
+                                      src->a.subject_digest, NULL);
     if (rc == HV_OK)
         rc = copy_tags(ctx, a->dst, src, id, src->a.digest);
     return rc;
@@ -437,8 +433,8 @@ static hv_err tag_create_in(hv_ctx *ctx, void *payload) {
     hv_error_clear(ctx);
     rc = hv_model_tag_create(&id, ctx, a->t->repo.id, info.a.id, a->name);
     if (rc == HV_OK)
-        rc = hv_events_publish_fields(ctx, "tag.created", "repository", a->t->name, "tag",
-                                      a->name, "digest", info.a.digest, NULL);
+        rc = hv_events_publish_fields(ctx, "tag.created", "repository", a->t->name, "tag", a->name,
+                                      "digest", info.a.digest, NULL);
     return rc;
 }
 
@@ -464,8 +460,8 @@ static hv_err tag_delete_in(hv_ctx *ctx, void *payload) {
     rc = hv_model_tag_get(&tag, ctx, a->t->repo.id, a->name);
     if (rc == HV_E_NOT_FOUND || (rc == HV_OK && tag.artifact_id != info.a.id)) {
         hv_error_clear(ctx);
-        return HV_FAIL(ctx, HV_E_NOT_FOUND, "tag %s attached to artifact %lld not found",
-                       a->name, (long long)info.a.id);
+        return HV_FAIL(ctx, HV_E_NOT_FOUND, "tag %s attached to artifact %lld not found", a->name,
+                       (long long)info.a.id);
     }
     return rc ? rc : hv_registry__tag_remove(ctx, a->t, a->name, info.a.digest);
 }
@@ -494,7 +490,6 @@ hv_err hv_registry_accessory_list(hv_artifact_info **out, size_t *n, int64_t *to
 /* ---------------------------------------------------------------- pull statistics */
 
 #define MAX_PENDING 1024
-#define FLUSH_EVENT "registry.pull_stats.flush"
 
 /* Pulls summed per (repository, digest, tag) since the last write.  Only the dispatcher
  * thread touches this. */
@@ -504,7 +499,6 @@ static struct pull {
     int64_t count;
 } pending[MAX_PENDING];
 static size_t n_pending;
-static bool flush_queued;
 
 static bool same(const char *a, const char *b) {
     return a == b || (a && b && strcmp(a, b) == 0);
@@ -515,8 +509,8 @@ static hv_err write_pending(hv_ctx *ctx, void *payload) {
 
     (void)payload;
     for (size_t i = 0; rc == HV_OK && i < n_pending; i++)
-        rc = hv_model_artifact_pulled(ctx, pending[i].repository, pending[i].digest,
-                                      pending[i].tag, pending[i].last_ms, pending[i].count);
+        rc = hv_model_artifact_pulled(ctx, pending[i].repository, pending[i].digest, pending[i].tag,
+                                      pending[i].last_ms, pending[i].count);
     return rc;
 }
 
@@ -541,11 +535,6 @@ static void on_pulled(hv_ctx *ctx, const char *type, const char *payload, void *
     size_t i;
 
     (void)arg;
-    if (strcmp(type, FLUSH_EVENT) == 0) {
-        flush_queued = false;
-        flush(ctx);
-        return;
-    }
     o = json_loads(payload, 0, NULL);
     repository = json_string_value(json_object_get(o, "repository"));
     digest = json_string_value(json_object_get(o, "digest"));
@@ -577,14 +566,14 @@ static void on_pulled(hv_ctx *ctx, const char *type, const char *payload, void *
     if (ms > pending[i].last_ms)
         pending[i].last_ms = ms;
     json_decref(o);
-    if (!flush_queued) {
-        flush_queued = true;
-        hv_events_publish_volatile(FLUSH_EVENT, "{}");
-        hv_events_kick();
-    }
+}
+
+static void on_drained(hv_ctx *ctx, void *arg) {
+    (void)arg;
+    flush(ctx);
 }
 
 void hv_registry_pull_stats_init(void) {
     hv_events_subscribe("artifact.pulled", on_pulled, NULL);
-    hv_events_subscribe(FLUSH_EVENT, on_pulled, NULL);
+    hv_events_on_drained(on_drained, NULL);
 }

@@ -36,19 +36,19 @@
 #include <strings.h>
 #include <unistd.h>
 
-#define MT_DOCKER_CONFIG   "application/vnd.docker.container.image.v1+json"
-#define MT_HELM_CONFIG     "application/vnd.cncf.helm.config.v1+json"
-#define MT_CNAB_CONFIG     "application/vnd.cnab.config.v1+json"
-#define MT_CNAB_MANIFEST   "application/vnd.cnab.manifest.v1"
-#define MT_WASM_CONFIG     "application/vnd.wasm.config.v1+json"
-#define MT_HARBOR_SBOM     "application/vnd.goharbor.harbor.sbom.v1"
-#define MT_NOTATION        "application/vnd.cncf.notary.signature"
-#define MT_COSIGN_SIG      "application/vnd.dev.cosign.artifact.sig.v1+json"
-#define MT_COSIGN_SIMPLE   "application/vnd.dev.cosign.simplesigning.v1+json"
-#define NYDUS_BOOTSTRAP    "containerd.io/snapshot/nydus-bootstrap"
-#define COSIGN_TAG_PREFIX  "sha256-"
-#define COSIGN_TAG_SUFFIX  ".sig"
-#define CONFIG_MAX         (1u << 20)
+#define MT_DOCKER_CONFIG  "application/vnd.docker.container.image.v1+json"
+#define MT_HELM_CONFIG    "application/vnd.cncf.helm.config.v1+json"
+#define MT_CNAB_CONFIG    "application/vnd.cnab.config.v1+json"
+#define MT_CNAB_MANIFEST  "application/vnd.cnab.manifest.v1"
+#define MT_WASM_CONFIG    "application/vnd.wasm.config.v1+json"
+#define MT_HARBOR_SBOM    "application/vnd.goharbor.harbor.sbom.v1"
+#define MT_NOTATION       "application/vnd.cncf.notary.signature"
+#define MT_COSIGN_SIG     "application/vnd.dev.cosign.artifact.sig.v1+json"
+#define MT_COSIGN_SIMPLE  "application/vnd.dev.cosign.simplesigning.v1+json"
+#define NYDUS_BOOTSTRAP   "containerd.io/snapshot/nydus-bootstrap"
+#define COSIGN_TAG_PREFIX "sha256-"
+#define COSIGN_TAG_SUFFIX ".sig"
+#define CONFIG_MAX        (1u << 20)
 
 /* What describe() learns before the transaction; kind.type and kind.total_size of an index
  * are completed inside it, from its children. */
@@ -252,7 +252,8 @@ static void set_string(json_t *o, const char *key, json_t *from, const char *fal
  * one) and config. */
 static json_t *image_attrs(json_t *config) {
     json_t *o = json_object(), *inner = json_object_get(config, "config");
-    json_t *labels = json_object_get(inner, "Labels"), *created = json_object_get(config, "created");
+    json_t *labels = json_object_get(inner, "Labels"),
+           *created = json_object_get(config, "created");
     const char *author = json_string_value(json_object_get(config, "author"));
     static const char *const author_labels[] = {"org.opencontainers.image.authors", "maintainer"};
 
@@ -272,8 +273,8 @@ static json_t *wasm_attrs(const hv_oci_manifest *m, hv_ctx *ctx) {
 
     json_object_set_new(o, "manifest.config.mediaType", json_string(MT_WASM_CONFIG));
     if (m->n_layers > 0) {
-        const char *title = annotation(ctx, m->layers[0].annotations_json,
-                                       "org.opencontainers.image.title");
+        const char *title =
+            annotation(ctx, m->layers[0].annotations_json, "org.opencontainers.image.title");
         json_object_set_new(o, "manifest.layers.mediaType", json_string(m->layers[0].media_type));
         json_object_set_new(o, "org.opencontainers.image.title", json_string(title ? title : ""));
     }

@@ -860,3 +860,40 @@ def test_pull_time_and_count(registry, admin):
     assert a["tags"][0]["pull_time"] != ZERO_TIME
     r = admin.get(arts(registry, full), params={"q": "pull_time=[2000-01-01T00:00:00~]"})
     assert digests(r.json()) == {d}
+
+
+# ------------------------------------------------------------------ immutable tags
+
+
+def test_immutable_tags(registry, admin):
+    project = new_project(registry, admin)
+    full = f"{project}/locked"
+    rule = {"action": "immutable", "template": "immutable_template",
+            "tag_selectors": [{"kind": "doublestar", "decoration": "matches",
+                               "pattern": "release-*"}],
+            "scope_selectors": {"repository": [{"kind": "doublestar",
+                                                "decoration": "repoMatches", "pattern": "**"}]}}
+    assert_status(admin.post(api(registry, f"/projects/{project}/immutabletagrules"),
+                             json=rule), 201)
+    a, _, _ = push_image(registry, full, "release-1", seed=110)
+    b, _, _ = push_image(registry, full, "dev", seed=111)
+
+    got = get_artifact(registry, admin, full, a, with_immutable_status="true")
+    assert [(t["name"], t["immutable"]) for t in got["tags"]] == [("release-1", True)]
+    r = admin.get(arts(registry, full, f"/{b}/tags"), params={"with_immutable_status": "true"})
+    assert [t["immutable"] for t in r.json()] == [False]
+    # a new tag matching the rule may be created; an existing one cannot be claimed
+    assert_status(admin.post(arts(registry, full, f"/{b}/tags"), json={"name": "release-2"}),
+                  201)
+    assert_error(admin.post(arts(registry, full, f"/{b}/tags"), json={"name": "release-1"}),
+                 412, "PRECONDITION")
+    assert_error(admin.delete(arts(registry, full, f"/{a}/tags/release-1")), 412,
+                 "PRECONDITION")
+    assert_error(admin.delete(arts(registry, full, f"/{a}")), 412, "PRECONDITION")
+    # copying onto an immutable tag that points elsewhere
+    other = f"{project}/other"
+    push_image(registry, other, "release-1", seed=112)
+    r = admin.post(arts(registry, full), params={"from": f"{other}:release-1"})
+    assert_error(r, 412, "PRECONDITION")
+    assert "configured as immutable" in r.json()["errors"][0]["message"]
+    assert get_artifact(registry, admin, full, "release-1")["digest"] == a

@@ -457,11 +457,12 @@ def target(registry):
     other = unique("u")
     requests_ = {
         "POST /users": ("POST", "/users", {
-            "username": other, "password": "Pw" + uuid.uuid4().hex[:10] + "A1",
+            "username": other, "password": remember("Pw" + uuid.uuid4().hex[:10] + "A1"),
             "email": f"{other}@e2e.example.com", "realname": other}),
         "PUT /users/{id}": ("PUT", f"/users/{uid}", {"realname": "changed"}),
         "PUT /users/{id}/password": ("PUT", f"/users/{uid}/password",
-                                     {"new_password": "Pw" + uuid.uuid4().hex[:10] + "B2"}),
+                                     {"new_password": remember("Pw" + uuid.uuid4().hex[:10]
+                                                               + "B2")}),
         "POST /projects": ("POST", "/projects", {"project_name": unique("big")}),
         "PUT /projects/{p}": ("PUT", f"/projects/{pid}", {"metadata": {"auto_scan": "true"}}),
         "POST /projects/{p}/metadatas": ("POST", f"/projects/{pid}/metadatas",

@@ -207,11 +207,10 @@ class Caller:
     """Someone calling: `api` is a session for /api/v2.0, `v2()` sends a /v2 request (Basic
     for users and robots, an anonymous token from /service/token for anonymous callers)."""
 
-    def __init__(self, registry, key, project, auth=None, username=None, role_id=None,
-                 robot=False):
+    def __init__(self, registry, key, project, auth=None, username=None, role_id=None):
         self.registry, self.key, self.project = registry, key, project
         self.anonymous = auth is None
-        self.username, self.role_id, self.robot = username, role_id, robot
+        self.username, self.role_id = username, role_id
         self.api = registry.session(auth=auth if auth else False)
 
     def v2(self, method, repo, tail, headers=None, **kw):
@@ -827,7 +826,7 @@ def project_robot(world):
                          "access": robot_access(ROBOT_GRANTS)}]})
     assert_status(r, 201)
     return Caller(world.registry, "project-robot", world.private,
-                  (r.json()["name"], r.json()["secret"]), robot=True)
+                  (r.json()["name"], r.json()["secret"]))
 
 
 @pytest.mark.parametrize("key", ROBOT_GRANTS, ids=[f"{label(k)}-{k[1]}" for k in ROBOT_GRANTS])
@@ -848,8 +847,7 @@ def robot_caller(world, level, keys, key="robot"):
         "permissions": [{"kind": "project", "namespace": world.private.name,
                          "access": robot_access(keys)}]})
     assert_status(r, 201)
-    return Caller(world.registry, key, world.private, (r.json()["name"], r.json()["secret"]),
-                  robot=True)
+    return Caller(world.registry, key, world.private, (r.json()["name"], r.json()["secret"]))
 
 
 def test_project_robot_push_implies_pull(world):
@@ -866,8 +864,7 @@ def test_system_robot_push_does_not_imply_pull(world):
 
 
 def test_project_robot_is_confined_to_its_project(world, project_robot):
-    other = Caller(world.registry, "project-robot", world.public,
-                   project_robot.api.auth, robot=True)
+    other = Caller(world.registry, "project-robot", world.public, project_robot.api.auth)
     # the public project lets anyone pull, not push, delete or list members
     run(world, other, ("repository", "pull"), True)
     for key in (("repository", "push"), ("repository", "delete"), ("member", "list")):
@@ -885,7 +882,7 @@ def system_robot(world):
                          "access": [{"resource": a, "action": b} for a, b in SYSTEM_GRANTS]}]})
     assert_status(r, 201)
     return Caller(world.registry, "system-robot", world.private,
-                  (r.json()["name"], r.json()["secret"]), robot=True)
+                  (r.json()["name"], r.json()["secret"]))
 
 
 def test_system_robot_creates_projects_it_then_cannot_enter(world, system_robot):
