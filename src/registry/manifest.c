@@ -467,9 +467,6 @@ hv_err hv_registry_manifest_put(char digest_out[HV_DIGEST_MAX], const char **sub
     rc = check_references(ctx, t, &m);
     if (rc)
         return rc;
-    rc = hv_blob_put(reg->blobs, ctx, digest_out, body, len);
-    if (rc)
-        return rc;
     describe(&d, ctx, reg, &m, tag, body, len);
     if (!m.has_subject && eq(d.subject, digest_out)) { /* a tag naming itself as its subject */
         d.subject = NULL;
@@ -503,6 +500,10 @@ hv_err hv_registry_manifest_put(char digest_out[HV_DIGEST_MAX], const char **sub
             rc = hv_events_publish_fields(ctx, "tag.created", "repository", t->name, "tag", tag,
                                           "digest", a.digest, NULL);
     }
+    /* the bytes are made durable last, inside the transaction: a refused push (quota,
+     * immutability) stores nothing, and a commit only ever names stored bytes */
+    if (rc == HV_OK)
+        rc = hv_blob_put(reg->blobs, ctx, digest_out, body, len);
     if (rc) {
         hv_db_rollback(ctx->db);
         return rc;
