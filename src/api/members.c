@@ -51,19 +51,6 @@ static hv_err load(hv_project *p, hv_req *r, const char *action) {
     return rc ? rc : hv_api__can(r, p, "member", action);
 }
 
-static hv_err in_transaction(hv_req *r, hv_err (*fn)(hv_req *r, void *payload), void *payload) {
-    hv_err rc = hv_db_begin(r->ctx.db, &r->ctx);
-
-    if (rc)
-        return rc;
-    rc = fn(r, payload);
-    if (rc) {
-        hv_db_rollback(r->ctx.db);
-        return rc;
-    }
-    return hv_db_commit(r->ctx.db, &r->ctx);
-}
-
 /* role_id of a body: required, 1 to 5. */
 static hv_err role_of(int *out, hv_req *r, json_t *body) {
     json_t *v = json_object_get(body, "role_id");
@@ -159,7 +146,7 @@ static hv_err create_member(hv_req *r) {
         rc = member_user(&c.user_id, r, mu);
     json_decref(body);
     if (rc == HV_OK)
-        rc = in_transaction(r, create_in_tx, &c);
+        rc = hv_api__in_transaction(r, create_in_tx, &c);
     if (rc)
         return rc;
     return hv_api__created(r, hv_arena_printf(r->ctx.arena, "/api/v2.0/projects/%lld/members/%lld",
@@ -207,7 +194,7 @@ static hv_err update_member(hv_req *r) {
     if (rc)
         return rc;
     c.project_id = p.id;
-    rc = in_transaction(r, update_in_tx, &c);
+    rc = hv_api__in_transaction(r, update_in_tx, &c);
     return rc ? rc : hv_api__ok(r);
 }
 
@@ -227,7 +214,7 @@ static hv_err delete_member(hv_req *r) {
     if (rc)
         return rc;
     c.project_id = p.id;
-    rc = in_transaction(r, delete_in_tx, &c);
+    rc = hv_api__in_transaction(r, delete_in_tx, &c);
     return rc ? rc : hv_api__ok(r);
 }
 

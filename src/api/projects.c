@@ -42,22 +42,6 @@ static hv_err load(hv_project *p, hv_req *r, const char *resource, const char *a
     return rc ? rc : hv_api__can(r, p, resource, action);
 }
 
-static hv_err in_transaction(hv_req *r, hv_err (*fn)(hv_req *r, void *payload), void *payload) {
-    hv_err rc = hv_db_begin(r->ctx.db, &r->ctx);
-
-    if (rc)
-        return rc;
-    rc = fn(r, payload);
-    if (rc) {
-        hv_db_rollback(r->ctx.db);
-        return rc;
-    }
-    rc = hv_db_commit(r->ctx.db, &r->ctx);
-    if (rc == HV_OK)
-        hv_events_kick();
-    return rc;
-}
-
 /* ---------------------------------------------------------------- validation */
 
 /* Harbor's name rule: ^[a-z0-9]+(?:[._-][a-z0-9]+)*$, 1 to 255 characters. */
@@ -613,7 +597,7 @@ static hv_err create_project(hv_req *r) {
     else
         rc = first_admin(&c.owner_id, r);
     if (rc == HV_OK)
-        rc = in_transaction(r, create_in_tx, &c);
+        rc = hv_api__in_transaction(r, create_in_tx, &c);
     if (rc)
         return rc;
     {
@@ -682,7 +666,7 @@ static hv_err update_project(hv_req *r) {
     }
     json_decref(body);
     if (rc == HV_OK)
-        rc = in_transaction(r, update_in_tx, &u);
+        rc = hv_api__in_transaction(r, update_in_tx, &u);
     return rc ? rc : hv_api__ok(r);
 }
 
@@ -708,7 +692,7 @@ static hv_err delete_project(hv_req *r) {
     hv_err rc = load(&p, r, "", "delete");
 
     if (rc == HV_OK)
-        rc = in_transaction(r, delete_in_tx, &p);
+        rc = hv_api__in_transaction(r, delete_in_tx, &p);
     return rc ? rc : hv_api__ok(r);
 }
 
@@ -854,7 +838,7 @@ static hv_err add_metadata(hv_req *r) {
     if (rc == HV_OK)
         rc = one_pair(&c.kv, r, NULL);
     if (rc == HV_OK)
-        rc = in_transaction(r, set_meta_in_tx, &c);
+        rc = hv_api__in_transaction(r, set_meta_in_tx, &c);
     return rc ? rc : hv_api__ok(r);
 }
 
@@ -882,7 +866,7 @@ static hv_err update_metadata(hv_req *r) {
     if (rc == HV_OK)
         rc = one_pair(&c.kv, r, r->params[1]);
     if (rc == HV_OK)
-        rc = in_transaction(r, set_meta_in_tx, &c);
+        rc = hv_api__in_transaction(r, set_meta_in_tx, &c);
     return rc ? rc : hv_api__ok(r);
 }
 
@@ -897,7 +881,7 @@ static hv_err delete_metadata(hv_req *r) {
     hv_err rc = load(&p, r, "metadata", "delete");
 
     if (rc == HV_OK)
-        rc = in_transaction(r, delete_meta_in_tx, &p);
+        rc = hv_api__in_transaction(r, delete_meta_in_tx, &p);
     return rc ? rc : hv_api__ok(r);
 }
 

@@ -170,20 +170,6 @@ static bool is_self(hv_req *r, int64_t id) {
     return r->who.kind == HV_ID_USER && r->who.user_id == id;
 }
 
-/* Runs fn inside a write transaction. */
-static hv_err in_transaction(hv_req *r, hv_err (*fn)(hv_req *r, void *payload), void *payload) {
-    hv_err rc = hv_db_begin(r->ctx.db, &r->ctx);
-
-    if (rc)
-        return rc;
-    rc = fn(r, payload);
-    if (rc) {
-        hv_db_rollback(r->ctx.db);
-        return rc;
-    }
-    return hv_db_commit(r->ctx.db, &r->ctx);
-}
-
 /* ---------------------------------------------------------------- handlers */
 
 static hv_err list_users(hv_req *r) {
@@ -270,7 +256,7 @@ static hv_err create_user(hv_req *r) {
     if (rc)
         return rc;
     u.password_hash = hash;
-    rc = in_transaction(r, create_in_tx, &u);
+    rc = hv_api__in_transaction(r, create_in_tx, &u);
     free(hash);
     if (rc)
         return rc;
@@ -450,7 +436,7 @@ static hv_err update_user(hv_req *r) {
         u.realname = realname;
     if (comment)
         u.comment = comment;
-    rc = in_transaction(r, update_in_tx, &u);
+    rc = hv_api__in_transaction(r, update_in_tx, &u);
     return rc ? rc : hv_api__ok(r);
 }
 
@@ -468,7 +454,7 @@ static hv_err delete_user(hv_req *r) {
         return rc;
     if (id == 1 || is_self(r, id))
         return HV_FAIL(&r->ctx, HV_E_DENIED, "User with ID %lld cannot be deleted", (long long)id);
-    rc = in_transaction(r, delete_in_tx, &id);
+    rc = hv_api__in_transaction(r, delete_in_tx, &id);
     return rc ? rc : hv_api__ok(r);
 }
 
@@ -503,7 +489,7 @@ static hv_err set_sysadmin(hv_req *r) {
         c.flag = json_is_true(flag);
     json_decref(body);
     if (rc == HV_OK)
-        rc = in_transaction(r, sysadmin_in_tx, &c);
+        rc = hv_api__in_transaction(r, sysadmin_in_tx, &c);
     return rc ? rc : hv_api__ok(r);
 }
 
@@ -554,7 +540,7 @@ static hv_err set_password(hv_req *r) {
     if (rc)
         return rc;
     c.hash = hash;
-    rc = in_transaction(r, password_in_tx, &c);
+    rc = hv_api__in_transaction(r, password_in_tx, &c);
     free(hash);
     return rc ? rc : hv_api__ok(r);
 }
