@@ -349,8 +349,9 @@ settle() {
 
 # Haven keeps a successful Basic check for 60 s from the check that missed its cache
 # (CACHE_TTL_MS in src/auth/auth.c); LOGIN_AT is when that last happened, as far as this run's
-# own requests tell.  basic_sent: after a Basic request to Haven.  fresh_login: before the check
-# that precedes a Basic wrk run, so that it misses and the run finds the cache warm throughout.
+# own requests tell (whole seconds, hence a margin).  basic_sent: just before a Basic request to
+# Haven.  fresh_login: before the check that precedes a Basic wrk run, so that it misses and the
+# run finds the cache warm throughout.
 LOGIN_TTL=60 LOGIN_AT=0
 basic_sent() {
     if [ "$EPOCHSECONDS" -ge $((LOGIN_AT + LOGIN_TTL)) ]; then
@@ -358,7 +359,7 @@ basic_sent() {
     fi
 }
 fresh_login() {
-    local wait=$((LOGIN_AT + LOGIN_TTL + 1 - EPOCHSECONDS))
+    local wait=$((LOGIN_AT + LOGIN_TTL + 2 - EPOCHSECONDS))
     if [ "$wait" -gt 0 ]; then
         log "waiting ${wait} s for Haven's credential cache to expire"
         sleep "$wait"
@@ -418,6 +419,9 @@ log "1. manifest GET by tag (wrk, ${WRK_SECONDS} s each)"
 for s in "${SERVERS[@]}"; do
     url="${URL[$s]}/v2/library/bench/manifests/latest"
     cmd=("${WRK[@]}" -s "$ROOT/bench/manifest.lua" "$url")
+    if [ "$s" = haven ]; then
+        basic_sent # the push logs in
+    fi
     # shellcheck disable=SC2086
     if ! "$PY" "$CLIENT" image "${URL[$s]}" library/bench latest ${USERARG[$s]} \
             >"$WORK/image-$s.json" 2>"$WORK/err" ||
@@ -428,40 +432,27 @@ for s in "${SERVERS[@]}"; do
     fi
     wrk_run manifest "$s" "$s" "$(show "${cmd[@]}")" "${cmd[@]}" || true
 done
-basic_sent # the push to Haven
 
 # ---------------------------------------------------------------- 2. manifest GET with credentials
 
-# The same GET with credentials, checked on every request.  Haven: admin's Basic credentials,
-# then admin's registry token (fetched once, for pull on library/bench).  docker-registry has
-# no token service: a second instance with htpasswd auth (bcrypt, cost 5), the same image pushed
-# to it, gives the Basic figure.  Before each run one request must answer 200 with the
+# The same GET with credentials, checked on every request.  Haven: admin's registry token
+# (fetched once, for pull on library/bench), then admin's Basic credentials.  docker-registry
+# has no token service: a second instance with htpasswd auth (bcrypt, cost 5), the same image
+# pushed to it, gives the Basic figure.  Before each run one request must answer 200 with the
 # credentials and one 401 with wrong ones: Haven lets anyone pull from library, so a header it
-# ignored would otherwise pass for a checked one.
-# Haven's Basic run measures the cached check a steady client gets (see fresh_login), not the
-# argon2id of a cache miss.
+# ignored would otherwise pass for a checked one.  Haven's Basic run measures the cached check a
+# steady client gets (see fresh_login), not the argon2id of a cache miss; it comes after the
+# bearer run so that the cache has expired by then and fresh_login seldom has to wait.
 log "2. manifest GET by tag with credentials (wrk, ${WRK_SECONDS} s each)"
 url="${URL[haven]}/v2/library/bench/manifests/latest"
 accept=(-H "Accept: $OCI_MANIFEST")
-shown="BENCH_USER=admin:$PW $(show "${WRK[@]}" -s "$ROOT/bench/manifest_basic.lua" "$url")"
-fresh_login
-login_at=$(now)
-if check_get "200 $OCI_MANIFEST" "GET $url as admin (Basic)" "${accept[@]}" -u "admin:$PW" "$url" &&
-    check_get 401 "GET $url with a wrong password (Basic)" "${accept[@]}" -u "admin:x$PW" "$url"; then
-    wrk_run manifest_basic haven haven "$shown" env "BENCH_USER=admin:$PW" "${WRK[@]}" \
-        -s "$ROOT/bench/manifest_basic.lua" "$url" || true
-    fact login_age_manifest_basic "$(elapsed "$login_at" "$WRK_END")" \
-        "seconds from the login that filled Haven's credential cache to the end of the run"
-else
-    wrk_fail manifest_basic haven "$shown"
-fi
 
 token_url="${URL[haven]}/service/token?service=harbor-registry&scope=repository:library/bench:pull"
 tcmd=(curl -s --max-time 10 -u "admin:$PW" "$token_url")
 shown="BENCH_TOKEN=\$($(show "${tcmd[@]}") | jq -r .token) $(show "${WRK[@]}" \
     -s "$ROOT/bench/manifest_bearer.lua" "$url")"
-"${tcmd[@]}" >"$WORK/token.json" 2>&1 || true
 basic_sent
+"${tcmd[@]}" >"$WORK/token.json" 2>&1 || true
 token=$(jq -r '.token // empty' "$WORK/token.json" 2>/dev/null || true)
 # the same token with other signature bits: RS256 signatures of 2048-bit keys end in A, Q, g or w
 case $token in *AA) forged=${token%??}AQ ;; *) forged=${token%??}AA ;; esac
@@ -478,6 +469,19 @@ else
     wrk_fail manifest_bearer haven "$shown"
 fi
 
+shown="BENCH_USER=admin:$PW $(show "${WRK[@]}" -s "$ROOT/bench/manifest_basic.lua" "$url")"
+fresh_login
+login_at=$(now)
+if check_get "200 $OCI_MANIFEST" "GET $url as admin (Basic)" "${accept[@]}" -u "admin:$PW" "$url" &&
+    check_get 401 "GET $url with a wrong password (Basic)" "${accept[@]}" -u "admin:x$PW" "$url"; then
+    wrk_run manifest_basic haven haven "$shown" env "BENCH_USER=admin:$PW" "${WRK[@]}" \
+        -s "$ROOT/bench/manifest_basic.lua" "$url" || true
+    fact login_age_manifest_basic "$(elapsed "$login_at" "$WRK_END")" \
+        "seconds from the login that filled Haven's credential cache to the end of the run"
+else
+    wrk_fail manifest_basic haven "$shown"
+fi
+
 DR_USER=bench
 DR_PW=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 hcmd=(htpasswd -B -C 5 -b -c "$WORK/htpasswd" "$DR_USER" "$DR_PW")
@@ -490,7 +494,8 @@ if "${hcmd[@]}" >"$WORK/err" 2>&1 && start_registry registry-auth "$auth_yml"; t
     URL[registry-auth]=$REG_URL PID[registry-auth]=$REG_PID
     LOGF[registry-auth]=$WORK/registry-auth.log
     url="$REG_URL/v2/library/bench/manifests/latest"
-    shown_dr="BENCH_USER=$DR_USER:$DR_PW $(show "${WRK[@]}" -s "$ROOT/bench/manifest_basic.lua" "$url")"
+    shown_dr="BENCH_USER=$DR_USER:$DR_PW $(show "${WRK[@]}" \
+        -s "$ROOT/bench/manifest_basic.lua" "$url")"
     if "$PY" "$CLIENT" image "$REG_URL" library/bench latest --user "$DR_USER:$DR_PW" \
             >"$WORK/image-registry-auth.json" 2>"$WORK/err" &&
         check_get "200 $OCI_MANIFEST" "GET $url as $DR_USER (Basic)" "${accept[@]}" \
@@ -510,9 +515,9 @@ fi
 # ---------------------------------------------------------------- 3. token service
 
 # Haven only (docker-registry has no token service).  With admin's Basic credentials, the run
-# finds the credential cache warm throughout, as in section 2.
+# finds the credential cache warm throughout, as in section 2 (and goes last for the same reason).
 log "3. /service/token (wrk, ${WRK_SECONDS} s each, Haven only)"
-for who in basic anon; do
+for who in anon basic; do
     cmd=("${WRK[@]}" -s "$ROOT/bench/token.lua" "$token_url")
     creds=()
     if [ "$who" = basic ]; then

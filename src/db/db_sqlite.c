@@ -8,10 +8,11 @@
 #include "db/db_int.h"
 
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define STMT_CACHE      96
+#define STMT_CACHE_MIN  256
 #define BUSY_TIMEOUT_MS 10000
 
 struct hv_stmt {
@@ -21,11 +22,14 @@ struct hv_stmt {
 
 struct hv_db {
     sqlite3 *conn;
-    struct {
+    /* open-addressing table keyed by the SQL literal's address; statements are allocated
+     * one by one and never move or leave while the connection lives, so a caller may hold
+     * several at once (the number of literals in the program bounds its size) */
+    struct slot {
         const char *sql;
-        hv_stmt stmt;
-    } cache[STMT_CACHE];
-    int n_cache;
+        hv_stmt *stmt;
+    } * cache;
+    size_t cap, n_cache;
     bool in_tx;
 };
 
@@ -64,8 +68,13 @@ hv_err hv_db_open(hv_db **out, hv_ctx *ctx, const char *path) {
 void hv_db_close(hv_db *db) {
     if (!db)
         return;
-    for (int i = 0; i < db->n_cache; i++)
-        sqlite3_finalize(db->cache[i].stmt.s);
+    for (size_t i = 0; i < db->cap; i++) {
+        if (db->cache[i].sql) {
+            sqlite3_finalize(db->cache[i].stmt->s);
+            free(db->cache[i].stmt);
+        }
+    }
+    free(db->cache);
     sqlite3_close(db->conn);
     free(db);
 }
@@ -96,31 +105,48 @@ void hv_db_rollback(hv_db *db) {
     db->in_tx = false;
 }
 
+static size_t slot_of(const struct slot *table, size_t cap, const char *sql) {
+    size_t i = ((uintptr_t)sql >> 4) * 0x9E3779B97F4A7C15ull & (cap - 1);
+
+    while (table[i].sql && table[i].sql != sql)
+        i = (i + 1) & (cap - 1);
+    return i;
+}
+
+static void cache_grow(hv_db *db) {
+    size_t cap = db->cap ? db->cap * 2 : STMT_CACHE_MIN;
+    struct slot *table = hv_calloc(cap, sizeof(*table));
+
+    for (size_t i = 0; i < db->cap; i++) {
+        if (db->cache[i].sql)
+            table[slot_of(table, cap, db->cache[i].sql)] = db->cache[i];
+    }
+    free(db->cache);
+    db->cache = table;
+    db->cap = cap;
+}
+
 hv_err hv_db_prepare(hv_stmt **out, hv_db *db, hv_ctx *ctx, const char *sql) {
     sqlite3_stmt *s = NULL;
+    size_t i;
     int rc;
 
-    for (int i = 0; i < db->n_cache; i++) {
-        if (db->cache[i].sql == sql) {
-            *out = &db->cache[i].stmt;
-            return HV_OK;
-        }
+    if (2 * (db->n_cache + 1) > db->cap)
+        cache_grow(db);
+    i = slot_of(db->cache, db->cap, sql);
+    if (db->cache[i].sql) {
+        *out = db->cache[i].stmt;
+        return HV_OK;
     }
     rc = sqlite3_prepare_v3(db->conn, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
     if (rc != SQLITE_OK)
         return fail(db, ctx, rc, "prepare");
-    if (db->n_cache == STMT_CACHE) {
-        /* full: recycle the oldest slot (the cache is sized to hold every statement) */
-        sqlite3_finalize(db->cache[0].stmt.s);
-        memmove(&db->cache[0], &db->cache[1], sizeof(db->cache[0]) * (STMT_CACHE - 1));
-        db->n_cache--;
-        for (int i = 0; i < db->n_cache; i++)
-            db->cache[i].stmt.db = db;
-    }
-    db->cache[db->n_cache].sql = sql;
-    db->cache[db->n_cache].stmt.s = s;
-    db->cache[db->n_cache].stmt.db = db;
-    *out = &db->cache[db->n_cache++].stmt;
+    db->cache[i].sql = sql;
+    db->cache[i].stmt = hv_calloc(1, sizeof(hv_stmt));
+    db->cache[i].stmt->s = s;
+    db->cache[i].stmt->db = db;
+    db->n_cache++;
+    *out = db->cache[i].stmt;
     return HV_OK;
 }
 

@@ -281,7 +281,10 @@ def test_put_quota(registry, admin):
                  404, "NOT_FOUND")
 
 
-def test_list_filters_sort_and_paging(registry, admin):
+def test_list_filters_sort_and_paging(start_registry):
+    # a daemon of its own: sorted pages of the shared one hold other tests' projects
+    registry = start_registry()
+    admin = registry.session()
     tag = unique("s")
     pids = []
     for hard, nblobs in ((50000, 3), (-1, 1), (20000, 2)):

@@ -308,6 +308,7 @@ static void test_robots(void) {
     };
     hv_identity robot_ci = {.kind = HV_ID_ROBOT,
                             .robot_id = 1,
+                            .project_robot = true,
                             .name = "robot$library+ci",
                             .permissions = ci,
                             .n_permissions = 3};
@@ -318,6 +319,7 @@ static void test_robots(void) {
                              .n_permissions = 5};
     hv_identity robot_other = {.kind = HV_ID_ROBOT,
                                .robot_id = 3,
+                               .project_robot = true,
                                .name = "robot$other+ci",
                                .permissions = other,
                                .n_permissions = 3};
@@ -328,7 +330,7 @@ static void test_robots(void) {
     /* project permissions */
     CHECK_INT(hv_auth_can(&ctx, &robot_ci, &library, "repository", "push"), HV_OK);
     CHECK_INT(hv_auth_can(&ctx, &robot_ci, &library, "repository", "pull"),
-              HV_OK); /* push ⇒ pull */
+              HV_OK); /* push ⇒ pull, for a project-level robot */
     CHECK_INT(hv_auth_can(&ctx, &robot_ci, &library, "artifact", "delete"), HV_OK);
     CHECK_INT(hv_auth_can(&ctx, &robot_ci, &library, "", "read"), HV_OK);
     CHECK_INT(hv_auth_can(&ctx, &robot_ci, &library, "repository", "delete"), HV_E_DENIED);

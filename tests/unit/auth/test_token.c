@@ -289,6 +289,7 @@ static void test_robot_and_anonymous(void) {
     hv_robot_permission perms[] = {{"project", "library", "repository", "push"}};
     hv_identity robot = {.kind = HV_ID_ROBOT,
                          .robot_id = 7,
+                         .project_robot = true,
                          .name = "robot$library+ci",
                          .permissions = perms,
                          .n_permissions = 1};
