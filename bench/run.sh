@@ -276,7 +276,8 @@ sha=$("${cmd[@]}" 2>/dev/null | awk '$1 == "sha256" {sub(/k$/, "", $6); printf "
 fact sha256 "${sha} MB/s" "$(show "${cmd[@]}") (8192-byte column)"
 
 cmd=(openssl speed -seconds 2 rsa2048)
-rsa=$("${cmd[@]}" 2>/dev/null | awk '$1 == "rsa" && $2 == 2048 {printf "%.0f sign/s, %.0f verify/s", $(NF - 1), $NF}')
+rsa=$("${cmd[@]}" 2>/dev/null |
+    awk '$1 == "rsa" && $2 == 2048 {printf "%.0f sign/s, %.0f verify/s", $(NF - 1), $NF}')
 fact rsa2048 "$rsa" "$(show "${cmd[@]}")"
 
 cmd=(dd if=/dev/zero of="$WORK/dd.bin" bs=1M count=1024 conv=fsync)
@@ -473,7 +474,8 @@ shown="BENCH_USER=admin:$PW $(show "${WRK[@]}" -s "$ROOT/bench/manifest_basic.lu
 fresh_login
 login_at=$(now)
 if check_get "200 $OCI_MANIFEST" "GET $url as admin (Basic)" "${accept[@]}" -u "admin:$PW" "$url" &&
-    check_get 401 "GET $url with a wrong password (Basic)" "${accept[@]}" -u "admin:x$PW" "$url"; then
+    check_get 401 "GET $url with a wrong password (Basic)" "${accept[@]}" -u "admin:x$PW" \
+        "$url"; then
     wrk_run manifest_basic haven haven "$shown" env "BENCH_USER=admin:$PW" "${WRK[@]}" \
         -s "$ROOT/bench/manifest_basic.lua" "$url" || true
     fact login_age_manifest_basic "$(elapsed "$login_at" "$WRK_END")" \

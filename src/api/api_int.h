@@ -79,6 +79,10 @@ hv_err hv_api__project(hv_project *out, hv_req *r, const char *name_or_id);
  * fails, and wakes the event dispatcher after a commit. */
 hv_err hv_api__in_transaction(hv_req *r, hv_err (*fn)(hv_req *r, void *payload), void *payload);
 
+/* A project as GET /projects renders it (with_detail adds the counts and metadata), for the
+ * caller of r (current_user_role_ids). */
+hv_err hv_api__project_json(json_t **out, hv_req *r, const hv_project *p, bool detail);
+
 /* ---- response helpers */
 
 /* 200 with a JSON body (takes the reference). */

@@ -306,7 +306,7 @@ static int highest_role(const int *roles, size_t n) {
     return best;
 }
 
-static hv_err project_json(json_t **out, hv_req *r, const hv_project *p, bool detail) {
+hv_err hv_api__project_json(json_t **out, hv_req *r, const hv_project *p, bool detail) {
     int roles[5];
     size_t n_roles = 0, n_meta = 0;
     const char **names = NULL, **values = NULL;
@@ -459,7 +459,7 @@ static hv_err list_projects(hv_req *r) {
     items = json_array();
     for (size_t i = 0; i < n; i++) {
         json_t *o;
-        rc = project_json(&o, r, &projects[i], detail);
+        rc = hv_api__project_json(&o, r, &projects[i], detail);
         if (rc) {
             json_decref(items);
             return rc;
@@ -615,7 +615,7 @@ static hv_err get_project(hv_req *r) {
     hv_err rc = load(&p, r, "", "read");
 
     if (rc == HV_OK)
-        rc = project_json(&o, r, &p, true);
+        rc = hv_api__project_json(&o, r, &p, true);
     return rc ? rc : hv_api__json(r, 200, o);
 }
 

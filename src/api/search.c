@@ -14,85 +14,6 @@
 
 #define SEARCH_MAX 100
 
-/* ---------------------------------------------------------------- projects as /projects shows them
- * (the same fields as projects.c renders with with_detail=true) */
-
-static json_t *allowlist_json(const hv_project *p) {
-    json_t *stored = NULL, *o = json_object(), *items, *expires, *t;
-    int64_t created = p->creation_time, updated = p->update_time;
-    json_error_t e;
-
-    if (p->cve_allowlist_json)
-        stored = json_loads(p->cve_allowlist_json, 0, &e);
-    items = json_object_get(stored, "items");
-    expires = json_object_get(stored, "expires_at");
-    t = json_object_get(stored, "creation_time");
-    if (json_is_integer(t))
-        created = json_integer_value(t);
-    t = json_object_get(stored, "update_time");
-    if (json_is_integer(t))
-        updated = json_integer_value(t);
-    json_object_set_new(o, "id", json_integer(p->id));
-    json_object_set_new(o, "project_id", json_integer(p->id));
-    json_object_set_new(o, "items", json_is_array(items) ? json_incref(items) : json_array());
-    if (json_is_integer(expires))
-        json_object_set(o, "expires_at", expires);
-    json_object_set_new(o, "creation_time", hv_api__time(created));
-    json_object_set_new(o, "update_time", hv_api__time(updated));
-    json_decref(stored);
-    return o;
-}
-
-/* Harbor reports the "highest" of several roles in current_user_role_id. */
-static int highest_role(const int *roles, size_t n) {
-    static const int power[6] = {0, 50, 30, 20, 40, 10};
-    int best = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        if (roles[i] >= 1 && roles[i] <= 5 && (best == 0 || power[roles[i]] > power[best]))
-            best = roles[i];
-    }
-    return best;
-}
-
-static hv_err project_json(json_t **out, hv_req *r, const hv_project *p) {
-    int roles[5];
-    size_t n_roles = 0, n_meta = 0;
-    const char **names = NULL, **values = NULL;
-    int64_t repos = 0;
-    json_t *o, *ids, *md;
-    hv_err rc = hv_auth_roles(roles, &n_roles, &r->ctx, &r->who, p);
-
-    if (rc == HV_OK)
-        rc = hv_model_project_repo_count(&repos, &r->ctx, p->id);
-    if (rc == HV_OK)
-        rc = hv_model_project_metadata(&names, &values, &n_meta, &r->ctx, p->id);
-    if (rc)
-        return rc;
-    o = json_object();
-    json_object_set_new(o, "project_id", json_integer(p->id));
-    json_object_set_new(o, "owner_id", json_integer(p->owner_id));
-    json_object_set_new(o, "name", json_string(p->name));
-    json_object_set_new(o, "creation_time", hv_api__time(p->creation_time));
-    json_object_set_new(o, "update_time", hv_api__time(p->update_time));
-    json_object_set_new(o, "deleted", json_false());
-    json_object_set_new(o, "owner_name", json_string(p->owner_name));
-    json_object_set_new(o, "togglable", json_true());
-    json_object_set_new(o, "current_user_role_id", json_integer(highest_role(roles, n_roles)));
-    ids = json_array();
-    for (size_t i = 0; i < n_roles; i++)
-        json_array_append_new(ids, json_integer(roles[i]));
-    json_object_set_new(o, "current_user_role_ids", ids);
-    json_object_set_new(o, "repo_count", json_integer(repos));
-    md = json_object();
-    for (size_t i = 0; i < n_meta; i++)
-        json_object_set_new(md, names[i], json_string(values[i]));
-    json_object_set_new(o, "metadata", md);
-    json_object_set_new(o, "cve_allowlist", allowlist_json(p));
-    *out = o;
-    return HV_OK;
-}
-
 /* ---------------------------------------------------------------- /search */
 
 static void fuzzy_name(hv_list *list, hv_req *r, const char *q) {
@@ -148,7 +69,7 @@ static hv_err search_projects(json_t *out, hv_req *r, const char *q, const hv_vi
     rc = hv_model_project_list(&projects, &n, &total, &r->ctx, &list, visible_to);
     for (size_t i = 0; rc == HV_OK && i < n; i++) {
         json_t *o;
-        rc = project_json(&o, r, &projects[i]);
+        rc = hv_api__project_json(&o, r, &projects[i], true);
         if (rc == HV_OK)
             json_array_append_new(out, o);
     }
