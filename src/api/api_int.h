@@ -40,6 +40,7 @@ extern const hv_api__route hv_api__label_routes[];
 extern const hv_api__route hv_api__quota_routes[];
 extern const hv_api__route hv_api__immutable_routes[];
 extern const hv_api__route hv_api__search_routes[];
+extern const hv_api__route hv_api__project_metadata_routes[];
 
 /* Mounts /service/token (token.c). */
 void hv_api__mount_token(hv_http_server *s, const hv_api_config *cfg);
@@ -60,6 +61,9 @@ hv_err hv_api__str(const char **out, hv_req *r, json_t *obj, const char *field);
 hv_err hv_api__int(int64_t *out, hv_req *r, json_t *obj, const char *field);
 hv_err hv_api__bool(bool *out, hv_req *r, json_t *obj, const char *field);
 
+/* Go's strconv.ParseBool, as Harbor parses boolean strings. */
+bool hv_api__parse_bool(const char *v, bool *out);
+
 /* Parses a path parameter as a positive id; HV_E_BAD_REQUEST otherwise. */
 hv_err hv_api__id(int64_t *out, hv_req *r, const char *value, const char *what);
 
@@ -78,6 +82,15 @@ hv_err hv_api__project(hv_project *out, hv_req *r, const char *name_or_id);
 /* Runs fn(r, payload) in a write transaction on the request's database; rolls back when it
  * fails, and wakes the event dispatcher after a commit. */
 hv_err hv_api__in_transaction(hv_req *r, hv_err (*fn)(hv_req *r, void *payload), void *payload);
+
+/* The project of the path's first parameter ({project_name_or_id}); an anonymous caller is
+ * asked to log in rather than told whether it exists.  _load also checks the permission. */
+hv_err hv_api__project_of_path(hv_project *p, hv_req *r);
+hv_err hv_api__project_load(hv_project *p, hv_req *r, const char *resource, const char *action);
+/* Project metadata (project_metadata.c): whether a key is one Harbor keeps, and the check
+ * and normalisation of a value (*norm in the arena); HV_E_BAD_REQUEST naming the key. */
+bool hv_api__project_meta_known(const char *key);
+hv_err hv_api__project_meta_check(const char **norm, hv_req *r, const char *key, const char *value);
 
 /* A project as GET /projects renders it (with_detail adds the counts and metadata), for the
  * caller of r (current_user_role_ids). */
