@@ -69,7 +69,7 @@ static hv_err add_value(struct builder *b, hv_ctx *ctx, const hv_model__column *
     case 'm':
         if (parse_time(v, &bd->num))
             return HV_OK;
-        if (hv_parse_u64(v, strlen(v), &u)) {
+        if (hv_parse_u64(v, strlen(v), &u) && u <= INT64_MAX / 1000) {
             bd->num = (int64_t)u * 1000;
             return HV_OK;
         }

@@ -354,9 +354,10 @@ hv_err hv_model_repository_set_description(hv_ctx *ctx, int64_t id, const char *
  * HV_E_NOT_FOUND when absent. */
 hv_err hv_model_repository_delete(hv_ctx *ctx, int64_t id);
 /* Up to limit artifacts of the repository that no index of it lists and whose subject is
- * not in it: the ones that can be deleted next when emptying it. */
+ * not in it: the ones that can be deleted next when emptying it.  ignore_subjects drops the
+ * second condition, to break a loop of accessories naming each other as subjects. */
 hv_err hv_model_repository_roots(hv_artifact **out, size_t *n, hv_ctx *ctx, int64_t repository_id,
-                                 int64_t limit);
+                                 int64_t limit, bool ignore_subjects);
 
 typedef struct hv_statistics {
     int64_t public_projects, private_projects;

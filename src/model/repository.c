@@ -194,14 +194,23 @@ static const char *sql_repo_roots =
     " AND (a.subject_digest IS NULL OR NOT EXISTS (SELECT 1 FROM artifact s"
     "      WHERE s.repository_id = ?1 AND s.digest = a.subject_digest))"
     " ORDER BY a.id LIMIT ?2";
+/* the same without the subject condition: breaks a loop of accessories naming each other */
+static const char *sql_repo_unlisted =
+    "SELECT a.id, a.repository_id, a.digest, a.media_type, a.artifact_type, a.size,"
+    " a.subject_digest, a.annotations FROM artifact a WHERE a.repository_id = ?1"
+    " AND NOT EXISTS (SELECT 1 FROM artifact_reference ar JOIN artifact ap ON ap.id = ar.parent_id"
+    "                 WHERE ar.child_digest = a.digest AND ap.repository_id = ?1)"
+    " ORDER BY a.id LIMIT ?2";
 
 hv_err hv_model_repository_roots(hv_artifact **out, size_t *n, hv_ctx *ctx, int64_t repository_id,
-                                 int64_t limit) {
+                                 int64_t limit, bool ignore_subjects) {
     hv_artifact *v = hv_arena_alloc(ctx->arena, (size_t)limit * sizeof(*v));
     size_t count = 0;
     hv_stmt *st;
     bool row;
-    hv_err rc = hv_model__query(&st, &row, ctx, sql_repo_roots, "ii", repository_id, limit);
+    hv_err rc =
+        hv_model__query(&st, &row, ctx, ignore_subjects ? sql_repo_unlisted : sql_repo_roots, "ii",
+                        repository_id, limit);
 
     while (rc == HV_OK && row && count < (size_t)limit) {
         hv_artifact *a = &v[count++];

@@ -221,7 +221,7 @@ static const char *pax_path(hv_ctx *ctx, const char *data, size_t len) {
         size_t rec = 0, j = i;
         while (j < len && data[j] >= '0' && data[j] <= '9')
             rec = rec * 10 + (size_t)(data[j++] - '0');
-        if (rec == 0 || i + rec > len || j >= len || data[j] != ' ')
+        if (rec == 0 || rec > len - i || j >= len || data[j] != ' ')
             return NULL;
         const char *kv = data + j + 1, *end = data + i + rec - 1; /* end: the '\n' */
         if (end > kv && (size_t)(end - kv) > 5 && strncmp(kv, "path=", 5) == 0)
@@ -270,6 +270,11 @@ static hv_err chart_file(const char **out, size_t *len, hv_ctx *ctx, int fd, con
             break;
         if (!tar_number(h + 124, 12, &size)) {
             rc = HV_FAIL(ctx, HV_E_BAD_REQUEST, "the chart archive has a bad entry size");
+            break;
+        }
+        if (size > UNPACKED_MAX) { /* also keeps the rounding below from wrapping */
+            rc = HV_FAIL(ctx, HV_E_TOO_LARGE, "the chart archive has an entry over %llu bytes",
+                         (unsigned long long)UNPACKED_MAX);
             break;
         }
         padded = (size + TAR_BLOCK - 1) / TAR_BLOCK * TAR_BLOCK;

@@ -643,13 +643,10 @@ static hv_err remove_artifact(hv_ctx *ctx, const hv_target *t, const hv_artifact
     for (size_t i = 0; rc == HV_OK && i < n_tags; i++)
         rc = hv_events_publish_fields(ctx, "tag.deleted", "repository", t->name, "tag", tags[i],
                                       "digest", a->digest, NULL);
-    /* accessories (signatures, SBOMs, referrers) are deleted with their subject */
+    /* accessories (signatures, SBOMs, referrers) are deleted with their subject: after it, so
+     * that an accessory the subject's own index lists is no longer held by that index */
     if (rc == HV_OK)
         rc = hv_model_referrers(&accessories, &n_accessories, ctx, t->repo.id, a->digest, NULL);
-    for (size_t i = 0; rc == HV_OK && i < n_accessories; i++) {
-        if (!being_removed(&self, accessories[i].id))
-            rc = remove_artifact(ctx, t, &accessories[i], &self);
-    }
     if (rc == HV_OK && hv_oci_media_type_is_index(a->media_type))
         rc = hv_model_artifact_references(&refs, &n_refs, ctx, a);
     if (rc == HV_OK)
@@ -661,6 +658,19 @@ static hv_err remove_artifact(hv_ctx *ctx, const hv_target *t, const hv_artifact
                                       a->digest, NULL);
     if (rc == HV_OK && n_refs > 0)
         rc = remove_children(ctx, t, refs, n_refs, &self);
+    for (size_t i = 0; rc == HV_OK && i < n_accessories; i++) {
+        hv_artifact accessory;
+        if (being_removed(&self, accessories[i].id))
+            continue;
+        rc = hv_model_artifact_get(&accessory, ctx, t->repo.id, accessories[i].digest);
+        if (rc == HV_E_MANIFEST_UNKNOWN) { /* gone already, as a child of the index */
+            hv_error_clear(ctx);
+            rc = HV_OK;
+            continue;
+        }
+        if (rc == HV_OK)
+            rc = remove_artifact(ctx, t, &accessory, &self);
+    }
     return rc;
 }
 

@@ -5,14 +5,19 @@ system robots, one real request per (resource, action) row, asserting allowed or
 The matrix is read from harbor-rbac.md when it is reachable ($HAVEN_RBAC_MD, else
 ../shared/reference/harbor-rbac.md beside the checkout), else from the copy embedded below;
 test_embedded_copy_is_the_reference keeps the two equal.  Each row with a served endpoint
-maps to one request (PROBES); the rows without one are listed by one visible skip.
+maps to the request whose permission check that row is in Harbor (PROBES): the Harbor API
+for artifacts, tags, accessories, additions, labels, immutable tag rules, repositories,
+members, metadata, robots and the project; /v2 for repository pull and push.  The /v2
+requests that the repository rows also govern (manifest PUT by tag, manifest DELETE, tag
+list) are checked as well (V2_PROBES).  The rows without an endpoint are listed by one
+visible skip.
 
-Allowed means the endpoint's own success status (and the change is made); denied means 403
+Allowed means the endpoint's own success status and the change stored; denied means 403
 for an authenticated caller and 401 for an anonymous one, with the error envelope of the API
 that was called, and nothing changed.  Users and robots log in with Basic credentials;
 anonymous callers use an anonymous token from /service/token on /v2, as docker does.  A
 request that changes something gets its own fresh object (a throwaway project, member,
-robot, image or tag), set up by the administrator.
+robot, artifact, tag, label or immutable rule), set up by the administrator.
 """
 
 import itertools
@@ -25,6 +30,7 @@ import pytest
 
 from havenlib import (
     OCI_CONFIG,
+    OCI_EMPTY,
     OCI_LAYER,
     OCI_MANIFEST,
     ROOT,
@@ -196,11 +202,23 @@ OCTET = {"Content-Type": "application/octet-stream"}
 _seeds = itertools.count(7000)
 
 
+def rule_body(tag, repo="**", **extra):
+    """An immutable tag rule (harbor-api.md §1.10) for tags matching `tag`."""
+    return {"action": "immutable", "template": "immutable_template", "params": {},
+            "tag_selectors": [{"kind": "doublestar", "decoration": "matches", "pattern": tag}],
+            "scope_selectors": {"repository": [{"kind": "doublestar",
+                                                "decoration": "repoMatches", "pattern": repo}]},
+            **extra}
+
+
 class Project:
     def __init__(self, pid, name, public):
         self.id, self.name, self.public = pid, name, public
-        self.image = None
+        self.image = None  # <name>/app:v1, also in <name>/scratch untagged
+        self.accessory = None  # the digest of an OCI accessory of the image
         self.robot_id = None
+        self.label_id = None  # a label of the project
+        self.rule_id = None  # an immutable tag rule of the project (matching no tag in use)
 
 
 class Caller:
@@ -253,8 +271,14 @@ class World:
         self.victim = self.new_user()[0]
         self.removable = self.new_user()[0]
         for p in (self.private, self.public):
-            p.image = registry.push_image(f"{p.name}/app", tag="v1", seed=next(_seeds))
+            seed = next(_seeds)
+            p.image = registry.push_image(f"{p.name}/app", tag="v1", seed=seed)
+            # the artifacts that cases delete or tag live beside it, over the same blobs
+            registry.push_image(f"{p.name}/scratch", tag=None, seed=seed)
+            p.accessory = self.push_accessory(p)
             p.robot_id = self.new_robot(p)
+            p.label_id = self.new_label(p)
+            p.rule_id = self.new_rule(p)
 
     # -- set-up, as the administrator
 
@@ -329,6 +353,87 @@ class World:
                            headers={"Accept": OCI_MANIFEST})
         assert r.status_code in (200, 404), r.text
         return r.status_code
+
+    # -- artifacts, labels and immutable rules
+
+    def artifacts(self, project, repo="app", tail=""):
+        """The API path of a repository's artifacts (single-level names need no encoding)."""
+        return f"/projects/{project.name}/repositories/{repo}/artifacts{tail}"
+
+    def push_accessory(self, p):
+        """An OCI artifact whose subject is the project's image: an accessory of it."""
+        repo = f"{p.name}/app"
+        payload = uuid.uuid4().bytes
+        for blob in (b"{}", payload):
+            self.registry.push_blob(repo, blob)
+        body = canonical({
+            "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+            "artifactType": "application/vnd.example.rbac.v1",
+            "config": descriptor(OCI_EMPTY, b"{}"),
+            "layers": [descriptor("application/octet-stream", payload)],
+            "subject": p.image.descriptor()})
+        d = digest_of(body)
+        assert_status(self.registry.push_manifest(repo, d, body), 201)
+        return d
+
+    def new_artifact(self, p, tag=None):
+        """A new artifact in <project>/scratch over the image's blobs; its digest."""
+        body = canonical({
+            "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+            "config": descriptor(OCI_CONFIG, p.image.config),
+            "layers": [descriptor(OCI_LAYER, b) for b in p.image.layers],
+            "annotations": {"e2e.unique": uuid.uuid4().hex}})
+        d = digest_of(body)
+        assert_status(self.registry.push_manifest(f"{p.name}/scratch", tag or d, body), 201)
+        return d
+
+    def artifact_status(self, p, repo, ref):
+        r = self.admin.get(self.url(self.artifacts(p, repo, f"/{ref}")))
+        assert r.status_code in (200, 404), r.text
+        return r.status_code
+
+    def tag_names(self, p, repo, ref):
+        return [t["name"] for t in self.get(self.artifacts(p, repo, f"/{ref}/tags"))]
+
+    def attached(self, p, ref="v1"):
+        """Ids of the labels on an artifact of <project>/app."""
+        r = self.admin.get(self.url(self.artifacts(p, "app", f"/{ref}")),
+                           params={"with_label": "true"})
+        assert_status(r, 200)
+        return [x["id"] for x in r.json()["labels"]]
+
+    def new_label(self, p, **body):
+        body = {"name": unique("label-"), "scope": "p", "project_id": p.id, **body}
+        r = self.admin.post(self.url("/labels"), json=body)
+        assert_status(r, 201)
+        return int(r.headers["Location"].rsplit("/", 1)[1])
+
+    def label(self, lid):
+        """The label, or None when it does not exist."""
+        r = self.admin.get(self.url(f"/labels/{lid}"))
+        assert r.status_code in (200, 404), r.text
+        return r.json() if r.status_code == 200 else None
+
+    def drop_label(self, lid):
+        if self.label(lid) is not None:
+            assert_status(self.admin.delete(self.url(f"/labels/{lid}")), 200)
+
+    def rules_path(self, p, rid=None):
+        return f"/projects/{p.name}/immutabletagrules" + (f"/{rid}" if rid else "")
+
+    def rules(self, p):
+        r = self.admin.get(self.url(self.rules_path(p)), params={"page_size": 100})
+        assert_status(r, 200)
+        return {x["id"]: x for x in r.json()}
+
+    def new_rule(self, p, tag=None):
+        r = self.admin.post(self.url(self.rules_path(p)), json=rule_body(tag or unique("never-")))
+        assert_status(r, 201)
+        return int(r.headers["Location"].rsplit("/", 1)[1])
+
+    def drop_rule(self, p, rid):
+        if rid in self.rules(p):
+            assert_status(self.admin.delete(self.url(self.rules_path(p, rid))), 200)
 
     def throwaway(self, caller):
         """An empty project like the caller's, where the caller holds its role."""
@@ -582,44 +687,258 @@ def repository_delete(w, c):
     return Call(r, 200, "api", after)
 
 
-def manifest_delete(w, c):
-    """DELETE /v2/<p>/<r>/manifests/<digest> of an image of its own."""
-    repo = f"{c.project.name}/scratch"
-    img = w.registry.push_image(repo, tag=None, seed=next(_seeds))
-    r = c.v2("DELETE", repo, f"manifests/{img.digest}")
-
-    def after(allowed):
-        assert w.manifest_status(repo, img.digest) == (404 if allowed else 200)
-    return Call(r, 202, "v2", after)
+# -- artifacts, tags, accessories and additions (harbor-api.md §1.3)
 
 
-def tag_list(w, c):
-    r = c.v2("GET", f"{c.project.name}/app", "tags/list")
+def artifact_list(w, c):
+    p = c.project
+    r = c.api.get(w.url(w.artifacts(p)))
 
     def after(allowed):
         if allowed:
-            assert "v1" in r.json()["tags"]
-    return Call(r, 200, "v2", after)
+            assert [a["digest"] for a in r.json()] == [p.image.digest]
+    return Call(r, 200, "api", after)
+
+
+def artifact_read(w, c):
+    p = c.project
+    r = c.api.get(w.url(w.artifacts(p, tail="/v1")))
+
+    def after(allowed):
+        if allowed:
+            assert r.json()["digest"] == p.image.digest
+    return Call(r, 200, "api", after)
+
+
+def artifact_delete(w, c):
+    p = c.project
+    d = w.new_artifact(p)
+    r = c.api.delete(w.url(w.artifacts(p, "scratch", f"/{d}")))
+
+    def after(allowed):
+        assert w.artifact_status(p, "scratch", d) == (404 if allowed else 200)
+        assert w.manifest_status(f"{p.name}/scratch", d) == (404 if allowed else 200)
+    return Call(r, 200, "api", after)
 
 
 def artifact_create(w, c):
-    """PUT a new manifest (by digest) over blobs the project already holds."""
+    """Copy the project's image into a new repository of the project."""
     p = c.project
-    repo = f"{p.name}/app"
-    manifest = canonical({
-        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
-        "config": descriptor(OCI_CONFIG, p.image.config),
-        "layers": [descriptor(OCI_LAYER, b) for b in p.image.layers],
-        "annotations": {"e2e.unique": uuid.uuid4().hex}})
-    d = digest_of(manifest)
-    r = c.v2("PUT", repo, f"manifests/{d}", data=manifest, headers={"Content-Type": OCI_MANIFEST})
+    repo = unique("copy")
+    r = c.api.post(w.url(w.artifacts(p, repo)), params={"from": f"{p.name}/app:v1"})
 
     def after(allowed):
-        assert w.manifest_status(repo, d) == (200 if allowed else 404)
-    return Call(r, 201, "v2", after)
+        assert w.artifact_status(p, repo, p.image.digest) == (200 if allowed else 404)
+        assert w.manifest_status(f"{p.name}/{repo}", "v1") == (200 if allowed else 404)
+    return Call(r, 201, "api", after)
+
+
+def addition_read(w, c):
+    r = c.api.get(w.url(w.artifacts(c.project, tail="/v1/additions/build_history")))
+
+    def after(allowed):
+        if allowed:
+            assert isinstance(r.json(), list)
+    return Call(r, 200, "api", after)
+
+
+def tag_list(w, c):
+    r = c.api.get(w.url(w.artifacts(c.project, tail="/v1/tags")))
+
+    def after(allowed):
+        if allowed:
+            assert "v1" in [t["name"] for t in r.json()]
+    return Call(r, 200, "api", after)
 
 
 def tag_create(w, c):
+    p = c.project
+    d, tag = w.new_artifact(p), unique("t")
+    r = c.api.post(w.url(w.artifacts(p, "scratch", f"/{d}/tags")), json={"name": tag})
+
+    def after(allowed):
+        assert w.tag_names(p, "scratch", d) == ([tag] if allowed else [])
+        assert w.manifest_status(f"{p.name}/scratch", tag) == (200 if allowed else 404)
+    return Call(r, 201, "api", after)
+
+
+def tag_delete(w, c):
+    p = c.project
+    tag = unique("d")
+    d = w.new_artifact(p, tag=tag)
+    r = c.api.delete(w.url(w.artifacts(p, "scratch", f"/{d}/tags/{tag}")))
+
+    def after(allowed):
+        assert w.tag_names(p, "scratch", d) == ([] if allowed else [tag])
+        assert w.artifact_status(p, "scratch", d) == 200  # the artifact stays
+    return Call(r, 200, "api", after)
+
+
+def accessory_list(w, c):
+    p = c.project
+    r = c.api.get(w.url(w.artifacts(p, tail="/v1/accessories")))
+
+    def after(allowed):
+        if allowed:
+            assert [a["digest"] for a in r.json()] == [p.accessory]
+    return Call(r, 200, "api", after)
+
+
+# -- labels of the project (harbor-api.md §1.4) and of its artifacts
+
+
+def label_create(w, c):
+    p, name = c.project, unique("new-")
+    r = c.api.post(w.url("/labels"), json={"name": name, "scope": "p", "project_id": p.id})
+
+    def after(allowed):
+        got = w.admin.get(w.url("/labels"),
+                          params={"scope": "p", "project_id": p.id, "name": name})
+        assert_status(got, 200)
+        assert [x["name"] for x in got.json()] == ([name] if allowed else [])
+        for x in got.json():
+            w.drop_label(x["id"])
+    return Call(r, 201, "api", after)
+
+
+def label_read(w, c):
+    p = c.project
+    r = c.api.get(w.url(f"/labels/{p.label_id}"))
+
+    def after(allowed):
+        if allowed:
+            assert (r.json()["id"], r.json()["project_id"]) == (p.label_id, p.id)
+    return Call(r, 200, "api", after)
+
+
+def label_list(w, c):
+    p = c.project
+    r = c.api.get(w.url("/labels"), params={"scope": "p", "project_id": p.id, "page_size": 100})
+
+    def after(allowed):
+        if allowed:
+            assert p.label_id in [x["id"] for x in r.json()]
+    return Call(r, 200, "api", after)
+
+
+def label_update(w, c):
+    lid = w.new_label(c.project, description="before")
+    before = w.label(lid)
+    r = c.api.put(w.url(f"/labels/{lid}"), json={
+        "name": before["name"], "description": "after", "color": before["color"]})
+
+    def after(allowed):
+        now = w.label(lid)
+        if allowed:
+            assert now["description"] == "after" and now["name"] == before["name"]
+        else:
+            assert now == before
+        w.drop_label(lid)
+    return Call(r, 200, "api", after)
+
+
+def label_delete(w, c):
+    lid = w.new_label(c.project)
+    r = c.api.delete(w.url(f"/labels/{lid}"))
+
+    def after(allowed):
+        assert (w.label(lid) is None) == allowed
+        w.drop_label(lid)
+    return Call(r, 200, "api", after)
+
+
+def artifact_label_create(w, c):
+    p = c.project
+    lid = w.new_label(p)
+    r = c.api.post(w.url(w.artifacts(p, tail="/v1/labels")), json={"id": lid})
+
+    def after(allowed):
+        assert (lid in w.attached(p)) == allowed
+        w.drop_label(lid)
+    return Call(r, 200, "api", after)
+
+
+def artifact_label_delete(w, c):
+    p = c.project
+    lid = w.new_label(p)
+    assert_status(w.admin.post(w.url(w.artifacts(p, tail="/v1/labels")), json={"id": lid}), 200)
+    r = c.api.delete(w.url(w.artifacts(p, tail=f"/v1/labels/{lid}")))
+
+    def after(allowed):
+        assert (lid in w.attached(p)) != allowed
+        w.drop_label(lid)
+    return Call(r, 200, "api", after)
+
+
+# -- immutable tag rules (harbor-api.md §1.10); each matches only a tag nobody pushes
+
+
+def immutable_list(w, c):
+    p = c.project
+    r = c.api.get(w.url(w.rules_path(p)))
+
+    def after(allowed):
+        if allowed:
+            assert p.rule_id in [x["id"] for x in r.json()]
+    return Call(r, 200, "api", after)
+
+
+def immutable_create(w, c):
+    p, tag = c.project, unique("never-")
+    r = c.api.post(w.url(w.rules_path(p)), json=rule_body(tag))
+
+    def after(allowed):
+        made = [rid for rid, x in w.rules(p).items()
+                if x["tag_selectors"][0]["pattern"] == tag]
+        assert len(made) == (1 if allowed else 0)
+        for rid in made:
+            w.drop_rule(p, rid)
+    return Call(r, 201, "api", after)
+
+
+def immutable_update(w, c):
+    p = c.project
+    rid = w.new_rule(p)
+    before = w.rules(p)[rid]
+    r = c.api.put(w.url(w.rules_path(p, rid)), json=dict(before, disabled=True))
+
+    def after(allowed):
+        now = w.rules(p)[rid]
+        if allowed:
+            assert now == dict(before, disabled=True)
+        else:
+            assert now == before
+        w.drop_rule(p, rid)
+    return Call(r, 200, "api", after)
+
+
+def immutable_delete(w, c):
+    p = c.project
+    rid = w.new_rule(p)
+    r = c.api.delete(w.url(w.rules_path(p, rid)))
+
+    def after(allowed):
+        assert (rid in w.rules(p)) != allowed
+        w.drop_rule(p, rid)
+    return Call(r, 200, "api", after)
+
+
+# -- /v2 requests that the repository rows govern besides their API endpoints
+
+
+def v2_manifest_delete(w, c):
+    """DELETE /v2/<p>/scratch/manifests/<digest> of an artifact of its own."""
+    p = c.project
+    d = w.new_artifact(p)
+    r = c.v2("DELETE", f"{p.name}/scratch", f"manifests/{d}")
+
+    def after(allowed):
+        assert w.manifest_status(f"{p.name}/scratch", d) == (404 if allowed else 200)
+    return Call(r, 202, "v2", after)
+
+
+def v2_tag_push(w, c):
+    """PUT /v2/<p>/app/manifests/<new tag> of the image the repository holds."""
     p = c.project
     repo, tag = f"{p.name}/app", unique("t")
     r = c.v2("PUT", repo, f"manifests/{tag}", data=p.image.manifest,
@@ -630,16 +949,13 @@ def tag_create(w, c):
     return Call(r, 201, "v2", after)
 
 
-def tag_delete(w, c):
-    p = c.project
-    repo, tag = f"{p.name}/app", unique("d")
-    assert_status(w.registry.push_manifest(repo, tag, p.image.manifest), 201)
-    r = c.v2("DELETE", repo, f"manifests/{tag}")
+def v2_tag_list(w, c):
+    r = c.v2("GET", f"{c.project.name}/app", "tags/list")
 
     def after(allowed):
-        assert w.manifest_status(repo, tag) == (404 if allowed else 200)
-        assert w.manifest_status(repo, p.image.digest) == 200  # the artifact stays
-    return Call(r, 202, "v2", after)
+        if allowed:
+            assert "v1" in r.json()["tags"]
+    return Call(r, 200, "v2", after)
 
 
 def robot_create(w, c):
@@ -702,10 +1018,7 @@ def robot_delete(w, c):
     return Call(r, 200, "api", after)
 
 
-# (resource, action) -> the request that exercises it.  Until the Harbor API's artifact and
-# tag endpoints are served, their rows use /v2, whose checks hold the same roles: artifact
-# delete is DELETE /v2/.../manifests/<digest> (repository delete), artifact create a manifest
-# PUT by digest and tag create/delete a PUT/DELETE by tag (repository push/delete).
+# (resource, action) -> the request whose permission check is that row in Harbor.
 PROBES = {
     ("", "read"): project_read,
     ("", "update"): project_update,
@@ -720,6 +1033,11 @@ PROBES = {
     ("metadata", "update"): metadata_update,
     ("metadata", "delete"): metadata_delete,
     ("log", "list"): log_list,
+    ("label", "create"): label_create,
+    ("label", "read"): label_read,
+    ("label", "update"): label_update,
+    ("label", "delete"): label_delete,
+    ("label", "list"): label_list,
     ("quota", "read"): quota_read,
     ("repository", "read"): repository_read,
     ("repository", "list"): repository_list,
@@ -727,16 +1045,34 @@ PROBES = {
     ("repository", "delete"): repository_delete,
     ("repository", "pull"): repository_pull,
     ("repository", "push"): repository_push,
-    ("artifact", "create"): artifact_create,
-    ("artifact", "delete"): manifest_delete,
-    ("tag", "list"): tag_list,
-    ("tag", "create"): tag_create,
-    ("tag", "delete"): tag_delete,
+    ("immutable-tag", "create"): immutable_create,
+    ("immutable-tag", "update"): immutable_update,
+    ("immutable-tag", "delete"): immutable_delete,
+    ("immutable-tag", "list"): immutable_list,
     ("robot", "create"): robot_create,
     ("robot", "read"): robot_read,
     ("robot", "list"): robot_list,
     ("robot", "update"): robot_update,
     ("robot", "delete"): robot_delete,
+    ("artifact", "create"): artifact_create,
+    ("artifact", "read"): artifact_read,
+    ("artifact", "delete"): artifact_delete,
+    ("artifact", "list"): artifact_list,
+    ("artifact-addition", "read"): addition_read,
+    ("tag", "list"): tag_list,
+    ("tag", "create"): tag_create,
+    ("tag", "delete"): tag_delete,
+    ("accessory", "list"): accessory_list,
+    ("artifact-label", "create"): artifact_label_create,
+    ("artifact-label", "delete"): artifact_label_delete,
+}
+
+# The /v2 requests that Harbor checks against the repository rows (v2auth: GET/HEAD pull,
+# POST/PUT/PATCH push, DELETE delete), beside the rows' own probes above.
+V2_PROBES = {
+    ("repository", "pull"): v2_tag_list,
+    ("repository", "push"): v2_tag_push,
+    ("repository", "delete"): v2_manifest_delete,
 }
 
 
@@ -746,8 +1082,8 @@ def denial(caller, surface):
     return 403, "FORBIDDEN" if surface == "api" else "DENIED"
 
 
-def run(w, caller, key, allowed, may_read_project=False):
-    call = PROBES[key](w, caller)
+def run(w, caller, key, allowed, may_read_project=False, probes=None):
+    call = (probes or PROBES)[key](w, caller)
     what = f"{caller.key} {key[0] or 'project'}:{key[1]} should be " + \
         ("allowed" if allowed else "denied")
     if allowed:
