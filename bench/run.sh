@@ -7,7 +7,10 @@
 # How it works: both servers start on free loopback ports with data dirs in one scratch dir
 # under build/ (the repository's disk).  Each benchmark runs against Haven, then against
 # docker-registry, and appends one JSON line per figure to $WORK/results.jsonl (value, samples,
-# the exact command); bench/report.py turns those lines into the report.  A benchmark whose
+# the exact command); bench/report.py turns those lines into the report.  The request-rate
+# benchmarks are wrk runs of bench/*.lua scripts (anonymous, Basic and bearer manifest GETs, the
+# token service), each followed by a wait until the server is idle again; docker-registry's
+# Basic figure comes from a second instance with htpasswd auth.  A benchmark whose
 # command fails is recorded as failed with the error, and the run goes on; the exit status is
 # then 1.  Everything the run starts is killed by the EXIT trap.
 #

@@ -392,8 +392,8 @@ static hv_err delete_artifact(hv_req *r) {
     return rc ? rc : hv_api__ok(r);
 }
 
-/* POST …/artifacts?from=<project>/<repository>:<tag>|@<digest>: artifact create and
- * repository push on the target (which may not exist yet), pull on the source. */
+/* POST …/artifacts?from=<project>/<repository>:<tag>|@<digest>: artifact create on the
+ * target (which may not exist yet), artifact read on the source, as Harbor checks. */
 static hv_err copy_artifact(hv_req *r) {
     hv_project p;
     hv_target t;
@@ -401,11 +401,9 @@ static hv_err copy_artifact(hv_req *r) {
     hv_err rc = find_project(&p, r, true);
 
     if (rc == HV_OK)
-        rc = hv_api__can(r, &p, "artifact", "create");
-    if (rc == HV_OK)
         rc = repository_name(&name, r, &p);
     if (rc == HV_OK)
-        rc = hv_registry_target(&t, &r->ctx, &r->who, name, "push");
+        rc = hv_registry_target_as(&t, &r->ctx, &r->who, name, "artifact", "create");
     if (rc)
         return rc;
     if (!from || !*from)

@@ -45,13 +45,17 @@ static hv_err label_access(hv_req *r, const hv_label *l, const char *action) {
 /* A global label may be read by anyone logged in; a project label needs label:read there. */
 static hv_err load_label(hv_label *l, hv_req *r, const char *action) {
     int64_t id;
-    hv_err rc = require_login(r);
+    hv_err rc = hv_api__id(&id, r, r->params[0], "label id");
 
     if (rc == HV_OK)
-        rc = hv_api__id(&id, r, r->params[0], "label id");
-    if (rc == HV_OK)
         rc = hv_model_label_get(l, &r->ctx, id);
-    if (rc == HV_OK && (!is_global(l) || strcmp(action, "read") != 0))
+    if (rc == HV_E_NOT_FOUND && r->who.kind == HV_ID_ANONYMOUS)
+        rc = require_login(r); /* existence is not told to anonymous callers */
+    /* global labels: any logged-in caller reads them; project labels follow the project's
+     * permissions, which let anyone read those of a public project */
+    if (rc == HV_OK && is_global(l) && strcmp(action, "read") == 0)
+        rc = require_login(r);
+    else if (rc == HV_OK)
         rc = label_access(r, l, action);
     return rc;
 }
@@ -120,14 +124,18 @@ static hv_err list_labels(hv_req *r) {
     hv_label *labels;
     int64_t total;
     json_t *items;
-    hv_err rc = require_login(r);
+    hv_err rc = hv_api__list_params(&l, r);
 
-    if (rc == HV_OK)
-        rc = hv_api__list_params(&l, r);
     if (rc)
         return rc;
     if (!scope || !*scope)
         scope = "g";
+    /* project labels follow the project's permissions (checked below) */
+    if (strcmp(scope, "g") == 0) {
+        rc = require_login(r);
+        if (rc)
+            return rc;
+    }
     if (strcmp(scope, "g") != 0 && strcmp(scope, "p") != 0)
         return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "invalid scope: %s (g or p)", scope);
     if (strcmp(scope, "p") == 0) {

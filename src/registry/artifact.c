@@ -367,7 +367,7 @@ hv_err hv_registry_artifact_copy(const char **reference, hv_ctx *ctx, const hv_i
 
     if (rc)
         return rc;
-    rc = hv_registry_target(&src, ctx, who, repository, "pull");
+    rc = hv_registry_target_as(&src, ctx, who, repository, "artifact", "read");
     if (rc == HV_E_NAME_UNKNOWN || rc == HV_E_NAME_INVALID) {
         hv_error_clear(ctx);
         return HV_FAIL(ctx, rc == HV_E_NAME_UNKNOWN ? HV_E_NOT_FOUND : HV_E_BAD_REQUEST,

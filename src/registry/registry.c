@@ -81,6 +81,11 @@ out:
 
 hv_err hv_registry_target(hv_target *out, hv_ctx *ctx, const hv_identity *who, const char *name,
                           const char *action) {
+    return hv_registry_target_as(out, ctx, who, name, "repository", action);
+}
+
+hv_err hv_registry_target_as(hv_target *out, hv_ctx *ctx, const hv_identity *who, const char *name,
+                             const char *resource, const char *action) {
     const char *slash;
     char *project;
     hv_err rc;
@@ -103,7 +108,7 @@ hv_err hv_registry_target(hv_target *out, hv_ctx *ctx, const hv_identity *who, c
     }
     if (rc)
         return rc;
-    rc = hv_auth_can(ctx, who, &out->project, "repository", action);
+    rc = hv_auth_can(ctx, who, &out->project, resource, action);
     if (rc)
         return rc;
     rc = hv_model_repository_get(&out->repo, ctx, name);

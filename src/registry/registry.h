@@ -47,6 +47,10 @@ typedef struct hv_target {
  */
 hv_err hv_registry_target(hv_target *out, hv_ctx *ctx, const hv_identity *who, const char *name,
                           const char *action);
+/* The same for a permission on another resource of the project (Harbor's copy needs
+ * "artifact" create on the target and read on the source, not repository push and pull). */
+hv_err hv_registry_target_as(hv_target *out, hv_ctx *ctx, const hv_identity *who, const char *name,
+                             const char *resource, const char *action);
 
 /* Blobs of the target's project.  HV_E_BLOB_UNKNOWN, HV_E_DIGEST_INVALID. */
 hv_err hv_registry_blob_stat(uint64_t *size, hv_ctx *ctx, hv_registry *reg, const hv_target *t,

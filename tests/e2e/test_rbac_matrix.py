@@ -1118,6 +1118,12 @@ def test_matrix(world, caller, key):
         may_read_project=expected(caller, ("", "read")))
 
 
+@pytest.mark.parametrize("caller,key", [(c, k) for c in CALLERS for k in V2_PROBES],
+                         ids=[f"{c}-{label(k)}-{k[1]}" for c in CALLERS for k in V2_PROBES])
+def test_matrix_over_v2(world, caller, key):
+    run(world, world.by_key[caller], key, expected(caller, key), probes=V2_PROBES)
+
+
 def test_rows_without_an_endpoint_yet():
     if UNMAPPED:
         pytest.skip(f"{len(UNMAPPED)} of {len(MATRIX)} rows have no endpoint served yet: "
@@ -1127,6 +1133,7 @@ def test_rows_without_an_endpoint_yet():
 def test_every_probe_is_a_row_of_the_matrix():
     assert len(MATRIX) >= 70, MATRIX_SOURCE
     assert set(PROBES) <= set(MATRIX), set(PROBES) - set(MATRIX)
+    assert set(V2_PROBES) <= set(PROBES), set(V2_PROBES) - set(PROBES)
 
 
 def test_embedded_copy_is_the_reference():
@@ -1139,15 +1146,22 @@ def test_embedded_copy_is_the_reference():
 # ------------------------------------------------------------------ robots
 
 # A project robot's grants, as matrix rows (a robot names the project itself "project").
-# repository delete, not artifact delete: the /v2 DELETE checks repository delete.
 ROBOT_GRANTS = [("", "read"), ("repository", "pull"), ("repository", "push"),
                 ("repository", "delete"), ("member", "list"), ("metadata", "read"),
-                ("log", "list"), ("robot", "read")]
-# rows whose endpoint checks a permission the robot does not hold
+                ("log", "list"), ("robot", "read"), ("artifact", "read"), ("artifact", "list"),
+                ("artifact-addition", "read"), ("tag", "list"), ("tag", "create"),
+                ("accessory", "list"), ("artifact-label", "create"), ("label", "read"),
+                ("label", "list"), ("immutable-tag", "list")]
+# rows whose endpoint checks a permission the robot does not hold; repository push and
+# delete are not artifact create (copy) and artifact delete in Harbor's API
 ROBOT_NOT_GRANTED = [("", "update"), ("member", "create"), ("member", "read"),
                      ("member", "delete"), ("metadata", "create"), ("metadata", "update"),
                      ("repository", "read"), ("repository", "update"), ("robot", "list"),
-                     ("robot", "create"), ("robot", "delete"), ("quota", "read")]
+                     ("robot", "create"), ("robot", "delete"), ("quota", "read"),
+                     ("artifact", "create"), ("artifact", "delete"), ("tag", "delete"),
+                     ("artifact-label", "delete"), ("label", "create"), ("label", "update"),
+                     ("label", "delete"), ("immutable-tag", "create"),
+                     ("immutable-tag", "update"), ("immutable-tag", "delete")]
 
 
 def robot_access(keys):
@@ -1177,6 +1191,11 @@ def test_project_robot_may_not_do_anything_else(world, project_robot, key):
     run(world, project_robot, key, False, may_read_project=True)
 
 
+@pytest.mark.parametrize("key", V2_PROBES, ids=[f"{label(k)}-{k[1]}" for k in V2_PROBES])
+def test_project_robot_over_v2(world, project_robot, key):
+    run(world, project_robot, key, True, probes=V2_PROBES)
+
+
 def robot_caller(world, level, keys, key="robot"):
     r = world.admin.post(world.url("/robots"), json={
         "name": unique("bot"), "description": "", "level": level, "duration": -1,
@@ -1199,11 +1218,28 @@ def test_system_robot_push_does_not_imply_pull(world):
     run(world, robot, ("repository", "pull"), False)
 
 
+def test_artifact_permissions_are_not_repository_permissions(world):
+    """Harbor's artifact API checks artifact and tag permissions (copy: artifact create on
+    the target, artifact read on the source); /v2 checks repository ones."""
+    robot = robot_caller(world, "project", [("artifact", "create"), ("artifact", "read"),
+                                            ("artifact", "delete"), ("tag", "create"),
+                                            ("tag", "delete")])
+    for key in (("artifact", "create"), ("artifact", "delete"), ("tag", "create"),
+                ("tag", "delete")):
+        run(world, robot, key, True)
+    for key in V2_PROBES:
+        run(world, robot, key, False, probes=V2_PROBES)
+    run(world, robot, ("repository", "push"), False)
+
+
 def test_project_robot_is_confined_to_its_project(world, project_robot):
     other = Caller(world.registry, "project-robot", world.public, project_robot.api.auth)
-    # the public project lets anyone pull, not push, delete or list members
-    run(world, other, ("repository", "pull"), True)
-    for key in (("repository", "push"), ("repository", "delete"), ("member", "list")):
+    # the public project lets anyone pull and read artifacts, not push, delete, tag or list
+    # members
+    for key in (("repository", "pull"), ("artifact", "read"), ("label", "list")):
+        run(world, other, key, True)
+    for key in (("repository", "push"), ("repository", "delete"), ("member", "list"),
+                ("tag", "create"), ("artifact-label", "create"), ("immutable-tag", "list")):
         run(world, other, key, False)
 
 
@@ -1248,7 +1284,8 @@ def test_system_robot_reads_the_catalog(world, system_robot):
 
 SYSTEM_NO_PROJECT = [("", "read"), ("", "update"), ("member", "list"), ("metadata", "read"),
                      ("log", "list"), ("robot", "list"), ("repository", "pull"),
-                     ("repository", "push"), ("repository", "delete"), ("tag", "list")]
+                     ("repository", "push"), ("repository", "delete"), ("artifact", "list"),
+                     ("tag", "list"), ("label", "list"), ("immutable-tag", "list")]
 
 
 @pytest.mark.parametrize("key", SYSTEM_NO_PROJECT,
