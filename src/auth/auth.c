@@ -109,8 +109,15 @@ static bool cache_hit(const unsigned char mac[32]) {
     size_t slot = ((size_t)mac[0] << 8 | mac[1]) % CACHE_SLOTS;
     bool hit;
 
+    int64_t now = hv_now_ms();
+
     pthread_mutex_lock(&cache_lock);
-    hit = cache[slot].expires > hv_now_ms() && hv_secure_equal(cache[slot].mac, mac, 32);
+    hit = cache[slot].expires > now && hv_secure_equal(cache[slot].mac, mac, 32);
+    /* a hit extends the entry: safe, as the key covers the stored hash (a password change
+     * misses at once) and the user is looked up on every request; without it every busy
+     * client paid argon2id at the same moment when its entry ran out */
+    if (hit)
+        cache[slot].expires = now + CACHE_TTL_MS;
     pthread_mutex_unlock(&cache_lock);
     return hit;
 }

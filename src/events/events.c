@@ -18,6 +18,7 @@
 #define MAX_SUBSCRIBERS 32
 #define VOLATILE_MAX    65536
 #define BATCH           256
+#define VOLATILE_CHUNK  1024
 
 static struct {
     const char *prefix;
@@ -66,9 +67,11 @@ hv_err hv_events_publish(hv_ctx *ctx, const char *type, const char *payload) {
     return hv_model_outbox_add(ctx, type, payload);
 }
 
-void hv_events_publish_volatile(const char *type, const char *payload) {
-    bool dropped = false;
+/* Volatile events dropped since the dispatcher last said so (one warning per drain, not
+ * one per event: a flood of pulls must not become a flood of log lines). */
+static uint64_t dropped_count;
 
+void hv_events_publish_volatile(const char *type, const char *payload) {
     pthread_mutex_lock(&lock);
     if (!queue)
         queue = hv_calloc(VOLATILE_MAX, sizeof(*queue));
@@ -77,11 +80,9 @@ void hv_events_publish_volatile(const char *type, const char *payload) {
         queue[queue_len].payload = hv_strdup(payload);
         queue_len++;
     } else {
-        dropped = true;
+        dropped_count++;
     }
     pthread_mutex_unlock(&lock);
-    if (dropped)
-        hv_log(HV_LOG_WARN, "event queue full: dropped %s", type);
 }
 
 static char *fields(hv_ctx *ctx, va_list ap) {
@@ -139,44 +140,81 @@ static void deliver(hv_ctx *ctx, const char *type, const char *payload) {
     }
 }
 
+/* Subscribers run inside the dispatcher's write transactions, one per chunk of events, so a
+ * subscriber that writes (the audit log, pull statistics) costs one commit per chunk rather
+ * than one per event, and an outbox chunk is cleared in the transaction that handled it. */
+static bool begin(hv_ctx *ctx) {
+    if (hv_db_begin(ctx->db, ctx) == HV_OK)
+        return true;
+    hv_log(HV_LOG_ERROR, "events: cannot start a transaction: %s", ctx->err.message);
+    hv_error_clear(ctx);
+    return false;
+}
+
+static void commit(hv_ctx *ctx) {
+    if (hv_db_commit(ctx->db, ctx) != HV_OK) {
+        hv_log(HV_LOG_ERROR, "events: cannot commit: %s", ctx->err.message);
+        hv_error_clear(ctx);
+    }
+}
+
 static void drain_volatile(hv_ctx *ctx) {
     struct volatile_event *batch;
     size_t n;
+    uint64_t dropped;
 
     pthread_mutex_lock(&lock);
     batch = queue;
     n = queue_len;
     queue = NULL;
     queue_len = 0;
+    dropped = dropped_count;
+    dropped_count = 0;
     pthread_mutex_unlock(&lock);
+    if (dropped)
+        hv_log(HV_LOG_WARN, "event queue full: %llu read events were dropped",
+               (unsigned long long)dropped);
+    for (size_t i = 0; i < n; i += VOLATILE_CHUNK) {
+        bool tx = begin(ctx);
+        for (size_t j = i; j < n && j < i + VOLATILE_CHUNK; j++)
+            deliver(ctx, batch[j].type, batch[j].payload);
+        if (tx)
+            commit(ctx);
+    }
     for (size_t i = 0; i < n; i++) {
-        deliver(ctx, batch[i].type, batch[i].payload);
         free(batch[i].type);
         free(batch[i].payload);
     }
     free(batch);
 }
 
-/* Delivers one batch of the outbox; returns how many events it held. */
+/* Delivers one batch of the outbox and clears it, in one transaction; returns how many
+ * events it held. */
 static size_t drain_outbox(hv_ctx *ctx) {
     hv_event_row *rows;
     size_t n = 0;
 
+    if (!begin(ctx))
+        return 0;
     if (hv_model_outbox_next(&rows, &n, ctx, BATCH) != HV_OK) {
         hv_log(HV_LOG_ERROR, "events: reading the outbox: %s", ctx->err.message);
+        hv_db_rollback(ctx->db);
         return 0;
     }
     for (size_t i = 0; i < n; i++)
         deliver(ctx, rows[i].type, rows[i].payload);
     if (n > 0 && hv_model_outbox_delete_upto(ctx, rows[n - 1].id) != HV_OK) {
         hv_log(HV_LOG_ERROR, "events: clearing the outbox: %s", ctx->err.message);
+        hv_db_rollback(ctx->db);
         return 0;
     }
+    commit(ctx);
     return n;
 }
 
 static void drain(void) {
     hv_ctx ctx = {.db = dispatcher_db, .actor = "events"};
+    bool tx;
 
     do {
         hv_arena_free(ctx.arena);
@@ -184,10 +222,13 @@ static void drain(void) {
         hv_error_clear(&ctx);
         drain_volatile(&ctx);
     } while (drain_outbox(&ctx) == BATCH);
+    tx = n_drained_hooks > 0 && begin(&ctx);
     for (int i = 0; i < n_drained_hooks; i++) {
         hv_error_clear(&ctx);
         drained_hooks[i].fn(&ctx, drained_hooks[i].arg);
     }
+    if (tx)
+        commit(&ctx);
     hv_arena_free(ctx.arena);
 }
 

@@ -17,7 +17,9 @@
 
 #include "base/base.h"
 
-/* Called on the dispatcher thread with a context of its own (ctx->db is its connection). */
+/* Called on the dispatcher thread with a context of its own (ctx->db is its connection),
+ * inside a write transaction the dispatcher opened: a subscriber writes without opening one
+ * (its writes commit with the chunk of events it belongs to, or are lost with it). */
 typedef void (*hv_event_fn)(hv_ctx *ctx, const char *type, const char *payload, void *arg);
 
 /* Registers a subscriber for every event type starting with prefix ("" for all).
@@ -26,7 +28,8 @@ void hv_events_subscribe(const char *prefix, hv_event_fn fn, void *arg);
 
 /* Registers fn to run on the dispatcher thread each time it has delivered everything
  * pending (and once more at stop), so a subscriber that batches its work — pull
- * statistics — knows when to write.  Only before hv_events_start. */
+ * statistics — knows when to write; like subscribers, inside the dispatcher's transaction.
+ * Only before hv_events_start. */
 void hv_events_on_drained(void (*fn)(hv_ctx *ctx, void *arg), void *arg);
 
 /* Writes an event to the outbox within the caller's transaction on ctx->db. */

@@ -514,8 +514,9 @@ static hv_err write_pending(hv_ctx *ctx, void *payload) {
     return rc;
 }
 
+/* Runs on the dispatcher thread, inside its transaction. */
 static void flush(hv_ctx *ctx) {
-    if (n_pending > 0 && in_transaction(ctx, write_pending, NULL) != HV_OK) {
+    if (n_pending > 0 && write_pending(ctx, NULL) != HV_OK) {
         hv_log(HV_LOG_WARN, "pull statistics: %zu pulls not recorded: %s", n_pending,
                ctx->err.message);
         hv_error_clear(ctx);
