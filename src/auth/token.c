@@ -21,7 +21,9 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,7 +232,59 @@ out:
     return rc;
 }
 
+/*
+ * Tokens whose signature was verified already, by SHA-256 of the whole token.  A client
+ * presents the same token for every request of a pull; the RSA check (and OpenSSL's
+ * per-call setup) was a third of the server's CPU per request.  A signature, once valid,
+ * stays valid for the process's key, and the claims (exp, nbf, aud, ...) are still checked
+ * on every use, so the table only remembers "these bytes were signed by us".
+ */
+#define SIGNATURE_SLOTS 4096
+
+static struct {
+    unsigned char hash[32];
+    bool used;
+} verified[SIGNATURE_SLOTS];
+static pthread_mutex_t verified_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A new key (hv_auth_init again, as tests do) invalidates every remembered signature. */
+static void signatures_forget(void) {
+    pthread_mutex_lock(&verified_lock);
+    memset(verified, 0, sizeof(verified));
+    pthread_mutex_unlock(&verified_lock);
+}
+
+static size_t signature_slot(const unsigned char hash[32]) {
+    return ((size_t)hash[0] << 8 | hash[1]) % SIGNATURE_SLOTS;
+}
+
+static bool signature_known(const char *token, size_t len) {
+    unsigned char hash[32];
+    size_t slot;
+    bool known;
+
+    SHA256((const unsigned char *)token, len, hash);
+    slot = signature_slot(hash);
+    pthread_mutex_lock(&verified_lock);
+    known = verified[slot].used && memcmp(verified[slot].hash, hash, 32) == 0;
+    pthread_mutex_unlock(&verified_lock);
+    return known;
+}
+
+static void signature_remember(const char *token, size_t len) {
+    unsigned char hash[32];
+    size_t slot;
+
+    SHA256((const unsigned char *)token, len, hash);
+    slot = signature_slot(hash);
+    pthread_mutex_lock(&verified_lock);
+    memcpy(verified[slot].hash, hash, 32);
+    verified[slot].used = true;
+    pthread_mutex_unlock(&verified_lock);
+}
+
 hv_err hv_auth__token_init(hv_ctx *ctx, const char *data_dir) {
+    signatures_forget();
     EVP_PKEY *key = NULL;
     char path[4096];
     hv_err rc = HV_OK;
@@ -588,17 +642,20 @@ hv_err hv_auth__token_verify(hv_identity *out, hv_ctx *ctx, const char *token) {
         rc = HV_FAIL(ctx, HV_E_UNAUTHORIZED, "malformed token: the signature is not base64url");
         goto out;
     }
-    md = EVP_MD_CTX_new();
-    if (!md || EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, signing_key) != 1) {
-        rc = HV_FAIL(ctx, HV_E_INTERNAL, "cannot verify tokens");
-        goto out;
-    }
-    if (EVP_DigestVerify(md, sig, sig_len, (const unsigned char *)token, (size_t)(dot2 - token)) !=
-        1) {
-        rc = HV_FAIL(ctx, HV_E_UNAUTHORIZED,
-                     "token signature is invalid: it was not issued by this registry or was "
-                     "altered; get a new token");
-        goto out;
+    if (!signature_known(token, len)) {
+        md = EVP_MD_CTX_new();
+        if (!md || EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, signing_key) != 1) {
+            rc = HV_FAIL(ctx, HV_E_INTERNAL, "cannot verify tokens");
+            goto out;
+        }
+        if (EVP_DigestVerify(md, sig, sig_len, (const unsigned char *)token,
+                             (size_t)(dot2 - token)) != 1) {
+            rc = HV_FAIL(ctx, HV_E_UNAUTHORIZED,
+                         "token signature is invalid: it was not issued by this registry or was "
+                         "altered; get a new token");
+            goto out;
+        }
+        signature_remember(token, len);
     }
     claims = decode_json(ctx, dot1 + 1, (size_t)(dot2 - dot1 - 1));
     if (!claims) {
