@@ -41,6 +41,7 @@ extern const hv_api__route hv_api__quota_routes[];
 extern const hv_api__route hv_api__immutable_routes[];
 extern const hv_api__route hv_api__search_routes[];
 extern const hv_api__route hv_api__project_metadata_routes[];
+extern const hv_api__route hv_api__configuration_routes[];
 
 /* Mounts /service/token (token.c). */
 void hv_api__mount_token(hv_http_server *s, const hv_api_config *cfg);

@@ -7,7 +7,6 @@ refused request is followed by a check that nothing changed.
 
 import random
 import re
-import sqlite3
 import time
 import uuid
 
@@ -285,19 +284,43 @@ def test_anonymous_cannot_create(registry, admin, anon):
 
 
 def test_adminonly_restriction(start_registry):
+    """PUT /configurations project_creation_restriction=adminonly stops users creating
+    projects; everyone again lets them."""
     reg = start_registry()
     admin = reg.session()
     _, s = user_session(reg, admin)
-    db = sqlite3.connect(reg.data_dir / "haven.db")
-    with db:
-        db.execute("INSERT INTO setting (name, value) VALUES "
-                   "('project_creation_restriction', 'adminonly')")
-    db.close()
+    r = admin.get(api(reg, "/configurations"))
+    assert_status(r, 200)
+    assert r.json()["project_creation_restriction"] == {"value": "everyone", "editable": True}
+    assert_status(admin.put(api(reg, "/configurations"),
+                            json={"project_creation_restriction": "adminonly"}), 200)
+    assert admin.get(api(reg, "/configurations")).json()["project_creation_restriction"][
+        "value"] == "adminonly"
+    assert admin.get(api(reg, "/systeminfo")).json()["project_creation_restriction"] == \
+        "adminonly"
     name = unique()
     assert_error(s.post(api(reg, "/projects"), json={"project_name": name}), 403, "FORBIDDEN")
     assert not exists(reg, admin, name)
     create(reg, admin, name=name)
     assert exists(reg, admin, name)
+    assert_status(admin.put(api(reg, "/configurations"),
+                            json={"project_creation_restriction": "everyone"}), 200)
+    create(reg, s)
+
+
+def test_configurations_refuse_what_haven_does_not_keep(registry, admin, anon):
+    _, s = user_session(registry, admin)
+    assert_error(s.get(api(registry, "/configurations")), 403, "FORBIDDEN")
+    assert_error(anon.get(api(registry, "/configurations")), 401, "UNAUTHORIZED")
+    assert_error(s.put(api(registry, "/configurations"),
+                       json={"project_creation_restriction": "adminonly"}), 403, "FORBIDDEN")
+    for body in ({"project_creation_restriction": "nobody"},
+                 {"project_creation_restriction": 1},
+                 {"auth_mode": "ldap_auth"}):
+        assert_error(admin.put(api(registry, "/configurations"), json=body), 400, "BAD_REQUEST")
+    r = admin.get(api(registry, "/configurations"))
+    assert r.json()["project_creation_restriction"]["value"] == "everyone"
+    assert r.json()["auth_mode"] == {"value": "db_auth", "editable": False}
 
 
 def test_robots_create_projects_only_as_system_robots(registry, admin):

@@ -123,3 +123,48 @@ def test_pull_selects_platform_from_index(podman, registry, layouts, repo, admin
     info = json.loads(podman("image", "inspect", ref).stdout)[0]
     assert "sha256:" + info["Id"] == arm_config
     assert info["Architecture"] == "arm64"
+
+
+def make_private_project_with_robot(registry, admin, name):
+    """A private project and a project robot that may push and pull it; returns its login."""
+    r = admin.post(f"{registry.url}/api/v2.0/projects",
+                   json={"project_name": name, "metadata": {"public": "false"}})
+    assert_status(r, 201)
+    r = admin.post(f"{registry.url}/api/v2.0/robots", json={
+        "name": "ci", "level": "project", "duration": -1,
+        "permissions": [{"kind": "project", "namespace": name, "access": [
+            {"resource": "repository", "action": "push"},
+            {"resource": "repository", "action": "pull"}]}]})
+    assert_status(r, 201)
+    return r.json()["name"], r.json()["secret"]
+
+
+def test_robot_logs_in_pushes_and_pulls_a_private_project(podman, registry, layouts, admin,
+                                                          tmp_path):
+    """podman as a project robot, through the token service: push and pull its private
+    project; an anonymous pull of it is refused."""
+    project = f"podrobot{os.getpid() % 10000}"
+    login, secret = make_private_project_with_robot(registry, admin, project)
+    src = layouts.image.path
+    config_digest, _ = image_config(src, layouts.image_desc["digest"])
+    ref = f"{registry.host}/{project}/app:v1"
+
+    p = podman("login", "--tls-verify=false", "-u", login, "-p", secret, registry.host)
+    assert "Login Succeeded" in p.stdout
+    podman("pull", f"oci:{src}:v1")
+    podman("tag", config_digest.split(":")[1], ref)
+    podman("push", "--tls-verify=false", ref)
+    r = admin.get(registry.v2(f"{project}/app/manifests/v1"), headers={"Accept": OCI_MANIFEST})
+    assert_status(r, 200)
+
+    podman("rmi", "--all", "--force")
+    podman("pull", "--tls-verify=false", ref)
+    info = json.loads(podman("image", "inspect", ref).stdout)[0]
+    assert "sha256:" + info["Id"] == config_digest
+
+    podman("rmi", "--all", "--force")
+    podman("logout", registry.host)
+    p = podman("pull", "--tls-verify=false", ref, check=False)
+    assert p.returncode != 0
+    assert "unauthorized" in (p.stderr + p.stdout).lower() or "denied" in \
+        (p.stderr + p.stdout).lower(), p.stderr

@@ -168,3 +168,35 @@ def test_push_with_wrong_password_is_refused(skopeo, registry, layouts, repo, ad
     assert "unauthorized" in p.stderr.lower() or "authentication" in p.stderr.lower(), p.stderr
     r = admin.get(registry.v2(f"{repo}/manifests/v1"))
     assert_status(r, 404)
+
+
+def test_robot_copies_into_and_out_of_its_private_project(skopeo, registry, layouts, admin,
+                                                          tmp_path):
+    """skopeo with a project robot's credentials, through the token service; the robot's
+    push to another project is refused."""
+    project = f"skorobot{os.getpid() % 10000}"
+    r = admin.post(f"{registry.url}/api/v2.0/projects",
+                   json={"project_name": project, "metadata": {"public": "false"}})
+    assert_status(r, 201)
+    r = admin.post(f"{registry.url}/api/v2.0/robots", json={
+        "name": "ci", "level": "project", "duration": -1,
+        "permissions": [{"kind": "project", "namespace": project, "access": [
+            {"resource": "repository", "action": "push"},
+            {"resource": "repository", "action": "pull"}]}]})
+    assert_status(r, 201)
+    robot = f"{r.json()['name']}:{r.json()['secret']}"
+    src = layouts.image.path
+
+    skopeo("copy", "--preserve-digests", "--dest-tls-verify=false", "--dest-creds", robot,
+           f"oci:{src}:v1", f"docker://{registry.host}/{project}/app:v1")
+    back = tmp_path / "back"
+    skopeo("copy", "--preserve-digests", "--src-tls-verify=false", "--src-creds", robot,
+           f"docker://{registry.host}/{project}/app:v1", f"oci:{back}:v1")
+    assert layout_ref(back, "v1")["digest"] == layouts.image_desc["digest"]
+
+    p = skopeo("copy", "--dest-tls-verify=false", "--dest-creds", robot, f"oci:{src}:v1",
+               f"docker://{registry.host}/library/robot-elsewhere:v1", check=False)
+    assert p.returncode != 0
+    p = skopeo("inspect", "--tls-verify=false", "--no-creds",
+               f"docker://{registry.host}/{project}/app:v1", check=False)
+    assert p.returncode != 0
