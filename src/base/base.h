@@ -144,6 +144,10 @@ void *hv_arena_alloc(hv_arena *a, size_t n);       /* zeroed, 16-byte aligned */
 char *hv_arena_strdup(hv_arena *a, const char *s); /* NULL stays NULL */
 char *hv_arena_strndup(hv_arena *a, const char *s, size_t n);
 char *hv_arena_printf(hv_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Makes room for one more element in an arena array of *cap elements that holds count: when
+ * it is full, returns a copy twice as large and doubles *cap (the old block stays until the
+ * arena goes); otherwise returns v. */
+void *hv_arena_grow(hv_arena *a, void *v, size_t *cap, size_t count, size_t elem);
 
 /* A growable byte buffer with a hard limit, checked before anything is allocated. */
 typedef struct hv_buf {

@@ -121,6 +121,17 @@ void *hv_arena_alloc(hv_arena *a, size_t n) {
     return p;
 }
 
+void *hv_arena_grow(hv_arena *a, void *v, size_t *cap, size_t count, size_t elem) {
+    void *bigger;
+
+    if (count < *cap)
+        return v;
+    bigger = hv_arena_alloc(a, 2 * *cap * elem);
+    memcpy(bigger, v, *cap * elem);
+    *cap *= 2;
+    return bigger;
+}
+
 char *hv_arena_strndup(hv_arena *a, const char *s, size_t n) {
     char *p = hv_arena_alloc(a, n + 1);
     memcpy(p, s, n);

@@ -214,12 +214,7 @@ hv_err hv_model_referrers(hv_artifact **out, size_t *n, hv_ctx *ctx, int64_t rep
                                 artifact_type);
 
     while (rc == HV_OK && row) {
-        if (count == cap) {
-            hv_artifact *bigger = hv_arena_alloc(ctx->arena, 2 * cap * sizeof(*v));
-            memcpy(bigger, v, cap * sizeof(*v));
-            v = bigger;
-            cap *= 2;
-        }
+        v = hv_arena_grow(ctx->arena, v, &cap, count, sizeof(*v));
         read_artifact(&v[count++], ctx, st);
         rc = hv_stmt_step(st, ctx, &row);
     }
@@ -349,33 +344,13 @@ static const char *sql_artifact_blobs =
 
 hv_err hv_model_artifact_blobs(const char ***digests, int64_t **sizes, size_t *n, hv_ctx *ctx,
                                int64_t artifact_id) {
-    size_t cap = 16, count = 0;
-    const char **d = hv_arena_alloc(ctx->arena, cap * sizeof(*d));
-    int64_t *z = hv_arena_alloc(ctx->arena, cap * sizeof(*z));
     hv_stmt *st;
     bool row;
     hv_err rc = hv_model__query(&st, &row, ctx, sql_artifact_blobs, "i", artifact_id);
 
-    while (rc == HV_OK && row) {
-        if (count == cap) {
-            const char **d2 = hv_arena_alloc(ctx->arena, 2 * cap * sizeof(*d2));
-            int64_t *z2 = hv_arena_alloc(ctx->arena, 2 * cap * sizeof(*z2));
-            memcpy(d2, d, cap * sizeof(*d2));
-            memcpy(z2, z, cap * sizeof(*z2));
-            d = d2;
-            z = z2;
-            cap *= 2;
-        }
-        d[count] = hv_model__text(ctx, st, 0);
-        z[count++] = hv_stmt_int(st, 1);
-        rc = hv_stmt_step(st, ctx, &row);
-    }
-    if (rc == HV_OK)
-        hv_stmt_reset(st);
-    *digests = d;
-    *sizes = z;
-    *n = count;
-    return rc;
+    if (rc)
+        return rc;
+    return hv_model__digest_sizes(digests, sizes, n, ctx, st, row);
 }
 
 static const char *sql_blob_size = "SELECT size FROM blob WHERE digest = ?";

@@ -50,12 +50,7 @@ static hv_err read_infos(hv_artifact_info **out, size_t *n, hv_ctx *ctx, hv_stmt
     hv_err rc = HV_OK;
 
     while (row) {
-        if (count == cap) {
-            hv_artifact_info *bigger = hv_arena_alloc(ctx->arena, 2 * cap * sizeof(*v));
-            memcpy(bigger, v, cap * sizeof(*v));
-            v = bigger;
-            cap *= 2;
-        }
+        v = hv_arena_grow(ctx->arena, v, &cap, count, sizeof(*v));
         read_info(&v[count++], ctx, st);
         rc = hv_stmt_step(st, ctx, &row);
         if (rc)
@@ -327,12 +322,7 @@ static hv_err read_tags(hv_tag_info **out, size_t *n, hv_ctx *ctx, hv_stmt *st, 
     hv_err rc = HV_OK;
 
     while (row) {
-        if (count == cap) {
-            hv_tag_info *bigger = hv_arena_alloc(ctx->arena, 2 * cap * sizeof(*v));
-            memcpy(bigger, v, cap * sizeof(*v));
-            v = bigger;
-            cap *= 2;
-        }
+        v = hv_arena_grow(ctx->arena, v, &cap, count, sizeof(*v));
         v[count].id = hv_stmt_int(st, 0);
         v[count].repository_id = hv_stmt_int(st, 1);
         v[count].artifact_id = hv_stmt_int(st, 2);
@@ -423,12 +413,7 @@ hv_err hv_model_artifact_references(hv_artifact_ref **out, size_t *n, hv_ctx *ct
         hv_model__query(&st, &row, ctx, sql_references, "ii", parent->repository_id, parent->id);
 
     while (rc == HV_OK && row) {
-        if (count == cap) {
-            hv_artifact_ref *bigger = hv_arena_alloc(ctx->arena, 2 * cap * sizeof(*v));
-            memcpy(bigger, v, cap * sizeof(*v));
-            v = bigger;
-            cap *= 2;
-        }
+        v = hv_arena_grow(ctx->arena, v, &cap, count, sizeof(*v));
         hv_artifact_ref *e = &v[count++];
         e->parent_id = hv_stmt_int(st, 0);
         e->child_id = hv_stmt_int(st, 1);
@@ -463,12 +448,7 @@ hv_err hv_model_artifact_labels(hv_artifact_label **out, size_t *n, hv_ctx *ctx,
     hv_err rc = hv_model__query(&st, &row, ctx, sql_labels, "i", artifact_id);
 
     while (rc == HV_OK && row) {
-        if (count == cap) {
-            hv_artifact_label *bigger = hv_arena_alloc(ctx->arena, 2 * cap * sizeof(*v));
-            memcpy(bigger, v, cap * sizeof(*v));
-            v = bigger;
-            cap *= 2;
-        }
+        v = hv_arena_grow(ctx->arena, v, &cap, count, sizeof(*v));
         hv_artifact_label *l = &v[count++];
         l->id = hv_stmt_int(st, 0);
         l->name = hv_model__text(ctx, st, 1);

@@ -57,12 +57,7 @@ hv_err hv_model_audit_list(hv_audit_log **out, size_t *n, int64_t *total, hv_ctx
         rc = hv_stmt_step(st, ctx, &row);
         if (rc || !row)
             break;
-        if (count == cap) {
-            hv_audit_log *bigger = hv_arena_alloc(ctx->arena, 2 * cap * sizeof(*v));
-            memcpy(bigger, v, cap * sizeof(*v));
-            v = bigger;
-            cap *= 2;
-        }
+        v = hv_arena_grow(ctx->arena, v, &cap, count, sizeof(*v));
         v[count].id = hv_stmt_int(st, 0);
         v[count].project_id = hv_stmt_int(st, 1);
         v[count].username = hv_model__text(ctx, st, 2);

@@ -124,12 +124,7 @@ hv_err hv_model_immutable_list(hv_immutable_rule **out, size_t *n, int64_t *tota
         rc = hv_stmt_step(st, ctx, &row);
         if (rc || !row)
             break;
-        if (count == cap) {
-            hv_immutable_rule *bigger = hv_arena_alloc(ctx->arena, 2 * cap * sizeof(*v));
-            memcpy(bigger, v, cap * sizeof(*v));
-            v = bigger;
-            cap *= 2;
-        }
+        v = hv_arena_grow(ctx->arena, v, &cap, count, sizeof(*v));
         read_rule(&v[count++], ctx, st);
     }
     if (rc == HV_OK) {

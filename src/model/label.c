@@ -32,12 +32,7 @@ static hv_err read_labels(hv_label **out, size_t *n, hv_ctx *ctx, hv_stmt *st, b
     hv_err rc = HV_OK;
 
     while (row) {
-        if (count == cap) {
-            hv_label *bigger = hv_arena_alloc(ctx->arena, 2 * cap * sizeof(*v));
-            memcpy(bigger, v, cap * sizeof(*v));
-            v = bigger;
-            cap *= 2;
-        }
+        v = hv_arena_grow(ctx->arena, v, &cap, count, sizeof(*v));
         read_label(&v[count++], ctx, st);
         rc = hv_stmt_step(st, ctx, &row);
         if (rc)

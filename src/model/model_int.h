@@ -44,6 +44,11 @@ hv_err hv_model__list(hv_stmt **rows, int64_t *total, hv_ctx *ctx, const char *s
                       const hv_model__column *cols, const char *order, const hv_list *list,
                       const hv_query_term *fixed, size_t n_fixed);
 
+/* Collects rows of (text, integer) — a digest and a size — from a statement stepped once
+ * already (row: whether it gave one) into arena arrays; resets st. */
+hv_err hv_model__digest_sizes(const char ***digests, int64_t **sizes, size_t *n, hv_ctx *ctx,
+                              hv_stmt *st, bool row);
+
 /* A copy of column col in the arena (NULL stays NULL). */
 static inline const char *hv_model__text(hv_ctx *ctx, hv_stmt *st, int col) {
     return hv_arena_strdup(ctx->arena, hv_stmt_text(st, col));

@@ -142,12 +142,7 @@ hv_err hv_model_project_list(hv_project **out, size_t *n, int64_t *total, hv_ctx
         rc = hv_stmt_step(st, ctx, &row);
         if (rc || !row)
             break;
-        if (count == cap) {
-            hv_project *bigger = hv_arena_alloc(ctx->arena, 2 * cap * sizeof(*v));
-            memcpy(bigger, v, cap * sizeof(*v));
-            v = bigger;
-            cap *= 2;
-        }
+        v = hv_arena_grow(ctx->arena, v, &cap, count, sizeof(*v));
         read_project(&v[count++], ctx, st);
     }
     if (rc == HV_OK) {

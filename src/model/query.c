@@ -81,16 +81,35 @@ hv_err hv_model__strings(const char ***out, size_t *n, hv_ctx *ctx, const char *
         rc = hv_stmt_step(st, ctx, &row);
         if (rc || !row)
             break;
-        if (count == cap) {
-            const char **bigger = hv_arena_alloc(ctx->arena, 2 * cap * sizeof(*v));
-            memcpy(bigger, v, cap * sizeof(*v));
-            v = bigger;
-            cap *= 2;
-        }
+        v = hv_arena_grow(ctx->arena, v, &cap, count, sizeof(*v));
         v[count++] = hv_model__text(ctx, st, 0);
     }
     hv_stmt_reset(st);
     *out = v;
+    *n = count;
+    return rc;
+}
+
+hv_err hv_model__digest_sizes(const char ***digests, int64_t **sizes, size_t *n, hv_ctx *ctx,
+                              hv_stmt *st, bool row) {
+    size_t dcap = 16, zcap = 16, count = 0;
+    const char **d = hv_arena_alloc(ctx->arena, dcap * sizeof(*d));
+    int64_t *z = hv_arena_alloc(ctx->arena, zcap * sizeof(*z));
+    hv_err rc = HV_OK;
+
+    while (row) {
+        d = hv_arena_grow(ctx->arena, d, &dcap, count, sizeof(*d));
+        z = hv_arena_grow(ctx->arena, z, &zcap, count, sizeof(*z));
+        d[count] = hv_model__text(ctx, st, 0);
+        z[count++] = hv_stmt_int(st, 1);
+        rc = hv_stmt_step(st, ctx, &row);
+        if (rc)
+            break;
+    }
+    if (rc == HV_OK)
+        hv_stmt_reset(st);
+    *digests = d;
+    *sizes = z;
     *n = count;
     return rc;
 }

@@ -121,12 +121,7 @@ hv_err hv_model_repository_list(hv_repository_detail **out, size_t *n, int64_t *
         rc = hv_stmt_step(st, ctx, &row);
         if (rc || !row)
             break;
-        if (count == cap) {
-            hv_repository_detail *bigger = hv_arena_alloc(ctx->arena, 2 * cap * sizeof(*v));
-            memcpy(bigger, v, cap * sizeof(*v));
-            v = bigger;
-            cap *= 2;
-        }
+        v = hv_arena_grow(ctx->arena, v, &cap, count, sizeof(*v));
         read_repo(&v[count++], ctx, st);
     }
     /* counts for the page only, once the page's statement is done */

@@ -47,12 +47,7 @@ static hv_err load_permissions(hv_robot *r, hv_ctx *ctx) {
     if (rc)
         return rc;
     while (row) {
-        if (n == cap) {
-            hv_robot_permission *bigger = hv_arena_alloc(ctx->arena, 2 * cap * sizeof(*v));
-            memcpy(bigger, v, cap * sizeof(*v));
-            v = bigger;
-            cap *= 2;
-        }
+        v = hv_arena_grow(ctx->arena, v, &cap, n, sizeof(*v));
         v[n].kind = hv_model__text(ctx, st, 0);
         v[n].namespace_ = hv_model__text(ctx, st, 1);
         v[n].resource = hv_model__text(ctx, st, 2);
@@ -173,12 +168,7 @@ hv_err hv_model_robot_list(hv_robot **out, size_t *n, int64_t *total, hv_ctx *ct
         rc = hv_stmt_step(st, ctx, &row);
         if (rc || !row)
             break;
-        if (count == cap) {
-            hv_robot *bigger = hv_arena_alloc(ctx->arena, 2 * cap * sizeof(*v));
-            memcpy(bigger, v, cap * sizeof(*v));
-            v = bigger;
-            cap *= 2;
-        }
+        v = hv_arena_grow(ctx->arena, v, &cap, count, sizeof(*v));
         read_robot(&v[count++], ctx, st);
     }
     /* the permissions after the list statement is done with its rows */
