@@ -62,9 +62,6 @@ hv_err hv_api__str(const char **out, hv_req *r, json_t *obj, const char *field);
 hv_err hv_api__int(int64_t *out, hv_req *r, json_t *obj, const char *field);
 hv_err hv_api__bool(bool *out, hv_req *r, json_t *obj, const char *field);
 
-/* Go's strconv.ParseBool, as Harbor parses boolean strings. */
-bool hv_api__parse_bool(const char *v, bool *out);
-
 /* Parses a path parameter as a positive id; HV_E_BAD_REQUEST otherwise. */
 hv_err hv_api__id(int64_t *out, hv_req *r, const char *value, const char *what);
 
@@ -88,10 +85,6 @@ hv_err hv_api__in_transaction(hv_req *r, hv_err (*fn)(hv_req *r, void *payload),
  * asked to log in rather than told whether it exists.  _load also checks the permission. */
 hv_err hv_api__project_of_path(hv_project *p, hv_req *r);
 hv_err hv_api__project_load(hv_project *p, hv_req *r, const char *resource, const char *action);
-/* Project metadata (project_metadata.c): whether a key is one Harbor keeps, and the check
- * and normalisation of a value (*norm in the arena); HV_E_BAD_REQUEST naming the key. */
-bool hv_api__project_meta_known(const char *key);
-hv_err hv_api__project_meta_check(const char **norm, hv_req *r, const char *key, const char *value);
 
 /* A project as GET /projects renders it (with_detail adds the counts and metadata), for the
  * caller of r (current_user_role_ids). */

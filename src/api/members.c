@@ -4,12 +4,11 @@
  * Members are users today (entity_type "u"); a request naming a group is refused until
  * user groups exist.  Every operation is the project resource "member" with Harbor's
  * actions (create, read, update, delete, list), so a project admin manages members, guests
- * and up may see them, and a limited guest may not.
+ * and up may see them, and a limited guest may not.  The rules (roles, which user) and the
+ * changes are the iam service's; these handlers parse, check the permission, call, render.
  */
 #include "api/api_int.h"
-#include "db/db.h"
-
-#include <string.h>
+#include "iam/iam.h"
 
 static const char *role_name(int role) {
     switch (role) {
@@ -51,16 +50,22 @@ static hv_err load(hv_project *p, hv_req *r, const char *action) {
     return rc ? rc : hv_api__can(r, p, "member", action);
 }
 
-/* role_id of a body: required, 1 to 5. */
-static hv_err role_of(int *out, hv_req *r, json_t *body) {
+/* role_id of a body: required, and one of the role ids (checked before reading further). */
+static hv_err role_of(int64_t *out, hv_req *r, json_t *body) {
     json_t *v = json_object_get(body, "role_id");
 
-    if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 5)
-        return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST,
-                       "role_id must be 1 (projectAdmin), 2 (developer), 3 (guest), "
-                       "4 (maintainer) or 5 (limitedGuest)");
-    *out = (int)json_integer_value(v);
-    return HV_OK;
+    *out = json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+    return hv_iam_member_check_role(&r->ctx, *out);
+}
+
+/* The user a member_user object names: user_id or username, both optional here. */
+static hv_err member_user(hv_iam_member_input *in, hv_req *r, json_t *mu) {
+    hv_err rc;
+
+    if (!json_is_object(mu))
+        return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "member_user must be an object");
+    rc = hv_api__int(&in->user_id, r, mu, "user_id");
+    return rc ? rc : hv_api__str(&in->username, r, mu, "username");
 }
 
 static hv_err list_members(hv_req *r) {
@@ -75,8 +80,8 @@ static hv_err list_members(hv_req *r) {
     if (rc == HV_OK)
         rc = hv_api__list_params(&list, r);
     if (rc == HV_OK)
-        rc = hv_model_member_list(&members, &n, &total, &r->ctx, p.id,
-                                  hv_req_query(r, "entityname"), &list);
+        rc = hv_iam_member_list(&members, &n, &total, &r->ctx, p.id, hv_req_query(r, "entityname"),
+                                &list);
     if (rc)
         return rc;
     items = json_array();
@@ -85,47 +90,11 @@ static hv_err list_members(hv_req *r) {
     return hv_api__page(r, &list, total, items);
 }
 
-struct creation {
-    int64_t project_id;
-    int64_t user_id;
-    int role;
-    int64_t id;
-};
-
-static hv_err create_in_tx(hv_req *r, void *payload) {
-    struct creation *c = payload;
-
-    return hv_model_member_create(&c->id, &r->ctx, c->project_id, c->user_id, c->role);
-}
-
-/* The user a member_user object names, by user_id or else by username. */
-static hv_err member_user(int64_t *out, hv_req *r, json_t *mu) {
-    const char *username = NULL;
-    int64_t id = 0;
-    hv_user u;
-    hv_err rc;
-
-    if (!json_is_object(mu))
-        return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "member_user must be an object");
-    rc = hv_api__int(&id, r, mu, "user_id");
-    if (rc == HV_OK)
-        rc = hv_api__str(&username, r, mu, "username");
-    if (rc)
-        return rc;
-    if (id > 0)
-        rc = hv_model_user_get_by_id(&u, &r->ctx, id);
-    else if (username && *username)
-        rc = hv_model_user_get(&u, &r->ctx, username);
-    else
-        return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "member_user needs a user_id or a username");
-    if (rc == HV_OK)
-        *out = u.id;
-    return rc;
-}
-
+/* Groups cannot be represented yet, so a body naming one is refused here. */
 static hv_err create_member(hv_req *r) {
-    struct creation c = {0};
+    hv_iam_member_input in = {0};
     hv_project p;
+    int64_t id;
     json_t *body = NULL, *group, *mu;
     hv_err rc = load(&p, r, "create");
 
@@ -133,24 +102,23 @@ static hv_err create_member(hv_req *r) {
         rc = hv_api__json_body(&body, r);
     if (rc)
         return rc;
-    c.project_id = p.id;
     group = json_object_get(body, "member_group");
     mu = json_object_get(body, "member_user");
-    rc = role_of(&c.role, r, body);
+    rc = role_of(&in.role, r, body);
     if (rc == HV_OK && group && !json_is_null(group) &&
         !(json_is_object(group) && json_object_size(group) == 0))
         rc = HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "groups are not supported yet");
     if (rc == HV_OK && (!mu || json_is_null(mu)))
         rc = HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "member_user is required");
     if (rc == HV_OK)
-        rc = member_user(&c.user_id, r, mu);
+        rc = member_user(&in, r, mu);
     json_decref(body);
     if (rc == HV_OK)
-        rc = hv_api__in_transaction(r, create_in_tx, &c);
+        rc = hv_iam_member_create(&id, &r->ctx, p.id, &in);
     if (rc)
         return rc;
     return hv_api__created(r, hv_arena_printf(r->ctx.arena, "/api/v2.0/projects/%lld/members/%lld",
-                                              (long long)p.id, (long long)c.id));
+                                              (long long)p.id, (long long)id));
 }
 
 static hv_err get_member(hv_req *r) {
@@ -162,59 +130,37 @@ static hv_err get_member(hv_req *r) {
     if (rc == HV_OK)
         rc = hv_api__id(&id, r, r->params[1], "mid");
     if (rc == HV_OK)
-        rc = hv_model_member_get(&m, &r->ctx, p.id, id);
+        rc = hv_iam_member_get(&m, &r->ctx, p.id, id);
     return rc ? rc : hv_api__json(r, 200, member_json(&m));
 }
 
-struct change {
-    int64_t project_id;
-    int64_t id;
-    int role;
-};
-
-static hv_err update_in_tx(hv_req *r, void *payload) {
-    struct change *c = payload;
-
-    return hv_model_member_update(&r->ctx, c->project_id, c->id, c->role);
-}
-
 static hv_err update_member(hv_req *r) {
-    struct change c = {0};
     hv_project p;
     json_t *body = NULL;
+    int64_t id, role;
     hv_err rc = load(&p, r, "update");
 
     if (rc == HV_OK)
-        rc = hv_api__id(&c.id, r, r->params[1], "mid");
+        rc = hv_api__id(&id, r, r->params[1], "mid");
     if (rc == HV_OK)
         rc = hv_api__json_body(&body, r);
     if (rc == HV_OK)
-        rc = role_of(&c.role, r, body);
+        rc = role_of(&role, r, body);
     json_decref(body);
-    if (rc)
-        return rc;
-    c.project_id = p.id;
-    rc = hv_api__in_transaction(r, update_in_tx, &c);
+    if (rc == HV_OK)
+        rc = hv_iam_member_update(&r->ctx, p.id, id, role);
     return rc ? rc : hv_api__ok(r);
 }
 
-static hv_err delete_in_tx(hv_req *r, void *payload) {
-    struct change *c = payload;
-
-    return hv_model_member_delete(&r->ctx, c->project_id, c->id);
-}
-
 static hv_err delete_member(hv_req *r) {
-    struct change c = {0};
     hv_project p;
+    int64_t id;
     hv_err rc = load(&p, r, "delete");
 
     if (rc == HV_OK)
-        rc = hv_api__id(&c.id, r, r->params[1], "mid");
-    if (rc)
-        return rc;
-    c.project_id = p.id;
-    rc = hv_api__in_transaction(r, delete_in_tx, &c);
+        rc = hv_api__id(&id, r, r->params[1], "mid");
+    if (rc == HV_OK)
+        rc = hv_iam_member_delete(&r->ctx, p.id, id);
     return rc ? rc : hv_api__ok(r);
 }
 

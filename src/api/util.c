@@ -61,24 +61,6 @@ hv_err hv_api__bool(bool *out, hv_req *r, json_t *obj, const char *field) {
     return HV_OK;
 }
 
-/* Go's strconv.ParseBool. */
-bool hv_api__parse_bool(const char *v, bool *out) {
-    static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True", NULL};
-    static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False", NULL};
-
-    for (int i = 0; yes[i]; i++) {
-        if (strcmp(v, yes[i]) == 0) {
-            *out = true;
-            return true;
-        }
-        if (strcmp(v, no[i]) == 0) {
-            *out = false;
-            return true;
-        }
-    }
-    return false;
-}
-
 hv_err hv_api__id(int64_t *out, hv_req *r, const char *value, const char *what) {
     uint64_t v;
 

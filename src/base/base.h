@@ -196,6 +196,9 @@ void hv_hex(char *out, const void *data, size_t n);
 /* Parses a decimal of at most 19 digits, no sign, no spaces; false otherwise. */
 bool hv_parse_u64(const char *s, size_t len, uint64_t *out);
 bool hv_str_has_prefix(const char *s, const char *prefix);
+/* Go's strconv.ParseBool (1 t T TRUE true True / 0 f F FALSE false False), as Harbor parses
+ * boolean strings; false when v is none of them. */
+bool hv_parse_bool(const char *v, bool *out);
 /* Decodes standard base64 (padding optional) into out (at least 3 * len / 4 + 3 bytes);
  * returns the decoded length, or -1 on a character outside the alphabet. */
 long hv_base64_decode(unsigned char *out, const char *in, size_t len);

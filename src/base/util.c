@@ -115,3 +115,21 @@ long hv_base64_decode(unsigned char *out, const char *in, size_t len) {
     }
     return n;
 }
+
+/* Go's strconv.ParseBool. */
+bool hv_parse_bool(const char *v, bool *out) {
+    static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True", NULL};
+    static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False", NULL};
+
+    for (int i = 0; yes[i]; i++) {
+        if (strcmp(v, yes[i]) == 0) {
+            *out = true;
+            return true;
+        }
+        if (strcmp(v, no[i]) == 0) {
+            *out = false;
+            return true;
+        }
+    }
+    return false;
+}
