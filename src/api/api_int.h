@@ -77,10 +77,6 @@ hv_err hv_api__parse_q(hv_query_term **out, size_t *n, hv_ctx *ctx, const char *
  * HV_E_NOT_FOUND when absent. */
 hv_err hv_api__project(hv_project *out, hv_req *r, const char *name_or_id);
 
-/* Runs fn(r, payload) in a write transaction on the request's database; rolls back when it
- * fails, and wakes the event dispatcher after a commit. */
-hv_err hv_api__in_transaction(hv_req *r, hv_err (*fn)(hv_req *r, void *payload), void *payload);
-
 /* The project of the path's first parameter ({project_name_or_id}); an anonymous caller is
  * asked to log in rather than told whether it exists.  _load also checks the permission. */
 hv_err hv_api__project_of_path(hv_project *p, hv_req *r);

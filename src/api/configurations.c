@@ -8,6 +8,7 @@
  * rather than believing a setting took effect.
  */
 #include "api/api_int.h"
+#include "iam/iam.h"
 
 #include <string.h>
 
@@ -29,10 +30,6 @@ static hv_err get_configurations(hv_req *r) {
     return hv_api__json(r, 200, o);
 }
 
-static hv_err set_in_tx(hv_req *r, void *payload) {
-    return hv_model_setting_set(&r->ctx, "project_creation_restriction", payload);
-}
-
 static hv_err put_configurations(hv_req *r) {
     json_t *body = NULL, *v;
     const char *key, *restriction = NULL;
@@ -50,8 +47,7 @@ static hv_err put_configurations(hv_req *r) {
                          key);
             goto out;
         }
-        if (!json_is_string(v) || (strcmp(json_string_value(v), "everyone") != 0 &&
-                                   strcmp(json_string_value(v), "adminonly") != 0)) {
+        if (!json_is_string(v)) {
             rc = HV_FAIL(&r->ctx, HV_E_BAD_REQUEST,
                          "project_creation_restriction must be \"everyone\" or \"adminonly\"");
             goto out;
@@ -59,7 +55,7 @@ static hv_err put_configurations(hv_req *r) {
         restriction = hv_arena_strdup(r->ctx.arena, json_string_value(v));
     }
     if (restriction)
-        rc = hv_api__in_transaction(r, set_in_tx, (void *)restriction);
+        rc = hv_iam_set_project_creation_restriction(&r->ctx, restriction);
 out:
     json_decref(body);
     return rc ? rc : hv_api__ok(r);

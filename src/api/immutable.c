@@ -1,29 +1,24 @@
 /*
  * /projects/{project_name_or_id}/immutabletagrules: Harbor's immutable tag rules.
  *
- * A rule is Harbor's ImmutableRule: {id, priority, disabled, action "immutable", template
- * "immutable_template", params, tag_selectors [one doublestar selector, matches|excludes],
- * scope_selectors {"repository": [one doublestar selector, repoMatches|repoExcludes]}}.
- * Bodies are checked field by field (a 400 names the field) and stored normalised: compact
- * JSON with sorted keys of everything but id, priority and disabled, params always {} (no
- * immutable template takes any).  The same selectors twice in a project are a 409; a
- * project holds at most 15 rules (400), as in Harbor.  Matching lives in the registry
- * (src/registry/immutable.c), which every push, tag move and deletion consults.
+ * A rule is Harbor's ImmutableRule: {id, priority, disabled, action, template, params,
+ * tag_selectors [one selector], scope_selectors {"repository": [one selector]}}.  These
+ * handlers read the shape of a body (a 400 names the field) into the registry's input and
+ * render what is stored; the rules of its values, the normalised form, the limit of rules
+ * and the transactions are the registry's (src/registry/immutable_rule.c), which also
+ * matches the rules on every push, tag move and deletion (src/registry/immutable.c).
  *
  * Permissions: immutable-tag list/create/update/delete on the project (project admins and
  * maintainers).
  */
 #include "api/api_int.h"
-#include "db/db.h"
+#include "registry/registry.h"
 
-#include <stdlib.h>
 #include <string.h>
 
-#define RULES_MAX 15
-/* Bounds that keep a stored rule well under PostgreSQL's limit on an index entry (the rule
- * text is in a unique index); repository names are at most 255 characters, tags 128. */
-#define PATTERN_MAX 512
-#define EXTRAS_MAX  256
+/* The fields of a stored rule besides id, priority and disabled. */
+static const char *const rule_keys[] = {"action", "template", "params", "tag_selectors",
+                                        "scope_selectors"};
 
 /* ---------------------------------------------------------------- lookups */
 
@@ -39,57 +34,39 @@ static hv_err load_project(hv_project *p, hv_req *r, const char *action) {
     return rc ? rc : hv_api__can(r, p, "immutable-tag", action);
 }
 
-/* The project and the rule of the path. */
-static hv_err load_rule(hv_project *p, hv_immutable_rule *rule, hv_req *r, const char *action) {
-    int64_t id;
-    hv_err rc = load_project(p, r, action);
-
-    if (rc == HV_OK)
-        rc = hv_api__id(&id, r, r->params[1], "immutable rule id");
-    if (rc == HV_OK)
-        rc = hv_model_immutable_get(rule, &r->ctx, p->id, id);
-    return rc;
-}
-
 /* ---------------------------------------------------------------- JSON */
 
 /* Harbor's ImmutableRule: the stored rule with id, priority and disabled. */
 static json_t *rule_json(const hv_immutable_rule *rule) {
     json_t *stored = json_loads(rule->rule, 0, NULL);
     json_t *o = json_object();
-    static const char *const keys[] = {"action", "template", "params", "tag_selectors",
-                                       "scope_selectors"};
 
     json_object_set_new(o, "id", json_integer(rule->id));
     json_object_set_new(o, "priority", json_integer(rule->priority));
     json_object_set_new(o, "disabled", json_boolean(rule->disabled));
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        json_t *v = json_object_get(stored, keys[i]);
-        json_object_set(o, keys[i], v ? v : json_null());
+    for (size_t i = 0; i < sizeof(rule_keys) / sizeof(rule_keys[0]); i++) {
+        json_t *v = json_object_get(stored, rule_keys[i]);
+        json_object_set(o, rule_keys[i], v ? v : json_null());
     }
     json_decref(stored);
     return o;
 }
 
-/* ---------------------------------------------------------------- validation */
+/* A field that may only have one value: NULL when absent or null, "" when not a string
+ * (the registry refuses both "" and any other wrong value alike). */
+static const char *fixed_value(json_t *body, const char *field) {
+    json_t *v = json_object_get(body, field);
 
-/* Checks a string field that may only have one value (absent: that value). */
-static hv_err fixed_value(json_t *out, hv_req *r, json_t *in, const char *field,
-                          const char *value) {
-    json_t *v = json_object_get(in, field);
-
-    if (v && !json_is_null(v) && (!json_is_string(v) || strcmp(json_string_value(v), value) != 0))
-        return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "%s must be \"%s\"", field, value);
-    json_object_set_new(out, field, json_string(value));
-    return HV_OK;
+    if (!v || json_is_null(v))
+        return NULL;
+    return json_is_string(v) ? json_string_value(v) : "";
 }
 
-/* One selector of a rule: {kind "doublestar", decoration one of two, pattern, extras}.
- * `field` names it in errors ("tag_selectors[0]"). */
-static hv_err parse_selector(json_t **out, hv_req *r, json_t *array, const char *field,
-                             const char *matches, const char *excludes) {
-    json_t *s;
-    const char *kind, *decoration, *pattern, *extras, *why;
+/* One selector: a list of exactly one object; its fields that are not strings are NULL
+ * (extras, when given, must be one).  `field` names it in errors ("tag_selectors"). */
+static hv_err parse_selector(hv_registry_immutable_selector *out, hv_req *r, json_t *array,
+                             const char *field) {
+    json_t *s, *extras;
 
     if (!json_is_array(array) || json_array_size(array) != 1 ||
         !json_is_object(json_array_get(array, 0)))
@@ -98,101 +75,64 @@ static hv_err parse_selector(json_t **out, hv_req *r, json_t *array, const char 
                        "pattern}",
                        field);
     s = json_array_get(array, 0);
-    kind = json_string_value(json_object_get(s, "kind"));
-    decoration = json_string_value(json_object_get(s, "decoration"));
-    pattern = json_string_value(json_object_get(s, "pattern"));
-    extras = json_string_value(json_object_get(s, "extras"));
-    if (!kind || strcmp(kind, "doublestar") != 0)
-        return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "%s[0].kind must be \"doublestar\"", field);
-    if (!decoration || (strcmp(decoration, matches) != 0 && strcmp(decoration, excludes) != 0))
-        return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "%s[0].decoration must be \"%s\" or \"%s\"",
-                       field, matches, excludes);
-    if (!pattern)
-        return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST,
-                       "%s[0].pattern is required: a doublestar pattern such as \"**\"", field);
-    if (strlen(pattern) > PATTERN_MAX)
-        return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "%s[0].pattern is longer than %d characters",
-                       field, PATTERN_MAX);
-    if (!hv_glob_valid(pattern, strlen(pattern), &why))
-        return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "%s[0].pattern \"%.200s\" is invalid: %s", field,
-                       pattern, why);
-    if (json_object_get(s, "extras") && !json_is_null(json_object_get(s, "extras")) && !extras)
+    extras = json_object_get(s, "extras");
+    if (extras && !json_is_null(extras) && !json_is_string(extras))
         return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "%s[0].extras must be a string", field);
-    if (extras && strlen(extras) > EXTRAS_MAX)
-        return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "%s[0].extras is longer than %d characters",
-                       field, EXTRAS_MAX);
-    *out = json_pack("[{s:s, s:s, s:s, s:s}]", "kind", kind, "decoration", decoration, "pattern",
-                     pattern, "extras", extras ? extras : "");
+    out->kind = json_string_value(json_object_get(s, "kind"));
+    out->decoration = json_string_value(json_object_get(s, "decoration"));
+    out->pattern = json_string_value(json_object_get(s, "pattern"));
+    out->extras = json_string_value(extras);
     return HV_OK;
 }
 
-/* Checks a rule body and builds its stored form (*out, caller decrefs). */
-static hv_err parse_rule(json_t **out, hv_req *r, json_t *body) {
-    json_t *rule = json_object();
-    json_t *scope = json_object_get(body, "scope_selectors");
-    json_t *params = json_object_get(body, "params");
-    json_t *tags = NULL, *repos = NULL;
+/* scope_selectors: an object with exactly the key "repository" (Haven's rules, like
+ * Harbor's, select repositories only). */
+static hv_err parse_scope(hv_registry_immutable_selector *out, hv_req *r, json_t *scope) {
     const char *key;
     json_t *v;
-    hv_err rc;
 
-    *out = NULL;
-    rc = fixed_value(rule, r, body, "action", "immutable");
-    if (rc == HV_OK)
-        rc = fixed_value(rule, r, body, "template", "immutable_template");
-    if (rc)
-        goto out;
-    if (params && !json_is_null(params) && !json_is_object(params)) {
-        rc = HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "params must be an object");
-        goto out;
-    }
-    json_object_set_new(rule, "params", json_object());
-    rc = parse_selector(&tags, r, json_object_get(body, "tag_selectors"), "tag_selectors",
-                        "matches", "excludes");
-    if (rc)
-        goto out;
-    if (!json_is_object(scope)) {
-        rc = HV_FAIL(&r->ctx, HV_E_BAD_REQUEST,
-                     "scope_selectors must be an object {\"repository\": [selector]}");
-        goto out;
-    }
+    if (!json_is_object(scope))
+        return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST,
+                       "scope_selectors must be an object {\"repository\": [selector]}");
     json_object_foreach(scope, key, v) {
-        if (strcmp(key, "repository") != 0) {
-            rc = HV_FAIL(&r->ctx, HV_E_BAD_REQUEST,
-                         "scope_selectors.%s is not supported: only repository", key);
-            goto out;
-        }
+        if (strcmp(key, "repository") != 0)
+            return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST,
+                           "scope_selectors.%s is not supported: only repository", key);
     }
-    rc = parse_selector(&repos, r, json_object_get(scope, "repository"),
-                        "scope_selectors.repository", "repoMatches", "repoExcludes");
-    if (rc)
-        goto out;
-    json_object_set_new(rule, "tag_selectors", tags);
-    json_object_set_new(rule, "scope_selectors", json_pack("{s:o}", "repository", repos));
-    tags = repos = NULL;
-    *out = rule;
-    rule = NULL;
-out:
-    json_decref(tags);
-    json_decref(repos);
-    json_decref(rule);
-    return rc;
+    return parse_selector(out, r, json_object_get(scope, "repository"),
+                          "scope_selectors.repository");
 }
 
-/* The stored text of a parsed rule (arena). */
-static const char *rule_text(hv_req *r, json_t *rule) {
-    char *s = json_dumps(rule, JSON_COMPACT | JSON_SORT_KEYS);
-    const char *out = hv_arena_strdup(r->ctx.arena, s);
+/* Whether a body gives field a value (null is none). */
+static bool given(json_t *body, const char *field) {
+    json_t *v = json_object_get(body, field);
 
-    free(s);
-    return out;
+    return v && !json_is_null(v);
 }
 
-/* priority (an integer) and disabled (a boolean), when the body has them. */
-static hv_err parse_flags(hv_immutable_rule *rule, hv_req *r, json_t *body) {
-    hv_err rc = hv_api__int(&rule->priority, r, body, "priority");
+/* Reads a rule body into *in (strings borrowed from body).  On creation every part is
+ * read; on update only those the body has (a null one included, which is then refused). */
+static hv_err parse_rule(hv_registry_immutable_rule_input *in, hv_req *r, json_t *body,
+                         bool update) {
+    json_t *tags = json_object_get(body, "tag_selectors");
+    json_t *scope = json_object_get(body, "scope_selectors");
+    hv_err rc = HV_OK;
 
-    return rc ? rc : hv_api__bool(&rule->disabled, r, body, "disabled");
+    in->action = fixed_value(body, "action");
+    in->template = fixed_value(body, "template");
+    if (given(body, "params") && !json_is_object(json_object_get(body, "params")))
+        return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "params must be an object");
+    in->set_tag = !update || tags;
+    if (in->set_tag)
+        rc = parse_selector(&in->tag, r, tags, "tag_selectors");
+    in->set_repository = !update || scope;
+    if (rc == HV_OK && in->set_repository)
+        rc = parse_scope(&in->repository, r, scope);
+    in->set_priority = given(body, "priority");
+    in->set_disabled = given(body, "disabled");
+    if (rc == HV_OK)
+        rc = hv_api__int(&in->priority, r, body, "priority");
+    return rc ? rc : hv_api__bool(&in->disabled, r, body, "disabled");
 }
 
 /* ---------------------------------------------------------------- handlers */
@@ -209,7 +149,7 @@ static hv_err list_rules(hv_req *r) {
     if (rc == HV_OK)
         rc = hv_api__list_params(&l, r);
     if (rc == HV_OK)
-        rc = hv_model_immutable_list(&rules, &n, &total, &r->ctx, p.id, &l);
+        rc = hv_registry_immutable_rule_list(&rules, &n, &total, &r->ctx, p.id, &l);
     if (rc)
         return rc;
     items = json_array();
@@ -219,102 +159,63 @@ static hv_err list_rules(hv_req *r) {
 }
 
 static hv_err create_rule(hv_req *r) {
-    json_t *body = NULL, *parsed = NULL;
-    hv_immutable_rule rule = {0};
+    json_t *body = NULL;
+    hv_registry_immutable_rule_input in = {0};
     hv_project p;
-    int64_t count, id;
+    int64_t id;
     size_t plen;
     hv_err rc = load_project(&p, r, "create");
 
     if (rc == HV_OK)
         rc = hv_api__json_body(&body, r);
     if (rc == HV_OK)
-        rc = parse_rule(&parsed, r, body);
+        rc = parse_rule(&in, r, body, false);
     if (rc == HV_OK)
-        rc = parse_flags(&rule, r, body);
+        rc = hv_registry_immutable_rule_create(&id, &r->ctx, p.id, &in);
+    json_decref(body);
     if (rc)
-        goto out;
-    rule.project_id = p.id;
-    rule.rule = rule_text(r, parsed);
-
-    rc = hv_db_begin(r->ctx.db, &r->ctx);
-    if (rc)
-        goto out;
-    rc = hv_model_immutable_count(&count, &r->ctx, p.id);
-    if (rc == HV_OK && count >= RULES_MAX)
-        rc = HV_FAIL(&r->ctx, HV_E_BAD_REQUEST,
-                     "a project can have at most %d immutable tag rules; delete or change one",
-                     RULES_MAX);
-    if (rc == HV_OK)
-        rc = hv_model_immutable_create(&id, &r->ctx, &rule);
-    if (rc) {
-        hv_db_rollback(r->ctx.db);
-        goto out;
-    }
-    rc = hv_db_commit(r->ctx.db, &r->ctx);
-    if (rc)
-        goto out;
+        return rc;
     plen = strlen(r->path);
     while (plen > 1 && r->path[plen - 1] == '/')
         plen--;
-    rc = hv_api__created(
+    return hv_api__created(
         r, hv_arena_printf(r->ctx.arena, "%.*s/%lld", (int)plen, r->path, (long long)id));
-out:
-    json_decref(parsed);
-    json_decref(body);
-    return rc;
 }
 
 /* PUT: the fields the body has replace the rule's ("disabled" alone enables or disables
- * it); the result is checked as a whole. */
+ * it); the registry checks the result as a whole. */
 static hv_err update_rule(hv_req *r) {
-    json_t *body = NULL, *merged = NULL, *parsed = NULL;
-    static const char *const keys[] = {"action", "template", "params", "tag_selectors",
-                                       "scope_selectors"};
+    json_t *body = NULL;
+    hv_registry_immutable_rule_input in = {0};
     hv_immutable_rule rule;
     hv_project p;
-    hv_err rc = load_rule(&p, &rule, r, "update");
+    int64_t id;
+    hv_err rc = load_project(&p, r, "update");
 
     if (rc == HV_OK)
+        rc = hv_api__id(&id, r, r->params[1], "immutable rule id");
+    if (rc == HV_OK)
+        rc = hv_registry_immutable_rule_get(&rule, &r->ctx, p.id, id);
+    if (rc == HV_OK)
         rc = hv_api__json_body(&body, r);
-    if (rc)
-        goto out;
-    merged = json_loads(rule.rule, 0, NULL);
-    if (!json_is_object(merged)) {
-        json_decref(merged);
-        merged = json_object();
-    }
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        json_t *v = json_object_get(body, keys[i]);
-        if (v)
-            json_object_set(merged, keys[i], v);
-    }
-    rc = parse_rule(&parsed, r, merged);
     if (rc == HV_OK)
-        rc = parse_flags(&rule, r, body);
-    if (rc)
-        goto out;
-    rule.rule = rule_text(r, parsed);
-    rc = hv_model_immutable_update(&r->ctx, &rule);
+        rc = parse_rule(&in, r, body, true);
     if (rc == HV_OK)
-        rc = hv_api__ok(r);
-out:
-    json_decref(parsed);
-    json_decref(merged);
+        rc = hv_registry_immutable_rule_update(&r->ctx, &rule, &in);
     json_decref(body);
-    return rc;
+    return rc ? rc : hv_api__ok(r);
 }
 
 static hv_err delete_rule(hv_req *r) {
-    hv_immutable_rule rule;
     hv_project p;
-    hv_err rc = load_rule(&p, &rule, r, "delete");
+    int64_t id;
+    hv_err rc = load_project(&p, r, "delete");
 
     if (rc == HV_OK)
-        rc = hv_model_immutable_delete(&r->ctx, p.id, rule.id);
+        rc = hv_api__id(&id, r, r->params[1], "immutable rule id");
     if (rc == HV_OK)
-        rc = hv_api__ok(r);
-    return rc;
+        rc = hv_registry_immutable_rule_delete(&r->ctx, p.id, id);
+    return rc ? rc : hv_api__ok(r);
 }
 
 HV_API_HANDLER(list_handler, list_rules);

@@ -1,99 +1,16 @@
 /*
  * /labels and the labels of artifacts (harbor-api.md §1.3, §1.4).
  *
- * A label is global (scope "g": created, changed and deleted by system administrators, read
- * by anyone logged in) or belongs to a project (scope "p": Harbor's label permissions on that
- * project).  Its name is unique within its scope and project (409), at most 128 characters;
- * a color, when given, is "#RRGGBB".  A label is attached to an artifact with POST
- * …/artifacts/{reference}/labels {"id": n} (artifact-label create) and detached with DELETE
- * …/artifacts/{reference}/labels/{label_id} (artifact-label delete); only global labels and
- * labels of the artifact's own project can be attached (400).
+ * A label is global (scope "g") or belongs to a project (scope "p"); it is attached to an
+ * artifact with POST …/artifacts/{reference}/labels {"id": n} (artifact-label create) and
+ * detached with DELETE …/artifacts/{reference}/labels/{label_id} (artifact-label delete).
+ * The rules (fields, scopes, who may touch which label, which labels an artifact takes) are
+ * the registry's (src/registry/label.c); these handlers parse, check, call and render.
  */
 #include "api/api_int.h"
-#include "db/db.h"
 #include "registry/registry.h"
 
 #include <string.h>
-
-#define NAME_MAX_LEN 128
-#define DESC_MAX_LEN 1024
-
-/* ---------------------------------------------------------------- helpers */
-
-static hv_err require_login(hv_req *r) {
-    if (r->who.kind == HV_ID_ANONYMOUS)
-        return HV_FAIL(&r->ctx, HV_E_UNAUTHORIZED, "log in to work with labels");
-    return HV_OK;
-}
-
-static bool is_global(const hv_label *l) {
-    return strcmp(l->scope, "g") == 0;
-}
-
-/* The caller's `action` on labels of the label's scope: the system's for global labels,
- * the project's for project labels. */
-static hv_err label_access(hv_req *r, const hv_label *l, const char *action) {
-    hv_project p;
-    hv_err rc;
-
-    if (is_global(l))
-        return hv_api__can(r, NULL, "label", action);
-    rc = hv_model_project_get_by_id(&p, &r->ctx, l->project_id);
-    return rc ? rc : hv_api__can(r, &p, "label", action);
-}
-
-/* A global label may be read by anyone logged in; a project label needs label:read there. */
-static hv_err load_label(hv_label *l, hv_req *r, const char *action) {
-    int64_t id;
-    hv_err rc = hv_api__id(&id, r, r->params[0], "label id");
-
-    if (rc == HV_OK)
-        rc = hv_model_label_get(l, &r->ctx, id);
-    if (rc == HV_E_NOT_FOUND && r->who.kind == HV_ID_ANONYMOUS)
-        rc = require_login(r); /* existence is not told to anonymous callers */
-    /* global labels: any logged-in caller reads them; project labels follow the project's
-     * permissions, which let anyone read those of a public project */
-    if (rc == HV_OK && is_global(l) && strcmp(action, "read") == 0)
-        rc = require_login(r);
-    else if (rc == HV_OK)
-        rc = label_access(r, l, action);
-    return rc;
-}
-
-/* "#" followed by six hexadecimal digits. */
-static bool color_valid(const char *c) {
-    if (strlen(c) != 7 || c[0] != '#')
-        return false;
-    for (int i = 1; i < 7; i++) {
-        if (!strchr("0123456789abcdefABCDEF", c[i]))
-            return false;
-    }
-    return true;
-}
-
-/* Checks name, description and color of a body into l (fields the body lacks are kept). */
-static hv_err parse_fields(hv_label *l, hv_req *r, json_t *body) {
-    hv_err rc = hv_api__str(&l->name, r, body, "name");
-
-    if (rc == HV_OK)
-        rc = hv_api__str(&l->description, r, body, "description");
-    if (rc == HV_OK)
-        rc = hv_api__str(&l->color, r, body, "color");
-    if (rc)
-        return rc;
-    if (!l->name || !*l->name)
-        return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "name is required");
-    if (strlen(l->name) > NAME_MAX_LEN)
-        return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "name is longer than %d characters",
-                       NAME_MAX_LEN);
-    if (l->description && strlen(l->description) > DESC_MAX_LEN)
-        return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "description is longer than %d characters",
-                       DESC_MAX_LEN);
-    if (l->color && *l->color && !color_valid(l->color))
-        return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST,
-                       "color must be \"#\" and six hexadecimal digits, like #1D5100");
-    return HV_OK;
-}
 
 static json_t *label_json(const hv_label *l) {
     json_t *o = json_object();
@@ -109,62 +26,34 @@ static json_t *label_json(const hv_label *l) {
     return o;
 }
 
+/* name, description and color of a body (fields it lacks stay NULL). */
+static hv_err parse_fields(hv_registry_label_input *in, hv_req *r, json_t *body) {
+    hv_err rc = hv_api__str(&in->name, r, body, "name");
+
+    if (rc == HV_OK)
+        rc = hv_api__str(&in->description, r, body, "description");
+    return rc ? rc : hv_api__str(&in->color, r, body, "color");
+}
+
 /* ---------------------------------------------------------------- /labels */
 
 static hv_err list_labels(hv_req *r) {
-    const char *scope = hv_req_query(r, "scope");
     const char *project = hv_req_query(r, "project_id");
-    const char *name = hv_req_query(r, "name");
-    const char **scope_v, **project_v, **name_v;
-    hv_query_term fixed[3];
-    size_t n_fixed = 0, n;
-    uint64_t pid = 0;
-    hv_project p;
+    hv_registry_label_filter f = {.scope = hv_req_query(r, "scope"),
+                                  .name = hv_req_query(r, "name")};
+    uint64_t pid;
     hv_list l;
     hv_label *labels;
+    size_t n;
     int64_t total;
     json_t *items;
     hv_err rc = hv_api__list_params(&l, r);
 
     if (rc)
         return rc;
-    if (!scope || !*scope)
-        scope = "g";
-    /* project labels follow the project's permissions (checked below) */
-    if (strcmp(scope, "g") == 0) {
-        rc = require_login(r);
-        if (rc)
-            return rc;
-    }
-    if (strcmp(scope, "g") != 0 && strcmp(scope, "p") != 0)
-        return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "invalid scope: %s (g or p)", scope);
-    if (strcmp(scope, "p") == 0) {
-        if (!project || !hv_parse_u64(project, strlen(project), &pid) || pid == 0 ||
-            pid > INT64_MAX)
-            return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST,
-                           "must specify project ID or project name when listing labels in "
-                           "project scope: project_id=<id>");
-        rc = hv_model_project_get_by_id(&p, &r->ctx, (int64_t)pid);
-        if (rc == HV_OK)
-            rc = hv_api__can(r, &p, "label", "list");
-        if (rc)
-            return rc;
-    }
-    scope_v = hv_arena_alloc(r->ctx.arena, sizeof(*scope_v));
-    scope_v[0] = scope;
-    fixed[n_fixed++] =
-        (hv_query_term){.key = "scope", .op = HV_Q_EXACT, .values = scope_v, .n_values = 1};
-    project_v = hv_arena_alloc(r->ctx.arena, sizeof(*project_v));
-    project_v[0] = hv_arena_printf(r->ctx.arena, "%llu", (unsigned long long)pid);
-    fixed[n_fixed++] =
-        (hv_query_term){.key = "project_id", .op = HV_Q_EXACT, .values = project_v, .n_values = 1};
-    if (name && *name) {
-        name_v = hv_arena_alloc(r->ctx.arena, sizeof(*name_v));
-        name_v[0] = name;
-        fixed[n_fixed++] =
-            (hv_query_term){.key = "name", .op = HV_Q_FUZZY, .values = name_v, .n_values = 1};
-    }
-    rc = hv_model_label_list(&labels, &n, &total, &r->ctx, &l, fixed, n_fixed);
+    if (project && hv_parse_u64(project, strlen(project), &pid) && pid <= INT64_MAX)
+        f.project_id = (int64_t)pid;
+    rc = hv_registry_label_list(&labels, &n, &total, &r->ctx, &r->who, &f, &l);
     if (rc)
         return rc;
     items = json_array();
@@ -175,65 +64,53 @@ static hv_err list_labels(hv_req *r) {
 
 static hv_err create_label(hv_req *r) {
     json_t *body = NULL;
-    hv_label l = {0};
+    hv_registry_label_input in = {0};
     int64_t id;
-    hv_project p;
-    hv_err rc = require_login(r);
+    hv_err rc = hv_registry_label_may_create(&r->ctx, &r->who);
 
     if (rc == HV_OK)
         rc = hv_api__json_body(&body, r);
     if (rc == HV_OK)
-        rc = hv_api__str(&l.scope, r, body, "scope");
+        rc = hv_api__str(&in.scope, r, body, "scope");
     if (rc == HV_OK)
-        rc = hv_api__int(&l.project_id, r, body, "project_id");
+        rc = hv_api__int(&in.project_id, r, body, "project_id");
     if (rc == HV_OK)
-        rc = parse_fields(&l, r, body);
-    if (rc)
-        goto out;
-    if (!l.scope || (strcmp(l.scope, "g") != 0 && strcmp(l.scope, "p") != 0)) {
-        rc = HV_FAIL(&r->ctx, HV_E_BAD_REQUEST,
-                     "scope must be \"g\" (a global label) or \"p\" (a project's label)");
-        goto out;
-    }
-    if (is_global(&l)) {
-        l.project_id = 0;
-        rc = hv_api__can(r, NULL, "label", "create");
-    } else if (l.project_id <= 0) {
-        rc = HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "project_id is required for a project label");
-    } else {
-        rc = hv_model_project_get_by_id(&p, &r->ctx, l.project_id);
-        if (rc == HV_OK)
-            rc = hv_api__can(r, &p, "label", "create");
-    }
+        rc = parse_fields(&in, r, body);
     if (rc == HV_OK)
-        rc = hv_model_label_create(&id, &r->ctx, &l);
+        rc = hv_registry_label_create(&id, &r->ctx, &r->who, &in);
     if (rc == HV_OK)
         rc = hv_api__created(r,
                              hv_arena_printf(r->ctx.arena, "/api/v2.0/labels/%lld", (long long)id));
-out:
     json_decref(body);
     return rc;
 }
 
 static hv_err get_label(hv_req *r) {
     hv_label l;
-    hv_err rc = load_label(&l, r, "read");
+    int64_t id;
+    hv_err rc = hv_api__id(&id, r, r->params[0], "label id");
 
+    if (rc == HV_OK)
+        rc = hv_registry_label_get(&l, &r->ctx, &r->who, id, "read");
     return rc ? rc : hv_api__json(r, 200, label_json(&l));
 }
 
 /* PUT changes name, description and color; scope and project stay. */
 static hv_err update_label(hv_req *r) {
     json_t *body = NULL;
+    hv_registry_label_input in = {0};
     hv_label l;
-    hv_err rc = load_label(&l, r, "update");
+    int64_t id;
+    hv_err rc = hv_api__id(&id, r, r->params[0], "label id");
 
+    if (rc == HV_OK)
+        rc = hv_registry_label_get(&l, &r->ctx, &r->who, id, "update");
     if (rc == HV_OK)
         rc = hv_api__json_body(&body, r);
     if (rc == HV_OK)
-        rc = parse_fields(&l, r, body);
+        rc = parse_fields(&in, r, body);
     if (rc == HV_OK)
-        rc = hv_model_label_update(&r->ctx, &l);
+        rc = hv_registry_label_update(&r->ctx, &l, &in);
     if (rc == HV_OK)
         rc = hv_api__ok(r);
     json_decref(body);
@@ -241,11 +118,11 @@ static hv_err update_label(hv_req *r) {
 }
 
 static hv_err delete_label(hv_req *r) {
-    hv_label l;
-    hv_err rc = load_label(&l, r, "delete");
+    int64_t id;
+    hv_err rc = hv_api__id(&id, r, r->params[0], "label id");
 
     if (rc == HV_OK)
-        rc = hv_model_label_delete(&r->ctx, l.id);
+        rc = hv_registry_label_delete(&r->ctx, &r->who, id);
     return rc ? rc : hv_api__ok(r);
 }
 
@@ -279,7 +156,6 @@ static hv_err attach_label(hv_req *r) {
     json_t *body = NULL;
     hv_artifact_view art;
     hv_project p;
-    hv_label l;
     int64_t id = 0;
     hv_err rc = load_artifact(&art, &p, r, "create");
 
@@ -287,17 +163,8 @@ static hv_err attach_label(hv_req *r) {
         rc = hv_api__json_body(&body, r);
     if (rc == HV_OK)
         rc = hv_api__int(&id, r, body, "id");
-    if (rc == HV_OK && id <= 0)
-        rc = HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "id must be the id of a label");
     if (rc == HV_OK)
-        rc = hv_model_label_get(&l, &r->ctx, id);
-    if (rc == HV_OK && !is_global(&l) && l.project_id != p.id)
-        rc = HV_FAIL(&r->ctx, HV_E_BAD_REQUEST,
-                     "label %s belongs to another project: only global labels and labels of "
-                     "project %s can be added to its artifacts",
-                     l.name, p.name);
-    if (rc == HV_OK)
-        rc = hv_model_artifact_label_add(&r->ctx, art.info.a.id, l.id);
+        rc = hv_registry_label_attach(&r->ctx, &p, art.info.a.id, id);
     if (rc == HV_OK)
         rc = hv_api__ok(r);
     json_decref(body);
@@ -313,7 +180,7 @@ static hv_err detach_label(hv_req *r) {
     if (rc == HV_OK)
         rc = hv_api__id(&id, r, r->params[3], "label id");
     if (rc == HV_OK)
-        rc = hv_model_artifact_label_remove(&r->ctx, art.info.a.id, id);
+        rc = hv_registry_label_detach(&r->ctx, art.info.a.id, id);
     return rc ? rc : hv_api__ok(r);
 }
 

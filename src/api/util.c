@@ -4,8 +4,6 @@
  * grammar and sort, project lookup by name or id, and the create/update answers.
  */
 #include "api/api_int.h"
-#include "db/db.h"
-#include "events/events.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -295,20 +293,4 @@ json_t *hv_api__time(int64_t ms) {
 
     hv_time_format(buf, ms);
     return json_string(buf);
-}
-
-hv_err hv_api__in_transaction(hv_req *r, hv_err (*fn)(hv_req *r, void *payload), void *payload) {
-    hv_err rc = hv_db_begin(r->ctx.db, &r->ctx);
-
-    if (rc)
-        return rc;
-    rc = fn(r, payload);
-    if (rc) {
-        hv_db_rollback(r->ctx.db);
-        return rc;
-    }
-    rc = hv_db_commit(r->ctx.db, &r->ctx);
-    if (rc == HV_OK)
-        hv_events_kick();
-    return rc;
 }

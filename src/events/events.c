@@ -126,6 +126,22 @@ void hv_events_publish_volatile_fields(hv_ctx *ctx, const char *type, ...) {
     free(s);
 }
 
+hv_err hv_events_transaction(hv_ctx *ctx, hv_err (*fn)(hv_ctx *ctx, void *payload), void *payload) {
+    hv_err rc = hv_db_begin(ctx->db, ctx);
+
+    if (rc)
+        return rc;
+    rc = fn(ctx, payload);
+    if (rc) {
+        hv_db_rollback(ctx->db);
+        return rc;
+    }
+    rc = hv_db_commit(ctx->db, ctx);
+    if (rc == HV_OK)
+        hv_events_kick();
+    return rc;
+}
+
 void hv_events_kick(void) {
     pthread_mutex_lock(&lock);
     kicked = true;

@@ -46,6 +46,11 @@ void hv_events_publish_volatile_fields(hv_ctx *ctx, const char *type, ...);
 /* Wakes the dispatcher after a commit that published events. */
 void hv_events_kick(void);
 
+/* Runs fn(ctx, payload) in a write transaction on ctx->db: rolls back when it fails (its
+ * error passed up unchanged) and, after a commit, wakes the dispatcher so that the events
+ * fn published are delivered at once.  The way services make a change. */
+hv_err hv_events_transaction(hv_ctx *ctx, hv_err (*fn)(hv_ctx *ctx, void *payload), void *payload);
+
 /* Starts the dispatcher thread with its own database connection. */
 hv_err hv_events_start(hv_ctx *ctx, hv_err (*open_db)(struct hv_db **out, void *payload),
                        void *payload);

@@ -270,6 +270,10 @@ hv_err hv_iam_project_metadata_update(hv_ctx *ctx, const hv_project *p, const ch
 /* Removes one setting of p.  HV_E_NOT_FOUND when it is not set. */
 hv_err hv_iam_project_metadata_delete(hv_ctx *ctx, const hv_project *p, const char *key);
 
+/* The system setting project_creation_restriction: "everyone" or "adminonly" (anything else
+ * is HV_E_BAD_REQUEST); stored in its own transaction. */
+hv_err hv_iam_set_project_creation_restriction(hv_ctx *ctx, const char *value);
+
 /* ---------------------------------------------------------------- robots
  * Robot accounts (robots.c), Harbor's v2 robots.  A system robot (level "system") may hold
  * permissions of kind system and of kind project on any project or "*"; a project robot

@@ -62,7 +62,7 @@ hv_err hv_iam_member_create(int64_t *out_id, hv_ctx *ctx, int64_t project_id,
     if (rc == HV_OK)
         rc = member_user(&c.user_id, ctx, in);
     if (rc == HV_OK)
-        rc = hv_iam__in_transaction(ctx, create_in_tx, &c);
+        rc = hv_events_transaction(ctx, create_in_tx, &c);
     if (rc == HV_OK)
         *out_id = c.id;
     return rc;
@@ -84,7 +84,7 @@ hv_err hv_iam_member_update(hv_ctx *ctx, int64_t project_id, int64_t id, int64_t
     struct change c = {.project_id = project_id, .id = id, .role = (int)role};
     hv_err rc = hv_iam_member_check_role(ctx, role);
 
-    return rc ? rc : hv_iam__in_transaction(ctx, update_in_tx, &c);
+    return rc ? rc : hv_events_transaction(ctx, update_in_tx, &c);
 }
 
 static hv_err delete_in_tx(hv_ctx *ctx, void *payload) {
@@ -96,5 +96,5 @@ static hv_err delete_in_tx(hv_ctx *ctx, void *payload) {
 hv_err hv_iam_member_delete(hv_ctx *ctx, int64_t project_id, int64_t id) {
     struct change c = {.project_id = project_id, .id = id};
 
-    return hv_iam__in_transaction(ctx, delete_in_tx, &c);
+    return hv_events_transaction(ctx, delete_in_tx, &c);
 }

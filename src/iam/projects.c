@@ -473,7 +473,7 @@ hv_err hv_iam_project_create(int64_t *out_id, hv_ctx *ctx, const hv_identity *wh
     else
         rc = first_admin(&c.owner_id, ctx);
     if (rc == HV_OK)
-        rc = hv_iam__in_transaction(ctx, create_in_tx, &c);
+        rc = hv_events_transaction(ctx, create_in_tx, &c);
     if (rc == HV_OK)
         *out_id = c.id;
     return rc;
@@ -509,7 +509,7 @@ hv_err hv_iam_project_update(hv_ctx *ctx, const hv_project *p, const hv_iam_proj
     if (rc == HV_OK && in->cve_allowlist)
         rc = allowlist_text(&u.allowlist, ctx, in->cve_allowlist, p);
     if (rc == HV_OK)
-        rc = hv_iam__in_transaction(ctx, update_in_tx, &u);
+        rc = hv_events_transaction(ctx, update_in_tx, &u);
     return rc;
 }
 
@@ -529,7 +529,7 @@ static hv_err delete_in_tx(hv_ctx *ctx, void *payload) {
 }
 
 hv_err hv_iam_project_delete(hv_ctx *ctx, const hv_project *p) {
-    return hv_iam__in_transaction(ctx, delete_in_tx, (void *)p);
+    return hv_events_transaction(ctx, delete_in_tx, (void *)p);
 }
 
 struct meta_change {
@@ -560,7 +560,7 @@ static hv_err set_meta(hv_ctx *ctx, const hv_project *p, const char *key, const 
     struct meta_change c = {.p = p, .key = key, .must_exist = must_exist};
     hv_err rc = meta_check(&c.value, ctx, key, value);
 
-    return rc ? rc : hv_iam__in_transaction(ctx, set_meta_in_tx, &c);
+    return rc ? rc : hv_events_transaction(ctx, set_meta_in_tx, &c);
 }
 
 hv_err hv_iam_project_metadata_add(hv_ctx *ctx, const hv_project *p, const char *key,
@@ -587,5 +587,16 @@ static hv_err delete_meta_in_tx(hv_ctx *ctx, void *payload) {
 hv_err hv_iam_project_metadata_delete(hv_ctx *ctx, const hv_project *p, const char *key) {
     struct meta_removal m = {.p = p, .key = key};
 
-    return hv_iam__in_transaction(ctx, delete_meta_in_tx, &m);
+    return hv_events_transaction(ctx, delete_meta_in_tx, &m);
+}
+
+static hv_err set_restriction(hv_ctx *ctx, void *payload) {
+    return hv_model_setting_set(ctx, "project_creation_restriction", payload);
+}
+
+hv_err hv_iam_set_project_creation_restriction(hv_ctx *ctx, const char *value) {
+    if (strcmp(value, "everyone") != 0 && strcmp(value, "adminonly") != 0)
+        return HV_FAIL(ctx, HV_E_BAD_REQUEST,
+                       "project_creation_restriction must be \"everyone\" or \"adminonly\"");
+    return hv_events_transaction(ctx, set_restriction, (void *)value);
 }

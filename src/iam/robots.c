@@ -326,7 +326,7 @@ hv_err hv_iam_robot_create(hv_robot *out, char secret[HV_IAM_ROBOT_SECRET_LEN + 
     rb.secret_hash = hash;
 
     t = (create_tx){.rb = &rb, .project = s.project};
-    rc = hv_iam__in_transaction(ctx, create_in_tx, &t);
+    rc = hv_events_transaction(ctx, create_in_tx, &t);
     if (rc)
         goto out;
     *out = rb;
@@ -480,7 +480,7 @@ hv_err hv_iam_robot_update(hv_ctx *ctx, const hv_identity *who, hv_robot *rb,
     rb->expires_at = expiry(rb->creation_time, in->duration);
     rb->permissions = s.perms;
     rb->n_permissions = s.n_perms;
-    return hv_iam__in_transaction(ctx, update_in_tx, rb);
+    return hv_events_transaction(ctx, update_in_tx, rb);
 }
 
 hv_err hv_iam_robot_refresh_secret(char generated[HV_IAM_ROBOT_SECRET_LEN + 1], hv_ctx *ctx,
@@ -534,7 +534,7 @@ hv_err hv_iam_robot_delete(hv_ctx *ctx, const hv_identity *who, int64_t id) {
     if (rc)
         return rc;
     t = (delete_tx){.rb = &rb, .project = project};
-    return hv_iam__in_transaction(ctx, delete_in_tx, &t);
+    return hv_events_transaction(ctx, delete_in_tx, &t);
 }
 
 /* ---------------------------------------------------------------- /permissions */

@@ -297,7 +297,7 @@ hv_err hv_iam_user_create(int64_t *out_id, hv_ctx *ctx, const hv_iam_user_input 
     if (rc)
         goto out;
     u.password_hash = hash;
-    rc = hv_iam__in_transaction(ctx, create_in_tx, &u);
+    rc = hv_events_transaction(ctx, create_in_tx, &u);
     if (rc == HV_OK)
         *out_id = u.id;
 out:
@@ -329,7 +329,7 @@ hv_err hv_iam_user_update(hv_ctx *ctx, int64_t id, const hv_iam_user_input *in) 
         u.realname = in->realname;
     if (in->comment)
         u.comment = in->comment;
-    return hv_iam__in_transaction(ctx, update_in_tx, &u);
+    return hv_events_transaction(ctx, update_in_tx, &u);
 }
 
 static hv_err delete_in_tx(hv_ctx *ctx, void *payload) {
@@ -340,7 +340,7 @@ hv_err hv_iam_user_delete(hv_ctx *ctx, const hv_identity *who, int64_t id) {
     /* the first administrator, and the caller's own account, stay */
     if (id == 1 || is_self(who, id))
         return HV_FAIL(ctx, HV_E_DENIED, "User with ID %lld cannot be deleted", (long long)id);
-    return hv_iam__in_transaction(ctx, delete_in_tx, &id);
+    return hv_events_transaction(ctx, delete_in_tx, &id);
 }
 
 struct sysadmin_change {
@@ -357,7 +357,7 @@ static hv_err sysadmin_in_tx(hv_ctx *ctx, void *payload) {
 hv_err hv_iam_user_set_sysadmin(hv_ctx *ctx, int64_t id, bool sysadmin) {
     struct sysadmin_change c = {.id = id, .flag = sysadmin};
 
-    return hv_iam__in_transaction(ctx, sysadmin_in_tx, &c);
+    return hv_events_transaction(ctx, sysadmin_in_tx, &c);
 }
 
 struct password_change {
@@ -397,7 +397,7 @@ hv_err hv_iam_user_set_password(hv_ctx *ctx, const hv_identity *who, int64_t id,
     if (rc)
         return rc;
     c.hash = hash;
-    rc = hv_iam__in_transaction(ctx, password_in_tx, &c);
+    rc = hv_events_transaction(ctx, password_in_tx, &c);
     free(hash);
     return rc;
 }

@@ -85,23 +85,6 @@ static hv_err check_mutable(hv_ctx *ctx, const hv_target *t, const char *tag) {
     return rc;
 }
 
-/* Runs fn(ctx, payload) in a transaction; kicks the dispatcher after a commit. */
-static hv_err in_transaction(hv_ctx *ctx, hv_err (*fn)(hv_ctx *ctx, void *payload), void *payload) {
-    hv_err rc = hv_db_begin(ctx->db, ctx);
-
-    if (rc)
-        return rc;
-    rc = fn(ctx, payload);
-    if (rc) {
-        hv_db_rollback(ctx->db);
-        return rc;
-    }
-    rc = hv_db_commit(ctx->db, ctx);
-    if (rc == HV_OK)
-        hv_events_kick();
-    return rc;
-}
-
 /* ---------------------------------------------------------------- views */
 
 static hv_err tag_views(hv_tag_view **out, hv_ctx *ctx, const hv_target *t, const hv_tag_info *tags,
@@ -201,7 +184,7 @@ static hv_err delete_in(hv_ctx *ctx, void *payload) {
 hv_err hv_registry_artifact_delete(hv_ctx *ctx, const hv_target *t, const char *reference) {
     struct delete_args d = {t, reference};
 
-    return in_transaction(ctx, delete_in, &d);
+    return hv_events_transaction(ctx, delete_in, &d);
 }
 
 /* ---------------------------------------------------------------- copy */
@@ -377,7 +360,7 @@ hv_err hv_registry_artifact_copy(const char **reference, hv_ctx *ctx, const hv_i
     if (rc)
         return rc;
     *reference = a.reference;
-    return in_transaction(ctx, copy_in, &a);
+    return hv_events_transaction(ctx, copy_in, &a);
 }
 
 /* ---------------------------------------------------------------- tags and accessories */
@@ -446,7 +429,7 @@ hv_err hv_registry_tag_create(hv_ctx *ctx, const hv_target *t, const char *refer
         return HV_FAIL(ctx, HV_E_BAD_REQUEST,
                        "invalid tag name %s: tags match [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}",
                        name ? name : "(none)");
-    return in_transaction(ctx, tag_create_in, &a);
+    return hv_events_transaction(ctx, tag_create_in, &a);
 }
 
 static hv_err tag_delete_in(hv_ctx *ctx, void *payload) {
@@ -470,7 +453,7 @@ hv_err hv_registry_tag_delete(hv_ctx *ctx, const hv_target *t, const char *refer
                               const char *name) {
     struct tag_args a = {t, reference, name};
 
-    return in_transaction(ctx, tag_delete_in, &a);
+    return hv_events_transaction(ctx, tag_delete_in, &a);
 }
 
 hv_err hv_registry_accessory_list(hv_artifact_info **out, size_t *n, int64_t *total,

@@ -226,4 +226,171 @@ hv_err hv_registry_artifact_addition(const char **body, size_t *len, const char 
 void hv_registry_pull_stats_init(void);
 /* ---- end of artifacts */
 
+/* ---- quotas of /quotas (quota.c) */
+/*
+ * The storage quota of every project (Harbor's "project" reference) as /quotas shows and
+ * changes it.  The caller checks the system permission first (quota:list, quota:read,
+ * quota:update).  Records returned through hv_quota live in ctx->arena.  The usage is never
+ * set here: only the blob links of pushes, mounts and deletions change it.
+ */
+
+/* A page of quotas.  reference must be "project" and reference_id a project id (NULL or ""
+ * for either: no filter); anything else matches nothing, as in Harbor: *n and *total are 0
+ * and list is not looked at.  HV_E_BAD_REQUEST for a q key or sort field quotas do not have
+ * (hv_model_quota_list names the keys). */
+hv_err hv_registry_quota_list(hv_quota **out, size_t *n, int64_t *total, hv_ctx *ctx,
+                              const hv_list *list, const char *reference, const char *reference_id);
+/* Quota id.  HV_E_NOT_FOUND. */
+hv_err hv_registry_quota_get(hv_quota *out, hv_ctx *ctx, int64_t id);
+
+/* One entry of a QuotaUpdateReq's "hard" as the request gave it (resource borrowed). */
+typedef struct hv_registry_quota_limit {
+    const char *resource;
+    bool is_integer; /* false: the value was something else (string, fraction, null, …) */
+    int64_t value;   /* when is_integer */
+} hv_registry_quota_limit;
+
+/* A QuotaUpdateReq: its "hard" entries in the request's order; n_hard 0 when "hard" is
+ * absent, empty or not an object. */
+typedef struct hv_registry_quota_input {
+    const hv_registry_quota_limit *hard;
+    size_t n_hard;
+} hv_registry_quota_input;
+
+/*
+ * Sets the hard limit of quota id, checked in Harbor's order: no limits at all is
+ * HV_E_BAD_REQUEST, then an unknown quota HV_E_NOT_FOUND, then each limit HV_E_BAD_REQUEST
+ * unless it is storage with -1 (unlimited) or a positive number of bytes.  A limit below the
+ * usage is accepted and refuses further pushes.  One transaction.
+ */
+hv_err hv_registry_quota_update(hv_ctx *ctx, int64_t id, const hv_registry_quota_input *in);
+/* ---- end of quotas of /quotas */
+
+/* ---- labels and immutable tag rules (label.c, immutable_rule.c), by reg-labels */
+
+/*
+ * Labels (label.c): global (scope "g", project_id 0; managed with the system's label
+ * permissions, read by anyone logged in) or of a project (scope "p"; the project's label
+ * permissions, so anyone reads those of a public project).  Rule violations are
+ * HV_E_BAD_REQUEST with a message naming the field; an anonymous caller is asked to log in
+ * (HV_E_UNAUTHORIZED) rather than told whether a label exists; HV_E_DENIED from
+ * hv_auth_can.  Records returned through hv_label live in ctx->arena.
+ */
+
+/* What a request gives for a label (strings borrowed for the call).  NULL: not given, so
+ * kept on update.  scope and project_id are read on creation only. */
+typedef struct hv_registry_label_input {
+    const char *name;
+    const char *description;
+    const char *color;
+    const char *scope;  /* "g" or "p" */
+    int64_t project_id; /* scope "p": the project; anything else may be 0 */
+} hv_registry_label_input;
+
+/* A label list: scope NULL or "" is "g"; project_id (scope "p" only) 0 when missing or not
+ * a positive integer; name NULL or "" for no narrowing, else a part of the name. */
+typedef struct hv_registry_label_filter {
+    const char *scope;
+    int64_t project_id;
+    const char *name;
+} hv_registry_label_filter;
+
+/* A page of labels of one scope (and project), after who's permission: logged in for global
+ * labels, "label list" on the project for project labels.  *out (n records) lives in
+ * ctx->arena.  HV_E_UNAUTHORIZED; HV_E_BAD_REQUEST for a scope other than g and p, a
+ * project scope without a project, or a q key or sort field labels do not have;
+ * HV_E_NOT_FOUND for an unknown project; HV_E_DENIED. */
+hv_err hv_registry_label_list(hv_label **out, size_t *n, int64_t *total, hv_ctx *ctx,
+                              const hv_identity *who, const hv_registry_label_filter *f,
+                              const hv_list *list);
+/* May who create labels at all?  HV_E_UNAUTHORIZED for an anonymous caller.  Asked before
+ * the body is read; hv_registry_label_create checks it again. */
+hv_err hv_registry_label_may_create(hv_ctx *ctx, const hv_identity *who);
+/* Creates the label in describes, checked in Harbor's order: name (required, at most 128
+ * characters), description (at most 1024), color ("#RRGGBB" when not empty), scope, then
+ * project_id for a project label and who's "label create" on it (or the system's for a
+ * global label).  *out_id is the new id.  HV_E_UNAUTHORIZED, HV_E_BAD_REQUEST,
+ * HV_E_NOT_FOUND for an unknown project, HV_E_DENIED, HV_E_CONFLICT for a name taken in the
+ * scope and project. */
+hv_err hv_registry_label_create(int64_t *out_id, hv_ctx *ctx, const hv_identity *who,
+                                const hv_registry_label_input *in);
+/* Label id into *out, if who may do action ("read", "update", "delete") to it.
+ * HV_E_NOT_FOUND (HV_E_UNAUTHORIZED for an anonymous caller), HV_E_UNAUTHORIZED,
+ * HV_E_DENIED. */
+hv_err hv_registry_label_get(hv_label *out, hv_ctx *ctx, const hv_identity *who, int64_t id,
+                             const char *action);
+/* Changes name, description and color of l (from hv_registry_label_get(..., "update")) where
+ * in gives them, checked as on creation; scope and project stay.  l is changed in place.
+ * HV_E_BAD_REQUEST, HV_E_NOT_FOUND, HV_E_CONFLICT. */
+hv_err hv_registry_label_update(hv_ctx *ctx, hv_label *l, const hv_registry_label_input *in);
+/* Deletes label id with its attachments, if who may.  HV_E_NOT_FOUND, HV_E_UNAUTHORIZED,
+ * HV_E_DENIED. */
+hv_err hv_registry_label_delete(hv_ctx *ctx, const hv_identity *who, int64_t id);
+/* Attaches label label_id to artifact artifact_id of project p, in one transaction.  The
+ * caller has checked "artifact-label create" on p.  HV_E_BAD_REQUEST for an id that is not
+ * positive and for a label of another project; HV_E_NOT_FOUND; HV_E_CONFLICT when it is
+ * attached already. */
+hv_err hv_registry_label_attach(hv_ctx *ctx, const hv_project *p, int64_t artifact_id,
+                                int64_t label_id);
+/* Detaches it (after "artifact-label delete").  HV_E_NOT_FOUND when it is not attached. */
+hv_err hv_registry_label_detach(hv_ctx *ctx, int64_t artifact_id, int64_t label_id);
+
+/*
+ * Immutable tag rules of a project (immutable_rule.c), Harbor's ImmutableRule.  The caller
+ * has checked the project's "immutable-tag" permission for the action.  A rule is checked
+ * field by field (HV_E_BAD_REQUEST naming the field) and stored normalised (see
+ * hv_immutable_rule); the same rule twice in a project is HV_E_CONFLICT.  Records returned
+ * through hv_immutable_rule live in ctx->arena.
+ */
+
+/* One selector as a request gave it (strings borrowed for the call).  A field that is
+ * absent or not a string is NULL. */
+typedef struct hv_registry_immutable_selector {
+    const char *kind;       /* "doublestar" */
+    const char *decoration; /* matches|excludes, or repoMatches|repoExcludes */
+    const char *pattern;    /* a doublestar pattern, at most 512 characters */
+    const char *extras;     /* at most 256 characters */
+} hv_registry_immutable_selector;
+
+/* A rule as a request gave it, its JSON shape already read (one selector of each kind;
+ * params, which no template takes, are the parser's).  action and template are NULL when
+ * absent or null, and "" when given as something other than a string, which is refused as
+ * any other wrong value.  A create reads tag, repository, priority and disabled as they are;
+ * an update changes only what the set flags say and keeps the rest of the stored rule. */
+typedef struct hv_registry_immutable_rule_input {
+    const char *action;   /* "immutable" */
+    const char *template; /* "immutable_template" */
+    bool set_tag;
+    hv_registry_immutable_selector tag;
+    bool set_repository;
+    hv_registry_immutable_selector repository;
+    bool set_priority;
+    int64_t priority;
+    bool set_disabled;
+    bool disabled;
+} hv_registry_immutable_rule_input;
+
+/* A page of the rules of project_id (q and sort as hv_model_immutable_list).  *out (n
+ * records) lives in ctx->arena.  HV_E_BAD_REQUEST for a q key or sort field rules do not
+ * have. */
+hv_err hv_registry_immutable_rule_list(hv_immutable_rule **out, size_t *n, int64_t *total,
+                                       hv_ctx *ctx, int64_t project_id, const hv_list *list);
+/* Rule id of project_id.  HV_E_NOT_FOUND. */
+hv_err hv_registry_immutable_rule_get(hv_immutable_rule *out, hv_ctx *ctx, int64_t project_id,
+                                      int64_t id);
+/* Creates the rule in describes in project_id, checked in order: action, template, the tag
+ * selector, the repository selector (kind, decoration, pattern, extras each), then, in the
+ * transaction that inserts it, the limit of 15 rules.  *out_id is the new id.
+ * HV_E_BAD_REQUEST, HV_E_CONFLICT. */
+hv_err hv_registry_immutable_rule_create(int64_t *out_id, hv_ctx *ctx, int64_t project_id,
+                                         const hv_registry_immutable_rule_input *in);
+/* Updates rule (from hv_registry_immutable_rule_get) with in, checking the result as a
+ * whole as on creation; rule is changed in place.  HV_E_BAD_REQUEST, HV_E_NOT_FOUND,
+ * HV_E_CONFLICT. */
+hv_err hv_registry_immutable_rule_update(hv_ctx *ctx, hv_immutable_rule *rule,
+                                         const hv_registry_immutable_rule_input *in);
+/* Deletes rule id of project_id.  HV_E_NOT_FOUND. */
+hv_err hv_registry_immutable_rule_delete(hv_ctx *ctx, int64_t project_id, int64_t id);
+/* ---- end of labels and immutable tag rules */
+
 #endif
