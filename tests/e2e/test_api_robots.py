@@ -3,7 +3,7 @@
 do what; and robots logging in with their secret on /v2 and on the API.
 
 Tests that need users or extra projects create them through the users/projects/members API;
-while that API is not served yet they skip saying so.
+while that API is not served they skip saying so.
 """
 
 import copy
@@ -81,7 +81,7 @@ def can_login(registry, created, secret=None):
 def served(r):
     """Skip when an endpoint of the users/projects/members API is not there yet."""
     if r.status_code == 404 and "no such API endpoint" in r.text:
-        pytest.skip(f"{r.request.method} {r.request.url} is not served yet")
+        pytest.fail(f"{r.request.method} {r.request.url} is not served")
     return r
 
 
