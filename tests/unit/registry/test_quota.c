@@ -8,56 +8,13 @@
  */
 #include "db/db.h"
 #include "events/events.h"
+#include "fixture.h"
 #include "registry/registry.h"
-#include "test.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static char root[] = "/tmp/haven-quota-test-XXXXXX";
-static char db_path[128];
-static hv_db *db;
-static hv_blob_store *blobs;
-static hv_registry *reg;
-static hv_identity admin = {.kind = HV_ID_USER, .user_id = 1, .name = "admin", .sysadmin = true};
-
-static hv_ctx new_ctx(void) {
-    hv_ctx ctx = {.arena = hv_arena_new(), .db = db, .actor = "admin"};
-    return ctx;
-}
-
-static void setup(void) {
-    hv_ctx ctx = {.arena = hv_arena_new()};
-    hv_registry_config cfg = {.upload_ttl_ms = 60000, .max_manifest = 4 << 20};
-
-    if (!mkdtemp(root))
-        abort();
-    snprintf(db_path, sizeof(db_path), "%s/haven.db", root);
-    CHECK_INT(hv_db_open(&db, &ctx, db_path), HV_OK);
-    ctx.db = db;
-    CHECK_INT(hv_db_migrate(db, &ctx), HV_OK);
-    hv_auth_config acfg = {.data_dir = root,
-                           .token_ttl = 1800,
-                           .service = "harbor-registry",
-                           .issuer = "harbor-token-issuer"};
-    CHECK_INT(hv_auth_init(&ctx, &acfg), HV_OK);
-    CHECK_INT(hv_registry_bootstrap(&ctx, "pw-for-tests"), HV_OK);
-    CHECK_INT(hv_blob_fs_open(&blobs, &ctx, root), HV_OK);
-    CHECK_INT(hv_registry_open(&reg, &ctx, blobs, &cfg), HV_OK);
-    hv_arena_free(ctx.arena);
-}
-
-static void teardown(void) {
-    char cmd[160];
-    hv_registry_free(reg);
-    hv_blob_close(blobs);
-    hv_db_close(db);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", root);
-}
 
 /* A project with a quota of `hard` bytes, created as the API does. */
 static int64_t make_project(const char *name, int64_t hard) {

@@ -4,57 +4,14 @@
  * events written to the outbox in the transaction of the change.
  */
 #include "db/db.h"
+#include "fixture.h"
 #include "registry/registry.h"
-#include "test.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static char root[] = "/tmp/haven-registry-test-XXXXXX";
-static hv_db *db;
-static hv_blob_store *blobs;
-static hv_registry *reg;
-static hv_identity admin = {.kind = HV_ID_USER, .user_id = 1, .name = "admin", .sysadmin = true};
 static hv_identity anon = {.kind = HV_ID_ANONYMOUS, .name = "anonymous"};
-
-static hv_ctx new_ctx(void) {
-    hv_ctx ctx = {.arena = hv_arena_new(), .db = db, .actor = "admin"};
-    return ctx;
-}
-
-static void setup(void) {
-    hv_ctx ctx = {.arena = hv_arena_new()};
-    hv_registry_config cfg = {.upload_ttl_ms = 1000, .max_manifest = 4 << 20};
-    char path[128];
-
-    if (!mkdtemp(root))
-        abort();
-    snprintf(path, sizeof(path), "%s/haven.db", root);
-    CHECK_INT(hv_db_open(&db, &ctx, path), HV_OK);
-    ctx.db = db;
-    CHECK_INT(hv_db_migrate(db, &ctx), HV_OK);
-    hv_auth_config acfg = {.data_dir = root,
-                           .token_ttl = 1800,
-                           .service = "harbor-registry",
-                           .issuer = "harbor-token-issuer"};
-    CHECK_INT(hv_auth_init(&ctx, &acfg), HV_OK);
-    CHECK_INT(hv_registry_bootstrap(&ctx, "pw-for-tests"), HV_OK);
-    CHECK_INT(hv_blob_fs_open(&blobs, &ctx, root), HV_OK);
-    CHECK_INT(hv_registry_open(&reg, &ctx, blobs, &cfg), HV_OK);
-    hv_arena_free(ctx.arena);
-}
-
-static void teardown(void) {
-    char cmd[128];
-    hv_registry_free(reg);
-    hv_blob_close(blobs);
-    hv_db_close(db);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", root);
-}
-
 /* Sends data as one PATCH-like chunk (or a completion when digest is set). */
 static hv_err send_chunk(hv_ctx *ctx, const hv_target *t, const char *uuid, int64_t start,
                          const char *data, const char *digest) {
