@@ -155,23 +155,30 @@ void hv_resp_empty(hv_req *r, int status) {
 /*
  * What a 401 asks for, as Harbor does: on /v2, a caller who sent no credentials is sent to
  * the token service (Bearer, with the scope the request needed); one who sent some, and
- * every API caller, gets a Basic challenge.
+ * every API caller, gets a Basic challenge.  Except a caller whose credentials were good but
+ * do not grant the request's scope: the token specification's Bearer challenge with
+ * error="insufficient_scope", on which clients ask for a token with that scope.
  */
 static const char *challenge(hv_req *r) {
     const hv_http_config *cfg = &r->server->cfg;
     const char *realm = cfg->token_realm, *host = hv_req_header(r, "Host");
+    bool sent = hv_req_header(r, "Authorization") != NULL;
+    bool known = r->who.kind != HV_ID_ANONYMOUS || r->who.via_token;
+    bool insufficient = sent && known && r->challenge_scope;
+    const char *c;
 
     if (!realm && host && strlen(host) < 256 && !strpbrk(host, "\"\\ /"))
         realm = hv_arena_printf(r->ctx.arena, "http://%s/service/token", host);
-    if (r->api == HV_API_OCI && !hv_req_header(r, "Authorization") && realm &&
-        strcmp(r->path, "/v2/_catalog") != 0) {
-        if (r->challenge_scope)
-            return hv_arena_printf(r->ctx.arena, "Bearer realm=\"%s\",service=\"%s\",scope=\"%s\"",
-                                   realm, cfg->token_service, r->challenge_scope);
-        return hv_arena_printf(r->ctx.arena, "Bearer realm=\"%s\",service=\"%s\"", realm,
-                               cfg->token_service);
-    }
-    return hv_arena_printf(r->ctx.arena, "Basic realm=\"%s\"", cfg->realm);
+    if (r->api != HV_API_OCI || !realm || strcmp(r->path, "/v2/_catalog") == 0 ||
+        (sent && !insufficient))
+        return hv_arena_printf(r->ctx.arena, "Basic realm=\"%s\"", cfg->realm);
+    c = hv_arena_printf(r->ctx.arena, "Bearer realm=\"%s\",service=\"%s\"", realm,
+                        cfg->token_service);
+    if (r->challenge_scope)
+        c = hv_arena_printf(r->ctx.arena, "%s,scope=\"%s\"", c, r->challenge_scope);
+    if (insufficient)
+        c = hv_arena_printf(r->ctx.arena, "%s,error=\"insufficient_scope\"", c);
+    return c;
 }
 
 void hv_resp_error(hv_req *r) {

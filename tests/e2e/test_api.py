@@ -7,6 +7,7 @@ request should change nothing, that nothing was stored.
 import json
 import random
 import re
+import secrets
 import uuid
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -133,8 +134,27 @@ def test_request_id_is_generated_per_request(registry, repo, anon, admin):
     assert len(set(ids)) == len(ids), ids
 
 
-def test_anonymous_pull_from_public_project(registry, repo, anon):
+def test_anonymous_read_without_credentials_is_challenged_even_when_public(registry, repo,
+                                                                           anon):
+    """As Harbor (#11271): a GET or HEAD without any Authorization header is sent to the
+    token service, so that a client fetches its token before anything else (containerd's
+    first request of a push is such a HEAD)."""
+    img = registry.push_image(repo, "v1")
+    challenge = (f'Bearer realm="{registry.url}/service/token",service="harbor-registry",'
+                 f'scope="repository:{repo}:pull"')
+    for method, path in (("HEAD", f"{repo}/manifests/v1"), ("GET", f"{repo}/manifests/v1"),
+                         ("HEAD", f"{repo}/blobs/{digest_of(img.config)}"),
+                         ("GET", f"{repo}/blobs/{digest_of(img.config)}"),
+                         ("GET", f"{repo}/tags/list"),
+                         ("GET", f"{repo}/referrers/{img.digest}")):
+        r = anon.request(method, registry.v2(path))
+        assert_error(r, 401, "UNAUTHORIZED")
+        assert r.headers.get("WWW-Authenticate") == challenge, (method, path)
+
+
+def test_anonymous_pull_from_public_project(registry, repo):
     img = registry.push_image(repo, "v1", layers=2)
+    anon = registry.token_session()
     r = anon.get(registry.v2(f"{repo}/manifests/v1"), headers={"Accept": OCI_MANIFEST})
     assert_status(r, 200)
     assert r.content == img.manifest
@@ -150,6 +170,7 @@ def test_anonymous_pull_from_public_project(registry, repo, anon):
     r = anon.get(registry.v2(f"{repo}/referrers/{img.digest}"))
     assert_status(r, 200)
     assert r.json()["manifests"] == []
+    assert set(anon.auth.tokens) == {f"repository:{repo}:pull"}
 
 
 def test_empty_basic_credentials_are_anonymous(registry, repo, anon, admin):
@@ -196,8 +217,20 @@ def test_anonymous_delete_is_refused(registry, repo, anon, admin):
     assert_status(admin.head(registry.v2(f"{repo}/blobs/{digest_of(img.layers[0])}")), 200)
 
 
-def test_catalog_requires_admin(registry, anon):
-    assert_error(anon.get(registry.v2("_catalog")), 401, "UNAUTHORIZED")
+def test_catalog_requires_admin(registry, anon, admin):
+    """As Harbor: whoever may not list the catalog gets a Basic challenge (401), a logged-in
+    user who is no administrator too; the catalog has no token scope to ask for."""
+    r = anon.get(registry.v2("_catalog"))
+    assert_error(r, 401, "UNAUTHORIZED")
+    assert re.fullmatch(r'Basic realm="[^"]+"', r.headers.get("WWW-Authenticate", "")), r.headers
+    name, pw = f"cat{secrets.token_hex(4)}", "Catalog" + secrets.token_hex(6) + "9"
+    assert_status(admin.post(f"{registry.url}/api/v2.0/users", json={
+        "username": name, "password": pw, "email": f"{name}@e2e.example.com",
+        "realname": name}), 201)
+    r = registry.session(auth=(name, pw)).get(registry.v2("_catalog"))
+    assert_error(r, 401, "UNAUTHORIZED")
+    assert re.fullmatch(r'Basic realm="[^"]+"', r.headers.get("WWW-Authenticate", "")), r.headers
+    assert_status(admin.get(registry.v2("_catalog")), 200)
 
 
 # ------------------------------------------------------------------ names and projects
