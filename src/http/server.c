@@ -207,6 +207,10 @@ void hv_resp_error(hv_req *r) {
     free(body);
     if (info->http_status == 401)
         hv_resp_header(r, "WWW-Authenticate", challenge(r));
+    if (info->http_status == 429) {
+        int64_t wait = r->ctx.err.retry_after > 0 ? r->ctx.err.retry_after : 1;
+        hv_resp_header(r, "Retry-After", hv_arena_printf(r->ctx.arena, "%lld", (long long)wait));
+    }
     if (info->http_status >= 500)
         hv_log(HV_LOG_ERROR, "request %s: %s (%s:%d)", r->ctx.request_id, r->ctx.err.message,
                r->ctx.err.file, r->ctx.err.line);
@@ -243,6 +247,27 @@ static bool request_id_ok(const char *id) {
     return true;
 }
 
+/* The peer's address as text ("192.0.2.1", "2001:db8::1"), in the arena; NULL if unknown. */
+static const char *client_address(hv_arena *arena, struct MHD_Connection *conn) {
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    char text[INET6_ADDRSTRLEN];
+    const void *addr;
+
+    if (!sa)
+        return NULL;
+    if (sa->sa_family == AF_INET)
+        addr = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+    else if (sa->sa_family == AF_INET6)
+        addr = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+    else
+        return NULL;
+    if (!inet_ntop(sa->sa_family, addr, text, sizeof(text)))
+        return NULL;
+    return hv_arena_strdup(arena, text);
+}
+
 static hv_req *request_new(hv_http_server *s, struct MHD_Connection *conn, const char *url,
                            const char *method) {
     hv_req *r = hv_calloc(1, sizeof(*r));
@@ -259,6 +284,7 @@ static hv_req *request_new(hv_http_server *s, struct MHD_Connection *conn, const
     r->who.kind = HV_ID_ANONYMOUS;
     r->who.name = "anonymous";
     r->ctx.actor = "anonymous";
+    r->ctx.client = client_address(r->ctx.arena, conn);
     id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-ID");
     if (id && request_id_ok(id))
         snprintf(r->request_id_buf, sizeof(r->request_id_buf), "%s", id);
