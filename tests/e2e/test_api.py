@@ -609,6 +609,57 @@ def test_mount_missing_blob_starts_an_upload(registry, repo, admin):
     assert admin.get(registry.v2(f"{repo}/blobs/{d}")).content == data
 
 
+def test_mount_without_from_finds_only_what_the_caller_may_pull(registry, admin):
+    """POST ?mount= without from: the OCI spec's automatic content discovery.  The blob is
+    mounted (201) from any repository the caller may pull, else an upload starts (202); a
+    blob only in a project the caller cannot read is never revealed."""
+    def project(public):
+        name = f"mnt{secrets.token_hex(5)}"
+        assert_status(admin.post(f"{registry.url}/api/v2.0/projects", json={
+            "project_name": name, "metadata": {"public": str(public).lower()}}), 201)
+        return name
+
+    mine, hidden, readable = project(False), project(False), project(False)
+    name, pw = f"mnt{secrets.token_hex(4)}", "Mount" + secrets.token_hex(6) + "9"
+    assert_status(admin.post(f"{registry.url}/api/v2.0/users", json={
+        "username": name, "password": pw, "email": f"{name}@e2e.example.com",
+        "realname": name}), 201)
+    for p, role in ((mine, 2), (readable, 3)):  # developer of mine, guest of readable
+        assert_status(admin.post(f"{registry.url}/api/v2.0/projects/{p}/members", json={
+            "role_id": role, "member_user": {"username": name}}), 201)
+    dev = registry.session(auth=(name, pw))
+    secret, shared, public = rand(3000), rand(2000), rand(1000)
+    d_secret = registry.push_blob(f"{hidden}/app", secret)
+    d_shared = registry.push_blob(f"{readable}/app", shared)
+    d_public = registry.push_blob(registry.new_repo("mount-public"), public)
+    target = f"{mine}/app"
+
+    # only in a project the caller cannot read: an upload, and the blob stays unknown here
+    r = dev.post(registry.v2(f"{target}/blobs/uploads/"), params={"mount": d_secret})
+    assert_status(r, 202)
+    assert path_of(location(r)).startswith(f"/v2/{target}/blobs/uploads/")
+    assert r.headers.get("Docker-Upload-UUID")
+    assert "Docker-Content-Digest" not in r.headers
+    assert_status(dev.delete(location(r)), 204)
+    assert_status(dev.head(registry.v2(f"{target}/blobs/{d_secret}")), 404)
+    # in a private project the caller may pull, and in a public one: mounted
+    for d, data in ((d_shared, shared), (d_public, public)):
+        r = dev.post(registry.v2(f"{target}/blobs/uploads/"), params={"mount": d})
+        assert_status(r, 201)
+        assert path_of(location(r)) == f"/v2/{target}/blobs/{d}"
+        assert r.headers["Docker-Content-Digest"] == d
+        assert dev.get(registry.v2(f"{target}/blobs/{d}")).content == data
+    # already there: mounted again; unknown anywhere: an upload
+    r = dev.post(registry.v2(f"{mine}/other/blobs/uploads/"), params={"mount": d_shared})
+    assert_status(r, 201)
+    r = dev.post(registry.v2(f"{target}/blobs/uploads/"), params={"mount": unknown_digest()})
+    assert_status(r, 202)
+    # an empty from is no from
+    r = dev.post(registry.v2(f"{target}/blobs/uploads/"), params={"mount": d_secret, "from": ""})
+    assert_status(r, 202)
+    assert_status(admin.head(registry.v2(f"{target}/blobs/{d_secret}")), 404)
+
+
 def test_mount_anonymously_is_refused(registry, repo, anon, admin):
     source = registry.new_repo("mount-src")
     d = registry.push_blob(source, rand(4000))
