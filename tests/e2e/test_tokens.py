@@ -109,6 +109,16 @@ def test_token_pushes_and_deletes_within_its_scope(registry, repo):
     r = bearer(registry, pull_only).put(registry.v2(f"{repo}/manifests/v9"), data=b"{}",
                                         headers={"Content-Type": OCI_MANIFEST})
     assert_insufficient_scope(r, f"repository:{repo}:pull,push")
+    # nor on an upload session someone else opened
+    opened = s.post(registry.v2(f"{repo}/blobs/uploads/"))
+    assert_status(opened, 202)
+    upload = registry.url + opened.headers["Location"]
+    for r in (bearer(registry, pull_only).patch(upload, data=b"x"),
+              bearer(registry, pull_only).put(upload, params={"digest": d}, data=data),
+              bearer(registry, pull_only).get(upload),
+              bearer(registry, pull_only).delete(upload)):
+        assert_insufficient_scope(r, f"repository:{repo}:pull,push")
+    assert_status(s.delete(upload), 204)
     # a token for another project is no token for this one
     other = token(registry, registry.auth, "repository:elsewhere/x:pull,push").json()["token"]
     for r in (bearer(registry, other).post(registry.v2(f"{repo}/blobs/uploads/")),
