@@ -7,11 +7,14 @@
  * hash): the password itself is never kept, the key never leaves the process, and a changed
  * password (a new stored hash) misses the cache at once.
  *
- * Failed logins are counted per login name in a small set-associative table (keyed hash of
- * the name, so an attacker can neither read names from memory nor aim at one set): after
- * THROTTLE_FAILURES failures within THROTTLE_WINDOW_MS the name is refused for
- * THROTTLE_LOCK_MS with HV_E_TOOMANYREQUESTS, before any hash is computed.  A success clears
- * the count.  The table is bounded; when a set is full the stalest entry goes.
+ * Every check costs one argon2id run, whether the name exists or not: an unknown user or
+ * robot, or an account without a password, is checked against a hash computed once at start
+ * from a random password, so the time of a refusal does not tell which names exist.
+ *
+ * Failed logins are counted per (client network, login name) by the throttle (throttle.c):
+ * a pair that failed too often is refused for a while with HV_E_TOOMANYREQUESTS (and the
+ * seconds to wait in the error slot) before any hash is computed; the same name from
+ * another network logs in at once.  A success clears the pair's count.
  *
  * Bearer tokens (token.c) are accepted on the registry API only.  Nothing here logs a
  * password, secret or token.
@@ -29,12 +32,6 @@
 #define CACHE_TTL_MS 60000
 #define CRED_MAX     1024
 
-#define THROTTLE_SETS      256
-#define THROTTLE_WAYS      8
-#define THROTTLE_FAILURES  5
-#define THROTTLE_WINDOW_MS 60000
-#define THROTTLE_LOCK_MS   30000
-
 /* OWASP's minimum for argon2id (2 passes over 19 MiB): libsodium's "interactive" 64 MiB
  * made the daemon's peak memory 74 MiB at start for one hash. */
 #define PWHASH_OPSLIMIT 2
@@ -49,26 +46,23 @@ static struct {
 } cache[CACHE_SLOTS];
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-struct attempt {
-    unsigned char id[16]; /* keyed hash of the login name */
-    bool used;
-    int failures;
-    int64_t window_start;
-    int64_t locked_until;
-};
-static struct attempt attempts[THROTTLE_SETS][THROTTLE_WAYS];
-static pthread_mutex_t attempts_lock = PTHREAD_MUTEX_INITIALIZER;
+/* What an unknown name's password is checked against (see the top of the file). */
+static char dummy_hash[crypto_pwhash_STRBYTES];
 
 hv_err hv_auth_init(hv_ctx *ctx, const hv_auth_config *cfg) {
+    unsigned char nobody[32];
+
     if (sodium_init() < 0)
         return HV_FAIL(ctx, HV_E_INTERNAL, "libsodium failed to initialise");
+    hv_random(nobody, sizeof(nobody));
+    if (crypto_pwhash_str(dummy_hash, (const char *)nobody, sizeof(nobody), PWHASH_OPSLIMIT,
+                          PWHASH_MEMLIMIT) != 0)
+        return HV_FAIL(ctx, HV_E_INTERNAL, "password hashing ran out of memory");
     pthread_mutex_lock(&cache_lock);
     hv_random(cache_key, sizeof(cache_key));
     memset(cache, 0, sizeof(cache));
     pthread_mutex_unlock(&cache_lock);
-    pthread_mutex_lock(&attempts_lock);
-    memset(attempts, 0, sizeof(attempts));
-    pthread_mutex_unlock(&attempts_lock);
+    hv_auth__throttle_reset();
 
     free(hv_auth__cfg.service);
     free(hv_auth__cfg.issuer);
@@ -131,12 +125,15 @@ static void cache_store(const unsigned char mac[32]) {
     pthread_mutex_unlock(&cache_lock);
 }
 
-/* Checks password against hash, through the cache. */
+/* Checks password against hash, through the cache.  hash NULL or empty (no such account, or
+ * one without a password): false, after as long as a wrong password takes. */
 static bool check_secret(hv_ctx *ctx, const char *name, const char *password, const char *hash) {
     unsigned char mac[32];
 
-    if (!hash || !*hash)
+    if (!hash || !*hash) {
+        hv_auth_password_verify(dummy_hash, password);
         return false;
+    }
     credential_mac(mac, ctx, name, password, hash);
     if (cache_hit(mac))
         return true;
@@ -144,90 +141,6 @@ static bool check_secret(hv_ctx *ctx, const char *name, const char *password, co
         return false;
     cache_store(mac);
     return true;
-}
-
-/* ---------------------------------------------------------------- failed-login throttle */
-
-static struct attempt *attempt_find(const unsigned char id[16], bool create, int64_t now) {
-    struct attempt *set = attempts[((size_t)id[0] << 8 | id[1]) % THROTTLE_SETS], *victim = NULL;
-
-    for (int i = 0; i < THROTTLE_WAYS; i++) {
-        if (set[i].used && memcmp(set[i].id, id, 16) == 0)
-            return &set[i];
-    }
-    if (!create)
-        return NULL;
-    /* a free way, else one that no longer matters, else the stalest */
-    for (int i = 0; i < THROTTLE_WAYS; i++) {
-        struct attempt *a = &set[i];
-        bool idle =
-            !a->used || (a->locked_until <= now && now - a->window_start > THROTTLE_WINDOW_MS);
-        if (idle) {
-            victim = a;
-            break;
-        }
-        if (!victim || a->window_start < victim->window_start)
-            victim = a;
-    }
-    memset(victim, 0, sizeof(*victim));
-    memcpy(victim->id, id, 16);
-    victim->used = true;
-    victim->window_start = now;
-    return victim;
-}
-
-static void attempt_id(unsigned char id[16], const char *name) {
-    crypto_generichash(id, 16, (const unsigned char *)name, strlen(name), cache_key,
-                       sizeof(cache_key));
-}
-
-/* Seconds name must still wait, or 0. */
-static int64_t throttled(const char *name) {
-    unsigned char id[16];
-    int64_t now = hv_now_ms(), wait = 0;
-    struct attempt *a;
-
-    attempt_id(id, name);
-    pthread_mutex_lock(&attempts_lock);
-    a = attempt_find(id, false, now);
-    if (a && a->locked_until > now)
-        wait = (a->locked_until - now + 999) / 1000;
-    pthread_mutex_unlock(&attempts_lock);
-    return wait;
-}
-
-static void login_failed(const char *name) {
-    unsigned char id[16];
-    int64_t now = hv_now_ms();
-    struct attempt *a;
-
-    attempt_id(id, name);
-    pthread_mutex_lock(&attempts_lock);
-    a = attempt_find(id, true, now);
-    if (a->locked_until <= now) {
-        if (now - a->window_start > THROTTLE_WINDOW_MS) {
-            a->window_start = now;
-            a->failures = 0;
-        }
-        if (++a->failures >= THROTTLE_FAILURES) {
-            a->locked_until = now + THROTTLE_LOCK_MS;
-            a->failures = 0;
-            a->window_start = a->locked_until;
-        }
-    }
-    pthread_mutex_unlock(&attempts_lock);
-}
-
-static void login_succeeded(const char *name) {
-    unsigned char id[16];
-    struct attempt *a;
-
-    attempt_id(id, name);
-    pthread_mutex_lock(&attempts_lock);
-    a = attempt_find(id, false, hv_now_ms());
-    if (a)
-        a->used = false;
-    pthread_mutex_unlock(&attempts_lock);
 }
 
 /* ---------------------------------------------------------------- Basic */
@@ -240,11 +153,11 @@ static hv_err robot_login(hv_identity *out, hv_ctx *ctx, const char *login, cons
     rc = *stored ? hv_model_robot_get_by_name(&r, ctx, stored) : HV_E_NOT_FOUND;
     if (rc && rc != HV_E_NOT_FOUND)
         return rc;
-    if (rc || !check_secret(ctx, login, secret, r.secret_hash)) {
-        login_failed(login);
+    if (!check_secret(ctx, login, secret, rc ? NULL : r.secret_hash)) {
+        hv_auth__throttle_failed(ctx->client, login);
         return HV_FAIL(ctx, HV_E_UNAUTHORIZED, "invalid robot name or secret for %s", login);
     }
-    login_succeeded(login);
+    hv_auth__throttle_succeeded(ctx->client, login);
     if (r.disabled)
         return HV_FAIL(ctx, HV_E_UNAUTHORIZED, "robot account %s is disabled", login);
     if (r.expires_at != -1 && r.expires_at <= hv_now_ms() / 1000)
@@ -266,11 +179,11 @@ static hv_err user_login(hv_identity *out, hv_ctx *ctx, const char *user, const 
 
     if (rc && rc != HV_E_NOT_FOUND)
         return rc;
-    if (rc || !check_secret(ctx, user, password, u.password_hash)) {
-        login_failed(user);
+    if (!check_secret(ctx, user, password, rc ? NULL : u.password_hash)) {
+        hv_auth__throttle_failed(ctx->client, user);
         return HV_FAIL(ctx, HV_E_UNAUTHORIZED, "invalid username or password");
     }
-    login_succeeded(user);
+    hv_auth__throttle_succeeded(ctx->client, user);
     out->kind = HV_ID_USER;
     out->user_id = u.id;
     out->name = u.username;
@@ -309,10 +222,12 @@ static hv_err basic(hv_identity *out, hv_ctx *ctx, const char *b64) {
         rc = HV_OK;
         goto out;
     }
-    wait = throttled(user);
+    wait = hv_auth__throttle_wait(ctx->client, user);
     if (wait > 0) {
         rc = HV_FAIL(ctx, HV_E_TOOMANYREQUESTS,
-                     "too many failed logins for %s; retry in %lld seconds", user, (long long)wait);
+                     "too many failed logins for %s from this address; retry in %lld seconds", user,
+                     (long long)wait);
+        ctx->err.retry_after = wait;
         goto out;
     }
     if (hv_str_has_prefix(user, HV_AUTH_ROBOT_PREFIX))

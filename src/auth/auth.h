@@ -5,8 +5,10 @@
  *   - Basic for users (argon2id hashes) and robots ("robot$<project>+<name>" or
  *     "robot$<name>", secret hashed the same way).  A successful check is cached briefly under
  *     a keyed hash of the credentials and the stored hash, never the password, so a correct
- *     login does not cost an argon2id run on every request.  Repeated failures for one name
- *     are refused for a while (HV_E_TOOMANYREQUESTS).
+ *     login does not cost an argon2id run on every request; an unknown name costs one too,
+ *     so timing does not tell which names exist.  Repeated failures for one name from one
+ *     client network are refused for a while (HV_E_TOOMANYREQUESTS); the same name from
+ *     elsewhere is not.
  *   - Bearer registry tokens (RS256 JWTs issued by /service/token), only on /v2.
  *
  * Authorisation is one function, hv_auth_can(identity, project, resource, action), with
@@ -79,8 +81,9 @@ typedef enum { HV_AUTH_REGISTRY, HV_AUTH_API } hv_auth_realm;
 /*
  * Authenticates an Authorization header value (NULL or empty: anonymous).
  * HV_E_UNAUTHORIZED for wrong credentials, a disabled or expired robot, a bad, expired or
- * foreign token, or an unsupported scheme; HV_E_TOOMANYREQUESTS after repeated failures.
- * Needs ctx->db and ctx->arena.
+ * foreign token, or an unsupported scheme; HV_E_TOOMANYREQUESTS after repeated failures of
+ * the name from ctx->client's network (ctx->err.retry_after: the seconds left).
+ * Needs ctx->db and ctx->arena; ctx->client may be NULL (failures then count under the name).
  */
 hv_err hv_auth_authenticate(hv_identity *out, hv_ctx *ctx, const char *authorization,
                             hv_auth_realm realm);

@@ -2,10 +2,11 @@
  * Shared between the files of the auth module only: the configuration kept by hv_auth_init
  * and the token functions auth.c calls.
  *
- *   auth.c   initialisation, passwords, Basic (users and robots), the credential cache, the
- *            failed-login throttle, and the Authorization header dispatcher
- *   rbac.c   the role matrix, public-project policies, robot catalogue and hv_auth_can
- *   token.c  the signing key, registry tokens (issue and verify), base64url
+ *   auth.c      initialisation, passwords, Basic (users and robots), the credential cache
+ *               and the Authorization header dispatcher
+ *   throttle.c  the failed-login throttle
+ *   rbac.c      the role matrix, public-project policies, robot catalogue and hv_auth_can
+ *   token.c     the signing key, registry tokens (issue and verify), base64url
  */
 #ifndef HV_AUTH_INT_H
 #define HV_AUTH_INT_H
@@ -33,5 +34,17 @@ const char *hv_auth__token_kid(void);
 /* Verifies a compact JWT and fills *out (strings in ctx->arena) with its subject and access.
  * HV_E_UNAUTHORIZED with what was wrong. */
 hv_err hv_auth__token_verify(hv_identity *out, hv_ctx *ctx, const char *token);
+
+/*
+ * The failed-login throttle, per (client network, login name); client is the address text
+ * of the request (NULL: unknown, then the name alone counts).  reset empties the table and
+ * draws a new key (hv_auth_init).  wait: the seconds the pair is still refused, or 0.
+ * failed counts a failure (five within a minute refuse the pair for 30 s); succeeded forgets
+ * the pair.  The table has a fixed size.
+ */
+void hv_auth__throttle_reset(void);
+int64_t hv_auth__throttle_wait(const char *client, const char *name);
+void hv_auth__throttle_failed(const char *client, const char *name);
+void hv_auth__throttle_succeeded(const char *client, const char *name);
 
 #endif

@@ -77,6 +77,7 @@ typedef struct hv_error {
     char message[HV_ERROR_MSG_MAX];
     const char *file;
     int line;
+    int64_t retry_after; /* HV_E_TOOMANYREQUESTS: seconds to wait, if known (Retry-After) */
 } hv_error;
 
 struct hv_arena;
@@ -84,7 +85,9 @@ struct hv_db;
 
 /*
  * The context of one operation (a request, a job, a test).  The arena dies with it.
- * `actor` names who acts (user, robot, "anonymous" or a system job) for events and logs.
+ * `actor` names who acts (user, robot, "anonymous" or a system job) for events and logs;
+ * `client` is the network address a request came from ("192.0.2.1", "2001:db8::1"), NULL
+ * outside requests.
  */
 typedef struct hv_ctx {
     struct hv_arena *arena;
@@ -92,6 +95,7 @@ typedef struct hv_ctx {
     hv_error err;
     const char *request_id;
     const char *actor;
+    const char *client;
 } hv_ctx;
 
 /* Records an error in ctx->err and returns its code.  Use through HV_FAIL. */

@@ -26,6 +26,7 @@ hv_err hv_fail_at(hv_ctx *ctx, const char *file, int line, hv_err code, const ch
     ctx->err.code = code;
     ctx->err.file = file;
     ctx->err.line = line;
+    ctx->err.retry_after = 0;
     va_start(ap, fmt);
     vsnprintf(ctx->err.message, sizeof(ctx->err.message), fmt, ap);
     va_end(ap);

@@ -155,23 +155,30 @@ void hv_resp_empty(hv_req *r, int status) {
 /*
  * What a 401 asks for, as Harbor does: on /v2, a caller who sent no credentials is sent to
  * the token service (Bearer, with the scope the request needed); one who sent some, and
- * every API caller, gets a Basic challenge.
+ * every API caller, gets a Basic challenge.  Except a caller whose credentials were good but
+ * do not grant the request's scope: the token specification's Bearer challenge with
+ * error="insufficient_scope", on which clients ask for a token with that scope.
  */
 static const char *challenge(hv_req *r) {
     const hv_http_config *cfg = &r->server->cfg;
     const char *realm = cfg->token_realm, *host = hv_req_header(r, "Host");
+    bool sent = hv_req_header(r, "Authorization") != NULL;
+    bool known = r->who.kind != HV_ID_ANONYMOUS || r->who.via_token;
+    bool insufficient = sent && known && r->challenge_scope;
+    const char *c;
 
     if (!realm && host && strlen(host) < 256 && !strpbrk(host, "\"\\ /"))
         realm = hv_arena_printf(r->ctx.arena, "http://%s/service/token", host);
-    if (r->api == HV_API_OCI && !hv_req_header(r, "Authorization") && realm &&
-        strcmp(r->path, "/v2/_catalog") != 0) {
-        if (r->challenge_scope)
-            return hv_arena_printf(r->ctx.arena, "Bearer realm=\"%s\",service=\"%s\",scope=\"%s\"",
-                                   realm, cfg->token_service, r->challenge_scope);
-        return hv_arena_printf(r->ctx.arena, "Bearer realm=\"%s\",service=\"%s\"", realm,
-                               cfg->token_service);
-    }
-    return hv_arena_printf(r->ctx.arena, "Basic realm=\"%s\"", cfg->realm);
+    if (r->api != HV_API_OCI || !realm || strcmp(r->path, "/v2/_catalog") == 0 ||
+        (sent && !insufficient))
+        return hv_arena_printf(r->ctx.arena, "Basic realm=\"%s\"", cfg->realm);
+    c = hv_arena_printf(r->ctx.arena, "Bearer realm=\"%s\",service=\"%s\"", realm,
+                        cfg->token_service);
+    if (r->challenge_scope)
+        c = hv_arena_printf(r->ctx.arena, "%s,scope=\"%s\"", c, r->challenge_scope);
+    if (insufficient)
+        c = hv_arena_printf(r->ctx.arena, "%s,error=\"insufficient_scope\"", c);
+    return c;
 }
 
 void hv_resp_error(hv_req *r) {
@@ -200,6 +207,10 @@ void hv_resp_error(hv_req *r) {
     free(body);
     if (info->http_status == 401)
         hv_resp_header(r, "WWW-Authenticate", challenge(r));
+    if (info->http_status == 429) {
+        int64_t wait = r->ctx.err.retry_after > 0 ? r->ctx.err.retry_after : 1;
+        hv_resp_header(r, "Retry-After", hv_arena_printf(r->ctx.arena, "%lld", (long long)wait));
+    }
     if (info->http_status >= 500)
         hv_log(HV_LOG_ERROR, "request %s: %s (%s:%d)", r->ctx.request_id, r->ctx.err.message,
                r->ctx.err.file, r->ctx.err.line);
@@ -236,6 +247,27 @@ static bool request_id_ok(const char *id) {
     return true;
 }
 
+/* The peer's address as text ("192.0.2.1", "2001:db8::1"), in the arena; NULL if unknown. */
+static const char *client_address(hv_arena *arena, struct MHD_Connection *conn) {
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    char text[INET6_ADDRSTRLEN];
+    const void *addr;
+
+    if (!sa)
+        return NULL;
+    if (sa->sa_family == AF_INET)
+        addr = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+    else if (sa->sa_family == AF_INET6)
+        addr = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+    else
+        return NULL;
+    if (!inet_ntop(sa->sa_family, addr, text, sizeof(text)))
+        return NULL;
+    return hv_arena_strdup(arena, text);
+}
+
 static hv_req *request_new(hv_http_server *s, struct MHD_Connection *conn, const char *url,
                            const char *method) {
     hv_req *r = hv_calloc(1, sizeof(*r));
@@ -252,6 +284,7 @@ static hv_req *request_new(hv_http_server *s, struct MHD_Connection *conn, const
     r->who.kind = HV_ID_ANONYMOUS;
     r->who.name = "anonymous";
     r->ctx.actor = "anonymous";
+    r->ctx.client = client_address(r->ctx.arena, conn);
     id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-ID");
     if (id && request_id_ok(id))
         snprintf(r->request_id_buf, sizeof(r->request_id_buf), "%s", id);

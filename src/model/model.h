@@ -267,6 +267,10 @@ hv_err hv_model_blob_link(bool *added, hv_ctx *ctx, int64_t project_id, const ch
 hv_err hv_model_blob_linked(int64_t *size, hv_ctx *ctx, int64_t project_id, const char *digest);
 /* HV_E_BLOB_UNKNOWN when it was not linked. */
 hv_err hv_model_blob_unlink(hv_ctx *ctx, int64_t project_id, const char *digest);
+/* The projects the blob is linked to, public ones first, then by id; at most limit (in the
+ * arena). */
+hv_err hv_model_blob_projects(hv_project **out, size_t *n, hv_ctx *ctx, const char *digest,
+                              int64_t limit);
 
 /* Artifacts.  get/by_tag: HV_E_MANIFEST_UNKNOWN when absent. */
 hv_err hv_model_artifact_get(hv_artifact *out, hv_ctx *ctx, int64_t repository_id,

@@ -58,6 +58,29 @@ hv_err hv_model_project_get_by_id(hv_project *out, hv_ctx *ctx, int64_t id) {
     return row ? HV_OK : HV_FAIL(ctx, HV_E_NOT_FOUND, "project %lld not found", (long long)id);
 }
 
+static const char *sql_blob_projects =
+    PROJECT_SELECT " JOIN project_blob pb ON pb.project_id = p.id WHERE pb.blob_digest = ?"
+                   " ORDER BY coalesce(m.value, 'false') = 'true' DESC, p.id LIMIT ?";
+
+hv_err hv_model_blob_projects(hv_project **out, size_t *n, hv_ctx *ctx, const char *digest,
+                              int64_t limit) {
+    hv_project *v = hv_arena_alloc(ctx->arena, (size_t)limit * sizeof(*v));
+    size_t count = 0;
+    hv_stmt *st;
+    bool row;
+    hv_err rc = hv_model__query(&st, &row, ctx, sql_blob_projects, "ti", digest, limit);
+
+    while (rc == HV_OK && row && count < (size_t)limit) {
+        read_project(&v[count++], ctx, st);
+        rc = hv_stmt_step(st, ctx, &row);
+    }
+    if (rc == HV_OK)
+        hv_stmt_reset(st);
+    *out = v;
+    *n = count;
+    return rc;
+}
+
 static const char *sql_project_insert =
     "INSERT INTO project (name, owner_id, creation_time, update_time) VALUES (?, ?, ?, ?)";
 static const char *sql_project_meta =

@@ -167,33 +167,84 @@ hv_err hv_registry_blob_delete(hv_ctx *ctx, hv_registry *reg, const hv_target *t
     return hv_db_commit(ctx->db, ctx);
 }
 
+struct mount_args {
+    const hv_target *t;
+    const char *digest;
+    int64_t size;
+};
+
+static hv_err mount_in(hv_ctx *ctx, void *payload) {
+    struct mount_args *a = payload;
+
+    return hv_registry__link_blob(ctx, a->t->project.id, a->digest, a->size);
+}
+
+/* Links the blob into t's project, through the quota. */
+static hv_err mount_link(hv_ctx *ctx, const hv_target *t, const char *digest, int64_t size) {
+    struct mount_args a = {t, digest, size};
+
+    return hv_events_transaction(ctx, mount_in, &a);
+}
+
+/* A source of the blob for a mount without `from`: a project that holds it and that who may
+ * pull from; HV_E_BLOB_UNKNOWN when there is none.  Only the first MOUNT_CANDIDATES
+ * projects holding the blob are looked at (public ones first): past them the client
+ * uploads, which is always correct. */
+#define MOUNT_CANDIDATES 64
+
+static hv_err mount_source(hv_ctx *ctx, const hv_identity *who, const char *digest) {
+    hv_project *found;
+    size_t n;
+    hv_err rc = hv_model_blob_projects(&found, &n, ctx, digest, MOUNT_CANDIDATES);
+
+    for (size_t i = 0; rc == HV_OK && i < n; i++) {
+        rc = hv_auth_can(ctx, who, &found[i], "repository", "pull");
+        if (rc == HV_OK)
+            return HV_OK;
+        if (rc == HV_E_DENIED || rc == HV_E_UNAUTHORIZED) {
+            hv_error_clear(ctx);
+            rc = HV_OK;
+        }
+    }
+    return rc ? rc : HV_E_BLOB_UNKNOWN;
+}
+
 hv_err hv_registry_blob_mount(hv_ctx *ctx, hv_registry *reg, const hv_identity *who,
                               const hv_target *t, const char *from, const char *digest) {
     hv_target source;
     uint64_t size;
+    int64_t stored;
     hv_err rc;
 
     rc = hv_oci_digest_check(ctx, digest, strlen(digest));
     if (rc)
         return rc;
-    rc = hv_registry_target(&source, ctx, who, from, "pull");
+    if (from) {
+        rc = hv_registry_target(&source, ctx, who, from, "pull");
+        if (rc == HV_OK)
+            rc = hv_registry_blob_stat(&size, ctx, reg, &source, digest);
+        if (rc) {
+            hv_error_clear(ctx);
+            return HV_E_BLOB_UNKNOWN;
+        }
+        if (source.project.id == t->project.id)
+            return HV_OK;
+        return mount_link(ctx, t, digest, (int64_t)size);
+    }
+    /* no `from`: the OCI distribution spec's automatic content discovery, over what the
+     * caller may read only, so a mount never tells of a blob it could not pull */
+    rc = hv_model_blob_linked(&stored, ctx, t->project.id, digest);
+    if (rc != HV_E_BLOB_UNKNOWN)
+        return rc; /* HV_OK: the project has it already */
+    hv_error_clear(ctx);
+    rc = mount_source(ctx, who, digest);
     if (rc == HV_OK)
-        rc = hv_registry_blob_stat(&size, ctx, reg, &source, digest);
-    if (rc) {
+        rc = hv_model_blob_size(&stored, ctx, digest);
+    if (rc == HV_E_BLOB_UNKNOWN) {
         hv_error_clear(ctx);
         return HV_E_BLOB_UNKNOWN;
     }
-    if (source.project.id == t->project.id)
-        return HV_OK;
-    rc = hv_db_begin(ctx->db, ctx);
-    if (rc)
-        return rc;
-    rc = hv_registry__link_blob(ctx, t->project.id, digest, (int64_t)size);
-    if (rc) {
-        hv_db_rollback(ctx->db);
-        return rc;
-    }
-    return hv_db_commit(ctx->db, ctx);
+    return rc ? rc : mount_link(ctx, t, digest, stored);
 }
 
 hv_err hv_registry_tags(const char ***out, size_t *count, hv_ctx *ctx, const hv_target *t,

@@ -59,8 +59,14 @@ hv_err hv_registry_blob_open(int *fd, uint64_t *size, hv_ctx *ctx, hv_registry *
                              const hv_target *t, const char *digest);
 hv_err hv_registry_blob_delete(hv_ctx *ctx, hv_registry *reg, const hv_target *t,
                                const char *digest);
-/* Links blob digest of repository `from` into t's project when who may pull from `from` and
- * it holds the blob.  HV_E_BLOB_UNKNOWN when it cannot (the caller then starts an upload). */
+/*
+ * Links blob digest into t's project (through its quota): from repository `from` when who
+ * may pull from it and it holds the blob; with `from` NULL, from any project holding the
+ * blob that who may pull from (the OCI spec's automatic content discovery; a blob already
+ * in t's project is simply there).  HV_E_BLOB_UNKNOWN when it cannot (the caller then starts
+ * an upload): the blob is absent or only where who may not read.  HV_E_DENIED when the
+ * quota is exceeded.
+ */
 hv_err hv_registry_blob_mount(hv_ctx *ctx, hv_registry *reg, const hv_identity *who,
                               const hv_target *t, const char *from, const char *digest);
 

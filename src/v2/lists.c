@@ -58,8 +58,10 @@ static hv_err page(hv_req *r, const char *key, const char **names, size_t count,
     return HV_OK;
 }
 
+/* As Harbor: whoever may not list the catalog is challenged (401, Basic), also when logged in. */
 static hv_err catalog_begin(hv_req *r) {
-    return hv_auth_can(&r->ctx, &r->who, NULL, "catalog", "read");
+    hv_err rc = hv_auth_can(&r->ctx, &r->who, NULL, "catalog", "read");
+    return rc == HV_E_DENIED ? hv_v2__unauthorized(r) : rc;
 }
 
 static hv_err catalog_run(hv_req *r) {

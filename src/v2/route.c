@@ -4,6 +4,7 @@
  * /manifests/<reference>, /referrers/<digest>, /tags/list.  The reference, digest or uuid
  * never contains a slash.
  */
+#include "oci/oci.h"
 #include "v2/v2_int.h"
 
 #include <string.h>
@@ -107,8 +108,29 @@ void hv_v2_mount(hv_http_server *s, hv_registry *reg) {
     hv_http_mount(s, "/v2/", HV_API_OCI, route, reg);
 }
 
+/*
+ * The one permission check of a repository request.  As Harbor (goharbor/harbor#11271), a
+ * request without any Authorization header is challenged even where anonymous callers may
+ * pull: the client fetches a token first, so that it meets its 401s before it writes.  A
+ * caller whose credentials are good but do not grant the action gets a 401 too, not a 403:
+ * the token specification's insufficient_scope (the challenge says so), the only answer on
+ * which docker, containerd and podman ask for a token with the wider scope.
+ */
 hv_err hv_v2__target(hv_req *r, const char *action) {
-    r->challenge_scope = hv_arena_printf(r->ctx.arena, "repository:%s:%s", r->params[0],
-                                         strcmp(action, "push") == 0 ? "pull,push" : action);
-    return hv_registry_target(&V2(r)->t, &r->ctx, &r->who, r->params[0], action);
+    hv_err rc;
+
+    /* only a valid name goes into the challenge header (no quotes, no commas) */
+    if (hv_oci_name_valid(r->params[0], strlen(r->params[0])))
+        r->challenge_scope = hv_arena_printf(r->ctx.arena, "repository:%s:%s", r->params[0],
+                                             strcmp(action, "push") == 0 ? "pull,push" : action);
+    if (!hv_req_header(r, "Authorization"))
+        return HV_FAIL(&r->ctx, HV_E_UNAUTHORIZED,
+                       "authentication required: get a token from the token service");
+    rc = hv_registry_target(&V2(r)->t, &r->ctx, &r->who, r->params[0], action);
+    return rc == HV_E_DENIED ? hv_v2__unauthorized(r) : rc;
+}
+
+hv_err hv_v2__unauthorized(hv_req *r) {
+    r->ctx.err.code = HV_E_UNAUTHORIZED; /* the message and where it was noticed stay */
+    return HV_E_UNAUTHORIZED;
 }

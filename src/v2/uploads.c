@@ -40,14 +40,17 @@ static void cleanup(hv_req *r) {
     }
 }
 
-/* POST: a mount when asked and possible, else a new session. */
+/* POST: a mount when asked and possible (from `from`, or without it from any repository
+ * the caller may pull), else a new session. */
 static hv_err start(hv_req *r) {
     hv_v2 *v = V2(r);
     const char *mount = hv_req_query(r, "mount"), *from = hv_req_query(r, "from");
     char uuid[37];
     hv_err rc;
 
-    if (mount && from) {
+    if (from && !*from)
+        from = NULL;
+    if (mount) {
         rc = hv_registry_blob_mount(&r->ctx, v->reg, &r->who, &v->t, from, mount);
         if (rc == HV_OK) {
             location_blob(r, mount);

@@ -14,8 +14,11 @@ typedef struct hv_v2 {
 
 #define V2(r) ((hv_v2 *)(r)->state)
 
-/* Resolves r->params[0] for the action (permission included) into V2(r)->t. */
+/* Resolves r->params[0] for the action (permission included) into V2(r)->t.  Every refusal
+ * is HV_E_UNAUTHORIZED: /v2 answers a missing permission with a challenge (401), never 403. */
 hv_err hv_v2__target(hv_req *r, const char *action);
+/* Turns the HV_E_DENIED of a permission check in the error slot into HV_E_UNAUTHORIZED. */
+hv_err hv_v2__unauthorized(hv_req *r);
 /* Handlers, by resource. */
 extern const hv_handler hv_v2__base, hv_v2__catalog, hv_v2__tags, hv_v2__referrers;
 extern const hv_handler hv_v2__blob_get, hv_v2__blob_delete;

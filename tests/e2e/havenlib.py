@@ -79,6 +79,18 @@ def assert_error(resp, status: int, code: str):
     assert code in error_codes(resp), body
 
 
+def assert_insufficient_scope(resp, scope: str):
+    """A /v2 refusal of a caller whose credentials are good but do not grant `scope`: 401
+    UNAUTHORIZED with the token specification's challenge, on which clients fetch a token
+    with that scope (a 403 would end their push)."""
+    assert_error(resp, 401, "UNAUTHORIZED")
+    scheme, params = parse_challenge(resp.headers.get("WWW-Authenticate"))
+    host = resp.request.url.split("/")[2]
+    assert (scheme, params) == ("Bearer", {
+        "realm": f"http://{host}/service/token", "service": "harbor-registry", "scope": scope,
+        "error": "insufficient_scope"}), resp.headers.get("WWW-Authenticate")
+
+
 def assert_status(resp, status: int):
     assert resp.status_code == status, (
         f"{resp.request.method} {resp.request.url}: expected {status}, "
@@ -119,6 +131,62 @@ class Session(requests.Session):
     def request(self, method, url, **kwargs):
         kwargs.setdefault("timeout", HTTP_TIMEOUT)
         return super().request(method, url, **kwargs)
+
+
+class SourceAddressAdapter(requests.adapters.HTTPAdapter):
+    """Connects from a given local address (another loopback address is another client)."""
+
+    def __init__(self, source: str, **kwargs):
+        self.source = source
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.source, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def parse_challenge(header: str) -> tuple:
+    """(scheme, {param: value}) of a WWW-Authenticate value with one challenge."""
+    scheme, _, rest = (header or "").partition(" ")
+    return scheme, dict(re.findall(r'(\w+)="([^"]*)"', rest))
+
+
+class TokenAuth(requests.auth.AuthBase):
+    """Follows Bearer challenges as docker and containerd do: a 401 naming a token realm
+    and scope is answered by fetching a token there (with Basic credentials, or anonymously)
+    and sending the request again with it.  `tokens` records the scopes fetched."""
+
+    def __init__(self, credentials=None):
+        self.credentials = credentials
+        self.token = None
+        self.tokens = []
+
+    def __call__(self, req):
+        if self.token:
+            req.headers["Authorization"] = f"Bearer {self.token}"
+        req.register_hook("response", self._retry)
+        return req
+
+    def _retry(self, resp, **kwargs):
+        scheme, params = parse_challenge(resp.headers.get("WWW-Authenticate"))
+        if resp.status_code != 401 or scheme != "Bearer" or getattr(resp.request, "_retried",
+                                                                    False):
+            return resp
+        query = [("service", params.get("service", ""))]
+        if "scope" in params:
+            query.append(("scope", params["scope"]))
+        got = requests.get(params["realm"], params=query, auth=self.credentials,
+                           timeout=HTTP_TIMEOUT)
+        if got.status_code != 200:
+            return resp
+        self.token = got.json()["token"]
+        self.tokens.append(params.get("scope"))
+        again = resp.request.copy()
+        again._retried = True
+        again.headers["Authorization"] = f"Bearer {self.token}"
+        resp.content  # read the refused body before the connection is used again
+        resp.raw.release_conn()
+        return resp.connection.send(again, **kwargs)
 
 
 class Registry:
@@ -260,12 +328,23 @@ class Registry:
 
     # -- HTTP
 
-    def session(self, auth=True) -> Session:
+    def session(self, auth=True, source: str = None) -> Session:
+        """auth: True for the administrator, False for none, or (user, password); source: the
+        local address to connect from (e.g. "127.0.0.2"), else the default."""
         s = Session()
         if auth is True:
             s.auth = self.auth
         elif auth:
             s.auth = auth
+        if source:
+            s.mount("http://", SourceAddressAdapter(source))
+        return s
+
+    def token_session(self, credentials=None) -> Session:
+        """A session that answers Bearer challenges with tokens from /service/token, as
+        docker does: anonymous tokens unless credentials (user, password) are given."""
+        s = Session()
+        s.auth = TokenAuth(credentials)
         return s
 
     def v2(self, path: str) -> str:

@@ -7,6 +7,7 @@ request should change nothing, that nothing was stored.
 import json
 import random
 import re
+import secrets
 import uuid
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -133,8 +134,27 @@ def test_request_id_is_generated_per_request(registry, repo, anon, admin):
     assert len(set(ids)) == len(ids), ids
 
 
-def test_anonymous_pull_from_public_project(registry, repo, anon):
+def test_anonymous_read_without_credentials_is_challenged_even_when_public(registry, repo,
+                                                                           anon):
+    """As Harbor (#11271): a GET or HEAD without any Authorization header is sent to the
+    token service, so that a client fetches its token before anything else (containerd's
+    first request of a push is such a HEAD)."""
+    img = registry.push_image(repo, "v1")
+    challenge = (f'Bearer realm="{registry.url}/service/token",service="harbor-registry",'
+                 f'scope="repository:{repo}:pull"')
+    for method, path in (("HEAD", f"{repo}/manifests/v1"), ("GET", f"{repo}/manifests/v1"),
+                         ("HEAD", f"{repo}/blobs/{digest_of(img.config)}"),
+                         ("GET", f"{repo}/blobs/{digest_of(img.config)}"),
+                         ("GET", f"{repo}/tags/list"),
+                         ("GET", f"{repo}/referrers/{img.digest}")):
+        r = anon.request(method, registry.v2(path))
+        assert_error(r, 401, "UNAUTHORIZED")
+        assert r.headers.get("WWW-Authenticate") == challenge, (method, path)
+
+
+def test_anonymous_pull_from_public_project(registry, repo):
     img = registry.push_image(repo, "v1", layers=2)
+    anon = registry.token_session()
     r = anon.get(registry.v2(f"{repo}/manifests/v1"), headers={"Accept": OCI_MANIFEST})
     assert_status(r, 200)
     assert r.content == img.manifest
@@ -150,6 +170,7 @@ def test_anonymous_pull_from_public_project(registry, repo, anon):
     r = anon.get(registry.v2(f"{repo}/referrers/{img.digest}"))
     assert_status(r, 200)
     assert r.json()["manifests"] == []
+    assert set(anon.auth.tokens) == {f"repository:{repo}:pull"}
 
 
 def test_empty_basic_credentials_are_anonymous(registry, repo, anon, admin):
@@ -196,8 +217,20 @@ def test_anonymous_delete_is_refused(registry, repo, anon, admin):
     assert_status(admin.head(registry.v2(f"{repo}/blobs/{digest_of(img.layers[0])}")), 200)
 
 
-def test_catalog_requires_admin(registry, anon):
-    assert_error(anon.get(registry.v2("_catalog")), 401, "UNAUTHORIZED")
+def test_catalog_requires_admin(registry, anon, admin):
+    """As Harbor: whoever may not list the catalog gets a Basic challenge (401), a logged-in
+    user who is no administrator too; the catalog has no token scope to ask for."""
+    r = anon.get(registry.v2("_catalog"))
+    assert_error(r, 401, "UNAUTHORIZED")
+    assert re.fullmatch(r'Basic realm="[^"]+"', r.headers.get("WWW-Authenticate", "")), r.headers
+    name, pw = f"cat{secrets.token_hex(4)}", "Catalog" + secrets.token_hex(6) + "9"
+    assert_status(admin.post(f"{registry.url}/api/v2.0/users", json={
+        "username": name, "password": pw, "email": f"{name}@e2e.example.com",
+        "realname": name}), 201)
+    r = registry.session(auth=(name, pw)).get(registry.v2("_catalog"))
+    assert_error(r, 401, "UNAUTHORIZED")
+    assert re.fullmatch(r'Basic realm="[^"]+"', r.headers.get("WWW-Authenticate", "")), r.headers
+    assert_status(admin.get(registry.v2("_catalog")), 200)
 
 
 # ------------------------------------------------------------------ names and projects
@@ -574,6 +607,57 @@ def test_mount_missing_blob_starts_an_upload(registry, repo, admin):
     r = admin.put(location(r), params={"digest": d}, data=data, headers=OCTET)
     assert_status(r, 201)
     assert admin.get(registry.v2(f"{repo}/blobs/{d}")).content == data
+
+
+def test_mount_without_from_finds_only_what_the_caller_may_pull(registry, admin):
+    """POST ?mount= without from: the OCI spec's automatic content discovery.  The blob is
+    mounted (201) from any repository the caller may pull, else an upload starts (202); a
+    blob only in a project the caller cannot read is never revealed."""
+    def project(public):
+        name = f"mnt{secrets.token_hex(5)}"
+        assert_status(admin.post(f"{registry.url}/api/v2.0/projects", json={
+            "project_name": name, "metadata": {"public": str(public).lower()}}), 201)
+        return name
+
+    mine, hidden, readable = project(False), project(False), project(False)
+    name, pw = f"mnt{secrets.token_hex(4)}", "Mount" + secrets.token_hex(6) + "9"
+    assert_status(admin.post(f"{registry.url}/api/v2.0/users", json={
+        "username": name, "password": pw, "email": f"{name}@e2e.example.com",
+        "realname": name}), 201)
+    for p, role in ((mine, 2), (readable, 3)):  # developer of mine, guest of readable
+        assert_status(admin.post(f"{registry.url}/api/v2.0/projects/{p}/members", json={
+            "role_id": role, "member_user": {"username": name}}), 201)
+    dev = registry.session(auth=(name, pw))
+    secret, shared, public = rand(3000), rand(2000), rand(1000)
+    d_secret = registry.push_blob(f"{hidden}/app", secret)
+    d_shared = registry.push_blob(f"{readable}/app", shared)
+    d_public = registry.push_blob(registry.new_repo("mount-public"), public)
+    target = f"{mine}/app"
+
+    # only in a project the caller cannot read: an upload, and the blob stays unknown here
+    r = dev.post(registry.v2(f"{target}/blobs/uploads/"), params={"mount": d_secret})
+    assert_status(r, 202)
+    assert path_of(location(r)).startswith(f"/v2/{target}/blobs/uploads/")
+    assert r.headers.get("Docker-Upload-UUID")
+    assert "Docker-Content-Digest" not in r.headers
+    assert_status(dev.delete(location(r)), 204)
+    assert_status(dev.head(registry.v2(f"{target}/blobs/{d_secret}")), 404)
+    # in a private project the caller may pull, and in a public one: mounted
+    for d, data in ((d_shared, shared), (d_public, public)):
+        r = dev.post(registry.v2(f"{target}/blobs/uploads/"), params={"mount": d})
+        assert_status(r, 201)
+        assert path_of(location(r)) == f"/v2/{target}/blobs/{d}"
+        assert r.headers["Docker-Content-Digest"] == d
+        assert dev.get(registry.v2(f"{target}/blobs/{d}")).content == data
+    # already there: mounted again; unknown anywhere: an upload
+    r = dev.post(registry.v2(f"{mine}/other/blobs/uploads/"), params={"mount": d_shared})
+    assert_status(r, 201)
+    r = dev.post(registry.v2(f"{target}/blobs/uploads/"), params={"mount": unknown_digest()})
+    assert_status(r, 202)
+    # an empty from is no from
+    r = dev.post(registry.v2(f"{target}/blobs/uploads/"), params={"mount": d_secret, "from": ""})
+    assert_status(r, 202)
+    assert_status(admin.head(registry.v2(f"{target}/blobs/{d_secret}")), 404)
 
 
 def test_mount_anonymously_is_refused(registry, repo, anon, admin):

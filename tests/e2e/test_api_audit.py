@@ -289,7 +289,8 @@ def test_no_password_or_secret_in_the_daemon_log(registry, admin, repo):
     secrets.append(weak)
     wrong = "Wrong" + uuid.uuid4().hex[:20]
     registry.session(auth=(robot_["name"], wrong)).get(registry.v2(""))
-    # (not admin: failed logins are throttled per name, and other tests log in as admin)
+    # (not admin: failed logins are throttled per address and name, and other tests log in
+    # as admin from this address)
     registry.session(auth=(unique("nobody"), wrong)).get(api(registry, "/audit-logs"))
     secrets.append(wrong)
     assert_status(registry.session(auth=(robot_["name"], chosen)).get(registry.v2("")), 200)

@@ -415,7 +415,9 @@ def test_quota_warning_when_usage_passes_85_percent(registry, admin):
     check_usage(registry, admin, pid, 9500)
 
 
-def test_mount_is_charged_to_the_target(registry, admin):
+@pytest.mark.parametrize("with_from", [True, False], ids=["from", "without-from"])
+def test_mount_is_charged_to_the_target(registry, admin, with_from):
+    """A mount from a named repository, or found without one, is charged as an upload."""
     src_name, src = create_project(registry, admin)
     dst_name, dst = create_project(registry, admin, storage_limit=5000)
     tiny_name, tiny = create_project(registry, admin, storage_limit=100)
@@ -424,8 +426,8 @@ def test_mount_is_charged_to_the_target(registry, admin):
     assert_status(post_blob(registry, admin, f"{src_name}/app", blob), 201)
 
     def mount(name):
-        return admin.post(registry.v2(f"{name}/app/blobs/uploads/"),
-                          params={"mount": d, "from": f"{src_name}/app"})
+        params = {"mount": d, "from": f"{src_name}/app"} if with_from else {"mount": d}
+        return admin.post(registry.v2(f"{name}/app/blobs/uploads/"), params=params)
 
     assert_status(mount(dst_name), 201)
     check_usage(registry, admin, dst, 1500)
@@ -435,6 +437,7 @@ def test_mount_is_charged_to_the_target(registry, admin):
     assert_exceeded(mount(tiny_name), 1500, 0, 100)
     assert_status(admin.head(registry.v2(f"{tiny_name}/app/blobs/{d}")), 404)
     check_usage(registry, admin, tiny, 0)
+
 
 
 # ------------------------------------------------------------------ usage follows the content

@@ -12,9 +12,11 @@ requests that the repository rows also govern (manifest PUT by tag, manifest DEL
 list) are checked as well (V2_PROBES).  The rows without an endpoint are listed by one
 visible skip.
 
-Allowed means the endpoint's own success status and the change stored; denied means 403
-for an authenticated caller and 401 for an anonymous one, with the error envelope of the API
-that was called, and nothing changed.  Users and robots log in with Basic credentials;
+Allowed means the endpoint's own success status and the change stored; denied means, on the
+Harbor API, 403 for an authenticated caller and 401 for an anonymous one, and on /v2 always
+401 with the token specification's insufficient_scope challenge (every caller there sends
+credentials: a password or a token), with the error envelope of the API that was called, and
+nothing changed.  Users and robots log in with Basic credentials;
 anonymous callers use an anonymous token from /service/token on /v2, as docker does.  A
 request that changes something gets its own fresh object (a throwaway project, member,
 robot, artifact, tag, label or immutable rule), set up by the administrator.
@@ -1077,9 +1079,9 @@ V2_PROBES = {
 
 
 def denial(caller, surface):
-    if caller.anonymous:
+    if caller.anonymous or surface == "v2":
         return 401, "UNAUTHORIZED"
-    return 403, "FORBIDDEN" if surface == "api" else "DENIED"
+    return 403, "FORBIDDEN"
 
 
 def run(w, caller, key, allowed, may_read_project=False, probes=None):
@@ -1099,6 +1101,10 @@ def run(w, caller, key, allowed, may_read_project=False, probes=None):
             f"{what}: {call.resp.request.method} {call.resp.request.url} answered "
             f"{call.resp.status_code} {call.resp.text[:300]!r}")
         assert_error(call.resp, status, code)
+        if call.surface == "v2":
+            challenge = call.resp.headers.get("WWW-Authenticate", "")
+            assert challenge.startswith("Bearer ") and \
+                challenge.endswith(',error="insufficient_scope"'), f"{what}: {challenge}"
     if call.after:
         call.after(allowed)
 

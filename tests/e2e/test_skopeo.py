@@ -99,7 +99,7 @@ def test_copy_round_trip_keeps_every_digest(case, skopeo, registry, layouts, rep
 
 
 def test_copy_artifact_with_subject_round_trips_and_is_a_referrer(skopeo, registry, layouts,
-                                                                   repo, anon, tmp_path):
+                                                                   repo, tmp_path):
     src = layouts.artifact.path
     push(skopeo, registry, src, "base", f"{repo}:base")
     push(skopeo, registry, src, "sbom", f"{repo}:sbom")
@@ -109,7 +109,8 @@ def test_copy_artifact_with_subject_round_trips_and_is_a_referrer(skopeo, regist
     assert layout_ref(back, "sbom")["digest"] == layouts.artifact_desc["digest"]
     assert layout_blobs(back) == layout_closure(src, layouts.artifact_desc["digest"])
 
-    r = anon.get(registry.v2(f"{repo}/referrers/{layouts.artifact_subject['digest']}"))
+    r = registry.token_session().get(
+        registry.v2(f"{repo}/referrers/{layouts.artifact_subject['digest']}"))
     assert_status(r, 200)
     refs = r.json()["manifests"]
     assert [(m["digest"], m["artifactType"]) for m in refs] == [
@@ -135,6 +136,33 @@ def test_anonymous_inspect_of_public_project(skopeo, registry, layouts, repo):
     p = skopeo("inspect", "--tls-verify=false", "--no-creds",
                f"docker://{registry.host}/{repo}:v1")
     assert json.loads(p.stdout)["Digest"] == layouts.image_desc["digest"]
+
+
+def test_anonymous_pull_follows_the_challenge(skopeo, registry, layouts, repo, admin,
+                                              tmp_path):
+    """Anonymous reads are challenged even on a public project: skopeo fetches an anonymous
+    token and pulls every blob with it; the same token gets nothing of a private project."""
+    src = layouts.image.path
+    push(skopeo, registry, src, "v1", f"{repo}:v1")
+    back = tmp_path / "back"
+    skopeo("copy", "--preserve-digests", "--src-tls-verify=false", "--src-no-creds",
+           f"docker://{registry.host}/{repo}:v1", f"oci:{back}:v1")
+    assert layout_ref(back, "v1")["digest"] == layouts.image_desc["digest"]
+    assert layout_blobs(back) == layout_closure(src, layouts.image_desc["digest"])
+
+    private = f"skoprivate{os.getpid() % 10000}"
+    r = admin.post(f"{registry.url}/api/v2.0/projects",
+                   json={"project_name": private, "metadata": {"public": "false"}})
+    assert_status(r, 201)
+    push(skopeo, registry, src, "v1", f"{private}/app:v1")
+    p = skopeo("copy", "--src-tls-verify=false", "--src-no-creds",
+               f"docker://{registry.host}/{private}/app:v1", f"oci:{tmp_path / 'no'}:v1",
+               check=False)
+    assert p.returncode != 0
+    assert "unauthorized" in p.stderr.lower() or "authentication required" in \
+        p.stderr.lower(), p.stderr
+    assert not (tmp_path / "no" / "index.json").exists() or \
+        not json.loads((tmp_path / "no" / "index.json").read_text())["manifests"]
 
 
 def test_list_tags(skopeo, registry, layouts, repo):

@@ -124,7 +124,7 @@ def test_restart_keeps_blobs_and_uploads(tmp_path):
     assert r.status_code == 202
     reg.stop()
     reg.start()
-    assert requests.get(f"{reg.url}/v2/{repo}/blobs/{digest}", timeout=10).content == \
+    assert s.get(f"{reg.url}/v2/{repo}/blobs/{digest}", timeout=10).content == \
         b"kept across restarts"
     # the chunked upload continues where it stopped, with the hash state from the database
     whole = b"first half second half"
@@ -133,6 +133,6 @@ def test_restart_keeps_blobs_and_uploads(tmp_path):
               data=b"second half", headers={"Content-Type": "application/octet-stream"},
               timeout=10)
     assert r.status_code == 201, r.text
-    got = requests.get(f"{reg.url}{r.headers['Location']}", timeout=10)
+    got = s.get(f"{reg.url}{r.headers['Location']}", timeout=10)
     assert got.content == whole
     reg.stop()

@@ -285,6 +285,47 @@ static void test_mount_charges_the_target(void) {
     hv_arena_free(ctx.arena);
 }
 
+/* A mount without `from` finds the blob in a project the caller may pull from, and only
+ * there; it is charged as any mount. */
+static void test_mount_without_from(void) {
+    hv_ctx ctx = new_ctx();
+    int64_t hidden = make_project("qhidden", -1), dst = make_project("qfind", 100),
+            tiny = make_project("qfindtiny", 5), uid = 0, mid = 0;
+    hv_target th = target(&ctx, "qhidden/app"), td = target(&ctx, "qfind/app"),
+              tt = target(&ctx, "qfindtiny/app");
+    hv_user u = {.username = "qdev", .email = "qdev@example.com", .password_hash = ""};
+    hv_identity dev = {.kind = HV_ID_USER, .name = "qdev"};
+    char d[HV_DIGEST_MAX];
+    const char *blob = "only in a private one";
+    uint64_t size;
+
+    CHECK_INT(hv_model_user_create(&uid, &ctx, &u), HV_OK);
+    dev.user_id = uid;
+    CHECK_INT(hv_model_member_create(&mid, &ctx, dst, uid, HV_ROLE_DEVELOPER), HV_OK);
+    CHECK_INT(push_blob(&ctx, &th, blob, d), HV_OK);
+    /* the blob is only where dev may not read: no mount, nothing charged, nothing told */
+    CHECK_INT(hv_registry_blob_mount(&ctx, reg, &dev, &td, NULL, d), HV_E_BLOB_UNKNOWN);
+    CHECK_INT(ctx.err.code, HV_OK);
+    CHECK_INT(usage(dst), 0);
+    CHECK_INT(hv_registry_blob_stat(&size, &ctx, reg, &td, d), HV_E_BLOB_UNKNOWN);
+    hv_error_clear(&ctx);
+    /* as a guest of that project dev may pull from it: mounted and charged, once */
+    CHECK_INT(hv_model_member_create(&mid, &ctx, hidden, uid, HV_ROLE_GUEST), HV_OK);
+    CHECK_INT(hv_registry_blob_mount(&ctx, reg, &dev, &td, NULL, d), HV_OK);
+    CHECK_INT(usage(dst), (int64_t)strlen(blob));
+    CHECK_INT(hv_registry_blob_mount(&ctx, reg, &dev, &td, NULL, d), HV_OK);
+    CHECK_INT(usage(dst), (int64_t)strlen(blob));
+    CHECK_INT(usage(hidden), (int64_t)strlen(blob));
+    /* unknown anywhere, and over the quota */
+    CHECK_INT(hv_registry_blob_mount(&ctx, reg, &admin, &td, NULL,
+                                     "sha256:0000000000000000000000000000000000000000000000000000"
+                                     "000000000000"),
+              HV_E_BLOB_UNKNOWN);
+    CHECK_INT(hv_registry_blob_mount(&ctx, reg, &admin, &tt, NULL, d), HV_E_DENIED);
+    CHECK_INT(usage(tiny), 0);
+    hv_arena_free(ctx.arena);
+}
+
 /* ---------------------------------------------------------------- concurrency */
 
 #define RACERS         8
@@ -418,10 +459,11 @@ static void test_events(void) {
     CHECK_INT(usage(p), 95);
     CHECK_INT(hv_events_start(&ctx, open_db, db_path), HV_OK);
     hv_events_stop();
-    /* refused above: 2 in test_refusal (blob twice) + manifest + lowered limit, 1 mount,
+    /* refused above: 2 in test_refusal (blob twice) + manifest + lowered limit, 2 mounts,
      * 28 racers, 1 here */
-    CHECK_INT(exceeded_seen, 4 + 1 + (RACERS * BLOBS_PER - 20) + 1);
-    /* crossings: qfull (30 -> 40 of 40), qrace (once), qwarn (once); qdst 20 of 100 none */
+    CHECK_INT(exceeded_seen, 4 + 2 + (RACERS * BLOBS_PER - 20) + 1);
+    /* crossings: qfull (30 -> 40 of 40), qrace (once), qwarn (once); qdst 20 of 100 and
+     * qfind 21 of 100 none */
     CHECK_INT(warning_seen, 3);
     CHECK(strstr(last_warning, "\"project\":\"qwarn\"") != NULL);
     CHECK(strstr(last_warning, "\"used\":\"90\"") != NULL);
@@ -430,5 +472,5 @@ static void test_events(void) {
 }
 
 TEST_MAIN(setup, test_charged_once_per_project, test_deletion_refunds_exclusive_blobs,
-          test_refusal_changes_nothing, test_mount_charges_the_target,
+          test_refusal_changes_nothing, test_mount_charges_the_target, test_mount_without_from,
           test_concurrent_pushes_never_overshoot, test_events, teardown)
