@@ -27,6 +27,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CACHE_SLOTS  4096
 #define CACHE_TTL_MS 60000
@@ -72,17 +73,59 @@ hv_err hv_auth_init(hv_ctx *ctx, const hv_auth_config *cfg) {
     return hv_auth__token_init(ctx, cfg->data_dir);
 }
 
-hv_err hv_auth_password_hash(char **out, hv_ctx *ctx, const char *password) {
-    char hash[crypto_pwhash_STRBYTES];
+/* ---------------------------------------------------------------- password hashing
+ * argon2id runs on the hashing pool: at most one hash per CPU at a time (19 MiB each), at a
+ * lower priority than requests, however many logins arrive together. */
 
-    if (crypto_pwhash_str(hash, password, strlen(password), PWHASH_OPSLIMIT, PWHASH_MEMLIMIT) != 0)
+static hv_pool *hash_pool;
+static pthread_once_t hash_pool_once = PTHREAD_ONCE_INIT;
+
+static void hash_pool_start(void) {
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+    hash_pool = hv_pool_new(cpus > 0 ? (int)cpus : 1, 10);
+}
+
+struct pwhash_job {
+    const char *password;
+    const char *hash; /* verify: the stored hash */
+    char out[crypto_pwhash_STRBYTES];
+    int rc;
+};
+
+static void pwhash_make(void *arg) {
+    struct pwhash_job *j = arg;
+
+    j->rc = crypto_pwhash_str(j->out, j->password, strlen(j->password), PWHASH_OPSLIMIT,
+                              PWHASH_MEMLIMIT);
+}
+
+static void pwhash_check(void *arg) {
+    struct pwhash_job *j = arg;
+
+    j->rc = crypto_pwhash_str_verify(j->hash, j->password, strlen(j->password));
+}
+
+hv_err hv_auth_password_hash(char **out, hv_ctx *ctx, const char *password) {
+    struct pwhash_job j = {.password = password};
+
+    pthread_once(&hash_pool_once, hash_pool_start);
+    hv_pool_run(hash_pool, pwhash_make, &j);
+    if (j.rc != 0)
         return HV_FAIL(ctx, HV_E_INTERNAL, "password hashing ran out of memory");
-    *out = hv_strdup(hash);
+    *out = hv_strdup(j.out);
+    sodium_memzero(j.out, sizeof(j.out));
     return HV_OK;
 }
 
 bool hv_auth_password_verify(const char *hash, const char *password) {
-    return hash && crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+    struct pwhash_job j = {.password = password, .hash = hash};
+
+    if (!hash)
+        return false;
+    pthread_once(&hash_pool_once, hash_pool_start);
+    hv_pool_run(hash_pool, pwhash_check, &j);
+    return j.rc == 0;
 }
 
 /* ---------------------------------------------------------------- the credential cache */

@@ -23,19 +23,20 @@
 #include <stdio.h>
 
 typedef struct hv_config {
-    char *listen;         /* "127.0.0.1:5000"; ADDR:PORT, port 0..65535 (0 = any free port) */
-    char *data_dir;       /* "./data" */
-    char *admin_password; /* NULL: generated and printed once on first start.  A secret:
-                             never logged, never echoed in an error message. */
-    char *log_level;      /* "info": debug|info|warn|error */
-    char *external_url;   /* NULL: derived from the listen address; http:// or https:// */
-    int64_t threads;      /* 0 = four per CPU; bounds 0..256 */
-    int64_t upload_ttl;   /* seconds an unfinished upload may sit idle before it is purged;
-                             default 86400; bounds 1..31536000 */
-    int64_t max_manifest; /* bytes, default 4194304, bounds 1024..16777216 */
-    char *config_file;    /* set by --config or HAVEN_CONFIG; NULL: no file is read */
-    bool check_only;      /* --check-config: validate, report and exit */
-    bool help;            /* --help: print hv_config_usage and exit; nothing else was loaded */
+    char *listen;            /* "127.0.0.1:5000"; ADDR:PORT, port 0..65535 (0 = any free port) */
+    char *data_dir;          /* "./data" */
+    char *admin_password;    /* NULL: generated and printed once on first start.  A secret:
+                                never logged, never echoed in an error message. */
+    char *log_level;         /* "info": debug|info|warn|error */
+    char *external_url;      /* NULL: derived from the listen address; http:// or https:// */
+    int64_t max_connections; /* bounds 8..65536 */
+    int64_t idle_timeout;    /* seconds; bounds 1..3600 */
+    int64_t upload_ttl;      /* seconds an unfinished upload may sit idle before it is purged;
+                                default 86400; bounds 1..31536000 */
+    int64_t max_manifest;    /* bytes, default 4194304, bounds 1024..16777216 */
+    char *config_file;       /* set by --config or HAVEN_CONFIG; NULL: no file is read */
+    bool check_only;         /* --check-config: validate, report and exit */
+    bool help;               /* --help: print hv_config_usage and exit; nothing else was loaded */
 } hv_config;
 
 /*

@@ -52,19 +52,12 @@ static void log_event(hv_ctx *ctx, const char *type, const char *payload, void *
     hv_log(HV_LOG_INFO, "event %s %s", type, payload);
 }
 
-static int threads_for(int64_t configured) {
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-
-    if (configured > 0)
-        return (int)configured;
-    return (int)(cpus > 0 ? cpus * 4 : 8);
-}
-
 static hv_err start(havend *h, hv_ctx *ctx) {
     hv_registry_config rcfg = {.upload_ttl_ms = h->cfg.upload_ttl * 1000,
                                .max_manifest = (size_t)h->cfg.max_manifest};
     hv_http_config hcfg = {.listen = h->cfg.listen,
-                           .threads = threads_for(h->cfg.threads),
+                           .max_connections = (int)h->cfg.max_connections,
+                           .idle_timeout = (int)h->cfg.idle_timeout,
                            .realm = "Haven",
                            .token_service = "harbor-registry",
                            .open_db = open_db,
@@ -122,8 +115,8 @@ static hv_err start(havend *h, hv_ctx *ctx) {
     rc = hv_http_start(h->http, ctx);
     if (rc)
         return rc;
-    hv_log(HV_LOG_INFO, "havend listening on %s (port %d), data in %s, %d threads", h->cfg.listen,
-           hv_http_port(h->http), h->cfg.data_dir, hcfg.threads);
+    hv_log(HV_LOG_INFO, "havend listening on %s (port %d), data in %s, up to %d connections",
+           h->cfg.listen, hv_http_port(h->http), h->cfg.data_dir, hcfg.max_connections);
     return HV_OK;
 }
 

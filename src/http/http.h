@@ -1,5 +1,5 @@
 /*
- * http — the transport: a libmicrohttpd server with a thread pool, the request context
+ * http — the transport: a libmicrohttpd server with a thread per connection, the request context
  * (hv_req), mounting of API modules by path prefix, streamed request bodies, responses
  * from memory or from a file descriptor (sendfile), error rendering in the envelope of the
  * API that was called, authentication of the caller, X-Request-ID and the access log.
@@ -7,7 +7,9 @@
  * A request goes through a handler in three steps: begin (headers are in; authorise and
  * prepare), chunk (each piece of a streamed body) or buffering (bodies up to body_max), and
  * run (body complete; produce the response).  A step that returns an error ends the request
- * with that error rendered from the context's error slot.
+ * with that error rendered from the context's error slot.  ctx.db is a database connection
+ * lent to the request in begin and run; chunk runs without one (ctx.db is NULL), since a
+ * streamed body can take as long as the client likes.
  */
 #ifndef HV_HTTP_H
 #define HV_HTTP_H
@@ -99,13 +101,14 @@ void hv_resp_error(hv_req *r);
 typedef const hv_handler *(*hv_route_fn)(hv_req *r, void *payload);
 
 typedef struct hv_http_config {
-    const char *listen; /* "ADDR:PORT" */
-    int threads;
+    const char *listen;        /* "ADDR:PORT" */
+    int max_connections;       /* served at once, each by its own thread */
+    int idle_timeout;          /* seconds a connection may stay silent before it is closed */
     const char *realm;         /* Basic realm */
     const char *token_realm;   /* Bearer realm of /v2 challenges, <external URL>/service/token;
                                   NULL: http://<Host of the request>/service/token */
     const char *token_service; /* "harbor-registry" */
-    /* opens the calling thread's database connection on first use */
+    /* opens a database connection for the server's pool */
     hv_err (*open_db)(struct hv_db **out, void *payload);
     void *payload;
 } hv_http_config;

@@ -1,6 +1,10 @@
 /*
- * The HTTP server on libmicrohttpd: a pool of threads, each with its own database
- * connection, epoll, sendfile for file responses.  MHD calls the access handler several
+ * The HTTP server on libmicrohttpd, one thread per connection: whatever a request waits for
+ * (a password hash, an fsync, the database's write lock, a slow client) holds up only its
+ * own connection, and file responses leave in large sendfile() pieces.  Our listener
+ * (listener.c) accepts connections and hands them to MHD.  A request borrows a database
+ * connection from the server's pool while it runs its handler's steps and returns it when
+ * it ends, and while a streamed body arrives it holds none.  MHD calls the access handler several
  * times per request: first with the headers (we build the hv_req, authenticate, route and
  * run the handler's begin), then once per piece of body (streamed to the handler's chunk,
  * or buffered up to body_max), then once more when the body is complete (run, and the
@@ -10,9 +14,10 @@
  * callback writes the access log line and frees the request.
  */
 #include "db/db.h"
-#include "http/http.h"
+#include "http/http_int.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -21,10 +26,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_MOUNTS 8
-#define MAX_DBS    512
+#define MAX_DBS    64    /* database connections open at most */
+#define DB_WAIT_MS 30000 /* how long a request waits for one when all are in use */
+#define STACK_SIZE (1u << 20)
 
 struct mount {
     const char *prefix;
@@ -40,12 +48,13 @@ struct hv_http_server {
     struct mount mounts[MAX_MOUNTS];
     int n_mounts;
     int port;
+    hv_http__listener *listener;
     pthread_mutex_t lock;
-    hv_db *dbs[MAX_DBS]; /* every thread's connection, closed at stop */
-    int n_dbs;
+    pthread_cond_t db_returned;
+    hv_db *idle_dbs[MAX_DBS]; /* the pool: connections not lent to a request */
+    int n_idle;
+    int n_dbs; /* open connections, idle or lent */
 };
-
-static __thread hv_db *thread_db;
 
 /* ---------------------------------------------------------------- request helpers */
 
@@ -218,19 +227,55 @@ void hv_resp_error(hv_req *r) {
 
 /* ---------------------------------------------------------------- the MHD glue */
 
-static hv_err thread_database(hv_http_server *s, hv_ctx *ctx) {
+/* Lends r a database connection: an idle one, a new one while fewer than MAX_DBS are open,
+ * or the first one returned within DB_WAIT_MS (else HV_E_UNAVAILABLE). */
+static hv_err db_borrow(hv_http_server *s, hv_req *r) {
+    struct timespec until;
+    hv_db *db = NULL;
+    bool open_new = false;
     hv_err rc;
 
-    if (thread_db)
+    if (r->ctx.db)
         return HV_OK;
-    rc = s->cfg.open_db(&thread_db, s->cfg.payload);
-    if (rc)
-        return HV_FAIL(ctx, rc, "the database cannot be opened");
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += DB_WAIT_MS / 1000;
     pthread_mutex_lock(&s->lock);
-    if (s->n_dbs < MAX_DBS)
-        s->dbs[s->n_dbs++] = thread_db;
+    while (!s->n_idle && s->n_dbs == MAX_DBS) {
+        if (pthread_cond_timedwait(&s->db_returned, &s->lock, &until) != 0)
+            break;
+    }
+    if (s->n_idle) {
+        db = s->idle_dbs[--s->n_idle];
+    } else if (s->n_dbs < MAX_DBS) {
+        s->n_dbs++; /* reserved; opened outside the lock */
+        open_new = true;
+    }
     pthread_mutex_unlock(&s->lock);
+    if (open_new) {
+        rc = s->cfg.open_db(&db, s->cfg.payload);
+        if (rc) {
+            pthread_mutex_lock(&s->lock);
+            s->n_dbs--;
+            pthread_cond_signal(&s->db_returned);
+            pthread_mutex_unlock(&s->lock);
+            return HV_FAIL(&r->ctx, rc, "the database cannot be opened");
+        }
+    }
+    if (!db)
+        return HV_FAIL(&r->ctx, HV_E_UNAVAILABLE,
+                       "the server is busy (every database connection is in use); retry");
+    r->ctx.db = db;
     return HV_OK;
+}
+
+static void db_return(hv_http_server *s, hv_req *r) {
+    if (!r->ctx.db)
+        return;
+    pthread_mutex_lock(&s->lock);
+    s->idle_dbs[s->n_idle++] = r->ctx.db;
+    pthread_cond_signal(&s->db_returned);
+    pthread_mutex_unlock(&s->lock);
+    r->ctx.db = NULL;
 }
 
 static bool request_id_ok(const char *id) {
@@ -310,10 +355,9 @@ static hv_err request_begin(hv_http_server *s, hv_req *r) {
     }
     if (m)
         r->api = m->api;
-    rc = thread_database(s, &r->ctx);
+    rc = db_borrow(s, r);
     if (rc)
         return rc;
-    r->ctx.db = thread_db;
     if (!m)
         return HV_FAIL(&r->ctx, HV_E_NOT_FOUND, "no such endpoint: %s", r->path);
     rc = hv_auth_authenticate(&r->who, &r->ctx, hv_req_header(r, "Authorization"),
@@ -376,6 +420,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rc = request_begin(s, r);
         if (rc)
             return fail_now(r);
+        if (r->handler->chunk)
+            db_return(s, r); /* a streamed body can take long: hold no connection meanwhile */
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -401,6 +447,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     if (r->failed)
         return fail_now(r);
+    rc = db_borrow(s, r);
+    if (rc)
+        return fail_now(r);
     rc = r->handler->run(r);
     if (rc)
         return fail_now(r);
@@ -409,10 +458,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
+    hv_http_server *s = cls;
     hv_req *r = *con_cls;
     uint64_t us;
 
-    (void)cls;
     (void)conn;
     if (!r)
         return;
@@ -427,6 +476,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         r->handler->cleanup(r);
     if (r->resp_fd >= 0)
         close(r->resp_fd);
+    db_return(s, r);
     hv_buf_free(&r->body);
     hv_arena_free(r->ctx.arena);
     free(r);
@@ -474,15 +524,23 @@ hv_err hv_http_new(hv_http_server **out, hv_ctx *ctx, const hv_http_config *cfg)
     s = hv_calloc(1, sizeof(*s));
     s->cfg = *cfg;
     pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->db_returned, NULL);
     *out = s;
     return HV_OK;
 }
 
+static void add_connection(int fd, const struct sockaddr *addr, socklen_t addr_len, void *payload) {
+    hv_http_server *s = payload;
+
+    /* MHD closes fd when it cannot take it (over max_connections, out of memory) */
+    if (MHD_add_connection(s->daemon, fd, addr, addr_len) != MHD_YES)
+        hv_log(HV_LOG_WARN, "connection refused: %s", strerror(errno));
+}
+
 hv_err hv_http_start(hv_http_server *s, hv_ctx *ctx) {
     struct sockaddr_storage sa;
-    const union MHD_DaemonInfo *info;
-    unsigned threads = s->cfg.threads > 0 ? (unsigned)s->cfg.threads : 4;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                     MHD_USE_POLL | MHD_USE_ITC | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_TURBO;
     hv_err rc;
 
     rc = parse_listen(&sa, ctx, s->cfg.listen);
@@ -491,15 +549,17 @@ hv_err hv_http_start(hv_http_server *s, hv_ctx *ctx) {
     if (sa.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)(64 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->cfg.idle_timeout, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)s->cfg.max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_THREAD_STACK_SIZE, (size_t)STACK_SIZE, MHD_OPTION_END);
     if (!s->daemon)
-        return HV_FAIL(ctx, HV_E_CONFIG, "cannot listen on %s (in use, or not an address here)",
-                       s->cfg.listen);
-    info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = info ? info->port : 0;
+        return HV_FAIL(ctx, HV_E_CONFIG, "cannot start the HTTP server");
+    rc = hv_http__listener_start(&s->listener, ctx, &sa, s->cfg.idle_timeout, add_connection, s);
+    if (rc)
+        return HV_FAIL(ctx, rc, "cannot listen on %s (in use, or not an address here): %s",
+                       s->cfg.listen, ctx->err.message);
+    s->port = hv_http__listener_port(s->listener);
     return HV_OK;
 }
 
@@ -522,10 +582,13 @@ int hv_http_port(hv_http_server *s) {
 void hv_http_stop(hv_http_server *s) {
     if (!s)
         return;
+    hv_http__listener_stop(s->listener);
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
-    for (int i = 0; i < s->n_dbs; i++)
-        hv_db_close(s->dbs[i]);
+    /* every request has ended, so every connection is back in the pool */
+    for (int i = 0; i < s->n_idle; i++)
+        hv_db_close(s->idle_dbs[i]);
+    pthread_cond_destroy(&s->db_returned);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }

@@ -74,7 +74,8 @@ static void test_defaults(void) {
     CHECK_STR(c.admin_password, NULL);
     CHECK_STR(c.log_level, "info");
     CHECK_STR(c.external_url, NULL);
-    CHECK_INT(c.threads, 0);
+    CHECK_INT(c.max_connections, 1024);
+    CHECK_INT(c.idle_timeout, 30);
     CHECK_INT(c.upload_ttl, 86400);
     CHECK_INT(c.max_manifest, 4194304);
     CHECK_STR(c.config_file, NULL);
@@ -99,7 +100,8 @@ static void test_precedence(void) {
                           "listen: 0.0.0.0:5001\n"
                           "data_dir: /var/lib/haven\n"
                           "log_level: debug\n"
-                          "threads: 4\n"
+                          "max_connections: 64\n"
+                          "idle_timeout: 5\n"
                           "upload_ttl: 60\n"
                           "max_manifest: \"2048\"\n"
                           "external_url: https://registry.example.com:8443/prefix\n"
@@ -114,7 +116,8 @@ static void test_precedence(void) {
     CHECK_STR(c.listen, "0.0.0.0:5001");
     CHECK_STR(c.data_dir, "/var/lib/haven");
     CHECK_STR(c.log_level, "debug");
-    CHECK_INT(c.threads, 4);
+    CHECK_INT(c.max_connections, 64);
+    CHECK_INT(c.idle_timeout, 5);
     CHECK_INT(c.upload_ttl, 60);
     CHECK_INT(c.max_manifest, 2048);
     CHECK_STR(c.external_url, "https://registry.example.com:8443/prefix");
@@ -122,15 +125,16 @@ static void test_precedence(void) {
     hv_config_free(&c);
 
     /* the environment beats the file, a flag beats both */
-    CHECK_INT(load(&c, &ctx, ARGV("--log-level", "warn", "--data", "/srv/haven", "--threads=8"),
-                   ENVP(env_config, "HAVEN_LOG_LEVEL=error", "HAVEN_THREADS=2",
+    CHECK_INT(load(&c, &ctx,
+                   ARGV("--log-level", "warn", "--data", "/srv/haven", "--max-connections=128"),
+                   ENVP(env_config, "HAVEN_LOG_LEVEL=error", "HAVEN_MAX_CONNECTIONS=32",
                         "HAVEN_UPLOAD_TTL=120", "HAVEN_EXTERNAL_URL=")),
               HV_OK);
     CHECK_STR(c.listen, "0.0.0.0:5001"); /* file */
     CHECK_INT(c.upload_ttl, 120);        /* environment over file */
     CHECK_STR(c.external_url, NULL);     /* an empty value unsets */
     CHECK_STR(c.log_level, "warn");      /* flag over environment */
-    CHECK_INT(c.threads, 8);             /* --name=VALUE */
+    CHECK_INT(c.max_connections, 128);   /* --name=VALUE */
     CHECK_STR(c.data_dir, "/srv/haven"); /* --data is --data-dir */
     CHECK_STR(c.admin_password, "from file");
     hv_config_free(&c);
@@ -157,11 +161,11 @@ static void test_precedence(void) {
 
 static void test_file_forms(void) {
     static const char *const ok[] = {
-        "",                                         /* empty file */
-        "# only a comment\n",                       /* empty document */
-        "---\nlisten: '[::]:0'\n...\n",             /* explicit document markers, IPv6, port 0 */
-        "{listen: 'localhost:80', threads: 256}\n", /* flow mapping */
-        "external_url: ~\nadmin_password:\n",       /* nulls unset */
+        "",                             /* empty file */
+        "# only a comment\n",           /* empty document */
+        "---\nlisten: '[::]:0'\n...\n", /* explicit document markers, IPv6, port 0 */
+        "{listen: 'localhost:80', max_connections: 65536}\n", /* flow mapping */
+        "external_url: ~\nadmin_password:\n",                 /* nulls unset */
     };
     hv_config c;
     hv_ctx ctx;
@@ -205,16 +209,18 @@ static void test_bad_values(void) {
                                            "1.5", "1e3", "0x10", "",   "99999999999999999999"};
 
     for (size_t i = 0; i < sizeof(bad_ints) / sizeof(bad_ints[0]); i++) {
-        FAILS2(ARGV("--threads", (char *)bad_ints[i]), no_env, "threads", "0 to 256");
+        FAILS2(ARGV("--max-connections", (char *)bad_ints[i]), no_env, "max_connections",
+               "8 to 65536");
     }
-    FAILS2(ARGV("--threads=257"), no_env, "threads", "0 to 256");
+    FAILS2(ARGV("--max-connections=65537"), no_env, "max_connections", "8 to 65536");
+    FAILS2(no_args, ENVP("HAVEN_IDLE_TIMEOUT=0"), "idle_timeout", "1 to 3600");
     FAILS2(no_args, ENVP("HAVEN_UPLOAD_TTL=0"), "upload_ttl", "1 to 31536000");
     FAILS2(no_args, ENVP("HAVEN_UPLOAD_TTL=31536001"), "upload_ttl", "HAVEN_UPLOAD_TTL");
     FAILS2(ARGV("--max-manifest", "1023"), no_env, "max_manifest", "1024 to 16777216");
     FAILS2(ARGV("--max-manifest", "16777217"), no_env, "max_manifest", "16777217");
-    FILE_FAILS("threads: 300\n", "threads", "line 1");
-    FILE_FAILS("threads: four\n", "threads", "\"four\"");
-    FILE_FAILS("threads:\n", "threads", "is empty");
+    FILE_FAILS("max_connections: 70000\n", "max_connections", "line 1");
+    FILE_FAILS("max_connections: four\n", "max_connections", "\"four\"");
+    FILE_FAILS("max_connections:\n", "max_connections", "is empty");
 
     static const char *const bad_listen[] = {"localhost", "1.2.3.4:65536", "::1:5000",     ":5000",
                                              "[::1]:x",   "999.1.1.1:80",  "[nothost]:80", "a b:80",
@@ -241,11 +247,12 @@ static void test_bad_values(void) {
     hv_ctx ctx;
     CHECK_INT(load(&c, &ctx,
                    ARGV("--listen", "[::1]:65535", "--external-url", "HTTP://Registry-1.example",
-                        "--threads", "256", "--upload-ttl", "31536000", "--max-manifest", "1024"),
+                        "--max-connections", "65536", "--upload-ttl", "31536000", "--max-manifest",
+                        "1024"),
                    no_env),
               HV_OK);
     CHECK_STR(c.listen, "[::1]:65535");
-    CHECK_INT(c.threads, 256);
+    CHECK_INT(c.max_connections, 65536);
     hv_config_free(&c);
 }
 
@@ -258,10 +265,11 @@ static void test_file_errors(void) {
     FILE_FAILS("just text\n", "config file", "mapping");
     FILE_FAILS("a: &x 1\nlisten: *x\n", "a", "line 1"); /* the unknown key comes first */
     FILE_FAILS("listen: &x 0.0.0.0:1\ndata_dir: *x\n", "data_dir", "aliases");
-    FILE_FAILS("listen: 0.0.0.0:1\n---\nthreads: 1\n", "config file", "second YAML document");
-    FILE_FAILS("listen: 0.0.0.0:1\nthreads: [1\n", "threads", "nested list");
-    FILE_FAILS("listen: 0.0.0.0:1\nthreads: 1\n- data_dir\n", "malformed YAML", "line 3");
-    FILE_FAILS("listen: 0.0.0.0:1\n\tthreads: 1\n", "config file", "malformed YAML");
+    FILE_FAILS("listen: 0.0.0.0:1\n---\nmax_connections: 100\n", "config file",
+               "second YAML document");
+    FILE_FAILS("listen: 0.0.0.0:1\nmax_connections: [100\n", "max_connections", "nested list");
+    FILE_FAILS("listen: 0.0.0.0:1\nmax_connections: 100\n- data_dir\n", "malformed YAML", "line 3");
+    FILE_FAILS("listen: 0.0.0.0:1\n\tmax_connections: 100\n", "config file", "malformed YAML");
     FILE_FAILS("listen: \"0.0.0.0:1\n", "config file", "malformed YAML");
     FILE_FAILS("data_dir: \"a\\0b\"\n", "data_dir", "NUL");
     FILE_FAILS("listen: \xff\n", "config file", "YAML");
@@ -315,14 +323,14 @@ static void test_help_and_check(void) {
     CHECK_STR(ctx.err.message, "");
     hv_config_free(&c);
 
-    CHECK_INT(load(&c, &ctx, ARGV("--check-config", "--threads", "3"), no_env), HV_OK);
+    CHECK_INT(load(&c, &ctx, ARGV("--check-config", "--idle-timeout", "3"), no_env), HV_OK);
     CHECK(c.check_only);
     CHECK(!c.help);
-    CHECK_INT(c.threads, 3);
+    CHECK_INT(c.idle_timeout, 3);
     hv_config_free(&c);
 
     /* --check-config reports the same errors */
-    FAILS(ARGV("--check-config", "--threads", "-3"), no_env, "threads");
+    FAILS(ARGV("--check-config", "--idle-timeout", "-3"), no_env, "idle_timeout");
 
     f = open_memstream(&text, &len);
     hv_config_usage(f);
