@@ -1,0 +1,215 @@
+"""Integrity: the bytes a blob is served with always hash to its digest.
+
+- Concurrent PATCHes to one upload session: each either lands whole, in order, or is
+  refused with 416 BLOB_UPLOAD_INVALID; what the PUT completes is exactly the accepted
+  chunks, and the stored file hashes to its digest.
+- A stored copy that does not match its digest (written by an older version, or damaged on
+  disk) is replaced by the next honest push of that content, in any project.
+"""
+
+import hashlib
+import random
+import threading
+import uuid
+from urllib.parse import urljoin
+
+from havenlib import (
+    OCI_CONFIG,
+    OCI_LAYER,
+    OCI_MANIFEST,
+    assert_error,
+    assert_status,
+    canonical,
+    descriptor,
+    digest_of,
+)
+
+OCTET = {"Content-Type": "application/octet-stream"}
+
+
+def location(r):
+    return urljoin(r.url, r.headers["Location"])
+
+
+def new_project(registry, admin):
+    name = "integ-" + uuid.uuid4().hex[:10]
+    r = admin.post(registry.url + "/api/v2.0/projects",
+                   json={"project_name": name, "metadata": {"public": "false"}})
+    assert_status(r, 201)
+    return name
+
+
+def sha256_of_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return "sha256:" + h.hexdigest()
+
+
+def chunked_push(registry, session, repo, data, pieces=3):
+    """POST a session, PATCH `data` in `pieces`, PUT with the digest; returns the PUT."""
+    url = registry.start_upload(repo, session)
+    step = max(1, -(-len(data) // pieces))
+    for start in range(0, len(data), step):
+        part = data[start:start + step]
+        r = session.patch(url, data=part, headers={
+            **OCTET, "Content-Range": f"{start}-{start + len(part) - 1}"})
+        assert_status(r, 202)
+        url = location(r)
+    return session.put(url, params={"digest": digest_of(data)})
+
+
+def assert_served(registry, session, repo, data):
+    d = digest_of(data)
+    r = session.get(registry.v2(f"{repo}/blobs/{d}"))
+    assert_status(r, 200)
+    assert digest_of(r.content) == d, f"{repo}: {d} is served with other bytes"
+    assert sha256_of_file(registry.blob_path(d)) == d, f"the stored {d} hashes to something else"
+
+
+# ------------------------------------------------------------------ concurrent PATCHes
+
+
+ROUNDS = 12
+WRITERS = 4
+CHUNK = 384 * 1024
+
+
+def race(registry, url, chunks, with_range):
+    """PATCHes every chunk to url at once; returns [(chunk, response)]."""
+    barrier = threading.Barrier(len(chunks))
+    results = [None] * len(chunks)
+
+    def patch(i):
+        s = registry.session()
+        headers = dict(OCTET)
+        if with_range:
+            headers["Content-Range"] = f"0-{len(chunks[i]) - 1}"
+        try:
+            barrier.wait(10)
+            results[i] = s.patch(url, data=chunks[i], headers=headers)
+        except Exception as e:  # noqa: BLE001 — reported below
+            results[i] = e
+        finally:
+            s.close()
+
+    threads = [threading.Thread(target=patch, args=(i,), daemon=True) for i in range(len(chunks))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not any(t.is_alive() for t in threads), "a PATCH hung"
+    return list(zip(chunks, results))
+
+
+def accepted_bytes(outcome, with_range):
+    """What the accepted PATCHes add up to, in the order the server took them.  Every
+    request is either accepted with the Range its chunk ends at, or refused with 416."""
+    accepted = []
+    for chunk, r in outcome:
+        assert not isinstance(r, Exception), r
+        if r.status_code == 416:
+            assert_error(r, 416, "BLOB_UPLOAD_INVALID")
+            continue
+        assert_status(r, 202)
+        end = int(r.headers["Range"].split("-")[1])
+        accepted.append((end, chunk))
+    accepted.sort(key=lambda e: e[0])
+    assert accepted, "every concurrent PATCH was refused"
+    if with_range:
+        assert len(accepted) == 1, f"{len(accepted)} chunks were accepted at offset 0"
+    total = 0
+    for end, chunk in accepted:
+        total += len(chunk)
+        assert end == total - 1, f"accepted chunks overlap: ranges end at {[e for e, _ in accepted]}"
+    return b"".join(chunk for _, chunk in accepted)
+
+
+def test_concurrent_patches_to_one_session_never_poison_the_blob(registry, admin):
+    repo = registry.new_repo("patch-race")
+    other = f"{new_project(registry, admin)}/honest"
+    refused = 0
+    for rnd in range(ROUNDS):
+        with_range = rnd % 2 == 0
+        url = registry.start_upload(repo, admin)
+        chunks = [random.randbytes(CHUNK) for _ in range(WRITERS)]
+        outcome = race(registry, url, chunks, with_range)
+        refused += sum(1 for _, r in outcome if r.status_code == 416)
+        data = accepted_bytes(outcome, with_range)
+        r = admin.get(url)
+        assert_status(r, 204)
+        assert r.headers["Range"] == f"0-{len(data) - 1}"
+        assert_status(admin.put(url, params={"digest": digest_of(data)}), 201)
+        assert_served(registry, admin, repo, data)
+        # the content pushed honestly elsewhere, and a refused chunk on its own
+        assert_status(chunked_push(registry, admin, other, data), 201)
+        assert_served(registry, admin, other, data)
+        loser = next((c for c, r in outcome if r.status_code == 416), None)
+        if loser is not None:
+            assert_status(chunked_push(registry, admin, other, loser), 201)
+            assert_served(registry, admin, other, loser)
+    assert refused > 0, "no PATCH ever lost the race: the test did not race"
+
+
+def test_a_refused_concurrent_patch_can_be_retried(registry, admin, repo):
+    """The loser of a race asks where the upload is and continues from there."""
+    url = registry.start_upload(repo, admin)
+    chunks = [random.randbytes(CHUNK) for _ in range(2)]
+    outcome = race(registry, url, chunks, with_range=True)
+    data = accepted_bytes(outcome, with_range=True)
+    for chunk, r in outcome:
+        if r.status_code != 416:
+            continue
+        status = admin.get(url)
+        start = int(status.headers["Range"].split("-")[1]) + 1
+        r = admin.patch(url, data=chunk, headers={
+            **OCTET, "Content-Range": f"{start}-{start + len(chunk) - 1}"})
+        assert_status(r, 202)
+        data += chunk
+    assert_status(admin.put(url, params={"digest": digest_of(data)}), 201)
+    assert_served(registry, admin, repo, data)
+
+
+# ------------------------------------------------------------------ damaged stored copies
+
+
+def damage(registry, digest):
+    """Overwrites the stored copy with other bytes of the same length, as the PATCH race of
+    earlier versions left it."""
+    path = registry.blob_path(digest)
+    size = path.stat().st_size
+    path.write_bytes(random.randbytes(size))
+    assert sha256_of_file(path) != digest
+
+
+def test_an_honest_push_into_another_project_repairs_a_damaged_copy(registry, admin):
+    first = f"{new_project(registry, admin)}/a"
+    second = f"{new_project(registry, admin)}/b"
+    for push in ("chunked", "monolithic"):
+        data = random.randbytes(200_000)
+        d = registry.push_blob(first, data, admin)
+        damage(registry, d)
+        if push == "chunked":
+            assert_status(chunked_push(registry, admin, second, data), 201)
+        else:
+            registry.push_blob(second, data, admin)
+        assert_served(registry, admin, second, data)
+        assert_served(registry, admin, first, data)
+
+
+def test_pushing_a_manifest_again_repairs_a_damaged_copy(registry, admin, repo):
+    config = canonical({"architecture": "amd64", "os": "linux", "seed": uuid.uuid4().hex})
+    layer = random.randbytes(1000)
+    registry.push_blob(repo, config, admin)
+    registry.push_blob(repo, layer, admin)
+    manifest = canonical({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                          "config": descriptor(OCI_CONFIG, config),
+                          "layers": [descriptor(OCI_LAYER, layer)]})
+    d = digest_of(manifest)
+    assert_status(registry.push_manifest(repo, "v1", manifest, session=admin), 201)
+    damage(registry, d)
+    assert_status(registry.push_manifest(repo, "v1", manifest, session=admin), 201)
+    r = admin.get(registry.v2(f"{repo}/manifests/v1"), headers={"Accept": OCI_MANIFEST})
+    assert_status(r, 200)
+    assert r.content == manifest
