@@ -78,6 +78,9 @@ typedef struct hv_oci_manifest {
     bool has_subject;
     hv_oci_descriptor subject;
     const char *annotations_json; /* top-level annotations re-serialised, or NULL */
+    /* the body's length plus the sizes it lists (config and layers, or an index's entries);
+     * the sizes are the client's numbers, so the sum is checked, never wrapped */
+    int64_t total_size;
 } hv_oci_manifest;
 
 /*
@@ -87,7 +90,8 @@ typedef struct hv_oci_manifest {
  * Content-Type; when both are present they must agree.
  * Errors: HV_E_TOO_LARGE over HV_OCI_MANIFEST_MAX; HV_E_MANIFEST_INVALID for bad JSON, a
  * wrong schemaVersion, a missing or malformed field (the message names it), schema1
- * (refused with a message saying to push schema2 or OCI) or an unknown media type;
+ * (refused with a message saying to push schema2 or OCI), an unknown media type, or sizes
+ * that add up past INT64_MAX;
  * HV_E_DIGEST_INVALID is never returned: a bad descriptor digest is MANIFEST_INVALID.
  */
 hv_err hv_oci_manifest_parse(hv_oci_manifest *out, hv_ctx *ctx, const char *content_type,

@@ -5,6 +5,8 @@
   chunks, and the stored file hashes to its digest.
 - A stored copy that does not match its digest (written by an older version, or damaged on
   disk) is replaced by the next honest push of that content, in any project.
+- Sizes a client sends (descriptor sizes, Content-Range) are checked for overflow: refused
+  with 400 MANIFEST_INVALID or 416, never wrapped or undefined.
 """
 
 import hashlib
@@ -15,6 +17,7 @@ from urllib.parse import urljoin
 
 from havenlib import (
     OCI_CONFIG,
+    OCI_INDEX,
     OCI_LAYER,
     OCI_MANIFEST,
     assert_error,
@@ -213,3 +216,66 @@ def test_pushing_a_manifest_again_repairs_a_damaged_copy(registry, admin, repo):
     r = admin.get(registry.v2(f"{repo}/manifests/v1"), headers={"Accept": OCI_MANIFEST})
     assert_status(r, 200)
     assert r.content == manifest
+
+
+# ------------------------------------------------------------------ client-controlled sizes
+
+
+INT64_MAX = 2**63 - 1
+
+
+def image_with_sizes(registry, admin, repo, *sizes):
+    """An image manifest whose config and layers are stored, but whose descriptors claim
+    `sizes` (config first)."""
+    config = canonical({"architecture": "amd64", "os": "linux", "seed": uuid.uuid4().hex})
+    layers = [random.randbytes(100) for _ in sizes[1:]]
+    registry.push_blob(repo, config, admin)
+    for layer in layers:
+        registry.push_blob(repo, layer, admin)
+    return canonical({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {**descriptor(OCI_CONFIG, config), "size": sizes[0]},
+        "layers": [{**descriptor(OCI_LAYER, b), "size": s} for b, s in zip(layers, sizes[1:])],
+    })
+
+
+def test_descriptor_sizes_that_add_up_past_int64_are_refused(registry, admin, repo):
+    for sizes in ((100, INT64_MAX), (INT64_MAX, 1), (1, INT64_MAX // 2 + 1, INT64_MAX // 2 + 1)):
+        body = image_with_sizes(registry, admin, repo, *sizes)
+        r = registry.push_manifest(repo, "big", body, session=admin)
+        assert_error(r, 400, "MANIFEST_INVALID")
+        assert "add up to more than" in r.json()["errors"][0]["message"]
+    assert_status(admin.get(registry.v2(f"{repo}/manifests/big")), 404)
+    assert_status(admin.get(registry.v2("")), 200)
+
+
+def test_index_whose_children_add_up_past_int64_is_refused(registry, admin, repo):
+    children = []
+    for _ in range(2):
+        body = image_with_sizes(registry, admin, repo, 1, INT64_MAX // 2)
+        r = registry.push_manifest(repo, digest_of(body), body, session=admin)
+        assert_status(r, 201)
+        children.append(descriptor(OCI_MANIFEST, body))
+    index = canonical({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": children})
+    r = registry.push_manifest(repo, "both", index, OCI_INDEX, session=admin)
+    assert_error(r, 400, "MANIFEST_INVALID")
+    assert "add up to more than" in r.json()["errors"][0]["message"]
+    assert_error(admin.get(registry.v2(f"{repo}/manifests/both")), 404, "MANIFEST_UNKNOWN")
+    # one child alone is a valid index, and its size is the index's plus the child's
+    index = canonical({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": children[:1]})
+    assert_status(registry.push_manifest(repo, "one", index, OCI_INDEX, session=admin), 201)
+    project, name = repo.split("/", 1)
+    r = admin.get(registry.url + f"/api/v2.0/projects/{project}/repositories/{name}"
+                  "/artifacts/one")
+    assert_status(r, 200)
+    assert 0 < r.json()["size"] <= INT64_MAX
+
+
+def test_content_range_to_int64_max_is_refused(registry, admin, repo):
+    url = registry.start_upload(repo, admin)
+    r = admin.patch(url, data=b"0123456789", headers={
+        **OCTET, "Content-Range": f"0-{INT64_MAX}"})
+    assert_error(r, 416, "BLOB_UPLOAD_INVALID")
+    r = admin.patch(url, data=b"0123456789", headers={**OCTET, "Content-Range": "0-9"})
+    assert_status(r, 202)
+    assert_status(admin.put(location(r), params={"digest": digest_of(b"0123456789")}), 201)
