@@ -447,7 +447,7 @@ hv_err hv_oci_manifest_parse(hv_oci_manifest *out, hv_ctx *ctx, const char *cont
 
     memset(out, 0, sizeof(*out));
     if (len > HV_OCI_MANIFEST_MAX) {
-        rc = HV_FAIL(ctx, HV_E_TOO_LARGE, "manifest is %zu bytes, over the limit of %u bytes", len,
+        rc = HV_FAIL(ctx, HV_E_TOO_LARGE, "manifest is %zu bytes, over the limit of %d bytes", len,
                      HV_OCI_MANIFEST_MAX);
         goto out;
     }

@@ -22,9 +22,11 @@
 #define HV_MT_DOCKER_V1        "application/vnd.docker.distribution.manifest.v1+json"
 #define HV_MT_DOCKER_V1_SIGNED "application/vnd.docker.distribution.manifest.v1+prettyjws"
 
-#define HV_OCI_NAME_MAX     255 /* whole repository name, as distribution enforces */
-#define HV_OCI_TAG_MAX      128 /* [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127} */
-#define HV_OCI_MANIFEST_MAX (4u << 20)
+#define HV_OCI_NAME_MAX 255 /* whole repository name, as distribution enforces */
+#define HV_OCI_TAG_MAX  128 /* [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127} */
+/* The most the parser reads as a manifest: the ceiling of the max_manifest setting, which is
+ * the limit that decides (413) below it.  A plain number, so the setting's help can say it. */
+#define HV_OCI_MANIFEST_MAX 16777216 /* 16 MiB */
 
 /*
  * Repository name grammar of the distribution spec:

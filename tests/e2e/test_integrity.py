@@ -279,3 +279,75 @@ def test_content_range_to_int64_max_is_refused(registry, admin, repo):
     r = admin.patch(url, data=b"0123456789", headers={**OCTET, "Content-Range": "0-9"})
     assert_status(r, 202)
     assert_status(admin.put(location(r), params={"digest": digest_of(b"0123456789")}), 201)
+
+
+# ------------------------------------------------------------------ what errors tell a client
+
+
+def test_an_internal_error_tells_the_client_only_its_request_id(registry, admin, repo):
+    data = random.randbytes(1000)
+    d = registry.push_blob(repo, data, admin)
+    path = registry.blob_path(d)
+    path.unlink()
+    path.symlink_to(path.name)  # a loop: open() fails with ELOOP, a storage error
+    try:
+        r = admin.get(registry.v2(f"{repo}/blobs/{d}"), headers={"X-Request-ID": "integ-500"})
+    finally:
+        path.unlink()
+        path.write_bytes(data)
+    assert_error(r, 500, "UNKNOWN")
+    assert r.json()["errors"][0]["message"] == "internal error; request id integ-500"
+    assert r.headers["X-Request-ID"] == "integ-500"
+    assert str(registry.data_dir) not in r.text and "symbolic" not in r.text
+    detail = [line for line in registry.log_text().splitlines()
+              if "integ-500" in line and str(registry.data_dir) in line]
+    assert detail, "the log does not carry the detail of the 500"
+
+
+def test_a_search_term_too_long_to_search_for_is_refused_not_cut(registry, admin):
+    name = new_project(registry, admin)
+    found = admin.get(registry.url + "/api/v2.0/projects", params={"q": f"name=~{name}"})
+    assert_status(found, 200)
+    assert [p["name"] for p in found.json()] == [name]
+    r = admin.get(registry.url + "/api/v2.0/projects", params={"q": "name=~" + "%" * 3000})
+    assert_status(r, 400)
+    assert "at most 2047 bytes" in r.json()["errors"][0]["message"]
+
+
+# ------------------------------------------------------------------ the manifest size limit
+
+
+def padded_manifest(registry, admin, repo, size):
+    """An image manifest of exactly `size` bytes (its blobs pushed)."""
+    config = canonical({"architecture": "amd64", "os": "linux", "seed": uuid.uuid4().hex})
+    registry.push_blob(repo, config, admin)
+    m = {"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+         "config": descriptor(OCI_CONFIG, config), "layers": [],
+         "annotations": {"pad": ""}}
+    m["annotations"]["pad"] = "x" * (size - len(canonical(m)))
+    body = canonical(m)
+    assert len(body) == size
+    return body
+
+
+def test_max_manifest_is_the_one_limit(start_registry):
+    """Over max_manifest is 413 whatever the setting; under it is accepted, also between the
+    default (4 MiB) and the largest setting (16 MiB), where the parser's own limit used to
+    refuse what the setting allowed."""
+    for limit, sizes_ok, sizes_over in ((2048, [2048], [2049]),
+                                       (8 << 20, [5 << 20, 8 << 20], [(8 << 20) + 1])):
+        reg = start_registry({"HAVEN_MAX_MANIFEST": str(limit)})
+        admin = reg.session()
+        repo = reg.new_repo("limit")
+        for size in sizes_ok:
+            body = padded_manifest(reg, admin, repo, size)
+            assert_status(reg.push_manifest(repo, f"ok-{size}", body, session=admin), 201)
+            r = admin.get(reg.v2(f"{repo}/manifests/ok-{size}"), headers={"Accept": OCI_MANIFEST})
+            assert r.content == body
+        for size in sizes_over:
+            body = padded_manifest(reg, admin, repo, size)
+            status, _, reply = reg.raw_request("PUT", f"/v2/{repo}/manifests/over",
+                                               {"Content-Type": OCI_MANIFEST}, body)
+            assert status == 413, reply[:300]
+            assert f"limit of {limit}".encode() in reply, reply[:300]
+        admin.close()
