@@ -150,8 +150,12 @@ fail:
 }
 
 hv_err hv_registry_upload_write(hv_upload_stream *s, hv_ctx *ctx, const void *data, size_t n) {
-    hv_err rc = hv_blob_write(s->w, ctx, data, n);
+    hv_err rc;
 
+    if (n > (uint64_t)(INT64_MAX - s->up.size))
+        return HV_FAIL(ctx, HV_E_SIZE_INVALID, "a blob cannot pass %lld bytes",
+                       (long long)INT64_MAX);
+    rc = hv_blob_write(s->w, ctx, data, n);
     if (rc)
         return rc;
     hv_sha256_update(&s->up.hash, data, n);
