@@ -136,7 +136,7 @@ static hv_err like_pattern(const char **out, hv_ctx *ctx, const hv_query_term *t
 static hv_err add_term(struct builder *b, hv_ctx *ctx, const hv_model__column *cols,
                        const hv_query_term *t) {
     const hv_model__column *c = find(cols, t->key);
-    const char *pattern;
+    const char *pattern = NULL;
     hv_err rc;
 
     if (!c)

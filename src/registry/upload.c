@@ -143,8 +143,10 @@ hv_err hv_registry_upload_begin(hv_upload_stream **out, hv_ctx *ctx, hv_registry
     return HV_OK;
 fail:
     hv_blob_writer_close(s->w);
-    if (!uuid)
-        hv_blob_upload_remove(reg->blobs, ctx, s->uuid);
+    if (!uuid) {
+        hv_ctx scratch = {0}; /* ctx keeps the error being returned */
+        hv_blob_upload_remove(reg->blobs, &scratch, s->uuid);
+    }
     free(s);
     return rc;
 }
