@@ -231,26 +231,29 @@ static json_t *reference_json(const hv_artifact_ref *e) {
     return o;
 }
 
-/* Harbor's addition link: the repository part of the name with '/' as %252F. */
+/* Harbor's addition link: the repository part of the name with '/' as %252F (written into
+ * room for five bytes a character, so it is never cut short). */
 static json_t *addition_link(hv_ctx *ctx, const hv_artifact_info *a, const char *addition) {
     const char *repo = strchr(a->repository_name, '/');
-    size_t project_len = repo ? (size_t)(repo - a->repository_name) : 0;
-    hv_buf b;
+    const char *rest = repo ? repo + 1 : a->repository_name;
+    int project_len = repo ? (int)(repo - a->repository_name) : 0;
+    char *escaped = hv_arena_alloc(ctx->arena, 5 * strlen(rest) + 1), *e = escaped;
     json_t *link = json_object();
 
-    hv_buf_init(&b, 4096);
-    hv_buf_appendf(&b, "/api/v2.0/projects/%.*s/repositories/", (int)project_len,
-                   a->repository_name);
-    for (const char *c = repo ? repo + 1 : a->repository_name; *c; c++) {
-        if (*c == '/')
-            hv_buf_append(&b, "%252F", 5);
-        else
-            hv_buf_append(&b, c, 1);
+    for (const char *c = rest; *c; c++) {
+        if (*c == '/') {
+            memcpy(e, "%252F", 5);
+            e += 5;
+        } else {
+            *e++ = *c;
+        }
     }
-    hv_buf_appendf(&b, "/artifacts/%s/additions/%s", a->a.digest, addition);
-    json_object_set_new(link, "href", json_string(hv_arena_strndup(ctx->arena, b.data, b.len)));
+    json_object_set_new(
+        link, "href",
+        json_string(hv_arena_printf(
+            ctx->arena, "/api/v2.0/projects/%.*s/repositories/%s/artifacts/%s/additions/%s",
+            project_len, a->repository_name, escaped, a->a.digest, addition)));
     json_object_set_new(link, "absolute", json_false());
-    hv_buf_free(&b);
     return link;
 }
 

@@ -235,24 +235,20 @@ hv_err hv_api__json(hv_req *r, int status, json_t *body) {
     return HV_OK;
 }
 
-/* The request's URL with page and page_size replaced, as Harbor links it. */
+/* The request's URL with page and page_size replaced, as Harbor links it.  Built in the
+ * arena as long as it needs to be: its parts are the request's, which the server bounded. */
 static const char *page_url(hv_req *r, const hv_list *list, int64_t page) {
-    hv_buf b;
     const char *keys[] = {"q",          "sort",      "name",        "public",
                           "owner",      "username",  "email",       "entityname",
                           "project_id", "reference", "reference_id"};
-    const char *out;
+    const char *out = hv_arena_printf(r->ctx.arena, "%s?page=%lld&page_size=%lld", r->path,
+                                      (long long)page, (long long)list->page_size);
 
-    hv_buf_init(&b, 64 * 1024);
-    hv_buf_appendf(&b, "%s?page=%lld&page_size=%lld", r->path, (long long)page,
-                   (long long)list->page_size);
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         const char *v = hv_req_query(r, keys[i]);
         if (v)
-            hv_buf_appendf(&b, "&%s=%s", keys[i], v);
+            out = hv_arena_printf(r->ctx.arena, "%s&%s=%s", out, keys[i], v);
     }
-    out = hv_arena_strndup(r->ctx.arena, b.data, b.len);
-    hv_buf_free(&b);
     return out;
 }
 

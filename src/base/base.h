@@ -162,9 +162,14 @@ typedef struct hv_buf {
 } hv_buf;
 
 void hv_buf_init(hv_buf *b, size_t max);
-/* Appends; HV_E_TOO_LARGE (buffer unchanged) when len + n would pass max. */
-hv_err hv_buf_append(hv_buf *b, const void *data, size_t n);
-hv_err hv_buf_appendf(hv_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends; HV_E_TOO_LARGE (buffer unchanged) when len + n would pass max.  The result must
+ * be used: a buffer that ignored one failed append and took the next would be cut short in
+ * the middle without anyone knowing (the compiler checks). */
+hv_err hv_buf_append(hv_buf *b, const void *data, size_t n) __attribute__((warn_unused_result));
+hv_err hv_buf_appendf(hv_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), warn_unused_result));
+hv_err hv_buf_vappendf(hv_buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0), warn_unused_result));
 void hv_buf_reset(hv_buf *b);
 void hv_buf_free(hv_buf *b);
 

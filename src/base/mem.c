@@ -183,23 +183,37 @@ hv_err hv_buf_append(hv_buf *b, const void *data, size_t n) {
     return HV_OK;
 }
 
-hv_err hv_buf_appendf(hv_buf *b, const char *fmt, ...) {
+hv_err hv_buf_vappendf(hv_buf *b, const char *fmt, va_list ap) {
     char small[512];
-    va_list ap;
+    va_list again;
     int n;
     hv_err rc;
 
-    va_start(ap, fmt);
+    va_copy(again, ap);
     n = vsnprintf(small, sizeof(small), fmt, ap);
-    va_end(ap);
-    if ((size_t)n < sizeof(small))
+    if (n < 0) {
+        va_end(again);
+        return HV_E_INTERNAL; /* an encoding error: nothing was appended */
+    }
+    if ((size_t)n < sizeof(small)) {
+        va_end(again);
         return hv_buf_append(b, small, (size_t)n);
+    }
     char *big = hv_malloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
+    vsnprintf(big, (size_t)n + 1, fmt, again);
+    va_end(again);
     rc = hv_buf_append(b, big, (size_t)n);
     free(big);
+    return rc;
+}
+
+hv_err hv_buf_appendf(hv_buf *b, const char *fmt, ...) {
+    va_list ap;
+    hv_err rc;
+
+    va_start(ap, fmt);
+    rc = hv_buf_vappendf(b, fmt, ap);
+    va_end(ap);
     return rc;
 }
 

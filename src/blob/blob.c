@@ -22,17 +22,26 @@ hv_err hv_blob_remove(hv_blob_store *s, hv_ctx *ctx, const char *digest) {
     return s->driver->remove(s, ctx, digest);
 }
 
-hv_err hv_blob_upload_open(hv_blob_store *s, hv_ctx *ctx, const char *uuid, uint64_t offset,
+hv_err hv_blob_upload_open(hv_blob_store *s, hv_ctx *ctx, const char *uuid, bool create,
                            hv_blob_writer **out) {
-    return s->driver->upload_open(s, ctx, uuid, offset, out);
+    return s->driver->upload_open(s, ctx, uuid, create, out);
+}
+
+hv_err hv_blob_writer_at(hv_blob_writer *w, hv_ctx *ctx, uint64_t offset) {
+    return w->store->driver->at(w, ctx, offset);
 }
 
 hv_err hv_blob_write(hv_blob_writer *w, hv_ctx *ctx, const void *data, size_t n) {
     return w->store->driver->write(w, ctx, data, n);
 }
 
-hv_err hv_blob_writer_close(hv_blob_writer *w, hv_ctx *ctx, bool sync) {
-    return w ? w->store->driver->close(w, ctx, sync) : HV_OK;
+hv_err hv_blob_writer_sync(hv_blob_writer *w, hv_ctx *ctx) {
+    return w->store->driver->sync(w, ctx);
+}
+
+void hv_blob_writer_close(hv_blob_writer *w) {
+    if (w)
+        w->store->driver->close(w);
 }
 
 hv_err hv_blob_upload_commit(hv_blob_store *s, hv_ctx *ctx, const char *uuid, const char *digest) {

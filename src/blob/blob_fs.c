@@ -7,6 +7,11 @@
  * Durability: an upload is fdatasync'ed before its commit, renamed into place (atomic on
  * one filesystem) and the target directory fsync'ed, so once commit returns the blob
  * survives a crash, and a crash before that leaves only an upload file for the purge.
+ *
+ * Integrity: an upload has one writer at a time, held by an exclusive OFD lock on its file
+ * from hv_blob_upload_open to close; another writer is refused at once, never queued (it
+ * would hold a server thread).  A commit renames over a stored copy of the same digest, so
+ * a verified upload repairs a damaged one; a put compares the stored bytes first.
  */
 #include "blob/blob_int.h"
 
@@ -130,33 +135,65 @@ static hv_err place(fs_store *s, hv_ctx *ctx, const char *src, const char *diges
     return HV_OK;
 }
 
+/* Writes all n bytes; -1 (errno set) on failure. */
+static int write_all(int fd, const void *data, size_t n) {
+    const char *p = data;
+
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Whether blob digest is stored with exactly these n bytes. */
+static bool stored_as(fs_store *s, const char *digest, const char *data, size_t n) {
+    char path[PATH_LEN], block[16384];
+    struct stat st;
+    size_t at = 0;
+    bool same;
+    int fd;
+
+    blob_path(path, s, digest);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    same = fstat(fd, &st) == 0 && (uint64_t)st.st_size == n;
+    while (same && at < n) {
+        ssize_t r = read(fd, block, n - at < sizeof(block) ? n - at : sizeof(block));
+        if (r < 0 && errno == EINTR)
+            continue;
+        same = r > 0 && memcmp(block, data + at, (size_t)r) == 0;
+        at += same ? (size_t)r : 0;
+    }
+    close(fd);
+    return same;
+}
+
 static hv_err fs_put(hv_blob_store *bs, hv_ctx *ctx, const char *digest, const void *data,
                      size_t n) {
     fs_store *s = (fs_store *)bs;
     char tmp[PATH_LEN], uuid[37];
-    const char *p = data;
-    size_t left = n;
-    uint64_t size;
     int fd;
 
-    if (fs_stat(bs, ctx, digest, &size) == HV_OK)
-        return HV_OK; /* content-addressed: already there means the same bytes */
-    hv_error_clear(ctx);
+    /* content-addressed, but a stored copy is only trusted once its bytes are compared:
+     * one that differs (damaged) is replaced below.  Manifests are small; a read is cheaper
+     * than the write and two syncs it saves. */
+    if (stored_as(s, digest, data, n))
+        return HV_OK;
     hv_uuid(uuid);
     snprintf(tmp, sizeof(tmp), "%s/uploads/.put-%s", s->root, uuid);
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
         return io_fail(ctx, "create", tmp);
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            io_fail(ctx, "write", tmp);
-            goto fail;
-        }
-        p += w;
-        left -= (size_t)w;
+    if (write_all(fd, data, n) != 0) {
+        io_fail(ctx, "write", tmp);
+        goto fail;
     }
     if (fdatasync(fd) != 0) {
         io_fail(ctx, "fsync", tmp);
@@ -183,34 +220,32 @@ static hv_err fs_remove(hv_blob_store *bs, hv_ctx *ctx, const char *digest) {
     return HV_OK;
 }
 
-static hv_err fs_upload_open(hv_blob_store *bs, hv_ctx *ctx, const char *uuid, uint64_t offset,
+static hv_err fs_upload_open(hv_blob_store *bs, hv_ctx *ctx, const char *uuid, bool create,
                              hv_blob_writer **out) {
+    /* an OFD lock belongs to this open file, not to the process: it shuts out the other
+     * threads of this daemon as well as other processes, and goes when the file is closed,
+     * however the request (or the process) ends */
+    struct flock lock = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
     char path[PATH_LEN];
-    struct stat st;
     fs_writer *w;
     int fd;
 
     upload_path(path, (fs_store *)bs, uuid);
-    fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    fd = open(path, O_WRONLY | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
+    if (fd < 0 && errno == ENOENT && !create)
+        return HV_FAIL(ctx, HV_E_BLOB_UPLOAD_UNKNOWN, "upload %s is not known", uuid);
     if (fd < 0)
         return io_fail(ctx, "open", path);
-    if (fstat(fd, &st) != 0) {
+    if (fcntl(fd, F_OFD_SETLK, &lock) != 0) {
+        int busy = errno == EAGAIN || errno == EACCES;
+        hv_err rc = busy ? HV_FAIL(ctx, HV_E_RANGE,
+                                   "upload %s is taking a chunk from another request; once that "
+                                   "is answered, ask where the upload ends (GET) and send the "
+                                   "chunk that starts there",
+                                   uuid)
+                         : io_fail(ctx, "lock", path);
         close(fd);
-        return io_fail(ctx, "stat", path);
-    }
-    if ((uint64_t)st.st_size < offset) {
-        close(fd);
-        return HV_FAIL(ctx, HV_E_RANGE,
-                       "upload %s holds %lld bytes but %llu were acknowledged; start it again",
-                       uuid, (long long)st.st_size, (unsigned long long)offset);
-    }
-    if ((uint64_t)st.st_size > offset && ftruncate(fd, (off_t)offset) != 0) {
-        close(fd);
-        return io_fail(ctx, "truncate", path);
-    }
-    if (lseek(fd, (off_t)offset, SEEK_SET) < 0) {
-        close(fd);
-        return io_fail(ctx, "seek", path);
+        return rc;
     }
     w = hv_calloc(1, sizeof(*w));
     w->base.store = bs;
@@ -219,31 +254,44 @@ static hv_err fs_upload_open(hv_blob_store *bs, hv_ctx *ctx, const char *uuid, u
     return HV_OK;
 }
 
-static hv_err fs_write(hv_blob_writer *bw, hv_ctx *ctx, const void *data, size_t n) {
+static hv_err fs_at(hv_blob_writer *bw, hv_ctx *ctx, uint64_t offset) {
     fs_writer *w = (fs_writer *)bw;
-    const char *p = data;
+    struct stat st;
 
-    while (n > 0) {
-        ssize_t r = write(w->fd, p, n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return HV_FAIL(ctx, HV_E_IO, "storage error: writing an upload: %s", strerror(errno));
-        p += r;
-        n -= (size_t)r;
-    }
+    if (fstat(w->fd, &st) != 0)
+        return HV_FAIL(ctx, HV_E_IO, "storage error: stat of an upload: %s", strerror(errno));
+    if ((uint64_t)st.st_size < offset)
+        return HV_FAIL(ctx, HV_E_RANGE,
+                       "the upload holds %lld bytes but %llu were acknowledged; start it again",
+                       (long long)st.st_size, (unsigned long long)offset);
+    if ((uint64_t)st.st_size > offset && ftruncate(w->fd, (off_t)offset) != 0)
+        return HV_FAIL(ctx, HV_E_IO, "storage error: truncating an upload: %s", strerror(errno));
+    if (lseek(w->fd, (off_t)offset, SEEK_SET) < 0)
+        return HV_FAIL(ctx, HV_E_IO, "storage error: seeking in an upload: %s", strerror(errno));
     return HV_OK;
 }
 
-static hv_err fs_close(hv_blob_writer *bw, hv_ctx *ctx, bool sync) {
+static hv_err fs_write(hv_blob_writer *bw, hv_ctx *ctx, const void *data, size_t n) {
     fs_writer *w = (fs_writer *)bw;
-    hv_err rc = HV_OK;
 
-    if (sync && fdatasync(w->fd) != 0)
-        rc = HV_FAIL(ctx, HV_E_IO, "storage error: syncing an upload: %s", strerror(errno));
-    close(w->fd);
+    if (write_all(w->fd, data, n) != 0)
+        return HV_FAIL(ctx, HV_E_IO, "storage error: writing an upload: %s", strerror(errno));
+    return HV_OK;
+}
+
+static hv_err fs_sync(hv_blob_writer *bw, hv_ctx *ctx) {
+    fs_writer *w = (fs_writer *)bw;
+
+    if (fdatasync(w->fd) != 0)
+        return HV_FAIL(ctx, HV_E_IO, "storage error: syncing an upload: %s", strerror(errno));
+    return HV_OK;
+}
+
+static void fs_close(hv_blob_writer *bw) {
+    fs_writer *w = (fs_writer *)bw;
+
+    close(w->fd); /* releases the lock */
     free(w);
-    return rc;
 }
 
 static hv_err fs_upload_commit(hv_blob_store *bs, hv_ctx *ctx, const char *uuid,
@@ -300,7 +348,9 @@ static const hv_blob_driver fs_driver = {
     .put = fs_put,
     .remove = fs_remove,
     .upload_open = fs_upload_open,
+    .at = fs_at,
     .write = fs_write,
+    .sync = fs_sync,
     .close = fs_close,
     .upload_commit = fs_upload_commit,
     .upload_remove = fs_upload_remove,

@@ -15,6 +15,7 @@
  * value and no other source can hold them, so they are set as soon as they are parsed.
  */
 #include "config.h"
+#include "oci/oci.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -46,6 +47,8 @@ typedef struct setting {
 } setting;
 
 #define AT(field) offsetof(hv_config, field)
+#define STR_(x)   #x
+#define STR(x)    STR_(x)
 
 static const setting settings[] = {
     {.name = "config",
@@ -127,10 +130,10 @@ static const setting settings[] = {
      .offset = AT(max_manifest),
      .def = "4194304",
      .min = 1024,
-     .max = 16777216,
+     .max = HV_OCI_MANIFEST_MAX, /* what the manifest parser reads at most */
      .from = FROM_ALL,
      .arg = "BYTES",
-     .help = "Largest manifest accepted, in bytes, 1024 to 16777216."},
+     .help = "Largest manifest accepted, in bytes, 1024 to " STR(HV_OCI_MANIFEST_MAX) "."},
     {.name = "check_config",
      .type = T_SWITCH,
      .offset = AT(check_only),

@@ -40,8 +40,7 @@ typedef struct hv_handler {
     size_t body_max;
 } hv_handler;
 
-#define HV_REQ_MAX_PARAMS  4
-#define HV_REQ_MAX_HEADERS 12
+#define HV_REQ_MAX_PARAMS 4
 
 /* The context of one request.  Everything reachable from it dies with it. */
 struct hv_req {
@@ -57,8 +56,9 @@ struct hv_req {
     const char *challenge_scope;
     /* the response being built */
     int status;
-    const char *headers[HV_REQ_MAX_HEADERS][2];
+    const char *(*headers)[2]; /* n_headers name/value pairs in the arena (hv_resp_header) */
     int n_headers;
+    size_t cap_headers;
     const char *resp_body;
     size_t resp_len;
     int resp_fd; /* -1, or a file to send from resp_offset, resp_len bytes (closed after) */
@@ -83,7 +83,8 @@ const char *hv_req_query(hv_req *r, const char *name);
 /* Every value of a repeated query parameter (?scope=a&scope=b), in the request arena. */
 const char **hv_req_query_all(hv_req *r, const char *name, size_t *n);
 
-/* Response building; strings are copied into the request arena. */
+/* Response building; strings are copied into the request arena.  A response may carry any
+ * number of headers. */
 void hv_resp_header(hv_req *r, const char *name, const char *value);
 void hv_resp_body(hv_req *r, int status, const char *content_type, const char *body, size_t len);
 /* Sends len bytes of fd from offset (sendfile); the server closes fd. */
@@ -93,7 +94,9 @@ void hv_resp_fd(hv_req *r, int status, const char *content_type, int fd, uint64_
  * hv_resp_fd: the server sends no body for HEAD.) */
 void hv_resp_empty(hv_req *r, int status);
 /* The same error rendered in the API's envelope, for handlers that answer an error
- * themselves; the common path is to return the hv_err from a step. */
+ * themselves; the common path is to return the hv_err from a step.  A 500 (HV_E_INTERNAL,
+ * _IO, _DB, _CONFIG) tells the client only "internal error; request id <id>": its message
+ * (SQLite's words, file paths) goes to the log line with that id. */
 void hv_resp_error(hv_req *r);
 
 /* A mount: every request whose path starts with prefix goes to route(), which returns the

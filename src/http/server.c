@@ -62,33 +62,44 @@ const char *hv_req_header(hv_req *r, const char *name) {
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
+/* Joins every value of a header with ", " in two passes over them, measuring then copying,
+ * into room of exactly that size: nothing is cut, and the size is bounded by what the
+ * server accepted as the request's headers. */
 struct joiner {
     const char *name;
-    hv_buf buf;
+    char *out; /* NULL while measuring */
+    size_t len;
 };
 
 static enum MHD_Result join_values(void *cls, enum MHD_ValueKind kind, const char *key,
                                    const char *value) {
     struct joiner *j = cls;
+    size_t n;
 
     (void)kind;
-    if (value && strcasecmp(key, j->name) == 0) {
-        if (j->buf.len)
-            hv_buf_append(&j->buf, ", ", 2);
-        hv_buf_append(&j->buf, value, strlen(value));
-    }
+    if (!value || strcasecmp(key, j->name) != 0)
+        return MHD_YES;
+    n = strlen(value);
+    if (j->out && j->len)
+        memcpy(j->out + j->len, ", ", 2);
+    if (j->len)
+        j->len += 2;
+    if (j->out)
+        memcpy(j->out + j->len, value, n);
+    j->len += n;
     return MHD_YES;
 }
 
 const char *hv_req_header_all(hv_req *r, const char *name) {
     struct joiner j = {.name = name};
-    const char *out;
 
-    hv_buf_init(&j.buf, 64 * 1024);
     MHD_get_connection_values(r->conn, MHD_HEADER_KIND, join_values, &j);
-    out = j.buf.len ? hv_arena_strndup(r->ctx.arena, j.buf.data, j.buf.len) : NULL;
-    hv_buf_free(&j.buf);
-    return out;
+    if (!j.len)
+        return NULL;
+    j.out = hv_arena_alloc(r->ctx.arena, j.len + 1); /* zeroed: NUL-terminated */
+    j.len = 0;
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, join_values, &j);
+    return j.out;
 }
 
 struct collector {
@@ -130,8 +141,14 @@ const char *hv_req_query(hv_req *r, const char *name) {
 }
 
 void hv_resp_header(hv_req *r, const char *name, const char *value) {
-    if (r->n_headers == HV_REQ_MAX_HEADERS)
-        abort(); /* a handler sets a fixed, small number of headers */
+    /* grows in the arena: how many headers a response has is the handler's business, and
+     * nothing a request leads to may abort the server */
+    if (!r->headers) {
+        r->cap_headers = 16;
+        r->headers = hv_arena_alloc(r->ctx.arena, r->cap_headers * sizeof(*r->headers));
+    }
+    r->headers = hv_arena_grow(r->ctx.arena, r->headers, &r->cap_headers, (size_t)r->n_headers,
+                               sizeof(*r->headers));
     r->headers[r->n_headers][0] = hv_arena_strdup(r->ctx.arena, name);
     r->headers[r->n_headers][1] = hv_arena_strdup(r->ctx.arena, value);
     r->n_headers++;
@@ -192,6 +209,11 @@ static const char *challenge(hv_req *r) {
 
 void hv_resp_error(hv_req *r) {
     const hv_err_info *info = hv_err_lookup(r->ctx.err.code);
+    /* a 500's message is for the log: it names SQLite's errors and file paths */
+    const char *message =
+        info->http_status == 500
+            ? hv_arena_printf(r->ctx.arena, "internal error; request id %s", r->ctx.request_id)
+            : r->ctx.err.message;
     json_t *root, *err;
     char *body;
 
@@ -203,11 +225,11 @@ void hv_resp_error(hv_req *r) {
     err = json_object();
     if (r->api == HV_API_OCI) {
         json_object_set_new(err, "code", json_string(info->oci_code));
-        json_object_set_new(err, "message", json_string(r->ctx.err.message));
+        json_object_set_new(err, "message", json_string(message));
         json_object_set_new(err, "detail", json_null());
     } else {
         json_object_set_new(err, "code", json_string(info->harbor_code));
-        json_object_set_new(err, "message", json_string(r->ctx.err.message));
+        json_object_set_new(err, "message", json_string(message));
     }
     root = json_pack("{s:[o]}", "errors", err);
     body = json_dumps(root, JSON_COMPACT);

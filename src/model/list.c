@@ -5,11 +5,13 @@
  */
 #include "model/model_int.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define MAX_BINDS 64
+#define MAX_BINDS      64
+#define LIKE_VALUE_MAX 2047 /* bytes a fuzzy term looks for: escaped, between two %, 4 KiB */
 
 struct bind {
     char type; /* 't' or 'i' */
@@ -83,67 +85,102 @@ static hv_err add_value(struct builder *b, hv_ctx *ctx, const hv_model__column *
     }
 }
 
+/* Appends to a statement being built.  A statement that would pass its buffer's limit is
+ * refused whole (the limits are far above any list a client means to ask for): a part cut
+ * off the middle would leave SQL that means something else. */
+static hv_err put(hv_ctx *ctx, hv_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static hv_err put(hv_ctx *ctx, hv_buf *b, const char *fmt, ...) {
+    va_list ap;
+    hv_err rc;
+
+    va_start(ap, fmt);
+    rc = hv_buf_vappendf(b, fmt, ap);
+    va_end(ap);
+    if (rc)
+        return HV_FAIL(ctx, HV_E_BAD_REQUEST,
+                       "the query is too long (over %zu bytes of SQL): ask with fewer terms",
+                       b->max);
+    return HV_OK;
+}
+
+/* The pattern of a fuzzy term: %value% with the client's %, _ and \ taken literally. */
+static hv_err like_pattern(const char **out, hv_ctx *ctx, const hv_query_term *t) {
+    size_t len = strlen(t->values[0]);
+    hv_buf pat;
+    hv_err rc;
+
+    if (len > LIKE_VALUE_MAX)
+        return HV_FAIL(ctx, HV_E_BAD_REQUEST, "%s=~ looks for at most %d bytes, not %zu", t->key,
+                       LIKE_VALUE_MAX, len);
+    hv_buf_init(&pat, 2 * LIKE_VALUE_MAX + 2);
+    rc = hv_buf_append(&pat, "%", 1);
+    for (const char *p = t->values[0]; rc == HV_OK && *p; p++) {
+        if (*p == '%' || *p == '_' || *p == '\\')
+            rc = hv_buf_append(&pat, "\\", 1);
+        if (rc == HV_OK)
+            rc = hv_buf_append(&pat, p, 1);
+    }
+    if (rc == HV_OK)
+        rc = hv_buf_append(&pat, "%", 1);
+    if (rc == HV_OK)
+        *out = hv_arena_strndup(ctx->arena, pat.data, pat.len);
+    else
+        rc = HV_FAIL(ctx, HV_E_INTERNAL, "the pattern of %s=~ outgrew its buffer", t->key);
+    hv_buf_free(&pat);
+    return rc;
+}
+
 /* Appends the condition of one term. */
 static hv_err add_term(struct builder *b, hv_ctx *ctx, const hv_model__column *cols,
                        const hv_query_term *t) {
     const hv_model__column *c = find(cols, t->key);
-    hv_err rc = HV_OK;
+    const char *pattern = NULL;
+    hv_err rc;
 
     if (!c)
         return HV_FAIL(ctx, HV_E_BAD_REQUEST, "unknown query key %s", t->key);
-    hv_buf_append(&b->where, b->where.len ? " AND " : " WHERE ", b->where.len ? 5 : 7);
+    rc = put(ctx, &b->where, "%s", b->where.len ? " AND " : " WHERE ");
+    if (rc)
+        return rc;
     switch (t->op) {
     case HV_Q_EXACT:
-        hv_buf_appendf(&b->where, "%s = ?", c->expr);
-        return add_value(b, ctx, c, t->values[0]);
-    case HV_Q_FUZZY: {
-        /* LIKE with the client's % and _ taken literally */
-        hv_buf pat;
-        hv_buf_init(&pat, 4096);
-        hv_buf_append(&pat, "%", 1);
-        for (const char *p = t->values[0]; *p; p++) {
-            if (*p == '%' || *p == '_' || *p == '\\')
-                hv_buf_append(&pat, "\\", 1);
-            hv_buf_append(&pat, p, 1);
-        }
-        hv_buf_append(&pat, "%", 1);
-        hv_buf_appendf(&b->where, "CAST(%s AS TEXT) LIKE ? ESCAPE '\\'", c->expr);
-        if (b->n == MAX_BINDS) {
-            hv_buf_free(&pat);
-            return HV_FAIL(ctx, HV_E_BAD_REQUEST, "too many query values");
-        }
-        b->binds[b->n].type = 't';
-        b->binds[b->n].text = hv_arena_strndup(ctx->arena, pat.data, pat.len);
-        b->n++;
-        hv_buf_free(&pat);
-        return HV_OK;
-    }
-    case HV_Q_RANGE:
-        hv_buf_append(&b->where, "(1", 2);
-        if (t->values[0]) {
-            hv_buf_appendf(&b->where, " AND %s >= ?", c->expr);
-            rc = add_value(b, ctx, c, t->values[0]);
-        }
-        if (rc == HV_OK && t->n_values > 1 && t->values[1]) {
-            hv_buf_appendf(&b->where, " AND %s <= ?", c->expr);
-            rc = add_value(b, ctx, c, t->values[1]);
-        }
-        hv_buf_append(&b->where, ")", 1);
+        rc = put(ctx, &b->where, "%s = ?", c->expr);
+        return rc ? rc : add_value(b, ctx, c, t->values[0]);
+    case HV_Q_FUZZY:
+        rc = like_pattern(&pattern, ctx, t);
+        if (rc == HV_OK)
+            rc = put(ctx, &b->where, "CAST(%s AS TEXT) LIKE ? ESCAPE '\\'", c->expr);
+        if (rc == HV_OK && b->n == MAX_BINDS)
+            rc = HV_FAIL(ctx, HV_E_BAD_REQUEST, "too many query values");
+        if (rc == HV_OK)
+            b->binds[b->n++] = (struct bind){.type = 't', .text = pattern};
         return rc;
+    case HV_Q_RANGE:
+        rc = put(ctx, &b->where, "(1");
+        if (rc == HV_OK && t->values[0])
+            rc = put(ctx, &b->where, " AND %s >= ?", c->expr);
+        if (rc == HV_OK && t->values[0])
+            rc = add_value(b, ctx, c, t->values[0]);
+        if (rc == HV_OK && t->n_values > 1 && t->values[1])
+            rc = put(ctx, &b->where, " AND %s <= ?", c->expr);
+        if (rc == HV_OK && t->n_values > 1 && t->values[1])
+            rc = add_value(b, ctx, c, t->values[1]);
+        return rc ? rc : put(ctx, &b->where, ")");
     case HV_Q_ANY:
     case HV_Q_ALL:
-        hv_buf_append(&b->where, "(", 1);
+        rc = put(ctx, &b->where, "(%s", t->n_values == 0 ? "0" : "");
         for (size_t i = 0; rc == HV_OK && i < t->n_values; i++) {
-            if (i)
-                hv_buf_append(&b->where, t->op == HV_Q_ANY ? " OR " : " AND ",
-                              t->op == HV_Q_ANY ? 4 : 5);
-            hv_buf_appendf(&b->where, "%s = ?", c->expr);
-            rc = add_value(b, ctx, c, t->values[i]);
+            rc = put(ctx, &b->where, "%s%s = ?",
+                     i == 0              ? ""
+                     : t->op == HV_Q_ANY ? " OR "
+                                         : " AND ",
+                     c->expr);
+            if (rc == HV_OK)
+                rc = add_value(b, ctx, c, t->values[i]);
         }
-        if (t->n_values == 0)
-            hv_buf_append(&b->where, "0", 1);
-        hv_buf_append(&b->where, ")", 1);
-        return rc;
+        return rc ? rc : put(ctx, &b->where, ")");
     }
     return HV_FAIL(ctx, HV_E_BAD_REQUEST, "unsupported query on %s", t->key);
 }
@@ -152,9 +189,9 @@ static hv_err add_term(struct builder *b, hv_ctx *ctx, const hv_model__column *c
 static hv_err order_by(hv_buf *out, hv_ctx *ctx, const hv_model__column *cols, const char *sort,
                        const char *fallback) {
     const char *p = sort;
+    hv_err rc = put(ctx, out, " ORDER BY ");
 
-    hv_buf_append(out, " ORDER BY ", 10);
-    while (p && *p) {
+    while (rc == HV_OK && p && *p) {
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
         bool desc = len > 0 && p[0] == '-';
@@ -163,11 +200,10 @@ static hv_err order_by(hv_buf *out, hv_ctx *ctx, const hv_model__column *cols, c
 
         if (!c)
             return HV_FAIL(ctx, HV_E_BAD_REQUEST, "cannot sort by %s", key);
-        hv_buf_appendf(out, "%s%s, ", c->expr, desc ? " DESC" : "");
+        rc = put(ctx, out, "%s%s, ", c->expr, desc ? " DESC" : "");
         p = comma ? comma + 1 : NULL;
     }
-    hv_buf_appendf(out, "%s", fallback);
-    return HV_OK;
+    return rc ? rc : put(ctx, out, "%s", fallback);
 }
 
 static void bind_all(hv_stmt *st, const struct builder *b) {
@@ -200,7 +236,9 @@ hv_err hv_model__list(hv_stmt **rows, int64_t *total, hv_ctx *ctx, const char *s
         goto out;
     /* the count: the same FROM and WHERE */
     from = strstr(select, " FROM ");
-    hv_buf_appendf(&sql, "SELECT count(*)%s%s", from ? from : "", b.where.data ? b.where.data : "");
+    rc = put(ctx, &sql, "SELECT count(*)%s%s", from ? from : "", b.where.data ? b.where.data : "");
+    if (rc)
+        goto out;
     rc = hv_db_prepare_dynamic(&count, ctx->db, ctx, sql.data);
     if (rc)
         goto out;
@@ -211,13 +249,14 @@ hv_err hv_model__list(hv_stmt **rows, int64_t *total, hv_ctx *ctx, const char *s
     *total = row ? hv_stmt_int(count, 0) : 0;
 
     hv_buf_reset(&sql);
-    hv_buf_appendf(&sql, "%s%s", select, b.where.data ? b.where.data : "");
-    rc = order_by(&sql, ctx, cols, list->sort, order);
+    rc = put(ctx, &sql, "%s%s", select, b.where.data ? b.where.data : "");
+    if (rc == HV_OK)
+        rc = order_by(&sql, ctx, cols, list->sort, order);
+    if (rc == HV_OK && list->page_size > 0)
+        rc = put(ctx, &sql, " LIMIT %lld OFFSET %lld", (long long)list->page_size,
+                 (long long)((list->page > 0 ? list->page - 1 : 0) * list->page_size));
     if (rc)
         goto out;
-    if (list->page_size > 0)
-        hv_buf_appendf(&sql, " LIMIT %lld OFFSET %lld", (long long)list->page_size,
-                       (long long)((list->page > 0 ? list->page - 1 : 0) * list->page_size));
     rc = hv_db_prepare_dynamic(rows, ctx->db, ctx, sql.data);
     if (rc == HV_OK)
         bind_all(*rows, &b);

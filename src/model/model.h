@@ -308,7 +308,9 @@ hv_err hv_model_tag_names(const char ***out, size_t *n, hv_ctx *ctx, int64_t rep
 /* Uploads.  get: HV_E_BLOB_UPLOAD_UNKNOWN when absent. */
 hv_err hv_model_upload_create(hv_ctx *ctx, const hv_upload *u);
 hv_err hv_model_upload_get(hv_upload *out, hv_ctx *ctx, const char *uuid);
-hv_err hv_model_upload_update(hv_ctx *ctx, const hv_upload *u);
+/* Records u's new size and hash state, only if the upload still holds `from` bytes (the
+ * size the writer started at): HV_E_RANGE when another request moved it on meanwhile. */
+hv_err hv_model_upload_update(hv_ctx *ctx, const hv_upload *u, int64_t from);
 hv_err hv_model_upload_delete(hv_ctx *ctx, const char *uuid);
 /* Uploads idle since before the cutoff. */
 hv_err hv_model_upload_stale(const char ***out, size_t *n, hv_ctx *ctx, int64_t cutoff_ms);

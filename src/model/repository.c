@@ -14,32 +14,32 @@
  */
 #include "model/model_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
-/* The visibility condition on a row whose project is p (joined) with metadata m. */
+/* The visibility condition on a row whose project is p (joined) with metadata m.  The list
+ * of a robot's projects is written into room sized for it (22 bytes hold ", " and any
+ * int64), so however many projects a robot has, the condition is never cut short. */
 static const char *visible_expr(hv_ctx *ctx, const hv_visibility *vis, const char *project_col) {
-    hv_buf b;
-    const char *out;
+    const char *members = "", *ids = "";
 
     if (vis->all)
         return "1";
-    hv_buf_init(&b, 64 * 1024);
-    hv_buf_appendf(&b, "(coalesce(m.value, 'false') = 'true'");
     if (vis->user_id > 0)
-        hv_buf_appendf(&b,
-                       " OR %s IN (SELECT vm.project_id FROM member vm WHERE vm.entity_type = 'u'"
-                       " AND vm.entity_id = %lld)",
-                       project_col, (long long)vis->user_id);
+        members = hv_arena_printf(ctx->arena,
+                                  " OR %s IN (SELECT vm.project_id FROM member vm WHERE"
+                                  " vm.entity_type = 'u' AND vm.entity_id = %lld)",
+                                  project_col, (long long)vis->user_id);
     if (vis->n_project_ids > 0) {
-        hv_buf_appendf(&b, " OR %s IN (", project_col);
+        size_t cap = vis->n_project_ids * 22 + 1, len = 0;
+        char *list = hv_arena_alloc(ctx->arena, cap);
+
         for (size_t i = 0; i < vis->n_project_ids; i++)
-            hv_buf_appendf(&b, "%s%lld", i ? ", " : "", (long long)vis->project_ids[i]);
-        hv_buf_appendf(&b, ")");
+            len += (size_t)snprintf(list + len, cap - len, "%s%lld", i ? ", " : "",
+                                    (long long)vis->project_ids[i]);
+        ids = hv_arena_printf(ctx->arena, " OR %s IN (%s)", project_col, list);
     }
-    hv_buf_appendf(&b, ")");
-    out = hv_arena_strndup(ctx->arena, b.data, b.len);
-    hv_buf_free(&b);
-    return out;
+    return hv_arena_printf(ctx->arena, "(coalesce(m.value, 'false') = 'true'%s%s)", members, ids);
 }
 
 #define REPO_SELECT                                                                                \

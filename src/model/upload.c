@@ -45,16 +45,23 @@ hv_err hv_model_upload_get(hv_upload *out, hv_ctx *ctx, const char *uuid) {
     return HV_OK;
 }
 
-static const char *sql_upload_update =
-    "UPDATE upload SET size = ?, hash_state = ?, update_time = ? WHERE uuid = ?";
+static const char *sql_upload_update = "UPDATE upload SET size = ?, hash_state = ?, update_time = ?"
+                                       " WHERE uuid = ? AND size = ?";
 
-hv_err hv_model_upload_update(hv_ctx *ctx, const hv_upload *u) {
+hv_err hv_model_upload_update(hv_ctx *ctx, const hv_upload *u, int64_t from) {
     int64_t changed = 0;
-    hv_err rc = hv_model__exec(&changed, ctx, sql_upload_update, "ibit", u->size,
-                               (const void *)&u->hash, sizeof(u->hash), hv_now_ms(), u->uuid);
+    hv_upload now;
+    hv_err rc = hv_model__exec(&changed, ctx, sql_upload_update, "ibiti", u->size,
+                               (const void *)&u->hash, sizeof(u->hash), hv_now_ms(), u->uuid, from);
 
-    if (rc == HV_OK && changed == 0)
-        rc = HV_FAIL(ctx, HV_E_BLOB_UPLOAD_UNKNOWN, "upload %s is not known", u->uuid);
+    if (rc || changed > 0)
+        return rc;
+    rc = hv_model_upload_get(&now, ctx, u->uuid);
+    if (rc == HV_OK)
+        rc = HV_FAIL(ctx, HV_E_RANGE,
+                     "upload %s went on to %lld bytes while this chunk was written at %lld; ask "
+                     "where it ends (GET) and send the chunk that starts there",
+                     u->uuid, (long long)now.size, (long long)from);
     return rc;
 }
 

@@ -1,14 +1,15 @@
 /*
  * Manifest and index parsing (OCI image spec 1.1, Docker schema2) with jansson.
  *
- * A body goes through four gates, each with a message that names what is wrong:
+ * A body goes through five gates, each with a message that names what is wrong:
  *   1. size (HV_E_TOO_LARGE) and schema1, refused outright, by Content-Type or by body;
  *   2. JSON: an object, duplicate keys refused (two parsers must never see two documents);
  *   3. the media type: the body's "mediaType", else the Content-Type, else inferred from
  *      the fields; when body and header both say, they must agree;
  *   4. the shape of that media type: descriptors, platforms, subject, annotations.  An image
  *      manifest may not carry "manifests" and an index may not carry "config" or "layers",
- *      so one document cannot be read as both (CVE-2021-41190).
+ *      so one document cannot be read as both (CVE-2021-41190);
+ *   5. the sizes it lists, which must add up without passing INT64_MAX.
  * Every string of the result is copied into the ctx arena; the jansson tree is freed here.
  */
 #include "oci/oci.h"
@@ -353,6 +354,25 @@ out:
     return rc;
 }
 
+/* total_size: each size may be anything up to INT64_MAX, so the sum is checked. */
+static hv_err sum_sizes(hv_oci_manifest *m, hv_ctx *ctx, size_t len) {
+    bool index = m->kind == HV_OCI_INDEX;
+    const hv_oci_descriptor *v = index ? m->manifests : m->layers;
+    size_t n = index ? m->n_manifests : m->n_layers;
+    int64_t total = (int64_t)len;
+    bool over = !index && __builtin_add_overflow(total, m->config.size, &total);
+
+    for (size_t i = 0; i < n && !over; i++)
+        over = __builtin_add_overflow(total, v[i].size, &total);
+    if (over)
+        return HV_FAIL(ctx, HV_E_MANIFEST_INVALID,
+                       "the sizes of the manifest's %s add up to more than %lld bytes: a "
+                       "descriptor's size is wrong",
+                       index ? "entries" : "config and layers", (long long)INT64_MAX);
+    m->total_size = total;
+    return HV_OK;
+}
+
 static hv_err check_schema_version(hv_ctx *ctx, json_t *root) {
     json_t *v = json_object_get(root, "schemaVersion");
 
@@ -427,7 +447,7 @@ hv_err hv_oci_manifest_parse(hv_oci_manifest *out, hv_ctx *ctx, const char *cont
 
     memset(out, 0, sizeof(*out));
     if (len > HV_OCI_MANIFEST_MAX) {
-        rc = HV_FAIL(ctx, HV_E_TOO_LARGE, "manifest is %zu bytes, over the limit of %u bytes", len,
+        rc = HV_FAIL(ctx, HV_E_TOO_LARGE, "manifest is %zu bytes, over the limit of %d bytes", len,
                      HV_OCI_MANIFEST_MAX);
         goto out;
     }
@@ -461,6 +481,8 @@ hv_err hv_oci_manifest_parse(hv_oci_manifest *out, hv_ctx *ctx, const char *cont
         out->kind = HV_OCI_MANIFEST;
         rc = parse_image(out, ctx, root);
     }
+    if (rc == HV_OK)
+        rc = sum_sizes(out, ctx, len);
 out:
     json_decref(root);
     if (rc)

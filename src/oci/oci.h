@@ -22,9 +22,11 @@
 #define HV_MT_DOCKER_V1        "application/vnd.docker.distribution.manifest.v1+json"
 #define HV_MT_DOCKER_V1_SIGNED "application/vnd.docker.distribution.manifest.v1+prettyjws"
 
-#define HV_OCI_NAME_MAX     255 /* whole repository name, as distribution enforces */
-#define HV_OCI_TAG_MAX      128 /* [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127} */
-#define HV_OCI_MANIFEST_MAX (4u << 20)
+#define HV_OCI_NAME_MAX 255 /* whole repository name, as distribution enforces */
+#define HV_OCI_TAG_MAX  128 /* [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127} */
+/* The most the parser reads as a manifest: the ceiling of the max_manifest setting, which is
+ * the limit that decides (413) below it.  A plain number, so the setting's help can say it. */
+#define HV_OCI_MANIFEST_MAX 16777216 /* 16 MiB */
 
 /*
  * Repository name grammar of the distribution spec:
@@ -78,6 +80,9 @@ typedef struct hv_oci_manifest {
     bool has_subject;
     hv_oci_descriptor subject;
     const char *annotations_json; /* top-level annotations re-serialised, or NULL */
+    /* the body's length plus the sizes it lists (config and layers, or an index's entries);
+     * the sizes are the client's numbers, so the sum is checked, never wrapped */
+    int64_t total_size;
 } hv_oci_manifest;
 
 /*
@@ -87,7 +92,8 @@ typedef struct hv_oci_manifest {
  * Content-Type; when both are present they must agree.
  * Errors: HV_E_TOO_LARGE over HV_OCI_MANIFEST_MAX; HV_E_MANIFEST_INVALID for bad JSON, a
  * wrong schemaVersion, a missing or malformed field (the message names it), schema1
- * (refused with a message saying to push schema2 or OCI) or an unknown media type;
+ * (refused with a message saying to push schema2 or OCI), an unknown media type, or sizes
+ * that add up past INT64_MAX;
  * HV_E_DIGEST_INVALID is never returned: a bad descriptor digest is MANIFEST_INVALID.
  */
 hv_err hv_oci_manifest_parse(hv_oci_manifest *out, hv_ctx *ctx, const char *content_type,

@@ -219,8 +219,8 @@ static const char *pax_path(hv_ctx *ctx, const char *data, size_t len) {
 
     while (i < len) {
         size_t rec = 0, j = i;
-        while (j < len && data[j] >= '0' && data[j] <= '9')
-            rec = rec * 10 + (size_t)(data[j++] - '0');
+        while (j < len && data[j] >= '0' && data[j] <= '9' && rec <= len)
+            rec = rec * 10 + (size_t)(data[j++] - '0'); /* stops long before wrapping */
         if (rec == 0 || rec > len - i || j >= len || data[j] != ' ')
             return NULL;
         const char *kv = data + j + 1, *end = data + i + rec - 1; /* end: the '\n' */

@@ -325,7 +325,8 @@ static void describe(description *d, hv_ctx *ctx, hv_registry *reg, const hv_oci
         d->kind.accessory_type = subject_accessory_type(ctx, m);
     else if (d->subject)
         d->kind.accessory_type = "signature.cosign";
-    d->kind.total_size = (int64_t)len;
+    /* an index's size is its own and its children's (describe_children) */
+    d->kind.total_size = m->kind == HV_OCI_INDEX ? (int64_t)len : m->total_size;
     if (m->kind == HV_OCI_INDEX) {
         const char *at = annotation(ctx, m->annotations_json, "org.opencontainers.artifactType");
         if (eq(at, MT_CNAB_MANIFEST) || eq(at, MT_CNAB_CONFIG)) {
@@ -337,9 +338,6 @@ static void describe(description *d, hv_ctx *ctx, hv_registry *reg, const hv_oci
     }
     d->kind.type = manifest_type(ctx, m);
     d->kind.config_media_type = m->config.media_type;
-    d->kind.total_size += m->config.size;
-    for (size_t i = 0; i < m->n_layers; i++)
-        d->kind.total_size += m->layers[i].size;
     if (strcmp(d->kind.type, "WASM") == 0 && !image_config(m->config.media_type)) {
         attrs = wasm_attrs(m, ctx);
     } else if (strcmp(d->kind.type, "IMAGE") == 0 || strcmp(d->kind.type, "WASM") == 0 ||
@@ -369,7 +367,11 @@ static hv_err describe_children(description *d, hv_ctx *ctx, const hv_target *t,
         hv_err rc = hv_model_artifact_info(&child, ctx, t->repo.id, m->manifests[i].digest);
         if (rc)
             return rc;
-        d->kind.total_size += child.kind.total_size;
+        if (__builtin_add_overflow(d->kind.total_size, child.kind.total_size, &d->kind.total_size))
+            return HV_FAIL(ctx, HV_E_MANIFEST_INVALID,
+                           "the sizes of the index's manifests add up to more than %lld bytes: "
+                           "a descriptor's size is wrong",
+                           (long long)INT64_MAX);
         images = images && eq(child.kind.type, "IMAGE");
     }
     if (!d->kind.type)

@@ -15,9 +15,13 @@
 
 hv_err hv_registry_open(hv_registry **out, hv_ctx *ctx, hv_blob_store *blobs,
                         const hv_registry_config *cfg) {
-    hv_registry *reg = hv_calloc(1, sizeof(*reg));
+    hv_registry *reg;
 
-    (void)ctx;
+    /* one limit decides: the parser's own is only the ceiling of this one */
+    if (cfg->max_manifest == 0 || cfg->max_manifest > HV_OCI_MANIFEST_MAX)
+        return HV_FAIL(ctx, HV_E_CONFIG, "max_manifest must be 1 to %d bytes, not %zu",
+                       HV_OCI_MANIFEST_MAX, cfg->max_manifest);
+    reg = hv_calloc(1, sizeof(*reg));
     reg->blobs = blobs;
     reg->cfg = *cfg;
     *out = reg;

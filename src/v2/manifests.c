@@ -77,5 +77,5 @@ static hv_err manifest_delete(hv_req *r) {
 const hv_handler hv_v2__manifest_get = {.begin = pull, .run = manifest_get};
 /* body_max is the largest configurable limit; put_begin applies the configured one */
 const hv_handler hv_v2__manifest_put = {
-    .begin = put_begin, .run = manifest_put, .body_max = 16u << 20};
+    .begin = put_begin, .run = manifest_put, .body_max = HV_OCI_MANIFEST_MAX};
 const hv_handler hv_v2__manifest_delete = {.begin = del, .run = manifest_delete};

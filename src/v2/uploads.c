@@ -90,12 +90,14 @@ static hv_err open_stream(hv_req *r, const char *uuid, const char *digest) {
 static hv_err finish(hv_req *r, int64_t *size, const char **uuid) {
     hv_v2 *v = V2(r);
     hv_upload_stream *s = v->stream;
+    /* in 64 unsigned bits: 0-9223372036854775807 announces 2^63 bytes */
+    uint64_t announced = (uint64_t)(v->range_end - v->range_start) + 1;
 
-    if (v->range_start >= 0 && (int64_t)r->bytes_in != v->range_end - v->range_start + 1)
-        return HV_FAIL(
-            &r->ctx, HV_E_RANGE, "Content-Range %lld-%lld announces %lld bytes but %llu arrived",
-            (long long)v->range_start, (long long)v->range_end,
-            (long long)(v->range_end - v->range_start + 1), (unsigned long long)r->bytes_in);
+    if (v->range_start >= 0 && r->bytes_in != announced)
+        return HV_FAIL(&r->ctx, HV_E_RANGE,
+                       "Content-Range %lld-%lld announces %llu bytes but %llu arrived",
+                       (long long)v->range_start, (long long)v->range_end,
+                       (unsigned long long)announced, (unsigned long long)r->bytes_in);
     v->stream = NULL;
     return hv_registry_upload_finish(s, &r->ctx, size, uuid);
 }

@@ -4,7 +4,7 @@
  * value modulo 12, so a seed starts with one of the characters '0' to ';'; the rest is the
  * body.  The body is also tried as an Accept header.  A manifest that parses
  * must be self-consistent: a stored media type, a kind that matches it, complete
- * descriptors.
+ * descriptors, a total size no smaller than the body.
  */
 #include "oci/oci.h"
 
@@ -77,6 +77,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     body = malloc(len ? len : 1); /* exact size: no NUL to lean on */
     memcpy(body, data + 1, len);
     rc = hv_oci_manifest_parse(&m, &ctx, content_type, body, len);
+    if (rc == HV_OK && m.total_size < (int64_t)len)
+        abort(); /* the sizes' sum wrapped */
     if (rc == HV_OK)
         check_manifest(&m);
     else if ((rc != HV_E_MANIFEST_INVALID && rc != HV_E_TOO_LARGE) || ctx.err.code != rc ||

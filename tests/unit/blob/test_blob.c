@@ -1,7 +1,9 @@
 /*
  * The blob-store contract, run against every driver (today: filesystem).  A driver passes
  * when committed blobs read back byte for byte, an upload is invisible until committed,
- * reopening an upload at an offset cuts off unacknowledged bytes, and removal works.
+ * reopening an upload at an offset cuts off unacknowledged bytes, an upload has one writer
+ * at a time, a damaged stored copy is replaced by the next put or commit, and removal
+ * works.
  */
 #include "blob/blob.h"
 #include "test.h"
@@ -69,19 +71,26 @@ static void test_upload_lifecycle(void) {
 
     hv_uuid(uuid);
     hv_sha256_digest(digest, "abcdef", 6);
-    CHECK_INT(hv_blob_upload_open(s, &ctx, uuid, 0, &w), HV_OK);
-    CHECK_INT(hv_blob_write(w, &ctx, "abc", 3), HV_OK);
-    CHECK_INT(hv_blob_writer_close(w, &ctx, true), HV_OK);
-    /* bytes written past the acknowledged offset (a crash mid-chunk) are cut off */
-    CHECK_INT(hv_blob_upload_open(s, &ctx, uuid, 3, &w), HV_OK);
-    CHECK_INT(hv_blob_write(w, &ctx, "XYZXYZ", 6), HV_OK);
-    CHECK_INT(hv_blob_writer_close(w, &ctx, false), HV_OK);
-    CHECK_INT(hv_blob_upload_open(s, &ctx, uuid, 3, &w), HV_OK);
-    CHECK_INT(hv_blob_write(w, &ctx, "def", 3), HV_OK);
-    CHECK_INT(hv_blob_writer_close(w, &ctx, true), HV_OK);
-    /* an offset beyond what is stored means lost bytes */
-    CHECK_INT(hv_blob_upload_open(s, &ctx, uuid, 100, &w), HV_E_RANGE);
+    CHECK_INT(hv_blob_upload_open(s, &ctx, uuid, false, &w), HV_E_BLOB_UPLOAD_UNKNOWN);
     hv_error_clear(&ctx);
+    CHECK_INT(hv_blob_upload_open(s, &ctx, uuid, true, &w), HV_OK);
+    CHECK_INT(hv_blob_writer_at(w, &ctx, 0), HV_OK);
+    CHECK_INT(hv_blob_write(w, &ctx, "abc", 3), HV_OK);
+    CHECK_INT(hv_blob_writer_sync(w, &ctx), HV_OK);
+    hv_blob_writer_close(w);
+    /* bytes written past the acknowledged offset (a crash mid-chunk) are cut off */
+    CHECK_INT(hv_blob_upload_open(s, &ctx, uuid, false, &w), HV_OK);
+    CHECK_INT(hv_blob_writer_at(w, &ctx, 3), HV_OK);
+    CHECK_INT(hv_blob_write(w, &ctx, "XYZXYZ", 6), HV_OK);
+    hv_blob_writer_close(w);
+    CHECK_INT(hv_blob_upload_open(s, &ctx, uuid, false, &w), HV_OK);
+    CHECK_INT(hv_blob_writer_at(w, &ctx, 3), HV_OK);
+    CHECK_INT(hv_blob_write(w, &ctx, "def", 3), HV_OK);
+    CHECK_INT(hv_blob_writer_sync(w, &ctx), HV_OK);
+    /* an offset beyond what is stored means lost bytes */
+    CHECK_INT(hv_blob_writer_at(w, &ctx, 100), HV_E_RANGE);
+    hv_error_clear(&ctx);
+    hv_blob_writer_close(w);
     /* invisible until committed */
     CHECK_INT(hv_blob_stat(s, &ctx, digest, &size), HV_E_BLOB_UNKNOWN);
     CHECK_INT(hv_blob_upload_list(s, &ctx, count_upload, &uploads), HV_OK);
@@ -101,6 +110,83 @@ static void test_upload_lifecycle(void) {
     hv_arena_free(ctx.arena);
 }
 
+/* An upload has one writer at a time: a second is refused at once, not queued, and the
+ * upload is free again once the first is closed. */
+static void test_upload_has_one_writer(void) {
+    hv_ctx ctx = {.arena = hv_arena_new()};
+    hv_blob_store *s = open_store(&ctx);
+    hv_blob_writer *first = NULL, *second = NULL;
+    char uuid[37];
+
+    hv_uuid(uuid);
+    CHECK_INT(hv_blob_upload_open(s, &ctx, uuid, true, &first), HV_OK);
+    CHECK_INT(hv_blob_upload_open(s, &ctx, uuid, false, &second), HV_E_RANGE);
+    CHECK(strstr(ctx.err.message, "another request") != NULL);
+    CHECK(second == NULL);
+    hv_error_clear(&ctx);
+    hv_blob_writer_close(first);
+    CHECK_INT(hv_blob_upload_open(s, &ctx, uuid, false, &second), HV_OK);
+    hv_blob_writer_close(second);
+    CHECK_INT(hv_blob_upload_remove(s, &ctx, uuid), HV_OK);
+    hv_blob_close(s);
+    hv_arena_free(ctx.arena);
+}
+
+/* Overwrites the stored copy of digest with as many other bytes. */
+static void damage(const char *digest, size_t size) {
+    char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/blobs/sha256/%.2s/%s", root, digest + 7, digest + 7);
+    f = fopen(path, "r+");
+    CHECK(f != NULL);
+    for (size_t i = 0; f && i < size; i++)
+        fputc('#', f);
+    if (f)
+        fclose(f);
+}
+
+static void check_stored(hv_blob_store *s, hv_ctx *ctx, const char *digest, const char *want) {
+    char back[64] = {0};
+    uint64_t size;
+    int fd;
+
+    CHECK_INT(hv_blob_open(s, ctx, digest, &fd, &size), HV_OK);
+    CHECK_INT(size, strlen(want));
+    read_all(fd, back, strlen(want));
+    close(fd);
+    CHECK_STR(back, want);
+}
+
+/* A stored copy whose bytes are not its digest's is replaced by the next put or commit of
+ * that content, never kept because its name matches. */
+static void test_damaged_copy_is_replaced(void) {
+    hv_ctx ctx = {.arena = hv_arena_new()};
+    hv_blob_store *s = open_store(&ctx);
+    hv_blob_writer *w = NULL;
+    const char data[] = "the honest bytes";
+    char digest[HV_DIGEST_MAX], uuid[37];
+
+    hv_sha256_digest(digest, data, strlen(data));
+    CHECK_INT(hv_blob_put(s, &ctx, digest, data, strlen(data)), HV_OK);
+    damage(digest, strlen(data));
+    CHECK_INT(hv_blob_put(s, &ctx, digest, data, strlen(data)), HV_OK);
+    check_stored(s, &ctx, digest, data);
+
+    damage(digest, strlen(data));
+    hv_uuid(uuid);
+    CHECK_INT(hv_blob_upload_open(s, &ctx, uuid, true, &w), HV_OK);
+    CHECK_INT(hv_blob_writer_at(w, &ctx, 0), HV_OK);
+    CHECK_INT(hv_blob_write(w, &ctx, data, strlen(data)), HV_OK);
+    CHECK_INT(hv_blob_writer_sync(w, &ctx), HV_OK);
+    CHECK_INT(hv_blob_upload_commit(s, &ctx, uuid, digest), HV_OK);
+    hv_blob_writer_close(w);
+    check_stored(s, &ctx, digest, data);
+    CHECK_INT(hv_blob_remove(s, &ctx, digest), HV_OK);
+    hv_blob_close(s);
+    hv_arena_free(ctx.arena);
+}
+
 static void setup(void) {
     if (!mkdtemp(root))
         abort();
@@ -113,4 +199,5 @@ static void teardown(void) {
         fprintf(stderr, "could not remove %s\n", root);
 }
 
-TEST_MAIN(setup, test_put_and_open, test_upload_lifecycle, teardown)
+TEST_MAIN(setup, test_put_and_open, test_upload_lifecycle, test_upload_has_one_writer,
+          test_damaged_copy_is_replaced, teardown)

@@ -100,6 +100,7 @@ static void test_oci_manifest(void) {
 
     /* the strings live in the arena, not in the (freed) JSON tree */
     CHECK(m.config.digest != NULL && m.config.digest[0] == 's');
+    CHECK_INT(m.total_size, (int64_t)strlen(body) + 1470 + 3370706);
 }
 
 static void test_oci_index(void) {
@@ -482,6 +483,46 @@ static void test_index_rejections(void) {
            HV_E_MANIFEST_INVALID, "an index cannot also be an image manifest");
 }
 
+/* Sizes are the client's numbers up to INT64_MAX: their sum is refused when it would pass
+ * INT64_MAX, never wrapped (and never an undefined signed overflow). */
+#define MAX_SIZE "9223372036854775807"
+#define LAYER_OF(size)                                                                             \
+    "{'mediaType':'application/vnd.oci.image.layer.v1.tar+gzip','digest':'" D2 "','size':" size "}"
+#define ENTRY_OF(size)                                                                             \
+    "{'mediaType':'application/vnd.oci.image.manifest.v1+json','digest':'" D3 "','size':" size "}"
+
+static void test_size_sums(void) {
+    const char *mt = HV_MT_OCI_MANIFEST;
+    hv_oci_manifest m;
+
+    setup();
+    REJECT(mt, "{'schemaVersion':2,'config':" OCI_CONFIG ",'layers':[" LAYER_OF(MAX_SIZE) "]}",
+           HV_E_MANIFEST_INVALID, "config and layers add up to more than 9223372036854775807");
+    REJECT(mt,
+           "{'schemaVersion':2,'config':" OCI_CONFIG
+           ",'layers':[" LAYER_OF("1") "," LAYER_OF(MAX_SIZE) "]}",
+           HV_E_MANIFEST_INVALID, "a descriptor's size is wrong");
+    REJECT(HV_MT_OCI_INDEX,
+           "{'schemaVersion':2,'manifests':[" ENTRY_OF(MAX_SIZE) "," ENTRY_OF(MAX_SIZE) "]}",
+           HV_E_MANIFEST_INVALID, "entries add up to more than");
+    /* one size at the limit passes it once the body's own length is added */
+    REJECT(mt,
+           "{'schemaVersion':2,'config':{'mediaType':'a/b','digest':'" D1 "','size':" MAX_SIZE
+           "},'layers':[]}",
+           HV_E_MANIFEST_INVALID, "add up to more than");
+    CHECK_INT(parse(&m, HV_MT_OCI_INDEX, "{'schemaVersion':2,'manifests':[" ENTRY_OF("1") "]}"),
+              HV_OK);
+    CHECK_INT(parse(&m, mt,
+                    "{'schemaVersion':2,'config':{'mediaType':'a/b','digest':'" D1
+                    "','size':9223372036854775000},'layers':[]}"),
+              HV_OK);
+    CHECK(m.total_size > 9223372036854775000 && m.total_size <= INT64_MAX);
+    CHECK_INT(parse(&m, mt,
+                    "{'schemaVersion':2,'config':{'mediaType':'a/b','digest':'" D1
+                    "','size':9223372036854775800},'layers':[]}"),
+              HV_E_MANIFEST_INVALID);
+}
+
 static void test_too_large(void) {
     hv_oci_manifest m;
     size_t n = HV_OCI_MANIFEST_MAX + 1;
@@ -550,4 +591,5 @@ static void teardown(void) {
 
 TEST_MAIN(test_oci_manifest, test_oci_index, test_docker, test_subject_and_artifact_type,
           test_media_type_resolution, test_schema1, test_document_rejections, test_image_rejections,
-          test_index_rejections, test_too_large, test_predicates, test_accepts, teardown)
+          test_index_rejections, test_size_sums, test_too_large, test_predicates, test_accepts,
+          teardown)

@@ -77,6 +77,44 @@ static void test_chunked_upload_resumes(void) {
     hv_arena_free(ctx.arena);
 }
 
+/* Two requests on one session: the second is refused while the first writes, and a row
+ * update from a stale size is refused too, so the row and the file never part. */
+static void test_one_writer_per_session(void) {
+    hv_ctx ctx = new_ctx();
+    hv_upload_stream *first = NULL, *second = NULL;
+    char uuid[37], digest[HV_DIGEST_MAX];
+    hv_upload up, stale;
+    hv_target t;
+    int64_t size;
+    uint64_t stored;
+    const char *id;
+
+    hv_sha256_digest(digest, "aaabbb", 6);
+    CHECK_INT(hv_registry_target(&t, &ctx, &admin, "library/writers", "push"), HV_OK);
+    CHECK_INT(hv_registry_upload_start(uuid, &ctx, reg, &t), HV_OK);
+    CHECK_INT(hv_registry_upload_begin(&first, &ctx, reg, &t, uuid, 0, NULL), HV_OK);
+    CHECK_INT(hv_registry_upload_write(first, &ctx, "aaa", 3), HV_OK);
+    CHECK_INT(hv_registry_upload_begin(&second, &ctx, reg, &t, uuid, -1, NULL), HV_E_RANGE);
+    CHECK_INT(hv_registry_upload_begin(&second, &ctx, reg, &t, uuid, -1, digest), HV_E_RANGE);
+    CHECK(second == NULL);
+    hv_error_clear(&ctx);
+    CHECK_INT(hv_registry_upload_finish(first, &ctx, &size, &id), HV_OK);
+    CHECK_INT(size, 3);
+    /* a writer that started from 0 cannot record its bytes over the first one's */
+    CHECK_INT(hv_registry_upload_status(&stale, &ctx, reg, &t, uuid), HV_OK);
+    stale.size = 5;
+    CHECK_INT(hv_model_upload_update(&ctx, &stale, 0), HV_E_RANGE);
+    CHECK(strstr(ctx.err.message, "went on to 3 bytes") != NULL);
+    hv_error_clear(&ctx);
+    CHECK_INT(hv_registry_upload_status(&up, &ctx, reg, &t, uuid), HV_OK);
+    CHECK_INT(up.size, 3);
+    /* free again: the next request continues where the first ended */
+    CHECK_INT(send_chunk(&ctx, &t, uuid, 3, "bbb", digest), HV_OK);
+    CHECK_INT(hv_registry_blob_stat(&stored, &ctx, reg, &t, digest), HV_OK);
+    CHECK_INT(stored, 6);
+    hv_arena_free(ctx.arena);
+}
+
 static int64_t outbox_count(hv_ctx *ctx, const char *type) {
     hv_stmt *st;
     bool row;
@@ -143,5 +181,5 @@ static void test_manifest_rules_and_events(void) {
     hv_arena_free(ctx.arena);
 }
 
-TEST_MAIN(setup, test_names_and_access, test_chunked_upload_resumes, test_manifest_rules_and_events,
-          teardown)
+TEST_MAIN(setup, test_names_and_access, test_chunked_upload_resumes, test_one_writer_per_session,
+          test_manifest_rules_and_events, teardown)
