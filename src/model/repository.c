@@ -10,7 +10,8 @@
  * Fast at 100k artifacts: a page is chosen by an index walk over `repository` alone
  * (repository_project, repository_project_created, repository_created, the name index), and
  * artifact counts are computed afterwards for the page's rows only, each an index count
- * (artifact_repo_main, a partial index of the non-accessory artifacts; 004_repos.sql).
+ * (artifact_repo_main, a partial index of the non-accessory artifacts; 004_repos.sql) less
+ * the untagged children of the repository's indexes, as Harbor's artifact list hides them.
  */
 #include "model/model_int.h"
 
@@ -61,8 +62,17 @@ static void read_repo(hv_repository_detail *out, hv_ctx *ctx, hv_stmt *st) {
     out->artifact_count = 0;
 }
 
+/* What Harbor's artifact list shows by default (artifact_list.c, LISTED_EXPR): artifacts that
+ * are not accessories, less those that only an index of the same repository holds (untagged
+ * children).  Counted as the index count of artifact_repo_main minus those children, found
+ * from the references side, so that a large repository costs an index walk rather than a
+ * probe of tag and artifact_reference per artifact. */
 static const char *sql_artifact_count =
-    "SELECT count(*) FROM artifact WHERE repository_id = ? AND accessory_type IS NULL";
+    "SELECT (SELECT count(*) FROM artifact WHERE repository_id = ?1 AND accessory_type IS NULL)"
+    " - (SELECT count(*) FROM artifact c WHERE c.repository_id = ?1 AND c.accessory_type IS NULL"
+    " AND c.digest IN (SELECT lr.child_digest FROM artifact lp"
+    " JOIN artifact_reference lr ON lr.parent_id = lp.id WHERE lp.repository_id = ?1)"
+    " AND NOT EXISTS (SELECT 1 FROM tag t WHERE t.artifact_id = c.id))";
 
 hv_err hv_model_repository_artifact_count(int64_t *out, hv_ctx *ctx, int64_t repository_id) {
     hv_stmt *st;
