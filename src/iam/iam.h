@@ -259,9 +259,9 @@ hv_err hv_iam_project_metadata_list(const char ***names, const char ***values, s
 hv_err hv_iam_project_metadata_get(const char **out, hv_ctx *ctx, const hv_project *p,
                                    const char *key);
 
-/* Sets one setting of p, which must not be set yet (add) or must be (update).
- * HV_E_BAD_REQUEST for an unknown key or an invalid value; HV_E_CONFLICT (add) when it is
- * set, HV_E_NOT_FOUND (update) when it is not. */
+/* Sets one setting of p: add only when it is not set yet (HV_E_CONFLICT otherwise), update
+ * whether or not it is (Harbor's metadata manager upserts).  HV_E_BAD_REQUEST for an
+ * unknown key or an invalid value. */
 hv_err hv_iam_project_metadata_add(hv_ctx *ctx, const hv_project *p, const char *key,
                                    const char *value);
 hv_err hv_iam_project_metadata_update(hv_ctx *ctx, const hv_project *p, const char *key,
