@@ -301,10 +301,12 @@ static json_t *artifact_json(hv_ctx *ctx, const hv_artifact_view *v, const hv_ar
         json_array_append_new(list, tag_json(&v->tags[i], o));
     json_object_set_new(j, "tags", list);
     json_object_set_new(j, "addition_links", addition_links(ctx, a));
-    list = json_array();
-    for (size_t i = 0; i < v->n_labels; i++)
-        json_array_append_new(list, label_json(&v->labels[i]));
-    json_object_set_new(j, "labels", list);
+    if (o->with_label) { /* Harbor leaves the key out unless asked */
+        list = json_array();
+        for (size_t i = 0; i < v->n_labels; i++)
+            json_array_append_new(list, label_json(&v->labels[i]));
+        json_object_set_new(j, "labels", list);
+    }
     if (o->with_accessory) {
         list = json_array();
         for (size_t i = 0; i < v->n_accessories; i++)
