@@ -270,9 +270,44 @@ hv_err hv_iam_project_metadata_update(hv_ctx *ctx, const hv_project *p, const ch
 /* Removes one setting of p.  HV_E_NOT_FOUND when it is not set. */
 hv_err hv_iam_project_metadata_delete(hv_ctx *ctx, const hv_project *p, const char *key);
 
-/* The system setting project_creation_restriction: "everyone" or "adminonly" (anything else
- * is HV_E_BAD_REQUEST); stored in its own transaction. */
-hv_err hv_iam_set_project_creation_restriction(hv_ctx *ctx, const char *value);
+/* ---------------------------------------------------------------- settings
+ * The system settings of Harbor's /configurations (settings.c): every user-facing one of
+ * Harbor's ConfigurationsResponse, with Harbor's default until changed.  Those Haven does not
+ * act on yet are not editable: a change to one is refused naming it. */
+
+typedef enum {
+    HV_IAM_SETTING_STRING,
+    HV_IAM_SETTING_BOOL,
+    HV_IAM_SETTING_INT,
+    HV_IAM_SETTING_OTHER /* a request gave something else (null, an object, a float) */
+} hv_iam_setting_type;
+
+/* One setting: its current value (listed), or a change a request asks for.  value is text:
+ * "true"/"false" for booleans, decimal for integers.  editable is set in lists only. */
+typedef struct hv_iam_setting {
+    const char *name;
+    hv_iam_setting_type type;
+    const char *value;
+    bool editable;
+} hv_iam_setting;
+
+/* The value of setting `name` (which must be one of the table) into *out: stored, else
+ * Harbor's default (static or arena).  No permission is checked: callers show only what
+ * may be shown. */
+hv_err hv_iam_setting_get(const char **out, hv_ctx *ctx, const char *name);
+
+/* Every setting in name order (secrets never; the internal ones when `internal`), *out in the
+ * arena, for a caller with the system permission configuration:read (system
+ * administrators).  HV_E_UNAUTHORIZED, HV_E_DENIED. */
+hv_err hv_iam_settings_list(hv_iam_setting **out, size_t *n, hv_ctx *ctx, const hv_identity *who,
+                            bool internal);
+
+/* Applies changes (configuration:update), all or none, in one transaction: each must name a
+ * setting, have its type, and either repeat the current value of one that is not editable or
+ * give an allowed value of an editable one.  HV_E_BAD_REQUEST naming the first that does
+ * not; HV_E_UNAUTHORIZED, HV_E_DENIED. */
+hv_err hv_iam_settings_update(hv_ctx *ctx, const hv_identity *who, const hv_iam_setting *changes,
+                              size_t n);
 
 /* ---------------------------------------------------------------- robots
  * Robot accounts (robots.c), Harbor's v2 robots.  A system robot (level "system") may hold

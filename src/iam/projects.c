@@ -368,7 +368,7 @@ hv_err hv_iam_project_may_create(hv_ctx *ctx, const hv_identity *who) {
         if (rc)
             return HV_FAIL(ctx, HV_E_DENIED, "Only system level robot can create project");
     }
-    rc = hv_model_setting_get(&restriction, ctx, "project_creation_restriction", "everyone");
+    rc = hv_iam_setting_get(&restriction, ctx, "project_creation_restriction");
     if (rc)
         return rc;
     if (strcmp(restriction, "adminonly") == 0 && hv_auth_can(ctx, who, NULL, "project", "create"))
@@ -585,15 +585,4 @@ hv_err hv_iam_project_metadata_delete(hv_ctx *ctx, const hv_project *p, const ch
     struct meta_removal m = {.p = p, .key = key};
 
     return hv_events_transaction(ctx, delete_meta_in_tx, &m);
-}
-
-static hv_err set_restriction(hv_ctx *ctx, void *payload) {
-    return hv_model_setting_set(ctx, "project_creation_restriction", payload);
-}
-
-hv_err hv_iam_set_project_creation_restriction(hv_ctx *ctx, const char *value) {
-    if (strcmp(value, "everyone") != 0 && strcmp(value, "adminonly") != 0)
-        return HV_FAIL(ctx, HV_E_BAD_REQUEST,
-                       "project_creation_restriction must be \"everyone\" or \"adminonly\"");
-    return hv_events_transaction(ctx, set_restriction, (void *)value);
 }

@@ -247,6 +247,9 @@ hv_err hv_model_quota_linked_size(int64_t *out, hv_ctx *ctx, int64_t project_id)
 hv_err hv_model_artifact_exclusive_blobs(const char ***digests, int64_t **sizes, size_t *n,
                                          hv_ctx *ctx, int64_t project_id, const hv_artifact *a);
 
+/* Whether the database answers a query (health checks).  The engine's error otherwise. */
+hv_err hv_model_ping(hv_ctx *ctx);
+
 /* Settings changed at run time; *value is def when unset. */
 hv_err hv_model_setting_get(const char **value, hv_ctx *ctx, const char *name, const char *def);
 hv_err hv_model_setting_set(hv_ctx *ctx, const char *name, const char *value);
