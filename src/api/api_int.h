@@ -42,6 +42,7 @@ extern const hv_api__route hv_api__immutable_routes[];
 extern const hv_api__route hv_api__search_routes[];
 extern const hv_api__route hv_api__project_metadata_routes[];
 extern const hv_api__route hv_api__configuration_routes[];
+extern const hv_api__route hv_api__icon_routes[];
 
 /* Mounts /service/token (token.c). */
 void hv_api__mount_token(hv_http_server *s, const hv_api_config *cfg);
@@ -109,6 +110,11 @@ static inline hv_err hv_api__can(hv_req *r, const hv_project *p, const char *res
 /* Declares handlers quickly: a JSON-body handler and a bodiless one. */
 #define HV_API_HANDLER(name, run_fn)                                                               \
     static const hv_handler name = {.run = run_fn, .body_max = HV_API_BODY_MAX}
+
+/* ---- icons (icons.c): the digest of Harbor's icon of an artifact type (the default icon
+ * for others) and of an accessory type ("" for those Harbor gives none); static strings. */
+const char *hv_api__artifact_icon(const char *type);
+const char *hv_api__accessory_icon(const char *type);
 
 /* ---- repositories (repositories.c), also used by search.c */
 

@@ -23,6 +23,7 @@ static const hv_api__route *const tables[] = {
     hv_api__search_routes,
     hv_api__project_metadata_routes,
     hv_api__configuration_routes,
+    hv_api__icon_routes,
 };
 
 #define PREFIX "/api/v2.0"

@@ -198,3 +198,52 @@ def test_internalconfig(registry, admin):
     assert not SECRETS & set(internal)
     for item in internal.values():
         assert set(item) == {"value", "editable"}
+
+
+# ------------------------------------------------------------------ /icons
+
+# Harbor's icon digests (src/lib/icon/const.go): artifact types, then accessory types
+ICONS = {
+    "IMAGE": "sha256:0048162a053eef4d4ce3fe7518615bef084403614f8bca43b40ae2e762e11e06",
+    "CHART": "sha256:61cf3a178ff0f75bf08a25d96b75cf7355dc197749a9f128ed3ef34b0df05518",
+    "CNAB": "sha256:089bdda265c14d8686111402c8ad629e8177a1ceb7dcd0f7f39b6480f623b3bd",
+    "WASM": "sha256:badd7693bcaf115be202748241dd0ea6ee3b0524bfab9ac22d1e1c43721afec6",
+    "DEFAULT": "sha256:da834479c923584f4cbcdecc0dac61f32bef1d51e8aae598cf16bd154efab49f",
+    "signature.cosign":
+        "sha256:20401d5b3a0f6dbc607c8d732eb08471af4ae6b19811a4efce8c6a724aed2882",
+    "signature.notation":
+        "sha256:3ac706e102bbe9362b400aa162df58135d35e66b9c3bee2165de92022d25fe34",
+    "accelerator.nydus":
+        "sha256:dfcb6617cd9c144358dc1b305b87bbe34f0b619f1e329116e6aee2e41f2e34cf",
+    "sbom.harbor": "sha256:c19f80c357cd7e90d2a01b9ae3e2eb62ce447a2662bb590a19177d72d550bdae",
+}
+
+
+def icon(registry, session, digest):
+    return session.get(api(registry, f"/icons/{digest}"))
+
+
+@pytest.mark.parametrize("kind", sorted(ICONS))
+def test_every_builtin_icon_is_served(registry, anon, kind):
+    r = icon(registry, anon, ICONS[kind])
+    assert_status(r, 200)
+    body = r.json()
+    assert set(body) == {"content-type", "content"}
+    assert body["content-type"] == "image/png"
+    png = base64.b64decode(body["content"], validate=True)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_the_icon_of_a_pushed_artifact_is_served(registry, admin, anon, repo):
+    img = registry.push_image(repo, tag="v1", seed=7)
+    project, rel = repo.split("/", 1)
+    r = admin.get(api(registry, f"/projects/{project}/repositories/{rel.replace('/', '%252F')}"
+                                f"/artifacts/{img.digest}"))
+    assert_status(r, 200)
+    assert r.json()["icon"] == ICONS["IMAGE"]
+    assert_status(icon(registry, anon, r.json()["icon"]), 200)
+
+
+def test_unknown_and_malformed_icons(registry, anon):
+    assert_error(icon(registry, anon, "sha256:" + "0" * 64), 404, "NOT_FOUND")
+    assert_error(icon(registry, anon, "nonsense"), 400, "BAD_REQUEST")
