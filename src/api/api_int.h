@@ -93,7 +93,8 @@ hv_err hv_api__project_json(json_t **out, hv_req *r, const hv_project *p, bool d
 
 /* 200 with a JSON body (takes the reference). */
 hv_err hv_api__json(hv_req *r, int status, json_t *body);
-/* A list page: X-Total-Count, Link (prev/next as Harbor writes them) and the JSON array. */
+/* A list page: X-Total-Count, Link (prev/next as Harbor writes them) and the JSON array
+ * (takes the reference).  HV_E_TOO_LARGE when the query is too long to link. */
 hv_err hv_api__page(hv_req *r, const hv_list *list, int64_t total, json_t *items);
 /* 201 with Location (empty body). */
 hv_err hv_api__created(hv_req *r, const char *location);

@@ -197,25 +197,27 @@ static json_t *reference_json(const hv_artifact_ref *e) {
 
 /* Harbor's addition link: the repository part of the name with '/' as %252F. */
 static json_t *addition_link(hv_ctx *ctx, const hv_artifact_info *a, const char *addition) {
-    const char *repo = strchr(a->repository_name, '/');
-    size_t project_len = repo ? (size_t)(repo - a->repository_name) : 0;
-    hv_buf b;
-    json_t *link = json_object();
+    const char *slash = strchr(a->repository_name, '/');
+    const char *rel = slash ? slash + 1 : a->repository_name;
+    int project_len = slash ? (int)(slash - a->repository_name) : 0;
+    char *encoded = hv_arena_alloc(ctx->arena, 5 * strlen(rel) + 1), *e = encoded;
 
-    hv_buf_init(&b, 4096);
-    hv_buf_appendf(&b, "/api/v2.0/projects/%.*s/repositories/", (int)project_len,
-                   a->repository_name);
-    for (const char *c = repo ? repo + 1 : a->repository_name; *c; c++) {
-        if (*c == '/')
-            hv_buf_append(&b, "%252F", 5);
-        else
-            hv_buf_append(&b, c, 1);
+    for (const char *c = rel; *c; c++) {
+        if (*c == '/') {
+            memcpy(e, "%252F", 5);
+            e += 5;
+        } else {
+            *e++ = *c;
+        }
     }
-    hv_buf_appendf(&b, "/artifacts/%s/additions/%s", a->a.digest, addition);
-    json_object_set_new(link, "href", json_string(hv_arena_strndup(ctx->arena, b.data, b.len)));
-    json_object_set_new(link, "absolute", json_false());
-    hv_buf_free(&b);
-    return link;
+    *e = '\0';
+    return json_pack("{s:s, s:b}", "href",
+                     hv_arena_printf(ctx->arena,
+                                     "/api/v2.0/projects/%.*s/repositories/%s/artifacts/%s"
+                                     "/additions/%s",
+                                     project_len, a->repository_name, encoded, a->a.digest,
+                                     addition),
+                     "absolute", 0);
 }
 
 static json_t *addition_links(hv_ctx *ctx, const hv_artifact_info *a) {

@@ -17,30 +17,39 @@
 
 #include <string.h>
 
-/* The visibility condition on a row whose project is p (joined) with metadata m. */
-static const char *visible_expr(hv_ctx *ctx, const hv_visibility *vis, const char *project_col) {
+/* The visibility condition on a row whose project is p (joined) with metadata m, into *out
+ * (arena).  HV_E_TOO_LARGE when it would pass 64 KiB (more projects than a robot may hold). */
+static hv_err visible_expr(const char **out, hv_ctx *ctx, const hv_visibility *vis,
+                           const char *project_col) {
     hv_buf b;
-    const char *out;
+    hv_err rc;
 
+    *out = "1";
     if (vis->all)
-        return "1";
+        return HV_OK;
     hv_buf_init(&b, 64 * 1024);
-    hv_buf_appendf(&b, "(coalesce(m.value, 'false') = 'true'");
-    if (vis->user_id > 0)
-        hv_buf_appendf(&b,
-                       " OR %s IN (SELECT vm.project_id FROM member vm WHERE vm.entity_type = 'u'"
-                       " AND vm.entity_id = %lld)",
-                       project_col, (long long)vis->user_id);
-    if (vis->n_project_ids > 0) {
-        hv_buf_appendf(&b, " OR %s IN (", project_col);
-        for (size_t i = 0; i < vis->n_project_ids; i++)
-            hv_buf_appendf(&b, "%s%lld", i ? ", " : "", (long long)vis->project_ids[i]);
-        hv_buf_appendf(&b, ")");
+    rc = hv_buf_appendf(&b, "(coalesce(m.value, 'false') = 'true'");
+    if (rc == HV_OK && vis->user_id > 0)
+        rc = hv_buf_appendf(&b,
+                            " OR %s IN (SELECT vm.project_id FROM member vm WHERE"
+                            " vm.entity_type = 'u' AND vm.entity_id = %lld)",
+                            project_col, (long long)vis->user_id);
+    if (rc == HV_OK && vis->n_project_ids > 0) {
+        rc = hv_buf_appendf(&b, " OR %s IN (", project_col);
+        for (size_t i = 0; rc == HV_OK && i < vis->n_project_ids; i++)
+            rc = hv_buf_appendf(&b, "%s%lld", i ? ", " : "", (long long)vis->project_ids[i]);
+        if (rc == HV_OK)
+            rc = hv_buf_appendf(&b, ")");
     }
-    hv_buf_appendf(&b, ")");
-    out = hv_arena_strndup(ctx->arena, b.data, b.len);
+    if (rc == HV_OK)
+        rc = hv_buf_appendf(&b, ")");
+    if (rc == HV_OK)
+        *out = hv_arena_strndup(ctx->arena, b.data, b.len);
+    else
+        rc = HV_FAIL(ctx, rc, "the visibility condition of %zu projects is too long",
+                     vis->n_project_ids);
     hv_buf_free(&b);
-    return out;
+    return rc;
 }
 
 #define REPO_SELECT                                                                                \
@@ -89,6 +98,8 @@ hv_err hv_model_repository_artifact_count(int64_t *out, hv_ctx *ctx, int64_t rep
 hv_err hv_model_repository_list(hv_repository_detail **out, size_t *n, int64_t *total, hv_ctx *ctx,
                                 const hv_list *list, int64_t project_id, const hv_visibility *vis) {
     static const char *yes[] = {"true"};
+    const char *visible;
+    hv_err rc = visible_expr(&visible, ctx, vis, "r.project_id");
     hv_model__column cols[] = {
         {"id", "r.id", 'i'},
         {"name", "r.name", 't'},
@@ -97,7 +108,7 @@ hv_err hv_model_repository_list(hv_repository_detail **out, size_t *n, int64_t *
         {"pull_count", "r.pull_count", 'i'},
         {"creation_time", "r.creation_time", 'm'},
         {"update_time", "r.update_time", 'm'},
-        {"visible", visible_expr(ctx, vis, "r.project_id"), 'b'},
+        {"visible", visible, 'b'},
         {NULL, NULL, 0},
     };
     hv_query_term fixed[2];
@@ -106,10 +117,11 @@ hv_err hv_model_repository_list(hv_repository_detail **out, size_t *n, int64_t *
     hv_repository_detail *v;
     hv_stmt *st = NULL;
     bool row;
-    hv_err rc;
 
     *out = NULL;
     *n = 0;
+    if (rc)
+        return rc;
     if (project_id > 0) {
         pid = hv_arena_printf(ctx->arena, "%lld", (long long)project_id);
         fixed[n_fixed++] = (hv_query_term){.key = "project_id",
@@ -278,13 +290,15 @@ static const char *sql_storage = "SELECT coalesce(sum(size), 0) FROM blob_total"
 
 hv_err hv_model_statistics(hv_statistics *out, hv_ctx *ctx, const hv_visibility *vis,
                            bool with_storage) {
-    const char *vis_sql = visible_expr(ctx, vis, "p.id");
+    const char *vis_sql;
     const char *sql;
     hv_stmt *st;
     bool row;
-    hv_err rc;
+    hv_err rc = visible_expr(&vis_sql, ctx, vis, "p.id");
 
     memset(out, 0, sizeof(*out));
+    if (rc)
+        return rc;
     sql = hv_arena_printf(ctx->arena,
                           "SELECT coalesce(m.value, 'false') = 'true' AS pub, count(*)"
                           " FROM project p LEFT JOIN project_metadata m"
