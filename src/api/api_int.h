@@ -7,6 +7,7 @@
 #define HV_API_INT_H
 
 #include "api/api.h"
+#include "iam/iam.h"
 #include "model/model.h"
 
 #include <jansson.h>
@@ -33,6 +34,7 @@ extern const hv_api__route hv_api__user_routes[];
 extern const hv_api__route hv_api__project_routes[];
 extern const hv_api__route hv_api__member_routes[];
 extern const hv_api__route hv_api__robot_routes[];
+extern const hv_api__route hv_api__robot_v1_routes[];
 extern const hv_api__route hv_api__audit_routes[];
 extern const hv_api__route hv_api__repository_routes[];
 extern const hv_api__route hv_api__artifact_routes[];
@@ -42,6 +44,7 @@ extern const hv_api__route hv_api__immutable_routes[];
 extern const hv_api__route hv_api__search_routes[];
 extern const hv_api__route hv_api__project_metadata_routes[];
 extern const hv_api__route hv_api__configuration_routes[];
+extern const hv_api__route hv_api__icon_routes[];
 
 /* Mounts /service/token (token.c). */
 void hv_api__mount_token(hv_http_server *s, const hv_api_config *cfg);
@@ -90,7 +93,8 @@ hv_err hv_api__project_json(json_t **out, hv_req *r, const hv_project *p, bool d
 
 /* 200 with a JSON body (takes the reference). */
 hv_err hv_api__json(hv_req *r, int status, json_t *body);
-/* A list page: X-Total-Count, Link (prev/next as Harbor writes them) and the JSON array. */
+/* A list page: X-Total-Count, Link (prev/next as Harbor writes them) and the JSON array
+ * (takes the reference).  HV_E_TOO_LARGE when the query is too long to link. */
 hv_err hv_api__page(hv_req *r, const hv_list *list, int64_t total, json_t *items);
 /* 201 with Location (empty body). */
 hv_err hv_api__created(hv_req *r, const char *location);
@@ -109,6 +113,25 @@ static inline hv_err hv_api__can(hv_req *r, const hv_project *p, const char *res
 /* Declares handlers quickly: a JSON-body handler and a bodiless one. */
 #define HV_API_HANDLER(name, run_fn)                                                               \
     static const hv_handler name = {.run = run_fn, .body_max = HV_API_BODY_MAX}
+
+/* ---- robots (robots.c), also used by robots_v1.c */
+
+/* A Robot as Harbor renders it (permissions grouped by kind and namespace; no secret). */
+json_t *hv_api__robot_json(hv_req *r, const hv_robot *rb);
+/* A page of robots as Robot JSON, with X-Total-Count and Link. */
+hv_err hv_api__robot_page(hv_req *r, const hv_list *l, int64_t total, const hv_robot *robots,
+                          size_t n);
+/* Reads a RobotCreate or Robot body into *in (strings borrowed from body, arrays in the
+ * arena).  HV_E_BAD_REQUEST for a field of the wrong type, naming it. */
+hv_err hv_api__robot_input(hv_iam_robot_input *in, hv_req *r, json_t *body);
+/* 201 with RobotCreated (its secret shown this once; expires_at when with_expiry, as the v2
+ * API gives it and the legacy one does not) and Location: the request's path and the id. */
+hv_err hv_api__robot_created(hv_req *r, const hv_robot *rb, const char *secret, bool with_expiry);
+
+/* ---- icons (icons.c): the digest of Harbor's icon of an artifact type (the default icon
+ * for others) and of an accessory type ("" for those Harbor gives none); static strings. */
+const char *hv_api__artifact_icon(const char *type);
+const char *hv_api__accessory_icon(const char *type);
 
 /* ---- repositories (repositories.c), also used by search.c */
 

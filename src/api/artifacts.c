@@ -7,24 +7,15 @@
  * project, asks auth for Harbor's permission (artifact read/list/create/delete, tag
  * list/create/delete, accessory list, artifact-addition read; copy also needs push on the
  * target and pull on the source), calls one registry service and renders Harbor's JSON:
- * Artifact, Tag, Accessory (AccessoryData), Label, with Harbor's icons and addition links.
+ * Artifact, Tag, Accessory (AccessoryData), Label, with Harbor's icons (icons.c) and
+ * addition links.
  */
 #include "api/api_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* Harbor's icons (src/lib/icon/const.go). */
-#define ICON_IMAGE    "sha256:0048162a053eef4d4ce3fe7518615bef084403614f8bca43b40ae2e762e11e06"
-#define ICON_CHART    "sha256:61cf3a178ff0f75bf08a25d96b75cf7355dc197749a9f128ed3ef34b0df05518"
-#define ICON_CNAB     "sha256:089bdda265c14d8686111402c8ad629e8177a1ceb7dcd0f7f39b6480f623b3bd"
-#define ICON_WASM     "sha256:badd7693bcaf115be202748241dd0ea6ee3b0524bfab9ac22d1e1c43721afec6"
-#define ICON_DEFAULT  "sha256:da834479c923584f4cbcdecc0dac61f32bef1d51e8aae598cf16bd154efab49f"
-#define ICON_COSIGN   "sha256:20401d5b3a0f6dbc607c8d732eb08471af4ae6b19811a4efce8c6a724aed2882"
-#define ICON_NOTATION "sha256:3ac706e102bbe9362b400aa162df58135d35e66b9c3bee2165de92022d25fe34"
-#define ICON_NYDUS    "sha256:dfcb6617cd9c144358dc1b305b87bbe34f0b619f1e329116e6aee2e41f2e34cf"
-#define ICON_SBOM     "sha256:c19f80c357cd7e90d2a01b9ae3e2eb62ce447a2662bb590a19177d72d550bdae"
-#define ZERO_TIME     "0001-01-01T00:00:00.000Z"
+#define ZERO_TIME "0001-01-01T00:00:00.000Z"
 
 /* ---------------------------------------------------------------- request parts */
 
@@ -135,33 +126,6 @@ static json_t *stored_json(const char *text, json_t *fallback) {
     return v;
 }
 
-static const char *artifact_icon(const char *type) {
-    static const struct {
-        const char *type, *icon;
-    } icons[] = {
-        {"IMAGE", ICON_IMAGE}, {"CHART", ICON_CHART}, {"CNAB", ICON_CNAB}, {"WASM", ICON_WASM}};
-
-    for (size_t i = 0; type && i < sizeof(icons) / sizeof(icons[0]); i++) {
-        if (strcmp(type, icons[i].type) == 0)
-            return icons[i].icon;
-    }
-    return ICON_DEFAULT;
-}
-
-static const char *accessory_icon(const char *type) {
-    if (!type)
-        return "";
-    if (strcmp(type, "signature.cosign") == 0)
-        return ICON_COSIGN;
-    if (strcmp(type, "signature.notation") == 0)
-        return ICON_NOTATION;
-    if (strcmp(type, "accelerator.nydus") == 0)
-        return ICON_NYDUS;
-    if (strcmp(type, "sbom.harbor") == 0)
-        return ICON_SBOM;
-    return "";
-}
-
 static json_t *str_or_empty(const char *s) {
     return json_string(s ? s : "");
 }
@@ -192,7 +156,7 @@ static json_t *accessory_json(const hv_artifact_info *a, int64_t subject_id) {
     json_object_set_new(o, "size", json_integer(a->kind.total_size));
     json_object_set_new(o, "digest", json_string(a->a.digest));
     json_object_set_new(o, "type", str_or_empty(a->kind.accessory_type));
-    json_object_set_new(o, "icon", json_string(accessory_icon(a->kind.accessory_type)));
+    json_object_set_new(o, "icon", json_string(hv_api__accessory_icon(a->kind.accessory_type)));
     json_object_set_new(o, "creation_time", time_json(a->push_time));
     return o;
 }
@@ -234,13 +198,12 @@ static json_t *reference_json(const hv_artifact_ref *e) {
 /* Harbor's addition link: the repository part of the name with '/' as %252F (written into
  * room for five bytes a character, so it is never cut short). */
 static json_t *addition_link(hv_ctx *ctx, const hv_artifact_info *a, const char *addition) {
-    const char *repo = strchr(a->repository_name, '/');
-    const char *rest = repo ? repo + 1 : a->repository_name;
-    int project_len = repo ? (int)(repo - a->repository_name) : 0;
-    char *escaped = hv_arena_alloc(ctx->arena, 5 * strlen(rest) + 1), *e = escaped;
-    json_t *link = json_object();
+    const char *slash = strchr(a->repository_name, '/');
+    const char *rel = slash ? slash + 1 : a->repository_name;
+    int project_len = slash ? (int)(slash - a->repository_name) : 0;
+    char *encoded = hv_arena_alloc(ctx->arena, 5 * strlen(rel) + 1), *e = encoded;
 
-    for (const char *c = rest; *c; c++) {
+    for (const char *c = rel; *c; c++) {
         if (*c == '/') {
             memcpy(e, "%252F", 5);
             e += 5;
@@ -248,13 +211,14 @@ static json_t *addition_link(hv_ctx *ctx, const hv_artifact_info *a, const char 
             *e++ = *c;
         }
     }
-    json_object_set_new(
-        link, "href",
-        json_string(hv_arena_printf(
-            ctx->arena, "/api/v2.0/projects/%.*s/repositories/%s/artifacts/%s/additions/%s",
-            project_len, a->repository_name, escaped, a->a.digest, addition)));
-    json_object_set_new(link, "absolute", json_false());
-    return link;
+    *e = '\0';
+    return json_pack("{s:s, s:b}", "href",
+                     hv_arena_printf(ctx->arena,
+                                     "/api/v2.0/projects/%.*s/repositories/%s/artifacts/%s"
+                                     "/additions/%s",
+                                     project_len, a->repository_name, encoded, a->a.digest,
+                                     addition),
+                     "absolute", 0);
 }
 
 static json_t *addition_links(hv_ctx *ctx, const hv_artifact_info *a) {
@@ -290,7 +254,7 @@ static json_t *artifact_json(hv_ctx *ctx, const hv_artifact_view *v, const hv_ar
     json_object_set_new(j, "repository_name", json_string(a->repository_name));
     json_object_set_new(j, "digest", json_string(a->a.digest));
     json_object_set_new(j, "size", json_integer(a->kind.total_size));
-    json_object_set_new(j, "icon", json_string(artifact_icon(a->kind.type)));
+    json_object_set_new(j, "icon", json_string(hv_api__artifact_icon(a->kind.type)));
     json_object_set_new(j, "push_time", time_json(a->push_time));
     json_object_set_new(j, "pull_time", time_json(a->pull_time));
     json_object_set_new(j, "extra_attrs", stored_json(a->kind.extra_attrs_json, json_object()));
@@ -304,10 +268,12 @@ static json_t *artifact_json(hv_ctx *ctx, const hv_artifact_view *v, const hv_ar
         json_array_append_new(list, tag_json(&v->tags[i], o));
     json_object_set_new(j, "tags", list);
     json_object_set_new(j, "addition_links", addition_links(ctx, a));
-    list = json_array();
-    for (size_t i = 0; i < v->n_labels; i++)
-        json_array_append_new(list, label_json(&v->labels[i]));
-    json_object_set_new(j, "labels", list);
+    if (o->with_label) { /* Harbor leaves the key out unless asked */
+        list = json_array();
+        for (size_t i = 0; i < v->n_labels; i++)
+            json_array_append_new(list, label_json(&v->labels[i]));
+        json_object_set_new(j, "labels", list);
+    }
     if (o->with_accessory) {
         list = json_array();
         for (size_t i = 0; i < v->n_accessories; i++)

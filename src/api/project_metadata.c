@@ -1,7 +1,9 @@
 /*
  * /projects/{p}/metadatas: a project's settings one key at a time.  A body carries exactly
  * one pair whose value is a string; which keys exist and what values they take are the
- * rules of src/iam/projects.c, the same as for the metadata of a ProjectReq.
+ * rules of src/iam/projects.c, the same as for the metadata of a ProjectReq.  PUT sets a key
+ * that is not set yet, as Harbor's metadata manager does.  The singular /metadata is served
+ * too: published guides spell it so.
  */
 #include "api/api_int.h"
 #include "iam/iam.h"
@@ -105,5 +107,11 @@ const hv_api__route hv_api__project_metadata_routes[] = {
     {"GET", "/projects/{project_name_or_id}/metadatas/{meta_name}", &get_meta_handler},
     {"PUT", "/projects/{project_name_or_id}/metadatas/{meta_name}", &update_meta_handler},
     {"DELETE", "/projects/{project_name_or_id}/metadatas/{meta_name}", &delete_meta_handler},
+    /* the misspelling of guides */
+    {"GET", "/projects/{project_name_or_id}/metadata", &list_meta_handler},
+    {"POST", "/projects/{project_name_or_id}/metadata", &add_meta_handler},
+    {"GET", "/projects/{project_name_or_id}/metadata/{meta_name}", &get_meta_handler},
+    {"PUT", "/projects/{project_name_or_id}/metadata/{meta_name}", &update_meta_handler},
+    {"DELETE", "/projects/{project_name_or_id}/metadata/{meta_name}", &delete_meta_handler},
     {NULL, NULL, NULL},
 };

@@ -38,7 +38,7 @@ static hv_err load(hv_robot *rb, hv_project **project, hv_req *r, const char *ac
 
 /* ---------------------------------------------------------------- JSON */
 
-static json_t *robot_json(hv_req *r, const hv_robot *rb) {
+json_t *hv_api__robot_json(hv_req *r, const hv_robot *rb) {
     json_t *o = json_object();
     json_t *perms = json_array();
 
@@ -82,6 +82,32 @@ static json_t *robot_json(hv_req *r, const hv_robot *rb) {
     return o;
 }
 
+hv_err hv_api__robot_created(hv_req *r, const hv_robot *rb, const char *secret, bool with_expiry) {
+    json_t *o = json_pack("{s:I, s:s, s:s, s:o}", "id", (json_int_t)rb->id, "name",
+                          hv_iam_robot_full_name(&r->ctx, rb), "secret", secret, "creation_time",
+                          hv_api__time(rb->creation_time));
+    const char *path = r->path;
+    size_t len = strlen(path);
+
+    if (with_expiry)
+        json_object_set_new(o, "expires_at", json_integer(rb->expires_at));
+    /* the collection's path and the id, as Harbor builds it */
+    while (len > 1 && path[len - 1] == '/')
+        len--;
+    hv_resp_header(r, "Location",
+                   hv_arena_printf(r->ctx.arena, "%.*s/%lld", (int)len, path, (long long)rb->id));
+    return hv_api__json(r, 201, o);
+}
+
+hv_err hv_api__robot_page(hv_req *r, const hv_list *l, int64_t total, const hv_robot *robots,
+                          size_t n) {
+    json_t *items = json_array();
+
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, hv_api__robot_json(r, &robots[i]));
+    return hv_api__page(r, l, total, items);
+}
+
 /* ---------------------------------------------------------------- request bodies */
 
 /* The "access" list of a permission; entries that are not objects have no strings. */
@@ -121,8 +147,7 @@ static void read_permissions(hv_iam_robot_input *in, hv_req *r, json_t *body) {
     in->n_permissions = json_array_size(perms);
 }
 
-/* Reads the fields of a RobotCreate or Robot (PUT) body. */
-static hv_err read_input(hv_iam_robot_input *in, hv_req *r, json_t *body) {
+hv_err hv_api__robot_input(hv_iam_robot_input *in, hv_req *r, json_t *body) {
     json_t *duration = json_object_get(body, "duration");
     json_t *disable = json_object_get(body, "disable");
     hv_err rc;
@@ -164,18 +189,12 @@ static hv_err create_robot(hv_req *r) {
     if (rc == HV_OK)
         rc = hv_iam_robot_check_name(&r->ctx, name);
     if (rc == HV_OK)
-        rc = read_input(&in, r, body);
+        rc = hv_api__robot_input(&in, r, body);
     if (rc == HV_OK)
         rc = hv_iam_robot_create(&rb, secret, &r->ctx, &r->who, &in);
     if (rc)
         goto out;
-    hv_resp_header(r, "Location",
-                   hv_arena_printf(r->ctx.arena, "/api/v2.0/robots/%lld", (long long)rb.id));
-    rc = hv_api__json(r, 201,
-                      json_pack("{s:I, s:s, s:s, s:o, s:I}", "id", (json_int_t)rb.id, "name",
-                                hv_iam_robot_full_name(&r->ctx, &rb), "secret", secret,
-                                "creation_time", hv_api__time(rb.creation_time), "expires_at",
-                                (json_int_t)rb.expires_at));
+    rc = hv_api__robot_created(r, &rb, secret, true);
 out:
     memset(secret, 0, sizeof(secret));
     json_decref(body);
@@ -187,19 +206,13 @@ static hv_err list_robots(hv_req *r) {
     hv_robot *robots;
     size_t n;
     int64_t total;
-    json_t *items;
     hv_err rc = require_login(r);
 
     if (rc == HV_OK)
         rc = hv_api__list_params(&l, r);
     if (rc == HV_OK)
         rc = hv_iam_robot_list(&robots, &n, &total, &r->ctx, &r->who, &l);
-    if (rc)
-        return rc;
-    items = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(items, robot_json(r, &robots[i]));
-    return hv_api__page(r, &l, total, items);
+    return rc ? rc : hv_api__robot_page(r, &l, total, robots, n);
 }
 
 static hv_err get_robot(hv_req *r) {
@@ -209,7 +222,7 @@ static hv_err get_robot(hv_req *r) {
 
     if (rc)
         return rc;
-    return hv_api__json(r, 200, robot_json(r, &rb));
+    return hv_api__json(r, 200, hv_api__robot_json(r, &rb));
 }
 
 static hv_err update_robot(hv_req *r) {
@@ -223,7 +236,7 @@ static hv_err update_robot(hv_req *r) {
         return rc;
     rc = hv_api__json_body(&body, r);
     if (rc == HV_OK)
-        rc = read_input(&in, r, body);
+        rc = hv_api__robot_input(&in, r, body);
     if (rc == HV_OK)
         rc = hv_iam_robot_update(&r->ctx, &r->who, &rb, project, &in);
     if (rc == HV_OK)

@@ -235,33 +235,46 @@ hv_err hv_api__json(hv_req *r, int status, json_t *body) {
     return HV_OK;
 }
 
-/* The request's URL with page and page_size replaced, as Harbor links it.  Built in the
- * arena as long as it needs to be: its parts are the request's, which the server bounded. */
-static const char *page_url(hv_req *r, const hv_list *list, int64_t page) {
+/* The request's URL with page and page_size replaced, as Harbor links it, into *out (arena).
+ * HV_E_TOO_LARGE when the request's query makes it longer than 64 KiB. */
+static hv_err page_url(const char **out, hv_req *r, const hv_list *list, int64_t page) {
+    hv_buf b;
     const char *keys[] = {"q",          "sort",      "name",        "public",
                           "owner",      "username",  "email",       "entityname",
                           "project_id", "reference", "reference_id"};
-    const char *out = hv_arena_printf(r->ctx.arena, "%s?page=%lld&page_size=%lld", r->path,
-                                      (long long)page, (long long)list->page_size);
+    hv_err rc;
 
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+    hv_buf_init(&b, 64 * 1024);
+    rc = hv_buf_appendf(&b, "%s?page=%lld&page_size=%lld", r->path, (long long)page,
+                        (long long)list->page_size);
+    for (size_t i = 0; rc == HV_OK && i < sizeof(keys) / sizeof(keys[0]); i++) {
         const char *v = hv_req_query(r, keys[i]);
         if (v)
-            out = hv_arena_printf(r->ctx.arena, "%s&%s=%s", out, keys[i], v);
+            rc = hv_buf_appendf(&b, "&%s=%s", keys[i], v);
     }
-    return out;
+    if (rc == HV_OK)
+        *out = hv_arena_strndup(r->ctx.arena, b.data, b.len);
+    else
+        rc = HV_FAIL(&r->ctx, rc, "the query is too long to link the pages of this list");
+    hv_buf_free(&b);
+    return rc;
 }
 
 hv_err hv_api__page(hv_req *r, const hv_list *list, int64_t total, json_t *items) {
     const char *prev = NULL, *next = NULL;
+    hv_err rc = HV_OK;
 
-    hv_resp_header(r, "X-Total-Count", hv_arena_printf(r->ctx.arena, "%lld", (long long)total));
     if (list->page_size > 0) {
         if (list->page > 1 && (list->page - 1) * list->page_size < total)
-            prev = page_url(r, list, list->page - 1);
-        if (list->page_size * list->page < total)
-            next = page_url(r, list, list->page + 1);
+            rc = page_url(&prev, r, list, list->page - 1);
+        if (rc == HV_OK && list->page_size * list->page < total)
+            rc = page_url(&next, r, list, list->page + 1);
     }
+    if (rc) {
+        json_decref(items);
+        return rc;
+    }
+    hv_resp_header(r, "X-Total-Count", hv_arena_printf(r->ctx.arena, "%lld", (long long)total));
     if (prev && next)
         hv_resp_header(
             r, "Link",

@@ -259,9 +259,9 @@ hv_err hv_iam_project_metadata_list(const char ***names, const char ***values, s
 hv_err hv_iam_project_metadata_get(const char **out, hv_ctx *ctx, const hv_project *p,
                                    const char *key);
 
-/* Sets one setting of p, which must not be set yet (add) or must be (update).
- * HV_E_BAD_REQUEST for an unknown key or an invalid value; HV_E_CONFLICT (add) when it is
- * set, HV_E_NOT_FOUND (update) when it is not. */
+/* Sets one setting of p: add only when it is not set yet (HV_E_CONFLICT otherwise), update
+ * whether or not it is (Harbor's metadata manager upserts).  HV_E_BAD_REQUEST for an
+ * unknown key or an invalid value. */
 hv_err hv_iam_project_metadata_add(hv_ctx *ctx, const hv_project *p, const char *key,
                                    const char *value);
 hv_err hv_iam_project_metadata_update(hv_ctx *ctx, const hv_project *p, const char *key,
@@ -270,21 +270,56 @@ hv_err hv_iam_project_metadata_update(hv_ctx *ctx, const hv_project *p, const ch
 /* Removes one setting of p.  HV_E_NOT_FOUND when it is not set. */
 hv_err hv_iam_project_metadata_delete(hv_ctx *ctx, const hv_project *p, const char *key);
 
-/* The system setting project_creation_restriction: "everyone" or "adminonly" (anything else
- * is HV_E_BAD_REQUEST); stored in its own transaction. */
-hv_err hv_iam_set_project_creation_restriction(hv_ctx *ctx, const char *value);
+/* ---------------------------------------------------------------- settings
+ * The system settings of Harbor's /configurations (settings.c): every user-facing one of
+ * Harbor's ConfigurationsResponse, with Harbor's default until changed.  Those Haven does not
+ * act on yet are not editable: a change to one is refused naming it. */
+
+typedef enum {
+    HV_IAM_SETTING_STRING,
+    HV_IAM_SETTING_BOOL,
+    HV_IAM_SETTING_INT,
+    HV_IAM_SETTING_OTHER /* a request gave something else (null, an object, a float) */
+} hv_iam_setting_type;
+
+/* One setting: its current value (listed), or a change a request asks for.  value is text:
+ * "true"/"false" for booleans, decimal for integers.  editable is set in lists only. */
+typedef struct hv_iam_setting {
+    const char *name;
+    hv_iam_setting_type type;
+    const char *value;
+    bool editable;
+} hv_iam_setting;
+
+/* The value of setting `name` (which must be one of the table) into *out: stored, else
+ * Harbor's default (static or arena).  No permission is checked: callers show only what
+ * may be shown. */
+hv_err hv_iam_setting_get(const char **out, hv_ctx *ctx, const char *name);
+
+/* Every setting in name order (secrets never; the internal ones when `internal`), *out in the
+ * arena, for a caller with the system permission configuration:read (system
+ * administrators).  HV_E_UNAUTHORIZED, HV_E_DENIED. */
+hv_err hv_iam_settings_list(hv_iam_setting **out, size_t *n, hv_ctx *ctx, const hv_identity *who,
+                            bool internal);
+
+/* Applies changes (configuration:update), all or none, in one transaction: each must name a
+ * setting, have its type, and either repeat the current value of one that is not editable or
+ * give an allowed value of an editable one.  HV_E_BAD_REQUEST naming the first that does
+ * not; HV_E_UNAUTHORIZED, HV_E_DENIED. */
+hv_err hv_iam_settings_update(hv_ctx *ctx, const hv_identity *who, const hv_iam_setting *changes,
+                              size_t n);
 
 /* ---------------------------------------------------------------- robots
- * Robot accounts (robots.c), Harbor's v2 robots.  A system robot (level "system") may hold
- * permissions of kind system and of kind project on any project or "*"; a project robot
- * (level "project", stored name "<project>+<name>") exactly one permission of kind project,
- * on its own project.  Robots of a project are managed with that project's "robot"
- * permissions, system robots with the system's.  A creator who is not a sysadmin may grant
- * only what it holds itself (HV_E_DENIED naming the first permission it lacks).  Secrets are
- * shown once and stored as argon2id hashes.  Records returned through hv_robot and
- * hv_project live in ctx->arena.  Rule violations are HV_E_BAD_REQUEST with a message naming
- * the field; HV_E_NOT_FOUND for an unknown robot or project; HV_E_UNAUTHORIZED or
- * HV_E_DENIED from the permission checks. */
+ * Robot accounts (robots.c), Harbor's v2 robots, and the project robots of its legacy API.  A
+ * system robot (level "system") may hold permissions of kind system and of kind project on any
+ * project or "*"; a project robot (level "project", stored name "<project>+<name>") exactly one
+ * permission of kind project, on its own project.  Robots of a project are managed with that
+ * project's "robot" permissions, system robots with the system's.  A creator who is not a sysadmin
+ * may grant only what it holds itself (HV_E_DENIED naming the first permission it lacks).  Secrets
+ * are shown once and stored as argon2id hashes.  Records returned through hv_robot and hv_project
+ * live in ctx->arena.  Rule violations are HV_E_BAD_REQUEST with a message naming the field;
+ * HV_E_NOT_FOUND for an unknown robot or project; HV_E_UNAUTHORIZED or HV_E_DENIED from the
+ * permission checks. */
 
 /* Length of a generated robot secret (the buffers below hold one more, for the NUL). */
 #define HV_IAM_ROBOT_SECRET_LEN 32
@@ -320,6 +355,12 @@ typedef struct hv_iam_robot_input {
     int64_t duration; /* days, -1 never expires */
     const hv_iam_robot_grant *permissions;
     size_t n_permissions; /* 0 when absent or not a list */
+    /* Create only: the project of the legacy API (/projects/{p}/robots), or NULL.  Then who's
+     * "robot create" there is checked before anything else; the level may be left out
+     * (project); a permission without a namespace is on this project and one on another is
+     * refused; an access may name its resource as "/project/<this id>/<resource>"; and
+     * without a duration the robot gets the robot_token_duration setting. */
+    const hv_project *project;
 } hv_iam_robot_input;
 
 /* The name clients see, "robot$<stored name>" (in ctx->arena). */
@@ -356,6 +397,16 @@ hv_err hv_iam_robot_get(hv_robot *out, hv_project **project, hv_ctx *ctx, const 
 hv_err hv_iam_robot_list(hv_robot **out, size_t *n, int64_t *total, hv_ctx *ctx,
                          const hv_identity *who, const hv_list *list);
 
+/* The legacy API's robots, those of `project` (the path's): the same as hv_iam_robot_get
+ * and hv_iam_robot_list on project robots, but who's permission on the project is checked
+ * first, and a robot of another project (or a system robot) is HV_E_NOT_FOUND.  The list's
+ * q may narrow it (a name, ...) but not widen it beyond the project. */
+hv_err hv_iam_project_robot_get(hv_robot *out, hv_ctx *ctx, const hv_identity *who,
+                                const hv_project *project, int64_t id, const char *action);
+hv_err hv_iam_project_robot_list(hv_robot **out, size_t *n, int64_t *total, hv_ctx *ctx,
+                                 const hv_identity *who, const hv_project *project,
+                                 const hv_list *list);
+
 /* Updates rb and its project as hv_iam_robot_get(..., "update") returned them: checks in
  * as on creation (but the name), that it keeps the robot's name (full, stored or short)
  * and level, that a project robot's permission stays on its project, and that who holds
@@ -364,6 +415,10 @@ hv_err hv_iam_robot_list(hv_robot **out, size_t *n, int64_t *total, hv_ctx *ctx,
  * HV_E_BAD_REQUEST, HV_E_NOT_FOUND, HV_E_DENIED. */
 hv_err hv_iam_robot_update(hv_ctx *ctx, const hv_identity *who, hv_robot *rb,
                            const hv_project *project, const hv_iam_robot_input *in);
+
+/* The legacy API's update, which changes only whether rb (from a get with "update") is
+ * disabled; rb is changed in place. */
+hv_err hv_iam_robot_set_disabled(hv_ctx *ctx, hv_robot *rb, bool disabled);
 
 /* Gives rb (from hv_iam_robot_get(..., "update")) a new secret: chosen when not NULL or
  * empty (8 to 128 characters with an upper-case letter, a lower-case letter and a digit,
@@ -375,6 +430,9 @@ hv_err hv_iam_robot_refresh_secret(char generated[HV_IAM_ROBOT_SECRET_LEN + 1], 
 /* Deletes robot id if who may ("robot delete"), publishing robot.deleted in the
  * transaction.  HV_E_NOT_FOUND, HV_E_UNAUTHORIZED, HV_E_DENIED. */
 hv_err hv_iam_robot_delete(hv_ctx *ctx, const hv_identity *who, int64_t id);
+/* The same for the legacy API: robot id of project (hv_iam_project_robot_get's rules). */
+hv_err hv_iam_project_robot_delete(hv_ctx *ctx, const hv_identity *who, const hv_project *project,
+                                   int64_t id);
 
 /* Which catalogues of assignable permissions who may read (hv_auth_robot_catalogue): the
  * project one for sysadmins and project administrators, and the system one (*system) for

@@ -368,7 +368,7 @@ hv_err hv_iam_project_may_create(hv_ctx *ctx, const hv_identity *who) {
         if (rc)
             return HV_FAIL(ctx, HV_E_DENIED, "Only system level robot can create project");
     }
-    rc = hv_model_setting_get(&restriction, ctx, "project_creation_restriction", "everyone");
+    rc = hv_iam_setting_get(&restriction, ctx, "project_creation_restriction");
     if (rc)
         return rc;
     if (strcmp(restriction, "adminonly") == 0 && hv_auth_can(ctx, who, NULL, "project", "create"))
@@ -536,28 +536,25 @@ struct meta_change {
     const hv_project *p;
     const char *key;
     const char *value;
-    bool must_exist; /* update: 404 when absent; add: 409 when present */
+    bool add; /* POST: 409 when the key is set; PUT sets it either way, as Harbor's manager */
 };
 
 static hv_err set_meta_in_tx(hv_ctx *ctx, void *payload) {
     struct meta_change *c = payload;
-    const char *current;
-    hv_err rc = meta_value(&current, ctx, c->p, c->key);
+    const char *current = NULL;
+    hv_err rc = c->add ? meta_value(&current, ctx, c->p, c->key) : HV_OK;
 
     if (rc)
         return rc;
-    if (c->must_exist && !current)
-        return HV_FAIL(ctx, HV_E_NOT_FOUND, "metadata %s of project %s not found", c->key,
-                       c->p->name);
-    if (!c->must_exist && current)
+    if (current)
         return HV_FAIL(ctx, HV_E_CONFLICT, "metadata %s of project %s already exists", c->key,
                        c->p->name);
     return hv_model_project_set_metadata(ctx, c->p->id, c->key, c->value);
 }
 
 static hv_err set_meta(hv_ctx *ctx, const hv_project *p, const char *key, const char *value,
-                       bool must_exist) {
-    struct meta_change c = {.p = p, .key = key, .must_exist = must_exist};
+                       bool add) {
+    struct meta_change c = {.p = p, .key = key, .add = add};
     hv_err rc = meta_check(&c.value, ctx, key, value);
 
     return rc ? rc : hv_events_transaction(ctx, set_meta_in_tx, &c);
@@ -565,12 +562,12 @@ static hv_err set_meta(hv_ctx *ctx, const hv_project *p, const char *key, const 
 
 hv_err hv_iam_project_metadata_add(hv_ctx *ctx, const hv_project *p, const char *key,
                                    const char *value) {
-    return set_meta(ctx, p, key, value, false);
+    return set_meta(ctx, p, key, value, true);
 }
 
 hv_err hv_iam_project_metadata_update(hv_ctx *ctx, const hv_project *p, const char *key,
                                       const char *value) {
-    return set_meta(ctx, p, key, value, true);
+    return set_meta(ctx, p, key, value, false);
 }
 
 struct meta_removal {
@@ -588,15 +585,4 @@ hv_err hv_iam_project_metadata_delete(hv_ctx *ctx, const hv_project *p, const ch
     struct meta_removal m = {.p = p, .key = key};
 
     return hv_events_transaction(ctx, delete_meta_in_tx, &m);
-}
-
-static hv_err set_restriction(hv_ctx *ctx, void *payload) {
-    return hv_model_setting_set(ctx, "project_creation_restriction", payload);
-}
-
-hv_err hv_iam_set_project_creation_restriction(hv_ctx *ctx, const char *value) {
-    if (strcmp(value, "everyone") != 0 && strcmp(value, "adminonly") != 0)
-        return HV_FAIL(ctx, HV_E_BAD_REQUEST,
-                       "project_creation_restriction must be \"everyone\" or \"adminonly\"");
-    return hv_events_transaction(ctx, set_restriction, (void *)value);
 }

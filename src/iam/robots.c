@@ -16,6 +16,11 @@
  * level, duration, then each permission in turn), so that the first problem of a request is
  * the one named.  Creation and deletion publish robot.created / robot.deleted in the
  * transaction of the change (the audit log listens).
+ *
+ * The legacy API (Harbor's robotv1, /projects/{p}/robots) manages the project robots of the
+ * project in its path: the caller's permission on that project is checked first, as Harbor
+ * does there; its access lists name resources as paths ("/project/<id>/repository"), and a
+ * robot it creates without a duration gets the configured robot_token_duration.
  */
 #include "iam/iam_int.h"
 
@@ -114,34 +119,67 @@ typedef struct robot_spec {
     const hv_project *project; /* a project-level robot's project */
 } robot_spec;
 
-static hv_err check_access(robot_spec *s, hv_ctx *ctx, const hv_iam_robot_grant *g,
-                           const char *kind, const char *namespace_, const hv_project *project) {
+/* A resource as the legacy API writes it, "/project/<id>/<resource>", to the resource of a
+ * permission on `project`, which that id must be (Harbor's getRawResource and the check that
+ * the policy is one of the project's). */
+static hv_err legacy_resource(const char **out, hv_ctx *ctx, const hv_project *project,
+                              const hv_iam_robot_access *a) {
+    static const char prefix[] = "/project/";
+    bool prefixed = hv_str_has_prefix(a->resource, prefix);
+    const char *id = prefixed ? a->resource + strlen(prefix) : "", *slash, *res;
+    uint64_t v;
+
+    if (!prefixed || !(slash = strchr(id, '/')) || !hv_parse_u64(id, (size_t)(slash - id), &v) ||
+        !slash[1])
+        return HV_FAIL(ctx, HV_E_BAD_REQUEST,
+                       "bad resource %s: the legacy robot API writes /project/<id>/<resource>",
+                       a->resource);
+    for (res = slash + 1; *res; res++) {
+        if (!((*res >= 'a' && *res <= 'z') || *res == '-'))
+            return HV_FAIL(ctx, HV_E_BAD_REQUEST, "bad resource %s", a->resource);
+    }
+    if (v != (uint64_t)project->id)
+        return HV_FAIL(ctx, HV_E_BAD_REQUEST, "%s action of %s resource not exist in project %s",
+                       a->action, a->resource, project->name);
+    *out = slash + 1;
+    return HV_OK;
+}
+
+static hv_err check_access(robot_spec *s, hv_ctx *ctx, const hv_iam_robot_input *in,
+                           const hv_iam_robot_grant *g, const char *kind, const char *namespace_,
+                           const hv_project *project) {
     if (g->n_access == 0)
         return HV_FAIL(ctx, HV_E_BAD_REQUEST,
                        "each permission needs a non-empty access list of {resource, action}");
     for (size_t i = 0; i < g->n_access; i++) {
-        const hv_iam_robot_access *a = &g->access[i];
+        hv_iam_robot_access a = g->access[i];
         hv_robot_permission *p;
+        hv_err rc;
 
-        if (!a->resource || !a->action)
+        if (!a.resource || !a.action)
             return HV_FAIL(ctx, HV_E_BAD_REQUEST,
                            "each access must be an object with a string resource and action");
-        if (a->effect && *a->effect && strcmp(a->effect, "allow") != 0)
+        if (in->project && a.resource[0] == '/') {
+            rc = legacy_resource(&a.resource, ctx, in->project, &g->access[i]);
+            if (rc)
+                return rc;
+        }
+        if (a.effect && *a.effect && strcmp(a.effect, "allow") != 0)
             return HV_FAIL(ctx, HV_E_BAD_REQUEST,
-                           "access effect must be empty or \"allow\", not \"%s\"", a->effect);
-        if (!hv_auth_robot_assignable(kind, a->resource, a->action))
+                           "access effect must be empty or \"allow\", not \"%s\"", a.effect);
+        if (!hv_auth_robot_assignable(kind, a.resource, a.action))
             return HV_FAIL(ctx, HV_E_BAD_REQUEST,
                            "%s:%s cannot be granted to a robot with a permission of kind %s; "
                            "GET /api/v2.0/permissions lists what can",
-                           a->resource, a->action, kind);
+                           a.resource, a.action, kind);
         if (s->n_perms == ACCESS_MAX)
             return HV_FAIL(ctx, HV_E_BAD_REQUEST, "a robot may have at most %d accesses",
                            ACCESS_MAX);
         p = &s->perms[s->n_perms];
         p->kind = kind;
         p->namespace_ = namespace_;
-        p->resource = hv_arena_strdup(ctx->arena, a->resource);
-        p->action = hv_arena_strdup(ctx->arena, a->action);
+        p->resource = hv_arena_strdup(ctx->arena, a.resource);
+        p->action = hv_arena_strdup(ctx->arena, a.action);
         s->projects[s->n_perms] = project;
         s->n_perms++;
     }
@@ -179,6 +217,8 @@ static hv_err check_permissions(robot_spec *s, hv_ctx *ctx, const hv_iam_robot_i
             ns = "/";
         } else if (strcmp(kind, "project") == 0) {
             kind = "project";
+            if ((!ns || !*ns) && in->project)
+                ns = in->project->name;
             if (!ns || !*ns)
                 return HV_FAIL(ctx, HV_E_BAD_REQUEST,
                                "a permission of kind project needs a namespace: a project name%s",
@@ -193,6 +233,10 @@ static hv_err check_permissions(robot_spec *s, hv_ctx *ctx, const hv_iam_robot_i
                 rc = hv_model_project_get(project, ctx, ns);
                 if (rc)
                     return rc;
+                if (in->project && project->id != in->project->id)
+                    return HV_FAIL(ctx, HV_E_BAD_REQUEST,
+                                   "a robot of project %s has its permission on %s, not on %s",
+                                   in->project->name, in->project->name, project->name);
                 ns = project->name;
                 if (project_level)
                     s->project = project;
@@ -201,7 +245,7 @@ static hv_err check_permissions(robot_spec *s, hv_ctx *ctx, const hv_iam_robot_i
             return HV_FAIL(ctx, HV_E_BAD_REQUEST,
                            "permission kind must be system or project, not \"%s\"", kind);
         }
-        rc = check_access(s, ctx, g, kind, ns, project);
+        rc = check_access(s, ctx, in, g, kind, ns, project);
         if (rc)
             return rc;
     }
@@ -287,8 +331,33 @@ static hv_err create_in_tx(hv_ctx *ctx, void *payload) {
     return rc;
 }
 
+/* What the legacy API leaves out of a request: the level (project) and the duration (the
+ * configured robot_token_duration, as Harbor gives a robot created with none). */
+static hv_err legacy_defaults(hv_iam_robot_input *in, hv_ctx *ctx) {
+    const char *days;
+    uint64_t v;
+    hv_err rc;
+
+    if (!in->level)
+        in->level = "project";
+    else if (strcmp(in->level, "project") != 0)
+        return HV_FAIL(ctx, HV_E_BAD_REQUEST,
+                       "the robots of a project are of level project, not %s; create system "
+                       "robots with POST /api/v2.0/robots",
+                       in->level);
+    if (in->has_duration)
+        return HV_OK;
+    rc = hv_iam_setting_get(&days, ctx, "robot_token_duration");
+    if (rc == HV_OK && hv_parse_u64(days, strlen(days), &v) && v > 0 && v <= DURATION_MAX) {
+        in->has_duration = true;
+        in->duration = (int64_t)v;
+    }
+    return rc;
+}
+
 hv_err hv_iam_robot_create(hv_robot *out, char secret[HV_IAM_ROBOT_SECRET_LEN + 1], hv_ctx *ctx,
-                           const hv_identity *who, const hv_iam_robot_input *in) {
+                           const hv_identity *who, const hv_iam_robot_input *request) {
+    hv_iam_robot_input in_ = *request, *in = &in_;
     robot_spec s = {0};
     hv_robot rb = {0};
     char *hash = NULL;
@@ -297,10 +366,16 @@ hv_err hv_iam_robot_create(hv_robot *out, char secret[HV_IAM_ROBOT_SECRET_LEN + 
     hv_err rc;
 
     secret[0] = '\0';
-    rc = hv_iam_robot_check_name(ctx, in->name);
+    /* the legacy API asks about the project of its path first, as Harbor does there; the
+     * robot's permission is then on that project, so one check serves either way */
+    rc = in->project ? hv_auth_can(ctx, who, in->project, "robot", "create") : HV_OK;
+    if (rc == HV_OK && in->project)
+        rc = legacy_defaults(in, ctx);
+    if (rc == HV_OK)
+        rc = hv_iam_robot_check_name(ctx, in->name);
     if (rc == HV_OK)
         rc = check_spec(&s, ctx, in);
-    if (rc == HV_OK)
+    if (rc == HV_OK && !in->project)
         rc = hv_auth_can(ctx, who, s.project, "robot", "create");
     if (rc == HV_OK)
         rc = check_no_escalation(ctx, who, &s);
@@ -355,13 +430,28 @@ hv_err hv_iam_robot_get(hv_robot *out, hv_project **project, hv_ctx *ctx, const 
     return hv_auth_can(ctx, who, *project, "robot", action);
 }
 
-/* Splits the client's q into the level and project it asks for and the other terms. */
-static hv_err list_scope(const char **level, int64_t *project_id, hv_query_term **rest,
-                         size_t *n_rest, hv_ctx *ctx, const hv_list *list) {
-    const char *project = NULL;
-    uint64_t id;
+hv_err hv_iam_project_robot_get(hv_robot *out, hv_ctx *ctx, const hv_identity *who,
+                                const hv_project *project, int64_t id, const char *action) {
+    hv_err rc = hv_auth_can(ctx, who, project, "robot", action);
 
+    if (rc == HV_OK)
+        rc = hv_model_robot_get(out, ctx, id);
+    if (rc == HV_OK && (strcmp(out->level, "project") != 0 || out->project_id != project->id))
+        rc = HV_E_NOT_FOUND;
+    if (rc == HV_E_NOT_FOUND) {
+        hv_error_clear(ctx);
+        rc = HV_FAIL(ctx, HV_E_NOT_FOUND, "cannot find robot with project id: %lld and id: %lld",
+                     (long long)project->id, (long long)id);
+    }
+    return rc;
+}
+
+/* Splits the client's q into the level and project it names (NULL when absent) and the
+ * other terms. */
+static hv_err split_terms(const char **level, const char **project, hv_query_term **rest,
+                          size_t *n_rest, hv_ctx *ctx, const hv_list *list) {
     *level = NULL;
+    *project = NULL;
     *n_rest = 0;
     *rest = hv_arena_alloc(ctx->arena, (list->n_terms + 2) * sizeof(**rest));
     for (size_t i = 0; i < list->n_terms; i++) {
@@ -375,7 +465,7 @@ static hv_err list_scope(const char **level, int64_t *project_id, hv_query_term 
             if (is_level)
                 *level = t->values[0];
             else
-                project = t->values[0];
+                *project = t->values[0];
             continue;
         }
         (*rest)[*n_rest] = *t;
@@ -388,6 +478,14 @@ static hv_err list_scope(const char **level, int64_t *project_id, hv_query_term 
         }
         (*n_rest)++;
     }
+    return HV_OK;
+}
+
+/* The level and project a v2 list asks for: system by default; project needs its id. */
+static hv_err list_scope(const char **level, int64_t *project_id, hv_ctx *ctx,
+                         const char *project) {
+    uint64_t id;
+
     if (!*level)
         *level = "system";
     if (strcmp(*level, "system") != 0 && strcmp(*level, "project") != 0)
@@ -405,17 +503,37 @@ static hv_err list_scope(const char **level, int64_t *project_id, hv_query_term 
     return HV_OK;
 }
 
+/* The page of robots of level (and project_id, 0 for system robots) narrowed by terms, the
+ * client's other terms (room for two more). */
+static hv_err list_robots(hv_robot **out, size_t *n, int64_t *total, hv_ctx *ctx,
+                          const hv_list *list, hv_query_term *terms, size_t n_terms,
+                          const char *level, int64_t project_id) {
+    const char **level_v = hv_arena_alloc(ctx->arena, sizeof(*level_v));
+    const char **project_v = hv_arena_alloc(ctx->arena, sizeof(*project_v));
+    hv_list scoped = *list;
+
+    level_v[0] = level;
+    project_v[0] = hv_arena_printf(ctx->arena, "%lld", (long long)project_id);
+    terms[n_terms++] =
+        (hv_query_term){.key = "level", .op = HV_Q_EXACT, .values = level_v, .n_values = 1};
+    terms[n_terms++] =
+        (hv_query_term){.key = "project_id", .op = HV_Q_EXACT, .values = project_v, .n_values = 1};
+    scoped.terms = terms;
+    scoped.n_terms = n_terms;
+    return hv_model_robot_list(out, n, total, ctx, &scoped);
+}
+
 hv_err hv_iam_robot_list(hv_robot **out, size_t *n, int64_t *total, hv_ctx *ctx,
                          const hv_identity *who, const hv_list *list) {
-    hv_list scoped;
     hv_query_term *terms;
     size_t n_terms;
-    const char *level;
-    const char **level_v, **project_v;
+    const char *level, *project_s;
     int64_t project_id = 0;
     hv_project project;
-    hv_err rc = list_scope(&level, &project_id, &terms, &n_terms, ctx, list);
+    hv_err rc = split_terms(&level, &project_s, &terms, &n_terms, ctx, list);
 
+    if (rc == HV_OK)
+        rc = list_scope(&level, &project_id, ctx, project_s);
     if (rc)
         return rc;
     if (project_id) {
@@ -427,18 +545,23 @@ hv_err hv_iam_robot_list(hv_robot **out, size_t *n, int64_t *total, hv_ctx *ctx,
     }
     if (rc)
         return rc;
-    level_v = hv_arena_alloc(ctx->arena, sizeof(*level_v));
-    project_v = hv_arena_alloc(ctx->arena, sizeof(*project_v));
-    level_v[0] = level;
-    project_v[0] = hv_arena_printf(ctx->arena, "%lld", (long long)project_id);
-    terms[n_terms++] =
-        (hv_query_term){.key = "level", .op = HV_Q_EXACT, .values = level_v, .n_values = 1};
-    terms[n_terms++] =
-        (hv_query_term){.key = "project_id", .op = HV_Q_EXACT, .values = project_v, .n_values = 1};
-    scoped = *list;
-    scoped.terms = terms;
-    scoped.n_terms = n_terms;
-    return hv_model_robot_list(out, n, total, ctx, &scoped);
+    return list_robots(out, n, total, ctx, list, terms, n_terms, level, project_id);
+}
+
+hv_err hv_iam_project_robot_list(hv_robot **out, size_t *n, int64_t *total, hv_ctx *ctx,
+                                 const hv_identity *who, const hv_project *project,
+                                 const hv_list *list) {
+    hv_query_term *terms;
+    size_t n_terms;
+    const char *level, *project_s;
+    hv_err rc = hv_auth_can(ctx, who, project, "robot", "list");
+
+    /* the path names the project: a Level or ProjectID in q does not widen the list */
+    if (rc == HV_OK)
+        rc = split_terms(&level, &project_s, &terms, &n_terms, ctx, list);
+    if (rc)
+        return rc;
+    return list_robots(out, n, total, ctx, list, terms, n_terms, "project", project->id);
 }
 
 /* ---------------------------------------------------------------- update */
@@ -480,6 +603,11 @@ hv_err hv_iam_robot_update(hv_ctx *ctx, const hv_identity *who, hv_robot *rb,
     rb->expires_at = expiry(rb->creation_time, in->duration);
     rb->permissions = s.perms;
     rb->n_permissions = s.n_perms;
+    return hv_events_transaction(ctx, update_in_tx, rb);
+}
+
+hv_err hv_iam_robot_set_disabled(hv_ctx *ctx, hv_robot *rb, bool disabled) {
+    rb->disabled = disabled;
     return hv_events_transaction(ctx, update_in_tx, rb);
 }
 
@@ -535,6 +663,15 @@ hv_err hv_iam_robot_delete(hv_ctx *ctx, const hv_identity *who, int64_t id) {
         return rc;
     t = (delete_tx){.rb = &rb, .project = project};
     return hv_events_transaction(ctx, delete_in_tx, &t);
+}
+
+hv_err hv_iam_project_robot_delete(hv_ctx *ctx, const hv_identity *who, const hv_project *project,
+                                   int64_t id) {
+    hv_robot rb;
+    delete_tx t = {.rb = &rb, .project = project};
+    hv_err rc = hv_iam_project_robot_get(&rb, ctx, who, project, id, "delete");
+
+    return rc ? rc : hv_events_transaction(ctx, delete_in_tx, &t);
 }
 
 /* ---------------------------------------------------------------- /permissions */

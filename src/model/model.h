@@ -247,6 +247,9 @@ hv_err hv_model_quota_linked_size(int64_t *out, hv_ctx *ctx, int64_t project_id)
 hv_err hv_model_artifact_exclusive_blobs(const char ***digests, int64_t **sizes, size_t *n,
                                          hv_ctx *ctx, int64_t project_id, const hv_artifact *a);
 
+/* Whether the database answers a query (health checks).  The engine's error otherwise. */
+hv_err hv_model_ping(hv_ctx *ctx);
+
 /* Settings changed at run time; *value is def when unset. */
 hv_err hv_model_setting_get(const char **value, hv_ctx *ctx, const char *name, const char *def);
 hv_err hv_model_setting_set(hv_ctx *ctx, const char *name, const char *value);
@@ -338,7 +341,8 @@ typedef struct hv_repository_detail {
     bool project_public;
     const char *name; /* "project/repository" */
     const char *description;
-    int64_t artifact_count; /* artifacts that are not accessories */
+    int64_t artifact_count; /* what the artifact list shows: no accessories, no untagged
+                               children of an index */
     int64_t pull_count;
     int64_t creation_time; /* ms */
     int64_t update_time;
@@ -351,6 +355,8 @@ hv_err hv_model_repository_list(hv_repository_detail **out, size_t *n, int64_t *
                                 const hv_list *list, int64_t project_id, const hv_visibility *vis);
 /* By full name.  HV_E_NOT_FOUND when absent. */
 hv_err hv_model_repository_detail(hv_repository_detail *out, hv_ctx *ctx, const char *name);
+/* The artifacts of a repository that its artifact list shows by default: not accessories,
+ * and tagged or not held by an index of the repository. */
 hv_err hv_model_repository_artifact_count(int64_t *out, hv_ctx *ctx, int64_t repository_id);
 /* Every artifact of the repository, accessories included. */
 hv_err hv_model_repository_all_artifacts(int64_t *out, hv_ctx *ctx, int64_t repository_id);

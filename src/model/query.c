@@ -113,3 +113,13 @@ hv_err hv_model__digest_sizes(const char ***digests, int64_t **sizes, size_t *n,
     *n = count;
     return rc;
 }
+
+hv_err hv_model_ping(hv_ctx *ctx) {
+    hv_stmt *st;
+    bool row;
+    hv_err rc = hv_model__query(&st, &row, ctx, "SELECT 1", "");
+
+    if (rc == HV_OK)
+        hv_stmt_reset(st);
+    return rc;
+}

@@ -10,36 +10,47 @@
  * Fast at 100k artifacts: a page is chosen by an index walk over `repository` alone
  * (repository_project, repository_project_created, repository_created, the name index), and
  * artifact counts are computed afterwards for the page's rows only, each an index count
- * (artifact_repo_main, a partial index of the non-accessory artifacts; 004_repos.sql).
+ * (artifact_repo_main, a partial index of the non-accessory artifacts; 004_repos.sql) less
+ * the untagged children of the repository's indexes, as Harbor's artifact list hides them.
  */
 #include "model/model_int.h"
 
 #include <stdio.h>
 #include <string.h>
 
-/* The visibility condition on a row whose project is p (joined) with metadata m.  The list
- * of a robot's projects is written into room sized for it (22 bytes hold ", " and any
- * int64), so however many projects a robot has, the condition is never cut short. */
-static const char *visible_expr(hv_ctx *ctx, const hv_visibility *vis, const char *project_col) {
-    const char *members = "", *ids = "";
+/* The visibility condition on a row whose project is p (joined) with metadata m, into *out
+ * (arena).  HV_E_TOO_LARGE when it would pass 64 KiB (more projects than a robot may hold). */
+static hv_err visible_expr(const char **out, hv_ctx *ctx, const hv_visibility *vis,
+                           const char *project_col) {
+    hv_buf b;
+    hv_err rc;
 
+    *out = "1";
     if (vis->all)
-        return "1";
-    if (vis->user_id > 0)
-        members = hv_arena_printf(ctx->arena,
-                                  " OR %s IN (SELECT vm.project_id FROM member vm WHERE"
-                                  " vm.entity_type = 'u' AND vm.entity_id = %lld)",
-                                  project_col, (long long)vis->user_id);
-    if (vis->n_project_ids > 0) {
-        size_t cap = vis->n_project_ids * 22 + 1, len = 0;
-        char *list = hv_arena_alloc(ctx->arena, cap);
-
-        for (size_t i = 0; i < vis->n_project_ids; i++)
-            len += (size_t)snprintf(list + len, cap - len, "%s%lld", i ? ", " : "",
-                                    (long long)vis->project_ids[i]);
-        ids = hv_arena_printf(ctx->arena, " OR %s IN (%s)", project_col, list);
+        return HV_OK;
+    hv_buf_init(&b, 64 * 1024);
+    rc = hv_buf_appendf(&b, "(coalesce(m.value, 'false') = 'true'");
+    if (rc == HV_OK && vis->user_id > 0)
+        rc = hv_buf_appendf(&b,
+                            " OR %s IN (SELECT vm.project_id FROM member vm WHERE"
+                            " vm.entity_type = 'u' AND vm.entity_id = %lld)",
+                            project_col, (long long)vis->user_id);
+    if (rc == HV_OK && vis->n_project_ids > 0) {
+        rc = hv_buf_appendf(&b, " OR %s IN (", project_col);
+        for (size_t i = 0; rc == HV_OK && i < vis->n_project_ids; i++)
+            rc = hv_buf_appendf(&b, "%s%lld", i ? ", " : "", (long long)vis->project_ids[i]);
+        if (rc == HV_OK)
+            rc = hv_buf_appendf(&b, ")");
     }
-    return hv_arena_printf(ctx->arena, "(coalesce(m.value, 'false') = 'true'%s%s)", members, ids);
+    if (rc == HV_OK)
+        rc = hv_buf_appendf(&b, ")");
+    if (rc == HV_OK)
+        *out = hv_arena_strndup(ctx->arena, b.data, b.len);
+    else
+        rc = HV_FAIL(ctx, rc, "the visibility condition of %zu projects is too long",
+                     vis->n_project_ids);
+    hv_buf_free(&b);
+    return rc;
 }
 
 #define REPO_SELECT                                                                                \
@@ -61,8 +72,17 @@ static void read_repo(hv_repository_detail *out, hv_ctx *ctx, hv_stmt *st) {
     out->artifact_count = 0;
 }
 
+/* What Harbor's artifact list shows by default (artifact_list.c, LISTED_EXPR): artifacts that
+ * are not accessories, less those that only an index of the same repository holds (untagged
+ * children).  Counted as the index count of artifact_repo_main minus those children, found
+ * from the references side, so that a large repository costs an index walk rather than a
+ * probe of tag and artifact_reference per artifact. */
 static const char *sql_artifact_count =
-    "SELECT count(*) FROM artifact WHERE repository_id = ? AND accessory_type IS NULL";
+    "SELECT (SELECT count(*) FROM artifact WHERE repository_id = ?1 AND accessory_type IS NULL)"
+    " - (SELECT count(*) FROM artifact c WHERE c.repository_id = ?1 AND c.accessory_type IS NULL"
+    " AND c.digest IN (SELECT lr.child_digest FROM artifact lp"
+    " JOIN artifact_reference lr ON lr.parent_id = lp.id WHERE lp.repository_id = ?1)"
+    " AND NOT EXISTS (SELECT 1 FROM tag t WHERE t.artifact_id = c.id))";
 
 hv_err hv_model_repository_artifact_count(int64_t *out, hv_ctx *ctx, int64_t repository_id) {
     hv_stmt *st;
@@ -79,6 +99,8 @@ hv_err hv_model_repository_artifact_count(int64_t *out, hv_ctx *ctx, int64_t rep
 hv_err hv_model_repository_list(hv_repository_detail **out, size_t *n, int64_t *total, hv_ctx *ctx,
                                 const hv_list *list, int64_t project_id, const hv_visibility *vis) {
     static const char *yes[] = {"true"};
+    const char *visible;
+    hv_err rc = visible_expr(&visible, ctx, vis, "r.project_id");
     hv_model__column cols[] = {
         {"id", "r.id", 'i'},
         {"name", "r.name", 't'},
@@ -87,7 +109,7 @@ hv_err hv_model_repository_list(hv_repository_detail **out, size_t *n, int64_t *
         {"pull_count", "r.pull_count", 'i'},
         {"creation_time", "r.creation_time", 'm'},
         {"update_time", "r.update_time", 'm'},
-        {"visible", visible_expr(ctx, vis, "r.project_id"), 'b'},
+        {"visible", visible, 'b'},
         {NULL, NULL, 0},
     };
     hv_query_term fixed[2];
@@ -96,10 +118,11 @@ hv_err hv_model_repository_list(hv_repository_detail **out, size_t *n, int64_t *
     hv_repository_detail *v;
     hv_stmt *st = NULL;
     bool row;
-    hv_err rc;
 
     *out = NULL;
     *n = 0;
+    if (rc)
+        return rc;
     if (project_id > 0) {
         pid = hv_arena_printf(ctx->arena, "%lld", (long long)project_id);
         fixed[n_fixed++] = (hv_query_term){.key = "project_id",
@@ -268,13 +291,15 @@ static const char *sql_storage = "SELECT coalesce(sum(size), 0) FROM blob_total"
 
 hv_err hv_model_statistics(hv_statistics *out, hv_ctx *ctx, const hv_visibility *vis,
                            bool with_storage) {
-    const char *vis_sql = visible_expr(ctx, vis, "p.id");
+    const char *vis_sql;
     const char *sql;
     hv_stmt *st;
     bool row;
-    hv_err rc;
+    hv_err rc = visible_expr(&vis_sql, ctx, vis, "p.id");
 
     memset(out, 0, sizeof(*out));
+    if (rc)
+        return rc;
     sql = hv_arena_printf(ctx->arena,
                           "SELECT coalesce(m.value, 'false') = 'true' AS pub, count(*)"
                           " FROM project p LEFT JOIN project_metadata m"

@@ -36,6 +36,10 @@ size_t hv_registry_max_manifest(const hv_registry *reg) {
     return reg->cfg.max_manifest;
 }
 
+hv_err hv_registry_ping(hv_ctx *ctx) {
+    return hv_model_ping(ctx);
+}
+
 hv_err hv_registry_bootstrap(hv_ctx *ctx, const char *admin_password) {
     char generated[33];
     char *hash = NULL;

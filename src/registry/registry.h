@@ -28,6 +28,9 @@ hv_err hv_registry_open(hv_registry **out, hv_ctx *ctx, hv_blob_store *blobs,
 void hv_registry_free(hv_registry *reg); /* accepts NULL */
 size_t hv_registry_max_manifest(const hv_registry *reg);
 
+/* Whether the database answers (for /health): HV_OK, or the engine's error in ctx. */
+hv_err hv_registry_ping(hv_ctx *ctx);
+
 /* First start: the `admin` user (password given, or generated and printed once) and the
  * public project `library`.  Does nothing when users exist. */
 hv_err hv_registry_bootstrap(hv_ctx *ctx, const char *admin_password);

@@ -50,7 +50,7 @@ ICON_NOTATION = "sha256:3ac706e102bbe9362b400aa162df58135d35e66b9c3bee2165de9202
 ARTIFACT_KEYS = {"id", "type", "media_type", "manifest_media_type", "artifact_type",
                  "project_id", "repository_id", "repository_name", "digest", "size", "icon",
                  "push_time", "pull_time", "extra_attrs", "annotations", "references", "tags",
-                 "addition_links", "labels"}
+                 "addition_links"}  # labels only with with_label=true, as Harbor
 TAG_KEYS = {"id", "repository_id", "artifact_id", "name", "push_time", "pull_time", "immutable"}
 ACCESSORY_KEYS = {"id", "artifact_id", "subject_artifact_id", "subject_artifact_repo",
                   "subject_artifact_digest", "size", "digest", "type", "icon", "creation_time"}
@@ -203,7 +203,8 @@ def test_image_shape(registry, admin):
                                 "created": "2024-01-02T03:04:05Z",
                                 "author": "alice@example.com",
                                 "config": {"Env": ["A=1"], "Labels": labels}}
-    assert a["annotations"] == {} and a["references"] == [] and a["labels"] == []
+    assert a["annotations"] == {} and a["references"] == [] and "labels" not in a
+    assert get_artifact(registry, admin, full, d, with_label="true")["labels"] == []
     [t] = a["tags"]
     assert set(t) == TAG_KEYS
     assert t["name"] == "v1" and t["artifact_id"] == a["id"]
@@ -579,7 +580,11 @@ def test_q_keys_and_sort(registry, admin):
     assert set(labelled[0]) == {"id", "name", "description", "color", "scope", "project_id",
                                 "creation_time", "update_time"}
     assert labelled[0]["scope"] == "g" and labelled[0]["color"] == "#FFFFFF"
-    assert get_artifact(registry, admin, full, a)["labels"] == []
+    assert "labels" not in get_artifact(registry, admin, full, a)
+    assert all("labels" not in x for x in list_artifacts(registry, admin, full))
+    assert [len(x["labels"]) for x in list_artifacts(registry, admin, full, with_label="true",
+                                                    q=f"labels={ids[0]}", sort="push_time")] == [
+        2, 1]
 
     # sort: newest push first by default
     order = [x["digest"] for x in list_artifacts(registry, admin, full)]

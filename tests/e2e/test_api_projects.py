@@ -620,7 +620,6 @@ def test_metadata_refusals_change_nothing(registry, admin):
         (admin.post(base, json={"retention_id": "1"}), 400, "BAD_REQUEST"),
         (admin.post(base, data=b"{", headers={"Content-Type": "application/json"}), 400,
          "BAD_REQUEST"),
-        (admin.put(base + "/severity", json={"severity": "low"}), 404, "NOT_FOUND"),
         (admin.put(base + "/auto_scan", json={"prevent_vul": "true"}), 400, "BAD_REQUEST"),
         (admin.put(base + "/auto_scan", json={"auto_scan": "nope"}), 400, "BAD_REQUEST"),
         (admin.get(base + "/severity"), 404, "NOT_FOUND"),
@@ -630,6 +629,37 @@ def test_metadata_refusals_change_nothing(registry, admin):
     for r, status, code in cases:
         assert_error(r, status, code)
     assert admin.get(base).json() == before
+
+
+def test_metadata_put_sets_a_key_not_set_yet(registry, admin):
+    """Harbor's metadata manager upserts: a PUT of a key the project lacks sets it."""
+    name = create(registry, admin, metadata={"public": "false"})
+    base = api(registry, f"/projects/{name}/metadatas")
+    assert_status(admin.put(base + "/severity", json={"severity": "High"}), 200)
+    assert admin.get(base + "/severity").json() == {"severity": "high"}
+    assert get(registry, admin, name)["metadata"]["severity"] == "high"
+    # its value is checked as on POST
+    assert_error(admin.put(base + "/prevent_vul", json={"prevent_vul": "perhaps"}), 400,
+                 "BAD_REQUEST")
+    assert_error(admin.get(base + "/prevent_vul"), 404, "NOT_FOUND")
+
+
+def test_metadata_singular_alias(registry, admin, anon):
+    """/projects/{p}/metadata[/{key}] (as published guides spell it) is /metadatas."""
+    name = create(registry, admin, metadata={"public": "false"})
+    alias = api(registry, f"/projects/{name}/metadata")
+    assert_status(admin.post(alias, json={"auto_scan": "true"}), 200)
+    assert admin.get(alias).json() == {"public": "false", "auto_scan": "true"}
+    assert_status(admin.put(alias + "/auto_scan", json={"auto_scan": "false"}), 200)
+    assert_status(admin.put(alias + "/severity", json={"severity": "low"}), 200)
+    assert admin.get(alias + "/auto_scan").json() == {"auto_scan": "false"}
+    assert admin.get(api(registry, f"/projects/{name}/metadatas")).json() == {
+        "public": "false", "auto_scan": "false", "severity": "low"}
+    assert_status(admin.delete(alias + "/severity"), 200)
+    assert_error(admin.get(alias + "/severity"), 404, "NOT_FOUND")
+    # the same permissions
+    assert_error(anon.get(alias + "/auto_scan"), 401, "UNAUTHORIZED")
+    assert_error(admin.patch(alias + "/auto_scan", json={}), 405, "METHOD_NOT_ALLOWED")
 
 
 def test_metadata_permissions(registry, admin, anon):

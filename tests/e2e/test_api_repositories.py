@@ -305,6 +305,31 @@ def push_index_with_accessory(registry, repo):
     return [a.digest, b.digest, idx["digest"], single.digest, descriptor(OCI_MANIFEST, sbom)["digest"]]
 
 
+def test_artifact_count_is_what_the_artifact_list_shows(registry, admin, anon):
+    """Harbor counts what its artifact list shows: an index's untagged children and the
+    accessories are not artifacts of the repository; a child that is tagged too is."""
+    project = create_project(registry, admin, public=True)
+    repo = f"{project}/multi"
+    a_digest, b_digest, index_digest, _, _ = push_index_with_accessory(registry, repo)
+    listed = admin.get(api(registry, f"/projects/{project}/repositories/multi/artifacts"))
+    assert_status(listed, 200)
+    shown = {x["digest"] for x in listed.json()}
+    assert a_digest not in shown and b_digest not in shown and index_digest in shown
+    want = len(shown)
+    assert want == 2  # the index and the tagged single image
+    assert admin.get(repo_url(registry, project, "multi")).json()["artifact_count"] == want
+    listing = admin.get(api(registry, f"/projects/{project}/repositories")).json()
+    assert [x["artifact_count"] for x in listing] == [want]
+    everywhere = admin.get(api(registry, "/repositories"), params={"q": f"name={repo}"}).json()
+    assert [x["artifact_count"] for x in everywhere] == [want]
+    found = anon.get(api(registry, "/search"), params={"q": repo}).json()["repository"]
+    assert [x["artifact_count"] for x in found if x["repository_name"] == repo] == [want]
+    # a child that is also tagged is listed, and counted
+    registry.push_manifest(repo, "arm", admin.get(
+        registry.v2(f"{repo}/manifests/{b_digest}"), headers={"Accept": OCI_MANIFEST}).content)
+    assert admin.get(repo_url(registry, project, "multi")).json()["artifact_count"] == want + 1
+
+
 def test_delete_removes_everything(registry, admin):
     project = create_project(registry, admin)
     repo = f"{project}/multi/arch"
