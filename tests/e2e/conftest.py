@@ -4,10 +4,14 @@
 repository (`repo`) so tests do not see each other's tags.  `start_registry` starts a
 private daemon for tests that kill it or need an empty registry.  The tail of every live
 daemon's log is attached to a failing test's report.  Helpers live in havenlib.py.
+
+`containerd` and `dockerd` are one private containerd and one dockerd on it for the
+session, started only when a test asks for them (engines.py says how).
 """
 
 import pytest
 
+import engines
 import havenlib
 from havenlib import Layouts, Registry
 
@@ -78,8 +82,52 @@ def pytest_runtest_makereport(item, call):
     if rep.failed:
         for reg in list(havenlib.live_daemons):
             rep.sections.append((f"havend {reg.host}", reg.log_tail()))
+        for engine in list(engines.live_engines):
+            rep.sections.append((engine.name, engine.log_tail(20)))
 
 
 @pytest.fixture(scope="session")
 def layouts(tmp_path_factory):
     return Layouts(tmp_path_factory.mktemp("layouts"))
+
+
+# ---------------------------------------------------------------- container engines
+
+
+@pytest.fixture(scope="session")
+def engine_root():
+    """The short directory under /tmp that holds the engines' roots and sockets."""
+    root = engines.make_root()
+    yield root
+    engines.release_root(root)
+
+
+def _stop_engine(engine):
+    problems = engine.stop()
+    if problems:
+        pytest.fail("; ".join(problems) + "\n" + engine.log_tail(), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def containerd(engine_root, tmp_path_factory):
+    root = engine_root / "containerd"
+    root.mkdir()
+    c = engines.Containerd(root, tmp_path_factory.mktemp("containerd") / "containerd.log")
+    c.start()
+    yield c
+    _stop_engine(c)
+
+
+@pytest.fixture(scope="session")
+def dockerd(engine_root, containerd, tmp_path_factory):
+    root = engine_root / "docker"
+    root.mkdir()
+    d = engines.Dockerd(root, tmp_path_factory.mktemp("dockerd") / "dockerd.log")
+    d.start(containerd)
+    yield d
+    _stop_engine(d)
+
+
+@pytest.fixture(scope="session")
+def engine_images(tmp_path_factory):
+    return engines.TestImages(tmp_path_factory.mktemp("engine-images"))

@@ -406,6 +406,44 @@ class Registry:
         assert_status(r, 201)
         return Image(repo, tag, manifest, OCI_MANIFEST, d, config, layer_blobs)
 
+    def create_project(self, name: str, public: bool):
+        r = self.session().post(f"{self.url}/api/v2.0/projects", json={
+            "project_name": name, "metadata": {"public": "true" if public else "false"}})
+        assert_status(r, 201)
+
+    def private_project_with_robot(self, name: str) -> tuple:
+        """A private project and a project robot that may push and pull it; returns the
+        robot's (login, secret)."""
+        self.create_project(name, public=False)
+        r = self.session().post(f"{self.url}/api/v2.0/robots", json={
+            "name": "ci", "level": "project", "duration": -1,
+            "permissions": [{"kind": "project", "namespace": name, "access": [
+                {"resource": "repository", "action": "push"},
+                {"resource": "repository", "action": "pull"}]}]})
+        assert_status(r, 201)
+        return r.json()["name"], r.json()["secret"]
+
+    def assert_docker_manifest(self, repo, ref, digest, image_id) -> dict:
+        """The registry serves `repo:ref` as the Docker manifest `digest` of the image whose
+        config is `image_id`; returns the manifest."""
+        r = self.session().get(self.v2(f"{repo}/manifests/{ref}"),
+                               headers={"Accept": DOCKER_MANIFEST})
+        assert_status(r, 200)
+        assert r.headers["Content-Type"] == DOCKER_MANIFEST
+        assert digest_of(r.content) == digest == r.headers["Docker-Content-Digest"]
+        assert r.json()["config"]["digest"] == image_id
+        return r.json()
+
+    # -- the access log: what clients really asked
+
+    def log_mark(self) -> int:
+        """A position in the log; access_since(mark) reads the requests logged after it."""
+        return len(self.log_text())
+
+    def access_since(self, mark: int) -> list:
+        """The access-log entries written since `mark`, oldest first."""
+        return [AccessEntry(*m.groups()) for m in ACCESS_RE.finditer(self.log_text()[mark:])]
+
     def raw_request(self, method, path, headers, body: bytes, auth=True, chunked=False,
                     timeout=30.0):
         """Send a request over a plain socket, reading while sending and sending no more
@@ -474,6 +512,38 @@ def _reply_complete(reply: bytes) -> bool:
     if hdrs.get("transfer-encoding", "").lower() == "chunked":
         return rest.endswith(b"0\r\n\r\n")
     return False
+
+
+# "access PUT /v2/library/a/manifests/1 201 in=527 out=0 2.5ms id=… user=admin"
+ACCESS_RE = re.compile(r"\baccess (\S+) (\S+) (\d+) in=(\d+) out=(\d+)[^\n]*? user=(\S+)")
+
+
+class AccessEntry:
+    """One request of havend's access log (the path has no query string)."""
+
+    def __init__(self, method, path, status, bytes_in, bytes_out, user):
+        self.method, self.path, self.status = method, path, int(status)
+        self.bytes_in, self.bytes_out, self.user = int(bytes_in), int(bytes_out), user
+
+    def __repr__(self):
+        return f"{self.method} {self.path} {self.status} in={self.bytes_in} user={self.user}"
+
+
+def uploads_to(entries: list, repo: str) -> list:
+    """The blob-upload requests (POST, PATCH, PUT) to `repo` among access-log entries."""
+    prefix = f"/v2/{repo}/blobs/uploads/"
+    return [e for e in entries if e.path.startswith(prefix)]
+
+
+def blob_gets(entries: list, repo: str, digest: str) -> list:
+    """(status, user) of each GET of blob `digest` in `repo` among access-log entries."""
+    return [(e.status, e.user) for e in entries
+            if e.method == "GET" and e.path == f"/v2/{repo}/blobs/{digest}"]
+
+
+def unique_name(prefix: str) -> str:
+    """A project or repository name no other test uses."""
+    return f"{prefix}{secrets.token_hex(4)}"
 
 
 class Image:

@@ -125,26 +125,12 @@ def test_pull_selects_platform_from_index(podman, registry, layouts, repo, admin
     assert info["Architecture"] == "arm64"
 
 
-def make_private_project_with_robot(registry, admin, name):
-    """A private project and a project robot that may push and pull it; returns its login."""
-    r = admin.post(f"{registry.url}/api/v2.0/projects",
-                   json={"project_name": name, "metadata": {"public": "false"}})
-    assert_status(r, 201)
-    r = admin.post(f"{registry.url}/api/v2.0/robots", json={
-        "name": "ci", "level": "project", "duration": -1,
-        "permissions": [{"kind": "project", "namespace": name, "access": [
-            {"resource": "repository", "action": "push"},
-            {"resource": "repository", "action": "pull"}]}]})
-    assert_status(r, 201)
-    return r.json()["name"], r.json()["secret"]
-
-
 def test_robot_logs_in_pushes_and_pulls_a_private_project(podman, registry, layouts, admin,
                                                           tmp_path):
     """podman as a project robot, through the token service: push and pull its private
     project; an anonymous pull of it is refused."""
     project = f"podrobot{os.getpid() % 10000}"
-    login, secret = make_private_project_with_robot(registry, admin, project)
+    login, secret = registry.private_project_with_robot(project)
     src = layouts.image.path
     config_digest, _ = image_config(src, layouts.image_desc["digest"])
     ref = f"{registry.host}/{project}/app:v1"

@@ -203,16 +203,7 @@ def test_robot_copies_into_and_out_of_its_private_project(skopeo, registry, layo
     """skopeo with a project robot's credentials, through the token service; the robot's
     push to another project is refused."""
     project = f"skorobot{os.getpid() % 10000}"
-    r = admin.post(f"{registry.url}/api/v2.0/projects",
-                   json={"project_name": project, "metadata": {"public": "false"}})
-    assert_status(r, 201)
-    r = admin.post(f"{registry.url}/api/v2.0/robots", json={
-        "name": "ci", "level": "project", "duration": -1,
-        "permissions": [{"kind": "project", "namespace": project, "access": [
-            {"resource": "repository", "action": "push"},
-            {"resource": "repository", "action": "pull"}]}]})
-    assert_status(r, 201)
-    robot = f"{r.json()['name']}:{r.json()['secret']}"
+    robot = "%s:%s" % registry.private_project_with_robot(project)
     src = layouts.image.path
 
     skopeo("copy", "--preserve-digests", "--dest-tls-verify=false", "--dest-creds", robot,
