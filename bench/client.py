@@ -8,6 +8,8 @@ Subcommands (each prints one JSON object per line on stdout, nothing else):
                                    whole body) or chunked (POST, PATCH per --chunk bytes with
                                    Content-Range, then an empty PUT ?digest=); timed end to end
   layout DIR                       write an OCI image layout of --layers random gzip'd layers
+  users URL PREFIX PASSWORD        create users PREFIX-1 .. PREFIX-<--count> with PASSWORD through
+                                   Harbor's API (POST /api/v2.0/users, as --user), --jobs at once
   serve-file FILE                  a tiny HTTP server that sends FILE with sendfile(2), to measure
                                    what loopback and curl can do without any registry
 
@@ -15,13 +17,14 @@ Bodies leave through sendfile(2) from the (page-cached) file, so the client spen
 CPU per byte and the registry under test is what limits the figure.  Each blob push sends the
 file with its last 16 bytes replaced by a per-push nonce: every push is a blob the registry has
 never seen, so neither registry can skip work because the content already exists, and each
-push starts after sync(2).  The nonce
+push starts after sync(2) (unless --no-sync: pushes that run side by side as a load).  The nonce
 makes --reps pushes in one process cheap: the SHA-256 of the shared prefix is computed once
 and copied.
 """
 
 import argparse
 import base64
+import concurrent.futures
 import gzip
 import hashlib
 import http.client
@@ -177,13 +180,16 @@ def cmd_blob(a):
             h.update(buf)
             left -= len(buf)
         reg = Registry(a.url, a.user)
+        if a.ready:
+            open(a.ready, "w").close()
         for i in range(a.reps):
             nonce = secrets.token_bytes(NONCE)
             hh = h.copy()
             hh.update(nonce)
             digest = "sha256:" + hh.hexdigest()
             repo = f"{a.repo}-{i + 1}" if a.reps > 1 else a.repo
-            os.sync()  # the previous push's dirty pages must not be written back during this one
+            if not a.no_sync:
+                os.sync()  # the previous push's dirty pages must not be written back during this one
             t0 = time.perf_counter()
             loc = reg.start_upload(repo)
             if a.mode == "mono":
@@ -206,6 +212,22 @@ def cmd_blob(a):
             print(json.dumps({"rep": i + 1, "repo": repo, "digest": digest, "bytes": size,
                               "seconds": secs}), flush=True)
         reg.close()
+
+
+def cmd_users(a):
+    def create(i):
+        reg = Registry(a.url, a.user)
+        name = f"{a.prefix}-{i}"
+        reg.request("POST", "/api/v2.0/users", {"Content-Type": "application/json"},
+                    body=canonical({"username": name, "email": f"{name}@bench.example",
+                                    "realname": name, "password": a.password}),
+                    expect=(201,))
+        reg.close()
+
+    t0 = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(a.jobs) as ex:
+        list(ex.map(create, range(1, a.count + 1)))
+    print(json.dumps({"users": a.count, "seconds": time.perf_counter() - t0}))
 
 
 def make_layer(rnd: random.Random, name: str, size: int) -> tuple:
@@ -289,7 +311,18 @@ def main():
     s.add_argument("--reps", type=int, default=1,
                    help="pushes, each to REPO-<n> when more than one")
     s.add_argument("--user", help="user:password for Basic auth")
+    s.add_argument("--no-sync", action="store_true",
+                   help="no sync(2) before each push (pushes running side by side)")
+    s.add_argument("--ready", help="a file to create once the hashing is done, before the "
+                   "first push starts")
     s.set_defaults(fn=cmd_blob)
+
+    s = sub.add_parser("users")
+    s.add_argument("url"), s.add_argument("prefix"), s.add_argument("password")
+    s.add_argument("--count", type=int, default=64)
+    s.add_argument("--jobs", type=int, default=4)
+    s.add_argument("--user", required=True, help="admin:password")
+    s.set_defaults(fn=cmd_users)
 
     s = sub.add_parser("layout")
     s.add_argument("dir")

@@ -7,7 +7,10 @@ unit, which direction is better and the issue's target for the ratio Haven/docke
 A figure that misses its target, or failed, gets a "what limits this" paragraph built from
 the run's own numbers (LIMITS).  Figures of what docker-registry does not have (its token
 service) are HAVEN_ONLY and show "n/a" in its column; DERIVED rows pair one Haven figure with
-another docker-registry figure (Haven's bearer tokens against docker-registry's Basic).
+another docker-registry figure (Haven's bearer tokens against docker-registry's Basic); OF_FACT
+rows show each server's figure as a fraction of a machine fact of the same run (the blob pull
+against the loopback ceiling); QUOTIENT rows divide two figures of one server (its p99 under
+load over its p99 alone).
 """
 
 import argparse
@@ -73,7 +76,9 @@ FIGURES = {
                        "µs", "lower", None, None),
     "token_anon_busy": ("3. Token service", "anonymous, public pull scope: server still busy "
                         "after the run", "s", "lower", None, None),
-    "pull_blob": ("4. Blob pull", "download speed (best)", "MB/s", "higher", ">=", 1.0),
+    "pull_blob": ("4. Blob pull", "download speed (best)", "MB/s", "higher", ">=", 1.1),
+    "pull_loopback": ("4. Blob pull", "download speed (best) against this run's loopback ceiling",
+                      "MB/s", "higher", ">=", 0.85),
     "pull_cpu": ("4. Blob pull", "server CPU per GiB sent", "s", "lower", None, None),
     "push_mono": ("5. Blob push", "monolithic: POST + PUT (best)", "MB/s", "higher", ">=", 1.3),
     "push_mono_cpu": ("5. Blob push", "monolithic: server CPU per GiB", "s", "lower", None,
@@ -86,14 +91,31 @@ FIGURES = {
     "skopeo_push_cpu": ("6. skopeo copy", "push: server CPU per copy", "s", "lower", None, None),
     "skopeo_pull": ("6. skopeo copy", "pull registry → oci: (best)", "s", "lower", "<", 1.0),
     "skopeo_pull_cpu": ("6. skopeo copy", "pull: server CPU per copy", "s", "lower", None, None),
-    "rss_idle": ("7. Memory", "idle RSS after start", "MiB", "lower", "<=", 0.25),
-    "rss_idle_Anon": ("7. Memory", "… of which anonymous (heap, stacks)", "MiB", "lower", None,
+    "load_idle_rps": ("7. Manifest GET under load", "alone: requests/s", "req/s", "higher", None, None),
+    "load_idle_p50": ("7. Manifest GET under load", "alone: p50 latency", "ms", "lower", None, None),
+    "load_idle_p99": ("7. Manifest GET under load", "alone: p99 latency", "ms", "lower", None, None),
+    "load_logins_rps": ("7. Manifest GET under load", "during logins: requests/s", "req/s", "higher", None, None),
+    "load_logins_p50": ("7. Manifest GET under load", "during logins: p50 latency", "ms", "lower", None, None),
+    "load_logins_p99": ("7. Manifest GET under load", "during logins: p99 latency", "ms", "lower", "<", 1.0),
+    "load_logins_slowdown": ("7. Manifest GET under load", "during logins: p99 / p99 alone", "×", "lower", None, None),
+    "load_logins_rate": ("7. Manifest GET under load", "the login burst: logins/s meanwhile", "logins/s", "higher",
+                         None, None),
+    "load_logins_login_p99": ("7. Manifest GET under load", "the login burst: p99 of a login", "ms", "lower", None,
+                              None),
+    "load_pushes_rps": ("7. Manifest GET under load", "during pushes: requests/s", "req/s", "higher", None, None),
+    "load_pushes_p50": ("7. Manifest GET under load", "during pushes: p50 latency", "ms", "lower", None, None),
+    "load_pushes_p99": ("7. Manifest GET under load", "during pushes: p99 latency", "ms", "lower", "<", 1.0),
+    "load_pushes_slowdown": ("7. Manifest GET under load", "during pushes: p99 / p99 alone", "×", "lower", None, None),
+    "load_pushes_rate": ("7. Manifest GET under load", "the pushes: MB/s received meanwhile, all together", "MB/s",
+                         "higher", None, None),
+    "rss_idle": ("8. Memory", "idle RSS after start", "MiB", "lower", "<=", 0.25),
+    "rss_idle_Anon": ("8. Memory", "… of which anonymous (heap, stacks)", "MiB", "lower", None,
                       None),
-    "rss_idle_File": ("7. Memory", "… of which file-backed (program, shared libraries)", "MiB",
+    "rss_idle_File": ("8. Memory", "… of which file-backed (program, shared libraries)", "MiB",
                       "lower", None, None),
-    "rss_start_hwm": ("7. Memory", "peak RSS (VmHWM) at that moment", "MiB", "lower", None,
+    "rss_start_hwm": ("8. Memory", "peak RSS (VmHWM) at that moment", "MiB", "lower", None,
                       None),
-    "rss_peak": ("7. Memory", "peak RSS (VmHWM) after all benchmarks", "MiB", "lower", None,
+    "rss_peak": ("8. Memory", "peak RSS (VmHWM) after all benchmarks", "MiB", "lower", None,
                  None),
 }
 # docker-registry has no token service.
@@ -103,9 +125,18 @@ DERIVED = {
     "bearer_vs_basic_rps": ("manifest_bearer_rps", "manifest_basic_rps"),
     "bearer_vs_basic_p99": ("manifest_bearer_p99", "manifest_basic_p99"),
 }
+# key: (figure, machine fact): each server's figure as a fraction of the fact, measured in the
+# same run; the target is on Haven's fraction, and the Haven/docker-registry column is empty.
+OF_FACT = {"pull_loopback": ("pull_blob", "loopback")}
+# key: (figure, figure): one over the other, per server (a server's own slowdown under load).
+QUOTIENT = {
+    "load_logins_slowdown": ("load_logins_p99", "load_idle_p99"),
+    "load_pushes_slowdown": ("load_pushes_p99", "load_idle_p99"),
+}
 # Rows without a target that the summary shows all the same.
 SUMMARY_EXTRA = {"manifest_p50", "manifest_basic_p99", "bearer_vs_basic_p99", "token_basic_rps",
-                 "token_anon_rps", "rss_peak"}
+                 "token_anon_rps", "load_idle_p99", "load_logins_slowdown",
+                 "load_pushes_slowdown", "rss_peak"}
 MACHINE = [
     ("cpu", "CPU"), ("nproc", "CPUs (nproc)"), ("memory", "memory"), ("kernel", "kernel"),
     ("filesystem", "data disk (both data dirs)"), ("disk", "disk write, 1 GiB + fsync"),
@@ -130,6 +161,23 @@ def load(path):
         for s, src in (("haven", hkey), ("registry", rkey)):
             if (src, s) in figs:
                 figs[(key, s)] = figs[(src, s)]
+    for key, (src, fact) in OF_FACT.items():
+        base = fact_num(facts, fact)
+        for s, _ in SERVERS:
+            if (src, s) in figs:
+                figs[(key, s)] = dict(figs[(src, s)], base=base)
+    for key, (num, den) in QUOTIENT.items():
+        for s, _ in SERVERS:
+            a, b = figs.get((num, s)), figs.get((den, s))
+            if not a and not b:
+                continue
+            ok = a and b and not a["error"] and not b["error"] and b["value"]
+            figs[(key, s)] = {
+                "key": key, "server": s, "samples": [], "text": "",
+                "value": a["value"] / b["value"] if ok else None,
+                "command": f"{FIGURES[num][1]} ÷ {FIGURES[den][1]} (the rows above)",
+                "error": "" if ok else f"needs both {num} and {den}, and one is missing or failed",
+            }
     return figs, facts
 
 
@@ -147,12 +195,16 @@ def shown(key, v):
         return f"{v:.2f} ms"
     if unit == "s":
         return f"{v:.2f} s"
+    if unit == "×":
+        return f"{v:.1f}×"
     return f"{v:,.0f} {unit}"
 
 
 def ratio(figs, key):
     if key.endswith("_busy"):
         return None  # seconds of work left behind: near 0 for docker-registry, a ratio says nothing
+    if key in QUOTIENT or key in OF_FACT:
+        return None  # each server's own ratio is in its cell
     h, r = figs.get((key, "haven")), figs.get((key, "registry"))
     if not h or not r or h["value"] is None or r["value"] is None or not r["value"]:
         return None
@@ -163,7 +215,17 @@ def target_text(key):
     _, _, _, _, op, val = FIGURES[key]
     if op is None:
         return "—"
+    if key in OF_FACT:
+        return {">=": "≥", "<": "<", "<=": "≤"}[op] + f" {100 * val:g}% of {OF_FACT[key][1]}"
     return {">=": "≥", "<": "<", "<=": "≤"}[op] + f" {val:g}"
+
+
+def of_fact(figs, key, server):
+    """A figure of OF_FACT as a fraction of its fact, or None."""
+    d = figs.get((key, server))
+    if not d or d["error"] or d["value"] is None or not d.get("base"):
+        return None
+    return d["value"] / d["base"]
 
 
 def met(figs, key):
@@ -171,7 +233,7 @@ def met(figs, key):
     op, val = FIGURES[key][4], FIGURES[key][5]
     if op is None:
         return None
-    x = ratio(figs, key)
+    x = of_fact(figs, key, "haven") if key in OF_FACT else ratio(figs, key)
     if x is None:
         return False
     return {">=": x >= val, "<": x < val, "<=": x <= val}[op]
@@ -187,6 +249,11 @@ def cell(figs, key, server):
         return "**failed**"
     if d["text"] == "gave up waiting":
         return "> " + shown(key, d["value"])
+    if key in OF_FACT:
+        x = of_fact(figs, key, server)
+        if x is None:
+            return f"{shown(key, d['value'])} (no {OF_FACT[key][1]} figure)"
+        return f"{100 * x:.0f}% ({d['value']:,.0f} of {d['base']:,.0f} MB/s)"
     return shown(key, d["value"])
 
 
@@ -260,12 +327,11 @@ def limit_pull(figs, facts):
         text += (f"; curl receiving from a server that does nothing but sendfile() reaches "
                  f"{lo:,.0f} MB/s on this machine, so the ceiling is the loopback and curl "
                  f"itself, and Haven is at {100 * h / lo:.0f}% of it")
-    text += (". Haven hands the blob file to libmicrohttpd, which in its thread-pool mode "
-             "sends at most 128 KiB per sendfile(2) call (`MHD_SENFILE_CHUNK_` in 0.9.75) and "
-             "returns to epoll_wait between calls: 8,192 of each per GiB under strace. "
-             "docker-registry copies with 32 KiB read/write pairs and seldom waits. The "
-             "receiving curl shares the same CPUs, and the spread from run to run is large "
-             "(see the samples).")
+    text += (". Haven hands the blob file to libmicrohttpd, which in its thread-per-connection "
+             "mode sends it from the connection's own thread with sendfile(2) calls of at most "
+             "2 MiB (`MHD_SENFILE_CHUNK_THR_P_C_` in 0.9.75). docker-registry copies with "
+             "32 KiB read/write pairs. The receiving curl shares the same CPUs, and the spread "
+             "from run to run is large (see the samples).")
     return text + cpu_sentence(figs, "pull_cpu", "per GiB", lambda v: f"{v:.2f} s")
 
 
@@ -275,13 +341,13 @@ def limit_push(key):
         cpu = val(figs, key + "_cpu", "haven")
         disk, sha = fact_num(facts, "disk"), fact_num(facts, "sha256")
         text = (f"Haven took the blob at {h:,.0f} MB/s, docker-registry at {r:,.0f} MB/s. "
-                "Haven receives an upload on one libmicrohttpd worker thread, which hashes the "
+                "Haven receives an upload on its connection's own thread, which hashes the "
                 "body, write(2)s it into the page cache and, at the end, fdatasyncs the file "
                 "and fsyncs its directory before it answers 201; docker-registry does not "
                 "fsync, so its figure can end while the data is still only in the page "
-                "cache. libmicrohttpd hands the body over in pieces of about 32 KiB (its "
-                "per-connection buffer): one recvfrom, one write(2) and one epoll_wait each, "
-                "some 33,000 of each per GiB under strace.")
+                "cache. libmicrohttpd hands the body over in pieces no larger than its "
+                "per-connection buffer (64 KiB, `MHD_OPTION_CONNECTION_MEMORY_LIMIT`): at "
+                "least one recv and one write(2) per piece.")
         if cpu is not None and h:
             secs = 1024 * 1.048576 / h  # seconds per GiB at the best speed
             busy = 100 * cpu / secs
@@ -375,12 +441,51 @@ def limit_auth_rps(key):
     return f
 
 
+def limit_load(cond, what):
+    def f(figs, facts):
+        h, r = val(figs, f"load_{cond}_p99", "haven"), val(figs, f"load_{cond}_p99", "registry")
+        hi, ri = val(figs, "load_idle_p99", "haven"), val(figs, "load_idle_p99", "registry")
+        n = facts.get("nproc", {}).get("text", "?")
+        text = (f"During {what} Haven's p99 was {h:.2f} ms against docker-registry's "
+                f"{r:.2f} ms")
+        if hi is not None and ri is not None:
+            text += f" (alone: {hi:.2f} ms against {ri:.2f} ms)"
+        text += (f". wrk, the clients of the load and the server share the same {n} CPUs, so a "
+                 "GET that is ready to run can wait for a CPU whatever the server does; what "
+                 "the server controls is how much of the CPU its own load work takes, and in "
+                 "which order.")
+        if cond == "logins":
+            hl, rl = val(figs, "load_logins_rate", "haven"), val(figs, "load_logins_rate",
+                                                                 "registry")
+            if hl is not None and rl is not None:
+                text += (f" Meanwhile Haven checked {hl:,.0f} logins/s, docker-registry "
+                         f"{rl:,.0f}/s.")
+            text += (" Haven's argon2id runs on a pool of one thread per CPU at nice 10 "
+                     "(`src/base/pool.c`), with 19 MiB of memory per hash; the connection "
+                     "threads that wait for it, and the RSA signature of each token, run at "
+                     "normal priority.")
+        else:
+            hr, rr = val(figs, "load_pushes_rate", "haven"), val(figs, "load_pushes_rate",
+                                                                  "registry")
+            if hr is not None and rr is not None:
+                text += (f" Meanwhile Haven took the pushes in at {hr:,.0f} MB/s, "
+                         f"docker-registry at {rr:,.0f} MB/s: each server hashes and writes "
+                         "what it receives on threads of the same priority as its GETs, so "
+                         "the faster it takes the pushes, the more CPU they take from the "
+                         "GETs.")
+        return text
+    return f
+
+
 LIMITS = {
     "manifest_rps": limit_manifest_rps,
     "manifest_basic_rps": limit_auth_rps("manifest_basic_rps"),
     "bearer_vs_basic_rps": limit_auth_rps("bearer_vs_basic_rps"),
     "manifest_p99": limit_p99,
     "pull_blob": limit_pull,
+    "pull_loopback": limit_pull,
+    "load_logins_p99": limit_load("logins", "the login burst"),
+    "load_pushes_p99": limit_load("pushes", "the pushes"),
     "push_mono": limit_push("push_mono"),
     "push_chunked": limit_push("push_chunked"),
     "skopeo_push": limit_skopeo("skopeo_push"),
@@ -455,6 +560,56 @@ def busy_notes(figs):
             "transaction of its own, after the answer (`src/events/events.c`, whose queue "
             "holds 65,536 events and drops the rest with a warning in `havend.log`). The "
             "runs of sections 2 and 3 each start after that work is done."]
+
+
+def load_notes(figs, facts, a):
+    """Each server's slowdown, what the load achieved meanwhile, and how its users were made."""
+    lines = []
+    for s, name in SERVERS:
+        idle = val(figs, "load_idle_p99", s)
+        parts = []
+        for cond, what in (("logins", "during the logins"), ("pushes", "during the pushes")):
+            v, x = val(figs, f"load_{cond}_p99", s), val(figs, f"load_{cond}_slowdown", s)
+            if v is not None and x is not None:
+                parts.append(f"{v:.2f} ms {what} ({x:.1f}× as long)")
+        if idle is not None and parts:
+            lines.append(f"- {name}'s p99: {idle:.2f} ms alone, " + ", ".join(parts) + ".")
+    secs = a.load_seconds + 2
+    for s, name, how in (("haven", "Haven", "full argon2id checks"),
+                         ("registry", "docker-registry", "bcrypt checks, on its login instance")):
+        rate, lp99 = val(figs, "load_logins_rate", s), val(figs, "load_logins_login_p99", s)
+        n, users = val(figs, "load_logins_n", s), val(figs, "load_logins_users", s)
+        if rate is None or n is None:
+            continue
+        line = (f"- The login burst: {name} answered {n:,.0f} logins in {secs} s "
+                f"({rate:,.0f}/s, p99 {lp99:,.0f} ms a login), by {users:,.0f} users")
+        if s == "haven":
+            if users is not None and n > users:
+                line += (f". **{n - users:,.0f} logins reused a user** within the 60 s of "
+                         "Haven's credential cache, so fewer than all were full argon2id "
+                         "checks; more users (LOGIN_USERS in bench/run.sh) would fix that.")
+            else:
+                line += f": each logged in at most once, so all were {how}."
+        else:
+            line += f" in turn: all were {how} (cost 5; docker-registry keeps no cache)."
+        lines.append(line)
+    if val(figs, "load_logins_rate", "haven") is not None:
+        lines.append("- Haven checks passwords on a pool of one thread per CPU at nice 10 "
+                     "(`src/base/pool.c`, `src/auth/auth.c`): while the GETs keep the CPUs "
+                     "busy, the logins get the CPU time left over. docker-registry's bcrypt runs in another process at "
+                     "normal priority, in as many goroutines as there are logins.")
+    for s, name, why in (("haven", "Haven", "which fdatasyncs each blob before its 201"),
+                         ("registry", "docker-registry", "which does not fsync")):
+        d = figs.get(("load_pushes_rate", s))
+        if d and not d["error"] and d["value"] is not None:
+            lines.append(f"- The pushes: {name} ({why}) received {d['value']:,.0f} MB/s from "
+                         f"the {a.pushers} pushes together during the GET run; {d['text']}.")
+    for key, name in (("load_users", "Haven's login users"),
+                      ("load_htpasswd", "docker-registry's login users")):
+        d = facts.get(key)
+        if d:
+            lines.append(f"- {name}: {d['text']} — `{d['command']}`")
+    return lines
 
 
 def token_notes(figs, facts):
@@ -583,6 +738,9 @@ def main():
     p.add_argument("--blob-mib", type=int, default=1024)
     p.add_argument("--layers", type=int, default=50)
     p.add_argument("--wrk-seconds", type=int, default=15)
+    p.add_argument("--load-seconds", type=int, default=10)
+    p.add_argument("--login-conns", type=int, default=16)
+    p.add_argument("--pushers", type=int, default=3)
     a = p.parse_args()
     figs, facts = load(a.results)
     size = "1 GiB" if a.blob_mib == 1024 else f"{a.blob_mib} MiB"
@@ -628,14 +786,15 @@ def main():
 
     out("## How the two are run\n")
     out("- **Haven**: `build/release/havend` (CMake RelWithDebInfo), default settings (one "
-        "worker thread per CPU), `HAVEN_LOG_LEVEL=warn`. Pushes authenticate as `admin` with "
+        "thread per connection; password hashing on a pool of one thread per CPU at lower "
+        "priority), `HAVEN_LOG_LEVEL=warn`. Pushes authenticate as `admin` with "
         "HTTP Basic; pulls from the public project `library` are anonymous. Haven fsyncs "
         "each blob and commits its SQLite metadata before it answers `201`.")
     out("- **docker-registry**: Debian's build, `docker-registry serve` with the filesystem "
         "driver, access log off, `delete.enabled`, the in-memory blob descriptor cache that "
         "Debian's and upstream's sample configs enable, and **no authentication** (Haven checks "
-        "credentials on every push request). For section 2 a second instance, the same but "
-        "with htpasswd auth, runs for the time of its benchmark. It does not fsync blobs.")
+        "credentials on every push request). For sections 2 and 7 a second instance, the same "
+        "but with htpasswd auth, runs for the time of its benchmark. It does not fsync blobs.")
     out("- Both listen on free 127.0.0.1 ports picked at run time, keep their data in one "
         "scratch directory `$WORK` (`build/bench.XXXXXX`, deleted afterwards) on the disk "
         "described above, and are measured one after the other, Haven first, by the same "
@@ -697,7 +856,10 @@ def main():
             "docker-registry has no token service.",
         "4. Blob pull":
             f"A {size} random blob pushed to both, then downloaded with curl to `/dev/null`, "
-            f"best of {a.reps}. Target: Haven ≥ docker-registry.",
+            f"best of {a.reps}. The loopback ceiling is the same curl download from a server "
+            "that does nothing but sendfile(2) the file (`bench/client.py serve-file`, see "
+            "Machine), measured earlier in the same run. Targets: Haven ≥ 1.1× "
+            "docker-registry, and ≥ 85% of the loopback ceiling.",
         "5. Blob push":
             f"A {size} random blob, timed from the `POST` that opens the upload to the `201` "
             "of the closing `PUT ?digest=`: monolithic sends the whole body with the PUT, "
@@ -708,7 +870,31 @@ def main():
             f"({facts.get('image', {}).get('text', '')}) "
             "from an `oci:` layout to the registry, and back into a fresh `oci:` directory. "
             f"Best of {a.reps}. Target: Haven faster.",
-        "7. Memory":
+        "7. Manifest GET under load":
+            f"`wrk -t2 -c8 -d{a.load_seconds}s --timeout 30s --latency -s bench/manifest.lua` "
+            "on the "
+            "anonymous GET of section 1, three times per server, one after the other: alone; "
+            f"during a burst of logins, a second wrk (`-t1 -c{a.login_conns} -s "
+            "bench/login.lua`, from 1 s before the GET run to 1 s after it) sending one login "
+            "per request; and during large pushes. Haven's logins are what `docker login` "
+            "sends, `GET /service/token?service=harbor-registry&scope=repository:library/bench:pull` "
+            "with Basic credentials, each by the next of "
+            f"{int(val(figs, 'load_logins_users', 'haven') or 0) or 'the'} users made beforehand through "
+            "`POST /api/v2.0/users`, so that no user logs in twice within the 60 s Haven "
+            "caches a successful check: every login is a full argon2id check. "
+            "docker-registry's logins are `GET /v2/` with Basic credentials of "
+            f"{int(val(figs, 'load_logins_users', 'registry') or 0) or 'its'} htpasswd users in turn (bcrypt, "
+            "cost 5, checked on every request); as docker-registry cannot serve anonymous "
+            "pulls and check passwords in one process, they go to a second instance with "
+            "htpasswd auth, which shares the CPUs with the GETs but not the process. The "
+            f"pushes are {a.pushers} `bench/client.py blob --mode mono` processes sending "
+            f"the {size} blob one after another to the measured instance (without section "
+            "5's `sync` before each), the GET run starting 1 s after all have hashed the file "
+            "and the pushes killed when it ends. Between conditions the load is stopped, "
+            "`sync` runs and the server settles. Each server's p99 under load over its p99 "
+            "alone is its own slowdown. Target: Haven's p99 during each load lower than "
+            "docker-registry's.",
+        "8. Memory":
             "VmRSS from `/proc/<pid>/status` one second after each server first answers "
             "`/v2/`, and VmHWM after all benchmarks. Target: Haven's idle RSS ≤ ¼ of "
             "docker-registry's.",
@@ -730,7 +916,7 @@ def main():
         for key in keys:
             for s, name in SERVERS:
                 d = figs.get((key, s))
-                if not d or (s, d["command"]) in seen:
+                if not d or key in QUOTIENT or (s, d["command"]) in seen:
                     continue
                 seen.add((s, d["command"]))
                 line = f"- {name}: `{d['command']}`"
@@ -741,14 +927,20 @@ def main():
         notes = {"1. Manifest GET by tag": lambda: busy_notes(figs),
                  "2. Manifest GET with credentials": lambda: auth_notes(figs, facts),
                  "3. Token service": lambda: token_notes(figs, facts),
-                 "7. Memory": lambda: memory_notes(figs)}.get(bench, list)()
+                 "7. Manifest GET under load": lambda: load_notes(figs, facts, a),
+                 "8. Memory": lambda: memory_notes(figs)}.get(bench, list)()
         if notes:
             out("\n".join(notes) + "\n")
         for key in keys:
             if met(figs, key) is not False:
                 continue
             text = limit_failed(figs, facts, key)
-            if text is None and key in LIMITS:
+            missing = [name for s, name in SERVERS if (key, s) not in figs]
+            if text is None and missing:
+                text = f"Not measured on {' and '.join(missing)} in this run."
+            elif text is None and key in OF_FACT and of_fact(figs, key, "haven") is None:
+                text = f"This run has no {OF_FACT[key][1]} figure to compare with (see Machine)."
+            elif text is None and key in LIMITS:
                 text = LIMITS[key](figs, facts)
             if text:
                 out(f"**What limits this ({FIGURES[key][1]}).** {text}\n")

@@ -10,13 +10,17 @@
 # the exact command); bench/report.py turns those lines into the report.  The request-rate
 # benchmarks are wrk runs of bench/*.lua scripts (anonymous, Basic and bearer manifest GETs, the
 # token service), each followed by a wait until the server is idle again; docker-registry's
-# Basic figure comes from a second instance with htpasswd auth.  A benchmark whose
+# Basic figure comes from a second instance with htpasswd auth.  Section 7 runs the anonymous
+# GET again, alone and while a second load runs beside it (a burst of logins: wrk with
+# bench/login.lua; large pushes: client.py processes), for each server's p99 under load.
+# A benchmark whose
 # command fails is recorded as failed with the error, and the run goes on; the exit status is
 # then 1.  Everything the run starts is killed by the EXIT trap.
 #
 # Knobs for a quick try (a run with any of them changed does not touch BENCHMARKS.md):
 #   BENCH_BLOB_MIB (1024)  size of the big blob     BENCH_WRK_SECONDS (15)  wrk duration
 #   BENCH_REPS (3)         best-of-N repetitions    BENCH_LAYERS (50)       layers of the image
+#   (section 7's wrk runs last 2/3 of BENCH_WRK_SECONDS, at least 2 s)
 #   HAVEND                 the daemon to measure (default build/release/havend)
 set -euo pipefail
 
@@ -29,6 +33,18 @@ WRK_SECONDS=${BENCH_WRK_SECONDS:-15}
 REPS=${BENCH_REPS:-3}
 LAYERS=${BENCH_LAYERS:-50}
 CHUNK=$((64 << 20))
+# Section 7 (manifest GETs under load): each condition's wrk run is LOAD_SECONDS long (10 at
+# full size); the logins come from LOGIN_CONNS connections, by LOGIN_USERS users on Haven (200
+# per second of login load, more than it checked on 2 CPUs, so that no login meets its
+# credential cache) and DR_LOGIN_USERS on docker-registry (which has no such cache); PUSHERS pushes run
+# side by side, each of at most PUSH_REPS blobs (more than fit in the window at 200 MB/s each).
+LOAD_SECONDS=$((WRK_SECONDS * 2 / 3))
+[ "$LOAD_SECONDS" -ge 2 ] || LOAD_SECONDS=2
+LOGIN_CONNS=16
+LOGIN_USERS=$((200 * (LOAD_SECONDS + 2)))
+DR_LOGIN_USERS=64
+PUSHERS=3
+PUSH_REPS=$(((LOAD_SECONDS + 3) * 200 / BLOB_MIB + 1))
 FULL=1
 [ "$BLOB_MIB" = 1024 ] && [ "$WRK_SECONDS" = 15 ] && [ "$REPS" = 3 ] && [ "$LAYERS" = 50 ] ||
     FULL=0
@@ -65,9 +81,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Room for: the big blob file, the dd file, the pull blob and 2*REPS pushed blobs in each
-# registry, plus the image layouts, their pushed and pulled copies and some slack.
-need_mib=$((BLOB_MIB * (2 + 2 * (1 + 2 * REPS)) + 4096))
+# Room for: the big blob file, the dd file, the pull blob, 2*REPS pushed blobs and the pushes of
+# section 7 in each registry, plus the image layouts, their pushed and pulled copies and some
+# slack.
+need_mib=$((BLOB_MIB * (2 + 2 * (1 + 2 * REPS + PUSHERS * PUSH_REPS)) + 4096))
 have_mib=$(df -Pm "$WORK" | awk 'NR==2 {print $4}')
 [ "$have_mib" -ge "$need_mib" ] || die "$WORK has ${have_mib} MiB free, the run needs ${need_mib}"
 
@@ -148,15 +165,21 @@ wait_ready() {
     return 1
 }
 
-# stop PID: ends a process this run started, and forgets it.
-stop() {
+# reap PID: waits for a process this run started to end, and forgets it; REAPED is its status.
+reap() {
     local p=$1 q keep=()
-    kill "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
+    REAPED=0
+    wait "$p" 2>/dev/null || REAPED=$?
     for q in "${PIDS[@]}"; do
         [ "$q" = "$p" ] || keep+=("$q")
     done
     PIDS=("${keep[@]}")
+}
+
+# stop PID: ends a process this run started, and forgets it.
+stop() {
+    kill "$1" 2>/dev/null || true
+    reap "$1"
 }
 
 alive() { kill -0 "$1" 2>/dev/null; }
@@ -377,6 +400,18 @@ wrk_fail() {
     fail "$1_p99" "$2" "$3" "$WORK/err"
 }
 
+# wrk_figs FILE: "requests/s p99 p50 requests" (ms) from the BENCH line of a wrk run's output
+# (bench/wrk_common.lua), or nothing if the run had no requests or any bad answer or error.
+wrk_figs() {
+    "$PY" -c 'import json, sys
+d = json.loads(sys.argv[1] or "{}")
+bad = sum(d.get(k, 1) for k in ("bad_responses", "status_errors", "connect_errors",
+                                "read_errors", "write_errors", "timeouts"))
+if d.get("requests") and not bad:
+    print(d["requests"] / (d["duration_us"] / 1e6), d["p99_us"] / 1000, d["p50_us"] / 1000,
+          d["requests"])' "$(sed -n 's/^BENCH //p' "$1")"
+}
+
 # wrk_run KEY SERVER INSTANCE SHOWN CMD...: runs CMD, wrk with a bench/*.lua script, against the
 # process INSTANCE (haven, registry, registry-auth) and records as SERVER's KEY_rps, KEY_p99,
 # KEY_p50, KEY_cpu (the server's CPU per request) and KEY_busy (how long it kept working after
@@ -384,7 +419,7 @@ wrk_fail() {
 # non-2xx, see bench/wrk_common.lua), any socket error or a server that died fails the figures.
 # SHOWN is the command as the report shows it.
 wrk_run() {
-    local key=$1 s=$2 inst=$3 shown=$4 out c0 c1 line figs rps p99 p50 nreq settled=1
+    local key=$1 s=$2 inst=$3 shown=$4 out c0 c1 figs rps p99 p50 nreq settled=1
     shift 4
     out="$WORK/wrk-$key-$s.txt"
     c0=$(cpu_ticks "${PID[$inst]}")
@@ -392,14 +427,7 @@ wrk_run() {
     c1=$(cpu_ticks "${PID[$inst]}")
     WRK_END=$(now)
     settle "$inst" || settled=0
-    line=$(sed -n 's/^BENCH //p' "$out")
-    figs=$("$PY" -c 'import json, sys
-d = json.loads(sys.argv[1] or "{}")
-bad = sum(d.get(k, 1) for k in ("bad_responses", "status_errors", "connect_errors",
-                                "read_errors", "write_errors", "timeouts"))
-if d.get("requests") and not bad:
-    print(d["requests"] / (d["duration_us"] / 1e6), d["p99_us"] / 1000, d["p50_us"] / 1000,
-          d["requests"])' "$line")
+    figs=$(wrk_figs "$out")
     if [ -z "$figs" ] || ! check_alive "$inst"; then
         cp "$out" "$WORK/err"
         wrk_fail "$key" "$s" "$shown"
@@ -661,7 +689,232 @@ for what in push pull; do
     unset SK_VALS SK_CMD SK_BAD SK_CPU
 done
 
-# ---------------------------------------------------------------- 7. memory
+# ---------------------------------------------------------------- 7. manifest GET under load
+
+# The GET of section 1, anonymous, by fewer connections (wrk -c8), LOAD_SECONDS long, three times
+# per server: alone, during a burst of logins, and during large pushes.  The load starts before
+# the GET run and ends after it:
+#   logins  a second wrk (-t1 -c$LOGIN_CONNS, bench/login.lua), started 1 s before the GET run
+#           and 2 s longer.  Haven: GET /service/token with Basic credentials, as docker login
+#           does, each request by the next of LOGIN_USERS users made for this (more users than
+#           logins, so that every login is a full argon2id check, none a hit in Haven's 60-s
+#           credential cache).  docker-registry checks bcrypt on every request, cached or not,
+#           but cannot serve anonymous pulls and check passwords in one process: its logins
+#           (GET /v2/ with Basic, DR_LOGIN_USERS htpasswd users in turn) go to a second instance
+#           with htpasswd auth, which shares the CPUs with the GETs but not the process.
+#   pushes  PUSHERS client.py processes pushing the big blob monolithically (--no-sync: the
+#           server's own fsyncs only), one blob after another; once all have hashed the file
+#           and 1 s has passed the GET run starts, and when it ends they are killed mid-push.
+#           What they sent meanwhile (wchar of /proc/$pid/io: sendfile counts) gives their rate.
+# Between conditions the load is gone, the page cache synced and the server settled.  A load
+# that fails (a login not answered 200, a push that fails) fails that condition's figures.
+
+# --timeout 30s: wrk leaves a request it gave up on (after 2 s by default) out of its latencies;
+# a GET or a login that slow under load is a result, not an error.
+WRK_LOAD=(wrk -t2 -c8 "-d${LOAD_SECONDS}s" --timeout 30s --latency)
+LOGIN_PW=Bench1$(head -c 9 /dev/urandom | od -An -tx1 | tr -d ' \n')
+log "7. manifest GET under load (wrk -c8, ${LOAD_SECONDS} s alone, during logins, during pushes)"
+
+# load_get COND SERVER: the GET run of condition COND (gcmd); LOAD_FIGS is wrk_figs of it.
+load_get() {
+    LOAD_OUT="$WORK/wrk-load_$1-$2.txt"
+    "${gcmd[@]}" >"$LOAD_OUT" 2>&1 || true
+    LOAD_FIGS=$(wrk_figs "$LOAD_OUT")
+}
+
+# load_record COND SERVER: records the figures of the last load_get, or fails them (the reason:
+# the wrk output, or $WORK/err when a second argument ERR is given).
+load_record() {
+    local rps p99 p50
+    if [ -n "${3:-}" ] || [ -z "$LOAD_FIGS" ] || ! check_alive "$2"; then
+        [ -n "${3:-}" ] || cp "$LOAD_OUT" "$WORK/err"
+        fail "load_$1_p99" "$2" "$gshown" "$WORK/err"
+        fail "load_$1_p50" "$2" "$gshown" "$WORK/err"
+        return 1
+    fi
+    read -r rps p99 p50 _ <<<"$LOAD_FIGS"
+    record "load_$1_rps" "$2" "$rps" "" "$gshown"
+    record "load_$1_p99" "$2" "$p99" "" "$gshown"
+    record "load_$1_p50" "$2" "$p50" "" "$gshown"
+}
+
+load_settle() {
+    settle "$1" || log "$1 still busy after ${SETTLED} s; going on"
+}
+
+wchar_sum() {
+    local p t=0 w
+    for p in "$@"; do
+        w=$(awk '$1 == "wchar:" {print $2}' "/proc/$p/io" 2>/dev/null || true)
+        t=$((t + ${w:-0}))
+    done
+    echo "$t"
+}
+
+# Haven's users, made before any measurement (each is one argon2id hash); docker-registry's,
+# bcrypt at cost 5 as in section 2.  One more user than the burst uses checks beforehand that
+# credentials are checked.  USERS_ERR[server]: why they could not be made.
+declare -A USERS_ERR=([haven]="" [registry]="")
+ucmd=("$PY" "$CLIENT" users "$HAVEN_URL" login "$LOGIN_PW" --count "$((LOGIN_USERS + 1))" --jobs 4
+      --user "admin:$PW")
+if "${ucmd[@]}" >"$WORK/users.json" 2>"$WORK/err"; then
+    fact load_users "$((LOGIN_USERS + 1)) users (login-1 … login-$((LOGIN_USERS + 1))), made in $("$PY" -c \
+        'import json, sys; print(round(json.load(open(sys.argv[1]))["seconds"], 1))' \
+        "$WORK/users.json") s" "$(show "${ucmd[@]}")"
+else
+    USERS_ERR[haven]="$(show "${ucmd[@]}") -> $(tail -c 600 "$WORK/err")"
+fi
+for ((i = 1; i <= DR_LOGIN_USERS + 1; i++)); do
+    hcmd=(htpasswd -B -C 5 -b "$WORK/htpasswd-logins" "login-$i" "$LOGIN_PW")
+    [ "$i" -gt 1 ] || hcmd=(htpasswd -c "${hcmd[@]:1}")
+    if ! "${hcmd[@]}" >"$WORK/err" 2>&1; then
+        USERS_ERR[registry]="$(show "${hcmd[@]}") -> $(tail -c 600 "$WORK/err")"
+        break
+    fi
+done
+fact load_htpasswd "$((DR_LOGIN_USERS + 1)) users (login-1 … login-$((DR_LOGIN_USERS + 1)))" \
+    "htpasswd [-c] -B -C 5 -b \$WORK/htpasswd-logins login-N $LOGIN_PW (N = 1 to $((DR_LOGIN_USERS + 1)))"
+
+# pusher_cmd SERVER K: the command of the K-th push load process (PUSH_CMD).
+pusher_cmd() {
+    PUSH_CMD=("$PY" "$CLIENT" blob "${URL[$1]}" "library/load-$2" "$BIG" --mode mono
+              --reps "$PUSH_REPS" --no-sync --ready "$WORK/ready-$1-$2")
+    # shellcheck disable=SC2206
+    PUSH_CMD+=(${USERARG[$1]})
+}
+
+for s in "${SERVERS[@]}"; do
+    get_url="${URL[$s]}/v2/library/bench/manifests/latest"
+    gcmd=("${WRK_LOAD[@]}" -s "$ROOT/bench/manifest.lua" "$get_url")
+    gshown=$(show "${gcmd[@]}")
+    if ! check_alive "$s" || ! check_get "200 $OCI_MANIFEST" "GET $get_url with Accept: OCI manifest" \
+            -H "Accept: $OCI_MANIFEST" "$get_url"; then
+        for cond in idle logins pushes; do
+            fail "load_${cond}_p99" "$s" "$gshown" "$WORK/err"
+        done
+        continue
+    fi
+
+    # a) alone
+    load_get idle "$s"
+    load_record idle "$s" || true
+    load_settle "$s"
+
+    # b) during a burst of logins
+    lerr=${USERS_ERR[$s]} lpid="" lurl=""
+    if [ "$s" = haven ]; then
+        lurl=$token_url lusers=$LOGIN_USERS
+    else
+        lusers=$DR_LOGIN_USERS
+        if [ -n "$lerr" ]; then
+            :
+        elif start_registry registry-login \
+                "auth: {htpasswd: {realm: basic-realm, path: $WORK/htpasswd-logins}}"; then
+            lurl="$REG_URL/v2/" lpid=$REG_PID
+        else
+            lerr=$(cat "$WORK/err")
+        fi
+    fi
+    lcmd=(wrk -t1 "-c$LOGIN_CONNS" "-d$((LOAD_SECONDS + 2))s" --timeout 30s --latency
+          -s "$ROOT/bench/login.lua" "$lurl")
+    lenv=(BENCH_PREFIX=login "BENCH_USERS=$lusers" "BENCH_PASSWORD=$LOGIN_PW")
+    lshown="${lenv[*]} $(show "${lcmd[@]}") (from 1 s before the GET run)"
+    # the user after the burst's last checks that credentials are checked: refused with a wrong
+    # password, then accepted (a success clears the failure)
+    cu=login-$((lusers + 1))
+    if [ -z "$lerr" ] &&
+        ! { check_get 401 "GET $lurl as $cu with a wrong password" -u "$cu:x$LOGIN_PW" "$lurl" &&
+            check_get 200 "GET $lurl as $cu" -u "$cu:$LOGIN_PW" "$lurl"; }; then
+        lerr=$(cat "$WORK/err")
+    fi
+    if [ -n "$lerr" ]; then
+        echo "$lerr" >"$WORK/err"
+        fail load_logins_rate "$s" "$lshown" "$WORK/err"
+        load_record logins "$s" err || true
+    else
+        env "${lenv[@]}" "${lcmd[@]}" >"$WORK/login-$s.txt" 2>&1 &
+        wpid=$!
+        PIDS+=("$wpid")
+        sleep 1
+        load_get logins "$s"
+        reap "$wpid"
+        lfigs=$(wrk_figs "$WORK/login-$s.txt")
+        if [ -z "$lfigs" ]; then
+            { echo "the login load failed:"; cat "$WORK/login-$s.txt"; } >"$WORK/err"
+            fail load_logins_rate "$s" "$lshown" "$WORK/err"
+            load_record logins "$s" err || true
+        else
+            read -r lrate lp99 _ ln <<<"$lfigs"
+            record load_logins_rate "$s" "$lrate" "" "$lshown"
+            record load_logins_login_p99 "$s" "$lp99" "" "$lshown"
+            record load_logins_n "$s" "$ln" "" "$lshown"
+            record load_logins_users "$s" "$lusers" "" "$lshown"
+            load_record logins "$s" || true
+        fi
+    fi
+    [ -z "$lpid" ] || stop "$lpid"
+    load_settle "$s"
+
+    # c) during large pushes
+    rm -f "$WORK/ready-$s-"*
+    ppids=() perr=""
+    pusher_cmd "$s" 1
+    pshown="$(show "${PUSH_CMD[@]}") & … (processes 1 to $PUSHERS side by side, each to library/load-<n> with its own ready file; killed when the GET run ends)"
+    for ((k = 1; k <= PUSHERS; k++)); do
+        pusher_cmd "$s" "$k"
+        "${PUSH_CMD[@]}" >"$WORK/load-push-$s-$k.jsonl" 2>"$WORK/load-push-$s-$k.err" &
+        ppids+=($!)
+        PIDS+=($!)
+    done
+    for ((i = 0; i < 1200; i++)); do # hashing the file first: up to 120 s
+        ready=0
+        for ((k = 1; k <= PUSHERS; k++)); do
+            [ -e "$WORK/ready-$s-$k" ] && ready=$((ready + 1))
+            alive "${ppids[k - 1]}" || perr="push $k ended before the GET run: $(tail -c 600 \
+                "$WORK/load-push-$s-$k.err")"
+        done
+        if [ "$ready" = "$PUSHERS" ] || [ -n "$perr" ]; then
+            break
+        fi
+        sleep 0.1
+    done
+    [ "$ready" = "$PUSHERS" ] || perr=${perr:-"the pushes were not ready after 120 s"}
+    if [ -z "$perr" ]; then
+        sleep 1
+        w0=$(wchar_sum "${ppids[@]}") t0=$(now)
+        load_get pushes "$s"
+        w1=$(wchar_sum "${ppids[@]}") t1=$(now)
+    fi
+    finished=0
+    for ((k = 1; k <= PUSHERS; k++)); do
+        if alive "${ppids[k - 1]}"; then
+            stop "${ppids[k - 1]}"
+        else
+            reap "${ppids[k - 1]}"
+            if [ "$REAPED" != 0 ]; then
+                perr=${perr:-"push $k failed: $(tail -c 600 "$WORK/load-push-$s-$k.err")"}
+            else
+                finished=$((finished + 1))
+            fi
+        fi
+    done
+    if [ -n "$perr" ]; then
+        echo "$perr" >"$WORK/err"
+        fail load_pushes_rate "$s" "$pshown" "$WORK/err"
+        load_record pushes "$s" err || true
+    else
+        done_n=$(cat "$WORK/load-push-$s-"*.jsonl | wc -l)
+        record load_pushes_rate "$s" "$(awk -v a="$w0" -v b="$w1" -v t="$(elapsed "$t0" "$t1")" \
+            'BEGIN {printf "%.1f", (b - a) / t / 1e6}')" "" "$pshown" "" \
+            "$done_n pushes completed in all$([ "$finished" = 0 ] || echo ", $finished of the $PUSHERS processes ran out of blobs before the end")"
+        load_record pushes "$s" || true
+    fi
+    log "syncing the pushes' data"
+    sync
+    load_settle "$s"
+done
+
+# ---------------------------------------------------------------- 8. memory
 
 for s in "${SERVERS[@]}"; do
     if check_alive "$s"; then
@@ -703,7 +956,8 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="$ROOT/bench/results/$stamp.md"
 cp "$RESULTS" "$ROOT/bench/results/$stamp.jsonl"
 "$PY" "$ROOT/bench/report.py" "$RESULTS" --full "$FULL" --reps "$REPS" --blob-mib "$BLOB_MIB" \
-    --layers "$LAYERS" --wrk-seconds "$WRK_SECONDS" >"$out"
+    --layers "$LAYERS" --wrk-seconds "$WRK_SECONDS" --load-seconds "$LOAD_SECONDS" \
+    --login-conns "$LOGIN_CONNS" --pushers "$PUSHERS" >"$out"
 log "wrote bench/results/$stamp.md"
 if [ "$FULL" = 1 ]; then
     cp "$out" "$ROOT/BENCHMARKS.md"
