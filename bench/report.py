@@ -788,7 +788,11 @@ def main():
     out("- **Haven**: `build/release/havend` (CMake RelWithDebInfo), default settings (one "
         "thread per connection; password hashing on a pool of one thread per CPU at lower "
         "priority), `HAVEN_LOG_LEVEL=warn`. Pushes authenticate as `admin` with "
-        "HTTP Basic; pulls from the public project `library` are anonymous. Haven fsyncs "
+        "HTTP Basic; pulls from the public project `library` are anonymous: as Harbor does, "
+        "Haven answers a request without credentials with a Bearer challenge, so each "
+        "anonymous client (wrk, curl) first takes an anonymous pull token from "
+        "`/service/token`, as docker, podman and containerd do, and sends it (the "
+        "recorded commands show how). Haven fsyncs "
         "each blob and commits its SQLite metadata before it answers `201`.")
     out("- **docker-registry**: Debian's build, `docker-registry serve` with the filesystem "
         "driver, access log off, `delete.enabled`, the in-memory blob descriptor cache that "

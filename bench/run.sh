@@ -354,6 +354,38 @@ check_get() {
     return 1
 }
 
+# anon_pull SERVER REPO: what an anonymous client of SERVER sends to pull from REPO, into
+# ANON_HDR (curl/wrk header arguments), ANON_ENV (wrk's environment), ANON_LUA (the wrk script
+# suffix) and ANON_SHOWN (how the token was taken, for the report).  Haven, like Harbor,
+# challenges every request that has no Authorization header, public project or not, so an
+# anonymous client (docker, podman, skopeo, containerd) first takes an anonymous pull token
+# from /service/token and sends it; docker-registry runs without authentication.  Returns 1,
+# with the reason in $WORK/err, when no token comes.
+anon_pull() {
+    local turl tok
+    ANON_HDR=() ANON_ENV=() ANON_LUA="" ANON_SHOWN="" ANON_TOKEN=""
+    [ "$1" = haven ] || return 0
+    turl="${URL[haven]}/service/token?service=harbor-registry&scope=repository:$2:pull"
+    tok=$(curl -s --max-time 10 "$turl" | jq -r '.token // empty' 2>/dev/null || true)
+    if [ -z "$tok" ]; then
+        echo "GET $turl (anonymous) -> no token" >"$WORK/err"
+        return 1
+    fi
+    ANON_TOKEN=$tok
+    ANON_HDR=(-H "Authorization: Bearer $tok")
+    ANON_ENV=("BENCH_TOKEN=$tok")
+    ANON_LUA=_bearer
+    ANON_SHOWN="BENCH_TOKEN=\$($(show curl -s --max-time 10 "$turl") | jq -r .token) "
+}
+
+# show_anon ARGS...: show, with the anonymous token written as $BENCH_TOKEN after how it was taken.
+show_anon() {
+    local out
+    out=$(show "$@")
+    [ -z "$ANON_TOKEN" ] || out=${out//"$ANON_TOKEN"/'$BENCH_TOKEN'}
+    printf '%s%s' "$ANON_SHOWN" "$out"
+}
+
 # Work a benchmark leaves behind must not run into the next one (Haven writes an audit row for
 # each pull after it has answered it).  settle INSTANCE: waits until the server uses less than 2%
 # of a CPU over a second, for at most SETTLE_MAX s; SETTLED is how long that took (to the start
@@ -450,19 +482,23 @@ wrk_run() {
 log "1. manifest GET by tag (wrk, ${WRK_SECONDS} s each)"
 for s in "${SERVERS[@]}"; do
     url="${URL[$s]}/v2/library/bench/manifests/latest"
-    cmd=("${WRK[@]}" -s "$ROOT/bench/manifest.lua" "$url")
     if [ "$s" = haven ]; then
         basic_sent # the push logs in
     fi
     # shellcheck disable=SC2086
     if ! "$PY" "$CLIENT" image "${URL[$s]}" library/bench latest ${USERARG[$s]} \
-            >"$WORK/image-$s.json" 2>"$WORK/err" ||
-        ! check_get "200 $OCI_MANIFEST" "GET $url with Accept: OCI manifest" \
-            -H "Accept: $OCI_MANIFEST" "$url"; then
-        wrk_fail manifest "$s" "$(show "${cmd[@]}")"
+            >"$WORK/image-$s.json" 2>"$WORK/err" || ! anon_pull "$s" library/bench; then
+        wrk_fail manifest "$s" "$(show "${WRK[@]}" -s "$ROOT/bench/manifest.lua" "$url")"
         continue
     fi
-    wrk_run manifest "$s" "$s" "$(show "${cmd[@]}")" "${cmd[@]}" || true
+    cmd=("${WRK[@]}" -s "$ROOT/bench/manifest$ANON_LUA.lua" "$url")
+    shown="$ANON_SHOWN$(show "${cmd[@]}")"
+    if ! check_get "200 $OCI_MANIFEST" "GET $url with Accept: OCI manifest" \
+            -H "Accept: $OCI_MANIFEST" "${ANON_HDR[@]}" "$url"; then
+        wrk_fail manifest "$s" "$shown"
+        continue
+    fi
+    wrk_run manifest "$s" "$s" "$shown" env "${ANON_ENV[@]}" "${cmd[@]}" || true
 done
 
 # ---------------------------------------------------------------- 2. manifest GET with credentials
@@ -589,8 +625,12 @@ for s in "${SERVERS[@]}"; do
 done
 for s in "${SERVERS[@]}"; do
     [ -n "${PULLDIGEST[$s]:-}" ] || continue
+    if ! anon_pull "$s" library/big; then
+        fail pull_blob "$s" "curl ${URL[$s]}/v2/library/big/blobs/${PULLDIGEST[$s]}" "$WORK/err"
+        continue
+    fi
     cmd=(curl -s --max-time 300 -o /dev/null -w '%{http_code} %{size_download} %{speed_download}'
-         "${URL[$s]}/v2/library/big/blobs/${PULLDIGEST[$s]}")
+         "${ANON_HDR[@]}" "${URL[$s]}/v2/library/big/blobs/${PULLDIGEST[$s]}")
     vals=() bad=""
     c0=$(cpu_ticks "${PID[$s]}")
     for ((i = 0; i < REPS; i++)); do
@@ -603,11 +643,11 @@ for s in "${SERVERS[@]}"; do
     done
     if [ -n "$bad" ] || ! check_alive "$s"; then
         echo "${bad:-server died}" >"$WORK/err"
-        fail pull_blob "$s" "$(show "${cmd[@]}")" "$WORK/err"
+        fail pull_blob "$s" "$(show_anon "${cmd[@]}")" "$WORK/err"
         continue
     fi
     c1=$(cpu_ticks "${PID[$s]}")
-    record pull_blob "$s" "$(best higher "${vals[@]}")" "$(samples "${vals[@]}")" "$(show "${cmd[@]}")"
+    record pull_blob "$s" "$(best higher "${vals[@]}")" "$(samples "${vals[@]}")" "$(show_anon "${cmd[@]}")"
     record pull_cpu "$s" "$(per_unit "$c0" "$c1" "$((REPS * BLOB_MIB))" 1024)" "" \
         "$CPU_CMD the $REPS downloads, per GiB"
 done
@@ -785,10 +825,11 @@ pusher_cmd() {
 
 for s in "${SERVERS[@]}"; do
     get_url="${URL[$s]}/v2/library/bench/manifests/latest"
-    gcmd=("${WRK_LOAD[@]}" -s "$ROOT/bench/manifest.lua" "$get_url")
-    gshown=$(show "${gcmd[@]}")
+    anon_pull "$s" library/bench || true
+    gcmd=(env "${ANON_ENV[@]}" "${WRK_LOAD[@]}" -s "$ROOT/bench/manifest$ANON_LUA.lua" "$get_url")
+    gshown="$ANON_SHOWN$(show "${WRK_LOAD[@]}" -s "$ROOT/bench/manifest$ANON_LUA.lua" "$get_url")"
     if ! check_alive "$s" || ! check_get "200 $OCI_MANIFEST" "GET $get_url with Accept: OCI manifest" \
-            -H "Accept: $OCI_MANIFEST" "$get_url"; then
+            -H "Accept: $OCI_MANIFEST" "${ANON_HDR[@]}" "$get_url"; then
         for cond in idle logins pushes; do
             fail "load_${cond}_p99" "$s" "$gshown" "$WORK/err"
         done
