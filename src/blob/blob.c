@@ -14,10 +14,6 @@ hv_err hv_blob_open(hv_blob_store *s, hv_ctx *ctx, const char *digest, int *fd, 
     return s->driver->open(s, ctx, digest, fd, size);
 }
 
-hv_err hv_blob_put(hv_blob_store *s, hv_ctx *ctx, const char *digest, const void *data, size_t n) {
-    return s->driver->put(s, ctx, digest, data, n);
-}
-
 hv_err hv_blob_remove(hv_blob_store *s, hv_ctx *ctx, const char *digest) {
     return s->driver->remove(s, ctx, digest);
 }
@@ -44,8 +40,24 @@ void hv_blob_writer_close(hv_blob_writer *w) {
         w->store->driver->close(w);
 }
 
-hv_err hv_blob_upload_commit(hv_blob_store *s, hv_ctx *ctx, const char *uuid, const char *digest) {
-    return s->driver->upload_commit(s, ctx, uuid, digest);
+hv_err hv_blob_stage_upload(hv_blob_staged **out, hv_blob_store *s, hv_ctx *ctx, const char *uuid,
+                            const char *digest) {
+    return s->driver->stage_upload(out, s, ctx, uuid, digest);
+}
+
+hv_err hv_blob_stage_bytes(hv_blob_staged **out, hv_blob_store *s, hv_ctx *ctx, const char *digest,
+                           const void *data, size_t n) {
+    return s->driver->stage_bytes(out, s, ctx, digest, data, n);
+}
+
+hv_err hv_blob_staged_place(hv_blob_staged *st, hv_ctx *ctx) {
+    return st->store->driver->place(st, ctx);
+}
+
+hv_err hv_blob_staged_finish(hv_blob_staged *st, hv_ctx *ctx, bool committed) {
+    if (!st)
+        return HV_OK;
+    return st->store->driver->finish(st, ctx, committed);
 }
 
 hv_err hv_blob_upload_remove(hv_blob_store *s, hv_ctx *ctx, const char *uuid) {

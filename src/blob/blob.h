@@ -2,9 +2,28 @@
  * blob — content-addressed storage of blobs (layers, configs, manifests) and of uploads in
  * progress.  One interface, pluggable drivers (struct hv_blob_driver); the filesystem
  * driver keeps blobs at <root>/blobs/sha256/<2 hex>/<64 hex> and uploads at
- * <root>/uploads/<uuid>.  An upload becomes a blob only through hv_blob_upload_commit,
- * which makes the bytes durable and then moves them into place atomically, so a reader
- * never sees a partial blob.
+ * <root>/uploads/<uuid>.
+ *
+ * Bytes become a blob in three phases around the transaction that records them, so that the
+ * slow part (making bytes durable) never runs while the database's write lock is held:
+ *
+ *   hv_blob_stage_upload / hv_blob_stage_bytes   before the transaction: the bytes are made
+ *                                                durable where no reader looks (slow)
+ *   hv_blob_staged_place                         the transaction's last step: the staged
+ *                                                bytes take the blob's name (cheap)
+ *   hv_blob_staged_finish                        after COMMIT or ROLLBACK: committed, the
+ *                                                placing is made durable; else the staged
+ *                                                bytes are dropped
+ *
+ * A reader never sees a partial blob, and a crash at any point leaves committed metadata
+ * naming stored bytes: a staged blob is durable before the transaction begins, and the
+ * store places what is still staged when it opens.  That may store a blob whose transaction
+ * never committed: harmless, since reads go through metadata, and a later push of the same
+ * content adopts it.
+ *
+ * The phases fit object storage as well: an S3 driver stages by writing the object under a
+ * temporary key, places with a server-side copy to the blob's key (or stages at that key and
+ * places with nothing), and finishes by deleting the temporary key.
  */
 #ifndef HV_BLOB_H
 #define HV_BLOB_H
@@ -16,12 +35,12 @@
 
 typedef struct hv_blob_store hv_blob_store;
 typedef struct hv_blob_writer hv_blob_writer;
+typedef struct hv_blob_staged hv_blob_staged;
 
 typedef struct hv_blob_driver {
     const char *name;
     hv_err (*stat)(hv_blob_store *s, hv_ctx *ctx, const char *digest, uint64_t *size);
     hv_err (*open)(hv_blob_store *s, hv_ctx *ctx, const char *digest, int *fd, uint64_t *size);
-    hv_err (*put)(hv_blob_store *s, hv_ctx *ctx, const char *digest, const void *data, size_t n);
     hv_err (*remove)(hv_blob_store *s, hv_ctx *ctx, const char *digest);
     hv_err (*upload_open)(hv_blob_store *s, hv_ctx *ctx, const char *uuid, bool create,
                           hv_blob_writer **out);
@@ -29,7 +48,12 @@ typedef struct hv_blob_driver {
     hv_err (*write)(hv_blob_writer *w, hv_ctx *ctx, const void *data, size_t n);
     hv_err (*sync)(hv_blob_writer *w, hv_ctx *ctx);
     void (*close)(hv_blob_writer *w);
-    hv_err (*upload_commit)(hv_blob_store *s, hv_ctx *ctx, const char *uuid, const char *digest);
+    hv_err (*stage_upload)(hv_blob_staged **out, hv_blob_store *s, hv_ctx *ctx, const char *uuid,
+                           const char *digest);
+    hv_err (*stage_bytes)(hv_blob_staged **out, hv_blob_store *s, hv_ctx *ctx, const char *digest,
+                          const void *data, size_t n);
+    hv_err (*place)(hv_blob_staged *st, hv_ctx *ctx);
+    hv_err (*finish)(hv_blob_staged *st, hv_ctx *ctx, bool committed);
     hv_err (*upload_remove)(hv_blob_store *s, hv_ctx *ctx, const char *uuid);
     hv_err (*upload_list)(hv_blob_store *s, hv_ctx *ctx,
                           void (*fn)(const char *uuid, int64_t mtime_ms, void *payload),
@@ -37,7 +61,8 @@ typedef struct hv_blob_driver {
     void (*free)(hv_blob_store *s);
 } hv_blob_driver;
 
-/* Opens the filesystem store under root (creating its folders). */
+/* Opens the filesystem store under root, creating its folders, and places the blobs that a
+ * crash left staged (see above); no other process may be using the store meanwhile. */
 hv_err hv_blob_fs_open(hv_blob_store **out, hv_ctx *ctx, const char *root);
 void hv_blob_close(hv_blob_store *s); /* accepts NULL */
 
@@ -45,9 +70,6 @@ void hv_blob_close(hv_blob_store *s); /* accepts NULL */
 hv_err hv_blob_stat(hv_blob_store *s, hv_ctx *ctx, const char *digest, uint64_t *size);
 /* Opens a committed blob for reading; the caller owns *fd.  HV_E_BLOB_UNKNOWN when absent. */
 hv_err hv_blob_open(hv_blob_store *s, hv_ctx *ctx, const char *digest, int *fd, uint64_t *size);
-/* Stores small content (a manifest) durably under its digest; idempotent.  A stored copy
- * whose bytes differ (damaged) is replaced. */
-hv_err hv_blob_put(hv_blob_store *s, hv_ctx *ctx, const char *digest, const void *data, size_t n);
 hv_err hv_blob_remove(hv_blob_store *s, hv_ctx *ctx, const char *digest);
 
 /*
@@ -61,20 +83,48 @@ hv_err hv_blob_remove(hv_blob_store *s, hv_ctx *ctx, const char *digest);
 hv_err hv_blob_upload_open(hv_blob_store *s, hv_ctx *ctx, const char *uuid, bool create,
                            hv_blob_writer **out);
 /* Positions w at offset; bytes past it, left by a write that was never acknowledged (a
- * crash, a refused chunk), are cut off.  HV_E_RANGE when the upload is shorter. */
+ * crash, a refused chunk), are cut off.  HV_E_RANGE when the upload is shorter.  Every
+ * writer is positioned before it writes: an upload that was placed as a blob but not
+ * committed continues here in a copy, leaving the blob's bytes alone. */
 hv_err hv_blob_writer_at(hv_blob_writer *w, hv_ctx *ctx, uint64_t offset);
 hv_err hv_blob_write(hv_blob_writer *w, hv_ctx *ctx, const void *data, size_t n);
 /* Makes the bytes written so far durable. */
 hv_err hv_blob_writer_sync(hv_blob_writer *w, hv_ctx *ctx);
 /* Closes the writer, giving up its hold on the upload, and frees it; accepts NULL. */
 void hv_blob_writer_close(hv_blob_writer *w);
-/* Moves a complete, synced upload into place as blob digest, durably, replacing a stored
- * copy (which a caller that verified the upload's bytes may know nothing about). */
-hv_err hv_blob_upload_commit(hv_blob_store *s, hv_ctx *ctx, const char *uuid, const char *digest);
 hv_err hv_blob_upload_remove(hv_blob_store *s, hv_ctx *ctx, const char *uuid);
 /* Calls fn for every upload in the store with its last-modified time. */
 hv_err hv_blob_upload_list(hv_blob_store *s, hv_ctx *ctx,
                            void (*fn)(const char *uuid, int64_t mtime_ms, void *payload),
                            void *payload);
+
+/*
+ * Stages upload uuid, complete and synced (hv_blob_writer_sync), as blob digest: its bytes
+ * are made durable where no reader looks, and the upload is left as it is until a committed
+ * finish.  The caller has verified that the bytes hash to digest (recovery may place them)
+ * and holds the upload's writer, so that nothing writes to it until the handle is finished.
+ * *out belongs to the caller, who ends it with hv_blob_staged_finish.  HV_E_IO.
+ */
+hv_err hv_blob_stage_upload(hv_blob_staged **out, hv_blob_store *s, hv_ctx *ctx, const char *uuid,
+                            const char *digest);
+/* Stages small content (a manifest) as blob digest, which the caller computed from it.  When
+ * the stored copy has exactly these bytes, nothing is written and the handle places nothing;
+ * a stored copy whose bytes differ (damaged) is replaced when the handle is placed.  *out as
+ * above.  HV_E_IO. */
+hv_err hv_blob_stage_bytes(hv_blob_staged **out, hv_blob_store *s, hv_ctx *ctx, const char *digest,
+                           const void *data, size_t n);
+/* Gives the staged bytes their blob's name, replacing a stored copy (which a caller that
+ * verified the bytes may know nothing about): visible at once, durable only after a committed
+ * finish.  Cheap, no sync: the last step of the transaction that records the blob.  HV_E_IO,
+ * after which the transaction rolls back. */
+hv_err hv_blob_staged_place(hv_blob_staged *st, hv_ctx *ctx);
+/*
+ * Ends st after its transaction and frees it; accepts NULL.  committed: makes the placing
+ * durable (HV_E_IO when that fails: the metadata is committed but the blob may not survive a
+ * crash) and removes the upload that was staged.  Not committed: drops the staged bytes,
+ * leaves the upload as it was, never fails and leaves ctx alone (it holds the error that
+ * rolled back); bytes already placed stay as a blob no metadata names.
+ */
+hv_err hv_blob_staged_finish(hv_blob_staged *st, hv_ctx *ctx, bool committed);
 
 #endif

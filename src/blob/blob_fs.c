@@ -1,20 +1,32 @@
 /*
  * The filesystem blob driver.
  *
- *   <root>/blobs/sha256/<2 hex>/<64 hex>   committed blobs, never modified
- *   <root>/uploads/<uuid>                  uploads in progress (and temporary puts)
+ *   <root>/blobs/sha256/<2 hex>/<64 hex>   stored blobs, never modified in place
+ *   <root>/staging/<64 hex>.<uuid>         staged blobs: durable bytes awaiting a transaction
+ *   <root>/uploads/<uuid>                  uploads in progress
  *
- * Durability: an upload is fdatasync'ed before its commit, renamed into place (atomic on
- * one filesystem) and the target directory fsync'ed, so once commit returns the blob
- * survives a crash, and a crash before that leaves only an upload file for the purge.
+ * Durability: staging makes the bytes and their staged name durable, then fsyncs staging/:
+ * an upload, fdatasync'ed by its writer, is hard-linked there; small content is written under
+ * a hidden name, fdatasync'ed and renamed there, so that a staged name always holds whole,
+ * verified bytes.  Placing renames the staged name over the blob's, atomic on one filesystem,
+ * and syncs nothing; a committed finish fsyncs the blob's directory.  A crash before that may
+ * lose the rename but never the staged name, and opening the store renames every staged name
+ * into place (over a stored copy too: the staged bytes were verified, the stored ones perhaps
+ * not) and removes hidden leftovers.  The 256 blob directories are made when the store opens,
+ * so that staging seldom has to make one.
  *
  * Integrity: an upload has one writer at a time, held by an exclusive OFD lock on its file
  * from hv_blob_upload_open to close; another writer is refused at once, never queued (it
- * would hold a server thread).  A commit renames over a stored copy of the same digest, so
- * a verified upload repairs a damaged one; a put compares the stored bytes first.
+ * would hold a server thread).  Placing renames over a stored copy of the same digest, so a
+ * verified upload repairs a damaged one; staging small content compares the stored bytes
+ * first.  A placed upload shares its file with the blob until a committed finish removes the
+ * upload's name; when the transaction does not commit (or a crash comes first), the upload's
+ * next writer goes on in a copy (unshare()), so that writing to an upload never changes a
+ * blob.
  */
 #include "blob/blob_int.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +44,17 @@ typedef struct fs_store {
 typedef struct fs_writer {
     hv_blob_writer base;
     int fd;
+    char uuid[64];
 } fs_writer;
+
+typedef struct fs_staged {
+    hv_blob_staged base;
+    bool noop;   /* the stored copy has these bytes already: nothing is staged */
+    bool upload; /* staged from upload uuid, whose name a committed finish removes */
+    bool placed;
+    char uuid[64]; /* of the staged name */
+    char digest[HV_DIGEST_MAX];
+} fs_staged;
 
 #define PATH_LEN 4096
 
@@ -45,8 +67,16 @@ static void blob_path(char out[PATH_LEN], fs_store *s, const char *digest) {
     snprintf(out, PATH_LEN, "%s/blobs/sha256/%.2s/%s", s->root, hex, hex);
 }
 
+static void blob_dir(char out[PATH_LEN], fs_store *s, const char *digest) {
+    snprintf(out, PATH_LEN, "%s/blobs/sha256/%.2s", s->root, digest + 7);
+}
+
 static void upload_path(char out[PATH_LEN], fs_store *s, const char *uuid) {
     snprintf(out, PATH_LEN, "%s/uploads/%s", s->root, uuid);
+}
+
+static void staged_path(char out[PATH_LEN], fs_store *s, const char *digest, const char *uuid) {
+    snprintf(out, PATH_LEN, "%s/staging/%s.%s", s->root, digest + 7, uuid);
 }
 
 static int fsync_dir(const char *path) {
@@ -113,28 +143,6 @@ static hv_err fs_open(hv_blob_store *bs, hv_ctx *ctx, const char *digest, int *f
     return HV_OK;
 }
 
-/* Renames src into place as blob digest and makes the rename durable. */
-static hv_err place(fs_store *s, hv_ctx *ctx, const char *src, const char *digest) {
-    char path[PATH_LEN], dir[PATH_LEN];
-    struct stat st;
-
-    blob_path(path, s, digest);
-    snprintf(dir, sizeof(dir), "%s/blobs/sha256/%.2s", s->root, digest + 7);
-    if (stat(dir, &st) != 0) {
-        char parent[PATH_LEN];
-        if (mkdir_p(dir) != 0)
-            return io_fail(ctx, "mkdir", dir);
-        snprintf(parent, sizeof(parent), "%s/blobs/sha256", s->root);
-        if (fsync_dir(parent) != 0)
-            return io_fail(ctx, "fsync", parent);
-    }
-    if (rename(src, path) != 0)
-        return io_fail(ctx, "rename", path);
-    if (fsync_dir(dir) != 0)
-        return io_fail(ctx, "fsync", dir);
-    return HV_OK;
-}
-
 /* Writes all n bytes; -1 (errno set) on failure. */
 static int write_all(int fd, const void *data, size_t n) {
     const char *p = data;
@@ -175,42 +183,6 @@ static bool stored_as(fs_store *s, const char *digest, const char *data, size_t 
     return same;
 }
 
-static hv_err fs_put(hv_blob_store *bs, hv_ctx *ctx, const char *digest, const void *data,
-                     size_t n) {
-    fs_store *s = (fs_store *)bs;
-    char tmp[PATH_LEN], uuid[37];
-    int fd;
-
-    /* content-addressed, but a stored copy is only trusted once its bytes are compared:
-     * one that differs (damaged) is replaced below.  Manifests are small; a read is cheaper
-     * than the write and two syncs it saves. */
-    if (stored_as(s, digest, data, n))
-        return HV_OK;
-    hv_uuid(uuid);
-    snprintf(tmp, sizeof(tmp), "%s/uploads/.put-%s", s->root, uuid);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return io_fail(ctx, "create", tmp);
-    if (write_all(fd, data, n) != 0) {
-        io_fail(ctx, "write", tmp);
-        goto fail;
-    }
-    if (fdatasync(fd) != 0) {
-        io_fail(ctx, "fsync", tmp);
-        goto fail;
-    }
-    close(fd);
-    fd = -1;
-    if (place(s, ctx, tmp, digest) != HV_OK)
-        goto fail;
-    return HV_OK;
-fail:
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    return ctx->err.code;
-}
-
 static hv_err fs_remove(hv_blob_store *bs, hv_ctx *ctx, const char *digest) {
     char path[PATH_LEN];
 
@@ -231,7 +203,8 @@ static hv_err fs_upload_open(hv_blob_store *bs, hv_ctx *ctx, const char *uuid, b
     int fd;
 
     upload_path(path, (fs_store *)bs, uuid);
-    fd = open(path, O_WRONLY | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
+    assert(strlen(uuid) < sizeof(w->uuid));
+    fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
     if (fd < 0 && errno == ENOENT && !create)
         return HV_FAIL(ctx, HV_E_BLOB_UPLOAD_UNKNOWN, "upload %s is not known", uuid);
     if (fd < 0)
@@ -250,7 +223,70 @@ static hv_err fs_upload_open(hv_blob_store *bs, hv_ctx *ctx, const char *uuid, b
     w = hv_calloc(1, sizeof(*w));
     w->base.store = bs;
     w->fd = fd;
+    snprintf(w->uuid, sizeof(w->uuid), "%s", uuid);
     *out = &w->base;
+    return HV_OK;
+}
+
+/*
+ * The upload's file is a blob's too: a completion placed it, then its transaction did not
+ * commit (COMMIT failed, or the server stopped and opening the store placed it).  Writing to
+ * it would change that blob, so the upload goes on in a copy of its first keep bytes, locked
+ * before it takes the upload's name so that no other writer gets in between.  Rare, hence a
+ * plain copy.
+ */
+static hv_err unshare(fs_writer *w, hv_ctx *ctx, uint64_t keep) {
+    fs_store *s = (fs_store *)w->base.store;
+    struct flock lock = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    char tmp[PATH_LEN], path[PATH_LEN], dir[PATH_LEN];
+    size_t block = 1 << 20;
+    char *buf = hv_malloc(block);
+    uint64_t at = 0;
+    hv_err rc = HV_OK;
+    int fd;
+
+    snprintf(tmp, sizeof(tmp), "%s/uploads/.copy-%s", s->root, w->uuid);
+    upload_path(path, s, w->uuid);
+    snprintf(dir, sizeof(dir), "%s/uploads", s->root);
+    fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        rc = io_fail(ctx, "create", tmp);
+        goto out;
+    }
+    if (fcntl(fd, F_OFD_SETLK, &lock) != 0) {
+        rc = io_fail(ctx, "lock", tmp);
+        goto out;
+    }
+    while (rc == HV_OK && at < keep) {
+        ssize_t r = pread(w->fd, buf, keep - at < block ? (size_t)(keep - at) : block, (off_t)at);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r == 0)
+            errno = EIO; /* shorter than fstat said */
+        if (r <= 0)
+            rc = io_fail(ctx, "read", path);
+        else if (write_all(fd, buf, (size_t)r) != 0)
+            rc = io_fail(ctx, "write", tmp);
+        else
+            at += (uint64_t)r;
+    }
+    if (rc == HV_OK && fdatasync(fd) != 0)
+        rc = io_fail(ctx, "fsync", tmp);
+    if (rc == HV_OK && rename(tmp, path) != 0)
+        rc = io_fail(ctx, "rename", path);
+    if (rc == HV_OK && fsync_dir(dir) != 0)
+        rc = io_fail(ctx, "fsync", dir);
+out:
+    free(buf);
+    if (rc) {
+        if (fd >= 0) {
+            close(fd);
+            unlink(tmp);
+        }
+        return rc;
+    }
+    close(w->fd); /* the blob's file, and the lock on it: the copy's lock holds the upload */
+    w->fd = fd;
     return HV_OK;
 }
 
@@ -264,7 +300,11 @@ static hv_err fs_at(hv_blob_writer *bw, hv_ctx *ctx, uint64_t offset) {
         return HV_FAIL(ctx, HV_E_RANGE,
                        "the upload holds %lld bytes but %llu were acknowledged; start it again",
                        (long long)st.st_size, (unsigned long long)offset);
-    if ((uint64_t)st.st_size > offset && ftruncate(w->fd, (off_t)offset) != 0)
+    if (st.st_nlink > 1) {
+        hv_err rc = unshare(w, ctx, offset);
+        if (rc)
+            return rc;
+    } else if ((uint64_t)st.st_size > offset && ftruncate(w->fd, (off_t)offset) != 0)
         return HV_FAIL(ctx, HV_E_IO, "storage error: truncating an upload: %s", strerror(errno));
     if (lseek(w->fd, (off_t)offset, SEEK_SET) < 0)
         return HV_FAIL(ctx, HV_E_IO, "storage error: seeking in an upload: %s", strerror(errno));
@@ -294,12 +334,152 @@ static void fs_close(hv_blob_writer *bw) {
     free(w);
 }
 
-static hv_err fs_upload_commit(hv_blob_store *bs, hv_ctx *ctx, const char *uuid,
-                               const char *digest) {
-    char path[PATH_LEN];
+/* Makes directory path, and that durable, unless it is there; -1 (errno set) on failure. */
+static int make_dir(const char *path, const char *parent) {
+    if (mkdir(path, 0755) == 0)
+        return fsync_dir(parent);
+    return errno == EEXIST ? 0 : -1;
+}
 
-    upload_path(path, (fs_store *)bs, uuid);
-    return place((fs_store *)bs, ctx, path, digest);
+/* Makes sure blob digest's directory is there, so that placing needs no sync for it. */
+static hv_err blob_dir_ready(fs_store *s, hv_ctx *ctx, const char *digest) {
+    char dir[PATH_LEN], parent[PATH_LEN];
+
+    blob_dir(dir, s, digest);
+    snprintf(parent, sizeof(parent), "%s/blobs/sha256", s->root);
+    if (make_dir(dir, parent) != 0)
+        return io_fail(ctx, "mkdir", dir);
+    return HV_OK;
+}
+
+static hv_err sync_staging(fs_store *s, hv_ctx *ctx) {
+    char dir[PATH_LEN];
+
+    snprintf(dir, sizeof(dir), "%s/staging", s->root);
+    if (fsync_dir(dir) != 0)
+        return io_fail(ctx, "fsync", dir);
+    return HV_OK;
+}
+
+static fs_staged *staged_new(fs_store *s, const char *digest, const char *uuid) {
+    fs_staged *st = hv_calloc(1, sizeof(*st));
+
+    assert(strlen(uuid) < sizeof(st->uuid) && strlen(digest) < sizeof(st->digest));
+    st->base.store = &s->base;
+    snprintf(st->uuid, sizeof(st->uuid), "%s", uuid);
+    snprintf(st->digest, sizeof(st->digest), "%s", digest);
+    return st;
+}
+
+static hv_err fs_stage_upload(hv_blob_staged **out, hv_blob_store *bs, hv_ctx *ctx,
+                              const char *uuid, const char *digest) {
+    fs_store *s = (fs_store *)bs;
+    char from[PATH_LEN], to[PATH_LEN];
+    fs_staged *st;
+    hv_err rc;
+
+    rc = blob_dir_ready(s, ctx, digest);
+    if (rc)
+        return rc;
+    upload_path(from, s, uuid);
+    staged_path(to, s, digest, uuid);
+    /* a second name, not a move: until the transaction commits the file is the session's */
+    if (link(from, to) != 0)
+        return io_fail(ctx, "link", to);
+    rc = sync_staging(s, ctx);
+    if (rc) {
+        unlink(to);
+        return rc;
+    }
+    st = staged_new(s, digest, uuid);
+    st->upload = true;
+    *out = &st->base;
+    return HV_OK;
+}
+
+static hv_err fs_stage_bytes(hv_blob_staged **out, hv_blob_store *bs, hv_ctx *ctx,
+                             const char *digest, const void *data, size_t n) {
+    fs_store *s = (fs_store *)bs;
+    char tmp[PATH_LEN], to[PATH_LEN], uuid[37];
+    fs_staged *st;
+    hv_err rc = HV_OK;
+    int fd;
+
+    /* content-addressed, but a stored copy is only trusted once its bytes are compared: one
+     * that differs (damaged) is replaced when placed.  Manifests are small; a read is cheaper
+     * than the write and the syncs it saves. */
+    if (stored_as(s, digest, data, n)) {
+        st = staged_new(s, digest, "");
+        st->noop = true;
+        *out = &st->base;
+        return HV_OK;
+    }
+    rc = blob_dir_ready(s, ctx, digest);
+    if (rc)
+        return rc;
+    hv_uuid(uuid);
+    snprintf(tmp, sizeof(tmp), "%s/staging/.%s", s->root, uuid);
+    staged_path(to, s, digest, uuid);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return io_fail(ctx, "create", tmp);
+    if (write_all(fd, data, n) != 0)
+        rc = io_fail(ctx, "write", tmp);
+    else if (fdatasync(fd) != 0)
+        rc = io_fail(ctx, "fsync", tmp);
+    close(fd);
+    if (rc == HV_OK && rename(tmp, to) != 0)
+        rc = io_fail(ctx, "rename", to);
+    if (rc == HV_OK)
+        rc = sync_staging(s, ctx);
+    if (rc) {
+        unlink(tmp);
+        unlink(to);
+        return rc;
+    }
+    st = staged_new(s, digest, uuid);
+    *out = &st->base;
+    return HV_OK;
+}
+
+static hv_err fs_place(hv_blob_staged *bst, hv_ctx *ctx) {
+    fs_staged *st = (fs_staged *)bst;
+    fs_store *s = (fs_store *)bst->store;
+    char from[PATH_LEN], to[PATH_LEN];
+
+    if (st->noop)
+        return HV_OK;
+    staged_path(from, s, st->digest, st->uuid);
+    blob_path(to, s, st->digest);
+    if (rename(from, to) != 0)
+        return io_fail(ctx, "rename", to);
+    st->placed = true;
+    return HV_OK;
+}
+
+static hv_err fs_finish(hv_blob_staged *bst, hv_ctx *ctx, bool committed) {
+    fs_staged *st = (fs_staged *)bst;
+    fs_store *s = (fs_store *)bst->store;
+    char path[PATH_LEN];
+    hv_err rc = HV_OK;
+
+    assert(!committed || st->placed || st->noop);
+    if (committed && !st->noop) {
+        blob_dir(path, s, st->digest);
+        if (fsync_dir(path) != 0)
+            rc = io_fail(ctx, "fsync", path);
+    }
+    if (!st->noop) {
+        /* gone once placed, unless rename(2) found it naming the blob's file already */
+        staged_path(path, s, st->digest, st->uuid);
+        unlink(path);
+    }
+    if (committed && st->upload) {
+        upload_path(path, s, st->uuid);
+        unlink(path); /* else the purge removes it: its session is gone */
+    }
+    free(st);
+    return rc;
 }
 
 static hv_err fs_upload_remove(hv_blob_store *bs, hv_ctx *ctx, const char *uuid) {
@@ -345,32 +525,95 @@ static const hv_blob_driver fs_driver = {
     .name = "filesystem",
     .stat = fs_stat,
     .open = fs_open,
-    .put = fs_put,
     .remove = fs_remove,
     .upload_open = fs_upload_open,
     .at = fs_at,
     .write = fs_write,
     .sync = fs_sync,
     .close = fs_close,
-    .upload_commit = fs_upload_commit,
+    .stage_upload = fs_stage_upload,
+    .stage_bytes = fs_stage_bytes,
+    .place = fs_place,
+    .finish = fs_finish,
     .upload_remove = fs_upload_remove,
     .upload_list = fs_upload_list,
     .free = fs_free,
 };
 
-hv_err hv_blob_fs_open(hv_blob_store **out, hv_ctx *ctx, const char *root) {
-    fs_store *s;
-    char path[PATH_LEN];
+/* Whether name is a staged one: <64 lowercase hex>.<uuid>. */
+static bool is_staged_name(const char *name) {
+    for (int i = 0; i < 64; i++) {
+        if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+            return false;
+    }
+    return name[64] == '.' && name[65] != '\0';
+}
 
-    snprintf(path, sizeof(path), "%s/blobs/sha256", root);
-    if (mkdir_p(path) != 0)
-        return io_fail(ctx, "create", path);
+/* Places every blob a crash left staged (its transaction may have committed) and removes the
+ * hidden leftovers of staging small content. */
+static hv_err recover(fs_store *s, hv_ctx *ctx) {
+    char dir[PATH_LEN], from[PATH_LEN], to[PATH_LEN], bdir[PATH_LEN], digest[HV_DIGEST_MAX];
+    hv_err rc = HV_OK;
+    struct dirent *e;
+    DIR *d;
+
+    snprintf(dir, sizeof(dir), "%s/staging", s->root);
+    d = opendir(dir);
+    if (!d)
+        return io_fail(ctx, "list", dir);
+    while (rc == HV_OK && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(from, sizeof(from), "%s/staging/%s", s->root, e->d_name);
+        if (!is_staged_name(e->d_name)) {
+            unlink(from);
+            continue;
+        }
+        snprintf(digest, sizeof(digest), "sha256:%.64s", e->d_name);
+        hv_log(HV_LOG_INFO, "placing blob %s, staged by a push that was cut short", digest);
+        blob_path(to, s, digest);
+        blob_dir(bdir, s, digest);
+        if (rename(from, to) != 0)
+            rc = io_fail(ctx, "rename", to);
+        else if (fsync_dir(bdir) != 0)
+            rc = io_fail(ctx, "fsync", bdir);
+    }
+    closedir(d);
+    return rc;
+}
+
+hv_err hv_blob_fs_open(hv_blob_store **out, hv_ctx *ctx, const char *root) {
+    char path[PATH_LEN], parent[PATH_LEN];
+    bool made = false;
+    fs_store *s;
+    hv_err rc;
+
+    snprintf(parent, sizeof(parent), "%s/blobs/sha256", root);
+    if (mkdir_p(parent) != 0)
+        return io_fail(ctx, "create", parent);
+    for (int i = 0; i < 256; i++) {
+        snprintf(path, sizeof(path), "%s/blobs/sha256/%02x", root, i);
+        if (mkdir(path, 0755) == 0)
+            made = true;
+        else if (errno != EEXIST)
+            return io_fail(ctx, "create", path);
+    }
+    if (made && fsync_dir(parent) != 0)
+        return io_fail(ctx, "fsync", parent);
     snprintf(path, sizeof(path), "%s/uploads", root);
     if (mkdir_p(path) != 0)
+        return io_fail(ctx, "create", path);
+    snprintf(path, sizeof(path), "%s/staging", root);
+    if (make_dir(path, root) != 0)
         return io_fail(ctx, "create", path);
     s = hv_calloc(1, sizeof(*s));
     s->base.driver = &fs_driver;
     s->root = hv_strdup(root);
+    rc = recover(s, ctx);
+    if (rc) {
+        fs_free(&s->base);
+        return rc;
+    }
     *out = &s->base;
     return HV_OK;
 }

@@ -12,4 +12,8 @@ struct hv_blob_writer {
     hv_blob_store *store;
 };
 
+struct hv_blob_staged {
+    hv_blob_store *store;
+};
+
 #endif

@@ -1,7 +1,8 @@
 /*
  * Manifests: validation against what the project stores, the artifact record with its
- * blobs, children and subject, tags, and deletion.  The manifest's bytes are stored as a
- * blob (durably) before the transaction that makes them visible commits.
+ * blobs, children and subject, tags, and deletion.  The manifest's bytes are staged as a
+ * blob (made durable) before the transaction that records them takes the write lock, and
+ * placed as its last step, so that no fsync runs under the lock.
  *
  * A push also records what Harbor shows of an artifact (describe(), before the
  * transaction, since it may read the config blob; the index-dependent parts inside it):
@@ -441,8 +442,10 @@ hv_err hv_registry_manifest_put(char digest_out[HV_DIGEST_MAX], const char **sub
     hv_artifact a = {0};
     description d;
     const char *tag = NULL;
+    hv_blob_staged *staged = NULL;
+    bool committed = false;
     int64_t previous;
-    hv_err rc;
+    hv_err rc, finished;
 
     if (len > reg->cfg.max_manifest)
         return HV_FAIL(ctx, HV_E_TOO_LARGE, "manifest of %zu bytes is over the limit of %zu", len,
@@ -481,9 +484,14 @@ hv_err hv_registry_manifest_put(char digest_out[HV_DIGEST_MAX], const char **sub
     a.size = (int64_t)len;
     a.subject_digest = d.subject;
     a.annotations_json = m.annotations_json;
-    rc = hv_db_begin(ctx->db, ctx);
+    /* durable before the write lock is taken; placed last inside the transaction, so that a
+     * refused push (quota, immutability) stores nothing and a commit only names stored bytes */
+    rc = hv_blob_stage_bytes(&staged, reg->blobs, ctx, digest_out, body, len);
     if (rc)
         return rc;
+    rc = hv_db_begin(ctx->db, ctx);
+    if (rc)
+        goto out;
     rc = record(&a, ctx, t, &m, &d, tag);
     if (rc == HV_OK && tag) {
         hv_artifact current;
@@ -502,18 +510,22 @@ hv_err hv_registry_manifest_put(char digest_out[HV_DIGEST_MAX], const char **sub
             rc = hv_events_publish_fields(ctx, "tag.created", "repository", t->name, "tag", tag,
                                           "digest", a.digest, NULL);
     }
-    /* the bytes are made durable last, inside the transaction: a refused push (quota,
-     * immutability) stores nothing, and a commit only ever names stored bytes */
     if (rc == HV_OK)
-        rc = hv_blob_put(reg->blobs, ctx, digest_out, body, len);
+        rc = hv_blob_staged_place(staged, ctx);
     if (rc) {
         hv_db_rollback(ctx->db);
-        return rc;
+        goto out;
     }
     rc = hv_db_commit(ctx->db, ctx);
+    committed = rc == HV_OK;
+out:
+    finished = hv_blob_staged_finish(staged, ctx, committed);
+    if (committed)
+        hv_events_kick();
+    if (rc == HV_OK)
+        rc = finished;
     if (rc)
         return rc;
-    hv_events_kick();
     *subject = m.has_subject ? m.subject.digest : NULL;
     return HV_OK;
 }

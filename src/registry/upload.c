@@ -2,8 +2,10 @@
  * Blob uploads.  The bytes stream into the blob store's upload file while SHA-256 runs over
  * them; a PATCH ends by syncing the bytes and then recording the new size and hash state in
  * the upload row, so the row never claims bytes that are not on disk.  Completion verifies
- * the digest, syncs, moves the file into place (durably) and only then commits the blob's
- * metadata: a 201 is sent after both are durable.
+ * the digest, syncs and stages the file (hv_blob_stage_upload: durable, not yet visible)
+ * before it takes the database's write lock; the transaction then records the blob and, as
+ * its last step, places the file; after COMMIT the placing is made durable.  So no fsync
+ * runs under the write lock, and a 201 is sent after bytes and metadata are both durable.
  *
  * The digest is checked against the hash state, not by reading the file again: the file's
  * bytes are the hashed bytes by construction.  A request that writes to a session holds the
@@ -176,11 +178,13 @@ void hv_registry_upload_abort(hv_upload_stream *s) {
     free(s);
 }
 
-/* Verifies and commits a complete upload: bytes into place, then metadata. */
+/* Verifies and commits a complete upload: bytes staged, then metadata and the bytes placed. */
 static hv_err complete(hv_upload_stream *s, hv_ctx *ctx) {
     char got[HV_DIGEST_MAX];
     hv_sha256 h = s->up.hash;
-    hv_err rc;
+    hv_blob_staged *staged = NULL;
+    bool committed = false;
+    hv_err rc, finished;
 
     hv_sha256_final(&h, got);
     if (strcmp(got, s->digest) != 0) {
@@ -193,29 +197,36 @@ static hv_err complete(hv_upload_stream *s, hv_ctx *ctx) {
         return rc;
     }
     /*
-     * The metadata (with the quota charge) is decided first and the bytes are moved into
-     * place inside that transaction, just before it commits: a refused push leaves the
-     * session as it was, and a crash between the rename and the commit leaves at worst a
-     * stored blob that no metadata names yet (a later push of the same content adopts it).
+     * The bytes are staged before the write lock is taken, and the metadata (with the quota
+     * charge) is decided first inside it; the bytes are placed last, just before COMMIT.  A
+     * refused push leaves the session as it was and nothing stored; a crash after the
+     * placing leaves at worst a stored blob that no metadata names yet (a later push of the
+     * same content adopts it).  The verified bytes are placed even when the digest is stored
+     * already: that copy may be damaged (or left by a version that let chunks interleave),
+     * and renaming over it costs what placing a new blob costs.
      */
-    rc = hv_db_begin(ctx->db, ctx);
+    rc = hv_blob_stage_upload(&staged, s->reg->blobs, ctx, s->uuid, got);
     if (rc)
         return rc;
+    rc = hv_db_begin(ctx->db, ctx);
+    if (rc)
+        goto out;
     rc = hv_model_blob_put(ctx, got, s->up.size);
     if (rc == HV_OK)
         rc = hv_registry__link_blob(ctx, s->t->project.id, got, s->up.size);
     if (rc == HV_OK && s->persisted)
         rc = hv_model_upload_delete(ctx, s->uuid);
-    /* the verified bytes go into place even when the digest is stored already: that copy
-     * may be damaged (or left by a version that let chunks interleave), and renaming over
-     * it costs what placing a new blob costs */
     if (rc == HV_OK)
-        rc = hv_blob_upload_commit(s->reg->blobs, ctx, s->uuid, got);
+        rc = hv_blob_staged_place(staged, ctx);
     if (rc) {
         hv_db_rollback(ctx->db);
-        return rc;
+        goto out;
     }
-    return hv_db_commit(ctx->db, ctx);
+    rc = hv_db_commit(ctx->db, ctx);
+    committed = rc == HV_OK;
+out:
+    finished = hv_blob_staged_finish(staged, ctx, committed);
+    return rc ? rc : finished;
 }
 
 hv_err hv_registry_upload_finish(hv_upload_stream *s, hv_ctx *ctx, int64_t *size,
@@ -254,7 +265,8 @@ static void purge_file(const char *uuid, int64_t mtime_ms, void *payload) {
 
     if (!p->all_orphans && mtime_ms >= p->cutoff)
         return;
-    /* temporary files of hv_blob_put and files of one-request uploads have no session */
+    /* the blob store's temporary copies (.copy-<uuid>) and files of one-request uploads
+     * have no session; staged blobs are not uploads (they are the store's to recover) */
     if (uuid[0] != '.' && strlen(uuid) == 36 && hv_model_upload_get(&up, p->ctx, uuid) == HV_OK)
         return;
     hv_error_clear(p->ctx);

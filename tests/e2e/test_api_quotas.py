@@ -14,6 +14,7 @@ import sqlite3
 import threading
 import time
 import uuid
+from urllib.parse import urljoin
 
 import pytest
 
@@ -398,6 +399,44 @@ def test_push_over_the_limit_is_403_and_stores_nothing(registry, admin):
     assert_status(post_blob(registry, admin, repo, b""), 201)
     assert_status(registry.push_manifest(repo, "v2", manifest), 201)
     check_usage(registry, admin, pid, 3000 + len(manifest) + 1001)
+
+
+def test_a_refused_push_stores_no_file_and_keeps_its_session(registry, admin):
+    """The bytes are staged before the transaction that the quota refuses: nothing of them
+    is left in blobs/ or staging/, and the refused session is as it was, so the same PUT
+    completes it once the limit allows."""
+    name, pid = create_project(registry, admin, storage_limit=1000)
+    repo = f"{name}/app"
+    config, layer, big = config_blob(uuid.uuid4().hex), random.randbytes(600), random.randbytes(1500)
+    assert_exceeded(post_blob(registry, admin, repo, big), 1500, 0, 1000)
+    r = admin.post(registry.v2(f"{repo}/blobs/uploads/"))
+    assert_status(r, 202)
+    url = urljoin(r.url, r.headers["Location"])
+    r = admin.patch(url, data=big, headers={"Content-Type": "application/octet-stream",
+                                            "Content-Range": f"0-{len(big) - 1}"})
+    assert_status(r, 202)
+    url = urljoin(r.url, r.headers["Location"])
+    assert_exceeded(admin.put(url, params={"digest": digest_of(big)}), 1500, 0, 1000)
+    assert_status(post_blob(registry, admin, repo, config), 201)
+    assert_status(post_blob(registry, admin, repo, layer), 201)
+    manifest = image_manifest(config, layer)
+    assert_exceeded(registry.push_manifest(repo, "v1", manifest), len(manifest), None, 1000)
+
+    staging = registry.data_dir / "staging"
+    for d in (digest_of(big), digest_of(manifest)):
+        assert not registry.blob_path(d).exists(), f"refused {d} is in blobs/"
+        left = [e.name for e in staging.iterdir() if e.name.startswith(d.split(":")[1])]
+        assert not left, f"refused {d} is left in staging/: {left}"
+    r = admin.get(url)
+    assert_status(r, 204)
+    assert r.headers["Range"] == f"0-{len(big) - 1}"
+
+    set_hard(registry, admin, pid, 10000)
+    assert_status(admin.put(url, params={"digest": digest_of(big)}), 201)
+    assert digest_of(registry.blob_path(digest_of(big)).read_bytes()) == digest_of(big)
+    assert_status(registry.push_manifest(repo, "v1", manifest), 201)
+    assert registry.blob_path(digest_of(manifest)).read_bytes() == manifest
+    assert not list(staging.iterdir())
 
 
 def test_quota_warning_when_usage_passes_85_percent(registry, admin):
