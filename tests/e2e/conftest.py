@@ -16,8 +16,9 @@ import havenlib
 from havenlib import Layouts, Registry
 
 
-def _start(tmp_path_factory, name, env=None):
+def _start(tmp_path_factory, name, env=None, listen_on=None):
     reg = Registry(tmp_path_factory.mktemp(name))
+    reg.listen_on = listen_on or reg.listen_on
     reg.start(env)
     return reg
 
@@ -42,11 +43,12 @@ def registry(tmp_path_factory):
 
 @pytest.fixture
 def start_registry(tmp_path_factory):
-    """Factory: start_registry(env=None) -> a private, running Registry (stopped after)."""
+    """Factory: start_registry(env=None, listen_on=None) -> a private, running Registry
+    (stopped after); listen_on is the address it binds (default 127.0.0.1)."""
     started = []
 
-    def start(env=None):
-        reg = _start(tmp_path_factory, "havend-own", env)
+    def start(env=None, listen_on=None):
+        reg = _start(tmp_path_factory, "havend-own", env, listen_on)
         started.append(reg)
         return reg
 

@@ -201,6 +201,7 @@ class Registry:
         self.auth = ("admin", self.password)
         self.proc = None
         self.port = None
+        self.listen_on = "127.0.0.1"  # the address havend binds; clients use self.host
         self._log = None
         self._repo_seq = 0
 
@@ -230,7 +231,8 @@ class Registry:
         self._log.write(f"\n=== e2e: start on {self.host} env={env or {}} ===\n".encode())
         self._log.flush()
         self.proc = subprocess.Popen(
-            [str(binary), "--listen", self.host, "--data", str(self.data_dir)],
+            [str(binary), "--listen", f"{self.listen_on}:{self.port}", "--data",
+             str(self.data_dir)],
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=self._log,

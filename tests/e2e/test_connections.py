@@ -8,8 +8,10 @@ concurrent connections are all served.
 
 import base64
 import concurrent.futures
+import os
 import socket
 import ssl
+import subprocess
 import time
 import urllib.parse
 
@@ -132,3 +134,54 @@ def test_more_concurrent_clients_than_database_connections_are_all_served(regist
     flat = [c for codes in results for c in codes]
     assert len(flat) == 1500
     assert set(flat) == {(200, img.digest)}
+
+
+def non_loopback_address():
+    """An IPv4 address of this host that is not loopback, or None."""
+    out = subprocess.run(["ip", "-4", "-o", "addr", "show", "scope", "global"],
+                         capture_output=True, text=True, check=False).stdout
+    for line in out.splitlines():
+        fields = line.split()
+        if "inet" in fields:
+            return fields[fields.index("inet") + 1].split("/")[0]
+    return None
+
+
+def check_large_blob(base_url, repo, data, digest, token):
+    """Full GET, ranges across the 1 MiB read blocks and to the end, HEAD: the bytes and the
+    headers of every answer."""
+    url = f"{base_url}/v2/{repo}/blobs/{digest}"
+    auth = {"Authorization": f"Bearer {token}"}
+    r = requests.get(url, headers=auth, timeout=60)
+    assert r.status_code == 200 and r.content == data
+    assert r.headers["Content-Length"] == str(len(data))
+    for start, end in ((0, 0), (1048575, 1048576), (1000000, 2200000), (len(data) - 7, None)):
+        rng = f"bytes={start}-{'' if end is None else end}"
+        r = requests.get(url, headers={**auth, "Range": rng}, timeout=60)
+        last = len(data) - 1 if end is None else end
+        assert r.status_code == 206, rng
+        assert r.content == data[start:last + 1], rng
+        assert r.headers["Content-Range"] == f"bytes {start}-{last}/{len(data)}"
+    r = requests.head(url, headers=auth, timeout=60)
+    assert r.status_code == 200 and r.content == b""
+    assert r.headers["Content-Length"] == str(len(data))
+    assert r.headers["Docker-Content-Digest"] == digest
+
+
+@pytest.mark.parametrize("peer", ["loopback", "other-address"])
+def test_large_blob_bodies_to_local_and_remote_clients(start_registry, peer):
+    """Bodies over 64 KiB leave through a 1 MiB buffer to clients on loopback and through
+    sendfile to the others; both give the same bytes, ranges and headers."""
+    address = "127.0.0.1"
+    if peer == "other-address":
+        address = non_loopback_address()
+        if not address:
+            pytest.skip("this host has no non-loopback IPv4 address to connect from")
+    reg = start_registry(listen_on="0.0.0.0")
+    data = os.urandom(3 * 1024 * 1024 + 123)
+    digest = reg.push_blob("library/large", data)
+    token = requests.get(
+        f"{reg.url}/service/token",
+        params={"service": "harbor-registry", "scope": "repository:library/large:pull"},
+        timeout=10).json()["token"]
+    check_large_blob(f"http://{address}:{reg.port}", "library/large", data, digest, token)
