@@ -1,7 +1,7 @@
 /*
  * The HTTP server on libmicrohttpd, one thread per connection: whatever a request waits for
  * (a password hash, an fsync, the database's write lock, a slow client) holds up only its
- * own connection, and file responses leave in large sendfile() pieces.  Our listener
+ * own connection, and file responses leave in large pieces (see file_response).  Our listener
  * (listener.c) accepts connections and hands them to MHD.  A request borrows a database
  * connection from the server's pool while it runs its handler's steps and returns it when
  * it ends, and while a streamed body arrives it holds none.  MHD calls the access handler several
