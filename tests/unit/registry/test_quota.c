@@ -328,7 +328,7 @@ static void test_mount_without_from(void) {
 
 /* ---------------------------------------------------------------- concurrency */
 
-#define RACERS         8
+#define RACERS         16
 #define BLOBS_PER      6
 #define RACE_BLOB_SIZE 100
 
