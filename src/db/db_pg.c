@@ -108,25 +108,52 @@ static void pg_close(hv_db *db) {
     free(db);
 }
 
+/*
+ * Whether sql, which failed because the connection was lost (the server restarted, a
+ * pooler or failover dropped it), may run again on a new connection: no transaction was open
+ * and sql changes nothing (BEGIN, a SELECT), so whatever became of the first try, nothing is
+ * done twice.  Other statements fail with HV_E_UNAVAILABLE and the next use reconnects.
+ */
+static bool may_retry(const pg_db *db, const char *sql) {
+    return !db->base.in_tx && PQstatus(db->conn) == CONNECTION_BAD &&
+           (strncmp(sql, "BEGIN", 5) == 0 || strncmp(sql, "SELECT", 6) == 0);
+}
+
+static bool succeeded(const PGresult *res) {
+    ExecStatusType status = PQresultStatus(res);
+
+    return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY;
+}
+
 /* Runs sql (no parameters); any result status but an error is success. */
 static hv_err run(pg_db *db, hv_ctx *ctx, const char *sql, const char *what) {
-    PGresult *res;
-    ExecStatusType status;
-    hv_err rc = ensure_connected(db, ctx);
+    PGresult *res = NULL;
+    hv_err rc = HV_OK;
 
-    if (rc)
-        return rc;
-    res = PQexec(db->conn, sql);
-    status = PQresultStatus(res);
-    rc = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY
-             ? HV_OK
-             : fail(db, ctx, res, what);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        PQclear(res);
+        rc = ensure_connected(db, ctx);
+        if (rc)
+            return rc;
+        res = PQexec(db->conn, sql);
+        if (succeeded(res) || !may_retry(db, sql))
+            break;
+    }
+    if (!succeeded(res))
+        rc = fail(db, ctx, res, what);
     PQclear(res);
     return rc;
 }
 
 static hv_err pg_exec(hv_db *db, hv_ctx *ctx, const char *sql) {
     return run(PG(db), ctx, sql, "exec");
+}
+
+/* The server's notices ("relation already exists, skipping") go to the debug log, not to
+ * stderr as libpq would have them. */
+static void on_notice(void *arg, const char *message) {
+    (void)arg;
+    hv_log(HV_LOG_DEBUG, "database: %.*s", (int)strcspn(message, "\n"), message);
 }
 
 static hv_err pg_open(hv_db **out, hv_ctx *ctx, const char *url) {
@@ -146,6 +173,7 @@ static hv_err pg_open(hv_db **out, hv_ctx *ctx, const char *url) {
         pg_close(&db->base);
         return rc;
     }
+    PQsetNoticeProcessor(db->conn, on_notice, NULL);
     db->generation = 1;
     rc = run(db, ctx, session_setup, "setup");
     if (rc) {
@@ -327,24 +355,15 @@ static void pg_bind_blob(hv_stmt *s, int idx, const void *v, size_t n) {
     p->format = 1;
 }
 
-/* Runs the statement with its bound values; leaves the result in st->res. */
-static hv_err execute(pg_stmt *st, pg_db *db, hv_ctx *ctx) {
-    int n = st->n_params;
-    Oid *types = hv_calloc((size_t)n + 1, sizeof(*types));
-    const char **values = hv_calloc((size_t)n + 1, sizeof(*values));
-    int *lengths = hv_calloc((size_t)n + 1, sizeof(*lengths));
-    int *formats = hv_calloc((size_t)n + 1, sizeof(*formats));
-    ExecStatusType status;
+/* Sends the statement (preparing it on this connection first if it is cached and not
+ * prepared here yet) and leaves its result in st->res; HV_E_UNAVAILABLE when the connection
+ * is lost, with the result or its error left for the caller otherwise. */
+static hv_err send(pg_stmt *st, pg_db *db, hv_ctx *ctx, int n, const Oid *types,
+                   const char *const *values, const int *lengths, const int *formats) {
     hv_err rc = ensure_connected(db, ctx);
 
-    for (int i = 0; i < n; i++) {
-        types[i] = st->params[i].type;
-        values[i] = st->params[i].value;
-        lengths[i] = st->params[i].length;
-        formats[i] = st->params[i].format;
-    }
     if (rc)
-        goto out;
+        return rc;
     if (!st->name[0]) {
         st->res = PQexecParams(db->conn, st->sql, n, types, values, lengths, formats, 0);
     } else {
@@ -353,13 +372,43 @@ static hv_err execute(pg_stmt *st, pg_db *db, hv_ctx *ctx) {
             if (PQresultStatus(prep) != PGRES_COMMAND_OK) {
                 rc = fail(db, ctx, prep, "prepare");
                 PQclear(prep);
-                goto out;
+                return rc;
             }
             PQclear(prep);
             st->generation = db->generation;
         }
         st->res = PQexecPrepared(db->conn, st->name, n, values, lengths, formats, 0);
     }
+    if (PQstatus(db->conn) == CONNECTION_BAD)
+        return fail(db, ctx, st->res, "query");
+    return HV_OK;
+}
+
+/* Runs the statement with its bound values; leaves the result in st->res. */
+static hv_err execute(pg_stmt *st, pg_db *db, hv_ctx *ctx) {
+    int n = st->n_params;
+    Oid *types = hv_calloc((size_t)n + 1, sizeof(*types));
+    const char **values = hv_calloc((size_t)n + 1, sizeof(*values));
+    int *lengths = hv_calloc((size_t)n + 1, sizeof(*lengths));
+    int *formats = hv_calloc((size_t)n + 1, sizeof(*formats));
+    ExecStatusType status;
+    hv_err rc = HV_OK;
+
+    for (int i = 0; i < n; i++) {
+        types[i] = st->params[i].type;
+        values[i] = st->params[i].value;
+        lengths[i] = st->params[i].length;
+        formats[i] = st->params[i].format;
+    }
+    for (int attempt = 0; attempt < 2; attempt++) {
+        clear_result(st);
+        rc = send(st, db, ctx, n, types, values, lengths, formats);
+        if (rc != HV_E_UNAVAILABLE || !may_retry(db, st->sql))
+            break;
+        hv_error_clear(ctx);
+    }
+    if (rc)
+        goto out;
     status = PQresultStatus(st->res);
     if (status == PGRES_TUPLES_OK) {
         st->n_rows = PQntuples(st->res);

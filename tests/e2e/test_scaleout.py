@@ -4,6 +4,9 @@ writes the others serve; quota charges from every node together never pass the l
 each event is delivered once, by one node's dispatcher (the audit log has one row per
 operation).  The nodes share a data directory here, as they would share an S3 bucket.
 
+A daemon also outlives a restart of its database server: reads and new transactions
+reconnect at once.
+
 Only on the PostgreSQL run: SQLite is one node's database."""
 
 import os
@@ -13,6 +16,7 @@ import time
 import pytest
 
 import havenlib
+import pgcluster
 from havenlib import Registry, assert_status, digest_of
 
 pytestmark = pytest.mark.skipif(
@@ -129,3 +133,32 @@ def test_each_event_is_delivered_once(nodes):
         time.sleep(0.2)
     time.sleep(1.5)  # a second delivery, if there were one, would have come by now
     assert audit_rows() == {name: 1 for name in names}
+
+
+def test_a_restarted_database_is_reconnected(tmp_path):
+    """The server restarts under a running daemon (its own cluster here, not the session's):
+    every pooled connection is dropped, and yet no pull fails, and pushes go on."""
+    cluster = pgcluster.Cluster().start()
+    reg = Registry(tmp_path / "node")
+    reg.database_url = cluster.database()
+    problems = []
+    try:
+        reg.start()
+        img = reg.push_image("library/before", tag="v1", seed=21)
+        s = reg.session()
+        for _ in range(8):  # several pooled connections in use
+            assert_status(s.get(reg.v2("library/before/manifests/v1"),
+                                headers={"Accept": havenlib.OCI_MANIFEST}), 200)
+        cluster.restart()
+        for _ in range(20):
+            r = s.get(reg.v2("library/before/manifests/v1"),
+                      headers={"Accept": havenlib.OCI_MANIFEST})
+            assert_status(r, 200)
+            assert r.content == img.manifest
+        reg.push_image("library/after", tag="v1", seed=22)
+        assert_status(s.get(reg.v2("library/after/manifests/v1"),
+                            headers={"Accept": havenlib.OCI_MANIFEST}), 200)
+    finally:
+        problems = reg.stop()
+        cluster.stop()
+    assert not problems, problems
