@@ -14,7 +14,8 @@
  * transaction reconnects (PQreset) and prepares its statements again.
  *
  * Transactions run at READ COMMITTED (db.h says why that suffices); each session waits at
- * most LOCK_TIMEOUT for a lock, as SQLite waits for its busy timeout.
+ * most LOCK_TIMEOUT for a row lock, as SQLite waits for its busy timeout (55P03 is then
+ * HV_E_UNAVAILABLE), except for the migration lock, which it waits for as long as it takes.
  */
 #include "db/db.h"
 #include "db/db_int.h"
@@ -31,7 +32,9 @@
 /* Different from any key an operator's own tooling is likely to pick: "havenmig". */
 #define MIGRATION_LOCK "7522525467727591271"
 
-static const char *session_setup = "SET lock_timeout = '10s'; SET TIME ZONE 'UTC'";
+#define LOCK_TIMEOUT "'10s'"
+
+static const char *session_setup = "SET lock_timeout = " LOCK_TIMEOUT "; SET TIME ZONE 'UTC'";
 
 typedef struct pg_db {
     struct hv_db base;
@@ -211,7 +214,11 @@ static void pg_rollback(hv_db *db) {
 }
 
 static hv_err pg_lock_migrations(hv_db *db, hv_ctx *ctx) {
-    return run(PG(db), ctx, "SELECT pg_advisory_lock(" MIGRATION_LOCK ")", "migration lock");
+    /* as long as the node that holds it needs: its migrations may take a while */
+    return run(PG(db), ctx,
+               "SET lock_timeout = 0; SELECT pg_advisory_lock(" MIGRATION_LOCK
+               "); SET lock_timeout = " LOCK_TIMEOUT,
+               "migration lock");
 }
 
 static void pg_unlock_migrations(hv_db *db) {
