@@ -17,15 +17,15 @@ bool hv_db_is_url(const char *target) {
 }
 
 const char *hv_db_redact(hv_arena *arena, const char *target) {
-    const char *scheme, *at, *colon;
+    const char *auth, *at, *colon;
+    size_t len;
 
     if (!hv_db_is_url(target))
         return hv_arena_strdup(arena, target);
-    scheme = strstr(target, "://") + 3;
-    at = strchr(scheme, '@');
-    if (at && strchr(scheme, '/') && strchr(scheme, '/') < at)
-        at = NULL; /* an '@' in the path or query, not credentials */
-    colon = at ? memchr(scheme, ':', (size_t)(at - scheme)) : NULL;
+    auth = strstr(target, "://") + 3;
+    len = strcspn(auth, "/?"); /* user:password@host:port, before the path and the query */
+    at = memrchr(auth, '@', len);
+    colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
     if (!colon)
         return hv_arena_strdup(arena, target);
     return hv_arena_printf(arena, "%.*sxxxxx%s", (int)(colon + 1 - target), target, at);

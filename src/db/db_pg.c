@@ -172,7 +172,8 @@ static hv_err pg_open(hv_db **out, hv_ctx *ctx, const char *url) {
     if (PQstatus(db->conn) != CONNECTION_OK) {
         const char *msg = PQerrorMessage(db->conn);
         rc = HV_FAIL(ctx, HV_E_UNAVAILABLE, "cannot connect to the database %s: %.*s",
-                     hv_db_redact(ctx->arena, url), (int)strcspn(msg, "\n"), msg);
+                     ctx->arena ? hv_db_redact(ctx->arena, url) : "of database_url",
+                     (int)strcspn(msg, "\n"), msg);
         pg_close(&db->base);
         return rc;
     }

@@ -162,6 +162,8 @@ static void test_redact(void) {
     CHECK_STR(hv_db_redact(a, "postgres://haven:s3cret@db:5432/haven?sslmode=require"),
               "postgres://haven:xxxxx@db:5432/haven?sslmode=require");
     CHECK_STR(hv_db_redact(a, "postgresql://haven@db/haven"), "postgresql://haven@db/haven");
+    CHECK_STR(hv_db_redact(a, "postgres://haven:p@ss@db"), "postgres://haven:xxxxx@db");
+    CHECK_STR(hv_db_redact(a, "postgres://h:pw@db?x=a@b"), "postgres://h:xxxxx@db?x=a@b");
     CHECK_STR(hv_db_redact(a, "postgres://db/haven?user=a@b"), "postgres://db/haven?user=a@b");
     CHECK_STR(hv_db_redact(a, "/var/lib/haven/haven.db"), "/var/lib/haven/haven.db");
     CHECK(hv_db_is_url("POSTGRES://x/y") && !hv_db_is_url("mysql://x/y"));
