@@ -10,8 +10,10 @@
  *
  * Errors: class 23 (integrity constraints) is HV_E_CONFLICT; deadlocks and serialization
  * failures (40P01, 40001) and lock timeouts (55P03) are HV_E_UNAVAILABLE, the first two
- * marked retryable; a lost connection is HV_E_UNAVAILABLE and the next use outside a
- * transaction reconnects (PQreset) and prepares its statements again.
+ * marked retryable.  A lost connection (a restarted server, a failover) is made again
+ * (PQreset) by the next use outside a transaction, and its statements are prepared again;
+ * a BEGIN or a SELECT that found it lost runs again at once on the new one, while any other
+ * statement fails with HV_E_UNAVAILABLE, as it may have been done before the answer was lost.
  *
  * Transactions run at READ COMMITTED (db.h says why that suffices); each session waits at
  * most LOCK_TIMEOUT for a row lock, as SQLite waits for its busy timeout (55P03 is then
