@@ -26,13 +26,16 @@ test:
 	@scripts/deps.sh test
 	$(MAKE) lint build unit e2e
 
+# the unit tests on SQLite, then again with their databases on a throwaway PostgreSQL cluster
 unit: build/debug/build.ninja
 	ninja -C build/debug
 	cd build/debug && ctest --output-on-failure -j2
+	cd build/debug && /usr/bin/python3 ../../tests/e2e/pgcluster.py ctest --output-on-failure -j2
 
+# the end-to-end suite on both engines (scripts/e2e.sh)
 e2e: build/debug/build.ninja
 	ninja -C build/debug
-	HAVEND=$(CURDIR)/build/debug/havend $(PYTEST) -v tests/e2e
+	PYTEST="$(PYTEST)" HAVEND=$(CURDIR)/build/debug/havend scripts/e2e.sh
 
 bench:
 	@scripts/deps.sh bench

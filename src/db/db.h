@@ -1,9 +1,19 @@
 /*
- * db — one SQL interface for the metadata store.  Today's engine is SQLite in WAL mode
- * (one connection per thread, synchronous=FULL so a committed push is durable); PostgreSQL
- * joins behind the same functions.  SQL uses '?' placeholders.  Statements are prepared once
- * per connection and cached by the address of their SQL text, so callers pass string
- * literals.  Only src/model/ writes SQL.
+ * db — one SQL interface for the metadata store, two engines behind it: SQLite (embedded,
+ * one file in the data directory) and PostgreSQL (scale-out, through libpq).  hv_db_open
+ * picks the engine from what it is given: a postgres:// or postgresql:// URL selects
+ * PostgreSQL, anything else is the path of a SQLite file.
+ *
+ * SQL uses '?' and '?NNN' placeholders (SQLite's numbering: a bare '?' takes the number after
+ * the largest used so far); the PostgreSQL engine rewrites them to $n when it prepares.
+ * Statements are prepared once per connection and cached by the address of their SQL text,
+ * so callers pass string literals.  Only src/model/ writes SQL, and it writes SQL that both
+ * engines accept; where they differ it asks hv_db_engine_of and passes the engine's text.
+ *
+ * Transactions (hv_db_begin): SQLite takes its single writer lock at BEGIN (BEGIN IMMEDIATE),
+ * so write transactions run one at a time.  PostgreSQL runs them at READ COMMITTED, side by
+ * side: what must not interleave (a project's quota and blob links) takes a row lock with
+ * SELECT … FOR UPDATE in the model, and uniqueness is the constraints' job (HV_E_CONFLICT).
  */
 #ifndef HV_DB_H
 #define HV_DB_H
@@ -17,18 +27,41 @@
 typedef struct hv_db hv_db;
 typedef struct hv_stmt hv_stmt;
 
-/* Opens the database at path (created if missing).  HV_E_DB with SQLite's message. */
-hv_err hv_db_open(hv_db **out, hv_ctx *ctx, const char *path);
+typedef enum { HV_DB_SQLITE, HV_DB_POSTGRES } hv_db_engine;
+
+/* Whether target names a PostgreSQL database (a postgres:// or postgresql:// URL). */
+bool hv_db_is_url(const char *target);
+
+/*
+ * Opens the database: a PostgreSQL URL (libpq's URI syntax) or the path of a SQLite file
+ * (created if missing).  HV_E_DB with the engine's message; HV_E_UNAVAILABLE when the
+ * PostgreSQL server cannot be reached.  Messages never contain a password.
+ */
+hv_err hv_db_open(hv_db **out, hv_ctx *ctx, const char *target);
 void hv_db_close(hv_db *db); /* accepts NULL */
 
-/* Applies the migrations not yet applied, each in its own transaction. */
+hv_db_engine hv_db_engine_of(const hv_db *db);
+
+/* Whether a connection may go back to a pool: it is not broken and is younger than
+ * max_lifetime_ms (0: any age). */
+bool hv_db_reusable(const hv_db *db, int64_t max_lifetime_ms);
+
+/* target with the password of a URL replaced by "xxxxx", for logs (arena). */
+const char *hv_db_redact(hv_arena *arena, const char *target);
+
+/* Applies the migrations not yet applied, each in its own transaction.  On PostgreSQL the
+ * whole run holds an advisory lock, so nodes starting together apply each migration once. */
 hv_err hv_db_migrate(hv_db *db, hv_ctx *ctx);
 
-/* A write transaction (taken immediately, so it cannot fail later on a lock upgrade).
- * HV_E_UNAVAILABLE when the database stays locked past the busy timeout. */
+/* A write transaction (see above).  HV_E_UNAVAILABLE when the database stays locked past
+ * the lock timeout or the connection is lost. */
 hv_err hv_db_begin(hv_db *db, hv_ctx *ctx);
 hv_err hv_db_commit(hv_db *db, hv_ctx *ctx);
 void hv_db_rollback(hv_db *db); /* no-op outside a transaction */
+
+/* Whether the last failure was a deadlock or serialization failure: the transaction was
+ * rolled back by the server and running it again may succeed. */
+bool hv_db_retryable(const hv_db *db);
 
 /* Runs SQL without parameters or results (may hold several statements). */
 hv_err hv_db_exec(hv_db *db, hv_ctx *ctx, const char *sql);
@@ -44,16 +77,16 @@ void hv_stmt_free(hv_stmt *st); /* accepts NULL; only for hv_db_prepare_dynamic 
 void hv_stmt_bind_text(hv_stmt *st, int idx, const char *s); /* NULL binds NULL; 1-based */
 void hv_stmt_bind_int(hv_stmt *st, int idx, int64_t v);
 void hv_stmt_bind_blob(hv_stmt *st, int idx, const void *p, size_t n);
-/* Steps; *row says whether a row is available.  HV_E_CONFLICT on a uniqueness violation. */
+/* Steps; *row says whether a row is available.  HV_E_CONFLICT on a constraint violation. */
 hv_err hv_stmt_step(hv_stmt *st, hv_ctx *ctx, bool *row);
-/* Column values, borrowed until the next step or reset. */
+/* Column values, borrowed until the next step or reset.  hv_stmt_int reads booleans as 0/1. */
 const char *hv_stmt_text(hv_stmt *st, int col);
 int64_t hv_stmt_int(hv_stmt *st, int col);
 const void *hv_stmt_blob(hv_stmt *st, int col, size_t *len);
 bool hv_stmt_is_null(hv_stmt *st, int col);
 void hv_stmt_reset(hv_stmt *st);
 
-int64_t hv_db_last_id(hv_db *db);
+/* Rows changed by the last INSERT, UPDATE or DELETE on db. */
 int64_t hv_db_changes(hv_db *db);
 
 #endif

@@ -1,7 +1,9 @@
 /*
- * Versioned migrations: each file of src/db/migrations/ (compiled in, in name order) is
- * applied once, in its own transaction, and recorded in schema_migrations.  A daemon that
- * finds migrations it does not know (a newer schema) refuses to start.
+ * Versioned migrations: each file of the engine's list (compiled in, in name order; see
+ * db_int.h) is applied once, in its own transaction, and recorded in schema_migrations.  A
+ * daemon that finds migrations it does not know (a newer schema) refuses to start.  The
+ * engine may hold a lock around the whole run (PostgreSQL: an advisory lock), so that nodes
+ * starting together apply each migration once: the second waits, then finds it applied.
  */
 #include "db/db.h"
 #include "db/db_int.h"
@@ -9,12 +11,12 @@
 #include <string.h>
 
 static const char *sql_create =
-    "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER)";
+    "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT)";
 static const char *sql_applied = "SELECT 1 FROM schema_migrations WHERE name = ?";
 static const char *sql_record = "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)";
 static const char *sql_count = "SELECT count(*) FROM schema_migrations";
 
-hv_err hv_db_migrate(hv_db *db, hv_ctx *ctx) {
+static hv_err migrate(hv_db *db, hv_ctx *ctx, const struct hv_db__migration *migrations) {
     hv_stmt *st;
     bool row;
     int64_t known = 0, applied;
@@ -23,27 +25,27 @@ hv_err hv_db_migrate(hv_db *db, hv_ctx *ctx) {
     rc = hv_db_exec(db, ctx, sql_create);
     if (rc)
         return rc;
-    for (int i = 0; hv_db__migrations[i].name; i++, known++) {
+    for (int i = 0; migrations[i].name; i++, known++) {
         rc = hv_db_begin(db, ctx);
         if (rc)
             return rc;
         rc = hv_db_prepare(&st, db, ctx, sql_applied);
         if (rc)
             goto fail;
-        hv_stmt_bind_text(st, 1, hv_db__migrations[i].name);
+        hv_stmt_bind_text(st, 1, migrations[i].name);
         rc = hv_stmt_step(st, ctx, &row);
         hv_stmt_reset(st);
         if (rc)
             goto fail;
         if (!row) {
-            hv_log(HV_LOG_INFO, "applying migration %s", hv_db__migrations[i].name);
-            rc = hv_db_exec(db, ctx, hv_db__migrations[i].sql);
+            hv_log(HV_LOG_INFO, "applying migration %s", migrations[i].name);
+            rc = hv_db_exec(db, ctx, migrations[i].sql);
             if (rc)
                 goto fail;
             rc = hv_db_prepare(&st, db, ctx, sql_record);
             if (rc)
                 goto fail;
-            hv_stmt_bind_text(st, 1, hv_db__migrations[i].name);
+            hv_stmt_bind_text(st, 1, migrations[i].name);
             hv_stmt_bind_int(st, 2, hv_now_ms());
             rc = hv_stmt_step(st, ctx, NULL);
             hv_stmt_reset(st);
@@ -70,5 +72,17 @@ hv_err hv_db_migrate(hv_db *db, hv_ctx *ctx) {
     return HV_OK;
 fail:
     hv_db_rollback(db);
+    return rc;
+}
+
+hv_err hv_db_migrate(hv_db *db, hv_ctx *ctx) {
+    const hv_db__driver *driver = db->driver;
+    hv_err rc = driver->lock_migrations ? driver->lock_migrations(db, ctx) : HV_OK;
+
+    if (rc)
+        return rc;
+    rc = migrate(db, ctx, driver->migrations);
+    if (driver->unlock_migrations)
+        driver->unlock_migrations(db);
     return rc;
 }

@@ -1,7 +1,11 @@
 /*
- * The dispatcher: one thread that wakes on a kick or every second, delivers the volatile
- * queue, then reads the outbox in id order in batches, delivers each event to the matching
- * subscribers and deletes the batch.  Subscribers run one at a time, in event order.
+ * The dispatcher: one thread per process that wakes on a kick or every second, delivers the
+ * volatile queue, then claims the outbox in id order in batches, delivers each event to the
+ * matching subscribers and deletes the batch, in one transaction per batch.  Subscribers run
+ * one at a time, in event order.  Several processes may share a database (PostgreSQL): a
+ * batch is claimed with row locks that the other dispatchers skip, so each event is delivered
+ * once; batches claimed by different nodes may then run side by side, so the order holds
+ * within a batch and a node, not across nodes.
  */
 #include "events/events.h"
 #include "db/db.h"
@@ -126,17 +130,26 @@ void hv_events_publish_volatile_fields(hv_ctx *ctx, const char *type, ...) {
     free(s);
 }
 
-hv_err hv_events_transaction(hv_ctx *ctx, hv_err (*fn)(hv_ctx *ctx, void *payload), void *payload) {
-    hv_err rc = hv_db_begin(ctx->db, ctx);
+/* Runs of a transaction that the database gave up (a deadlock between transactions running
+ * side by side on PostgreSQL), before the error goes to the caller. */
+#define TRANSACTION_TRIES 3
 
-    if (rc)
-        return rc;
-    rc = fn(ctx, payload);
-    if (rc) {
-        hv_db_rollback(ctx->db);
-        return rc;
+hv_err hv_events_transaction(hv_ctx *ctx, hv_err (*fn)(hv_ctx *ctx, void *payload), void *payload) {
+    hv_err rc;
+
+    for (int attempt = 1;; attempt++) {
+        rc = hv_db_begin(ctx->db, ctx);
+        if (rc)
+            return rc;
+        rc = fn(ctx, payload);
+        if (rc)
+            hv_db_rollback(ctx->db);
+        else
+            rc = hv_db_commit(ctx->db, ctx);
+        if (rc != HV_E_UNAVAILABLE || !hv_db_retryable(ctx->db) || attempt == TRANSACTION_TRIES)
+            break;
+        hv_error_clear(ctx);
     }
-    rc = hv_db_commit(ctx->db, ctx);
     if (rc == HV_OK)
         hv_events_kick();
     return rc;
@@ -212,14 +225,14 @@ static size_t drain_outbox(hv_ctx *ctx) {
 
     if (!begin(ctx))
         return 0;
-    if (hv_model_outbox_next(&rows, &n, ctx, BATCH) != HV_OK) {
+    if (hv_model_outbox_claim(&rows, &n, ctx, BATCH) != HV_OK) {
         hv_log(HV_LOG_ERROR, "events: reading the outbox: %s", ctx->err.message);
         hv_db_rollback(ctx->db);
         return 0;
     }
     for (size_t i = 0; i < n; i++)
         deliver(ctx, rows[i].type, rows[i].payload);
-    if (n > 0 && hv_model_outbox_delete_upto(ctx, rows[n - 1].id) != HV_OK) {
+    if (n > 0 && hv_model_outbox_done(ctx, rows, n) != HV_OK) {
         hv_log(HV_LOG_ERROR, "events: clearing the outbox: %s", ctx->err.message);
         hv_db_rollback(ctx->db);
         return 0;

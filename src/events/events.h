@@ -48,7 +48,10 @@ void hv_events_kick(void);
 
 /* Runs fn(ctx, payload) in a write transaction on ctx->db: rolls back when it fails (its
  * error passed up unchanged) and, after a commit, wakes the dispatcher so that the events
- * fn published are delivered at once.  The way services make a change. */
+ * fn published are delivered at once.  The way services make a change.  A transaction that
+ * the database gave up (hv_db_retryable: a deadlock with another on PostgreSQL) runs again,
+ * up to three times in all, so fn must leave nothing outside the database that a second run
+ * would repeat. */
 hv_err hv_events_transaction(hv_ctx *ctx, hv_err (*fn)(hv_ctx *ctx, void *payload), void *payload);
 
 /* Starts the dispatcher thread with its own database connection. */

@@ -15,6 +15,7 @@
  * value and no other source can hold them, so they are set as soon as they are parsed.
  */
 #include "config.h"
+#include "db/db.h"
 #include "oci/oci.h"
 
 #include <arpa/inet.h>
@@ -28,7 +29,7 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
-typedef enum { T_STRING, T_INT, T_LEVEL, T_URL, T_LISTEN, T_SWITCH } setting_type;
+typedef enum { T_STRING, T_INT, T_LEVEL, T_URL, T_DB_URL, T_LISTEN, T_SWITCH } setting_type;
 
 /* The sources a setting may come from. */
 enum { FROM_FILE = 1, FROM_ENV = 2, FROM_FLAG = 4, FROM_ALL = 7 };
@@ -73,6 +74,45 @@ static const setting settings[] = {
      .alias = "data",
      .arg = "DIR",
      .help = "Directory that holds the database and the blobs."},
+    {.name = "database_url",
+     .type = T_DB_URL,
+     .offset = AT(database_url),
+     .from = FROM_ALL,
+     .arg = "URL",
+     .secret = true,
+     .help = "PostgreSQL database for the metadata, as postgres://USER[:PASSWORD]@HOST[:PORT]/DB"
+             "[?sslmode=require...] (libpq's URL; a password is never logged). When unset the "
+             "metadata is a SQLite file in data_dir."},
+    {.name = "database_max_open_conns",
+     .type = T_INT,
+     .offset = AT(database_max_open_conns),
+     .def = "64",
+     .min = 1,
+     .max = 4096,
+     .from = FROM_ALL,
+     .arg = "N",
+     .help = "Database connections the server opens at most, 1 to 4096; a request that finds "
+             "them all in use waits up to 30 seconds for one."},
+    {.name = "database_max_idle_conns",
+     .type = T_INT,
+     .offset = AT(database_max_idle_conns),
+     .def = "64",
+     .min = 0,
+     .max = 4096,
+     .from = FROM_ALL,
+     .arg = "N",
+     .help = "Unused database connections kept open for the next requests, 0 to 4096; more are "
+             "closed when they are returned."},
+    {.name = "database_conn_max_lifetime",
+     .type = T_INT,
+     .offset = AT(database_conn_max_lifetime),
+     .def = "0",
+     .min = 0,
+     .max = 86400 * 365,
+     .from = FROM_ALL,
+     .arg = "SECONDS",
+     .help = "Seconds a database connection is used before it is closed and replaced (0: no "
+             "limit); lets a pooler or failover move connections."},
     {.name = "admin_password",
      .type = T_STRING,
      .offset = AT(admin_password),
@@ -241,6 +281,9 @@ static const char *expect(char *buf, size_t n, const setting *s) {
         return buf;
     case T_LEVEL:
         return "one of debug, info, warn, error";
+    case T_DB_URL:
+        return "a postgres:// or postgresql:// URL, e.g. "
+               "postgres://haven@db.example.com:5432/haven?sslmode=require";
     case T_URL:
         return "an http:// or https:// URL with a host and no query or fragment, e.g. "
                "https://registry.example.com";
@@ -333,6 +376,8 @@ static bool valid(const setting *s, const char *v, int64_t *num) {
         return level >= 0 && level < HV_LOG_OFF;
     case T_URL:
         return valid_url(v);
+    case T_DB_URL:
+        return hv_db_is_url(v) && !strpbrk(v, " \t\r\n");
     case T_LISTEN:
         return valid_listen(v);
     case T_STRING:

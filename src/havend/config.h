@@ -23,8 +23,13 @@
 #include <stdio.h>
 
 typedef struct hv_config {
-    char *listen;            /* "127.0.0.1:5000"; ADDR:PORT, port 0..65535 (0 = any free port) */
-    char *data_dir;          /* "./data" */
+    char *listen;       /* "127.0.0.1:5000"; ADDR:PORT, port 0..65535 (0 = any free port) */
+    char *data_dir;     /* "./data" */
+    char *database_url; /* NULL: SQLite in data_dir; else a postgres:// URL.  A secret
+                           (it may hold a password): log it through hv_db_redact. */
+    int64_t database_max_open_conns;    /* default 64, bounds 1..4096 */
+    int64_t database_max_idle_conns;    /* default 64, bounds 0..4096 */
+    int64_t database_conn_max_lifetime; /* seconds, 0 = no limit; default 0 */
     char *admin_password;    /* NULL: generated and printed once on first start.  A secret:
                                 never logged, never echoed in an error message. */
     char *log_level;         /* "info": debug|info|warn|error */

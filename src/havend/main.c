@@ -1,6 +1,7 @@
 /*
- * havend — the daemon.  Loads the configuration, opens the data directory (blob store and
- * SQLite database, migrated on start), creates the first user and project on first start,
+ * havend — the daemon.  Loads the configuration, opens the data directory (blob store and,
+ * unless database_url names PostgreSQL, the SQLite database), migrates the database on
+ * start, creates the first user and project on first start,
  * wires the modules together (registry service, event subscribers, the HTTP APIs) and then
  * waits for SIGTERM/SIGINT, running the periodic upload purge meanwhile.
  */
@@ -27,7 +28,7 @@ extern char **environ;
 
 typedef struct havend {
     hv_config cfg;
-    char *db_path;
+    char *db_target; /* database_url, or the SQLite file in data_dir */
     hv_blob_store *blobs;
     hv_registry *reg;
     hv_http_server *http;
@@ -38,10 +39,13 @@ typedef struct havend {
 static hv_err open_db(struct hv_db **out, void *payload) {
     havend *h = payload;
     hv_ctx ctx = {0};
-    hv_err rc = hv_db_open(out, &ctx, h->db_path);
+    hv_err rc;
 
+    ctx.arena = hv_arena_new();
+    rc = hv_db_open(out, &ctx, h->db_target);
     if (rc)
         hv_log(HV_LOG_ERROR, "%s", ctx.err.message);
+    hv_arena_free(ctx.arena);
     return rc;
 }
 
@@ -61,7 +65,10 @@ static hv_err start(havend *h, hv_ctx *ctx) {
                            .realm = "Haven",
                            .token_service = "harbor-registry",
                            .open_db = open_db,
-                           .payload = h};
+                           .payload = h,
+                           .db_max_open = (int)h->cfg.database_max_open_conns,
+                           .db_max_idle = (int)h->cfg.database_max_idle_conns,
+                           .db_max_lifetime_ms = h->cfg.database_conn_max_lifetime * 1000};
     hv_auth_config acfg = {.data_dir = h->cfg.data_dir,
                            .token_ttl = 1800,
                            .service = "harbor-registry",
@@ -71,11 +78,12 @@ static hv_err start(havend *h, hv_ctx *ctx) {
     if (mkdir(h->cfg.data_dir, 0700) != 0 && errno != EEXIST)
         return HV_FAIL(ctx, HV_E_CONFIG, "data_dir: cannot create %s: %s", h->cfg.data_dir,
                        strerror(errno));
-    h->db_path = hv_printf("%s/haven.db", h->cfg.data_dir);
+    h->db_target = h->cfg.database_url ? hv_strdup(h->cfg.database_url)
+                                       : hv_printf("%s/haven.db", h->cfg.data_dir);
     rc = hv_blob_fs_open(&h->blobs, ctx, h->cfg.data_dir);
     if (rc)
         return rc;
-    rc = hv_db_open(&h->db, ctx, h->db_path);
+    rc = hv_db_open(&h->db, ctx, h->db_target);
     if (rc)
         return rc;
     ctx->db = h->db;
@@ -115,8 +123,10 @@ static hv_err start(havend *h, hv_ctx *ctx) {
     rc = hv_http_start(h->http, ctx);
     if (rc)
         return rc;
-    hv_log(HV_LOG_INFO, "havend listening on %s (port %d), data in %s, up to %d connections",
-           h->cfg.listen, hv_http_port(h->http), h->cfg.data_dir, hcfg.max_connections);
+    hv_log(HV_LOG_INFO,
+           "havend listening on %s (port %d), data in %s, metadata in %s, up to %d connections",
+           h->cfg.listen, hv_http_port(h->http), h->cfg.data_dir,
+           hv_db_redact(ctx->arena, h->db_target), hcfg.max_connections);
     return HV_OK;
 }
 
@@ -186,7 +196,7 @@ out:
     hv_registry_free(h.reg);
     hv_db_close(h.db);
     hv_blob_close(h.blobs);
-    free(h.db_path);
+    free(h.db_target);
     hv_config_free(&h.cfg);
     hv_arena_free(ctx.arena);
     return status;

@@ -115,6 +115,9 @@ typedef struct hv_http_config {
     /* opens a database connection for the server's pool */
     hv_err (*open_db)(struct hv_db **out, void *payload);
     void *payload;
+    int db_max_open;            /* connections open at most (lent or idle); 0: 64 */
+    int db_max_idle;            /* idle connections kept; more are closed when returned */
+    int64_t db_max_lifetime_ms; /* a connection this old is closed when returned; 0: never */
 } hv_http_config;
 
 /* Creates the server; mount the APIs, then start it. */

@@ -29,10 +29,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_MOUNTS 8
-#define MAX_DBS    64    /* database connections open at most */
-#define DB_WAIT_MS 30000 /* how long a request waits for one when all are in use */
-#define STACK_SIZE (1u << 20)
+#define MAX_MOUNTS  8
+#define DEFAULT_DBS 64    /* database connections open at most, unless configured */
+#define DB_WAIT_MS  30000 /* how long a request waits for one when all are in use */
+#define STACK_SIZE  (1u << 20)
 
 struct mount {
     const char *prefix;
@@ -51,9 +51,10 @@ struct hv_http_server {
     hv_http__listener *listener;
     pthread_mutex_t lock;
     pthread_cond_t db_returned;
-    hv_db *idle_dbs[MAX_DBS]; /* the pool: connections not lent to a request */
+    hv_db **idle_dbs; /* the pool: connections not lent to a request (max_dbs of room) */
     int n_idle;
-    int n_dbs; /* open connections, idle or lent */
+    int n_dbs;   /* open connections, idle or lent */
+    int max_dbs; /* cfg.db_max_open, or DEFAULT_DBS */
 };
 
 /* ---------------------------------------------------------------- request helpers */
@@ -249,7 +250,7 @@ void hv_resp_error(hv_req *r) {
 
 /* ---------------------------------------------------------------- the MHD glue */
 
-/* Lends r a database connection: an idle one, a new one while fewer than MAX_DBS are open,
+/* Lends r a database connection: an idle one, a new one while fewer than max_dbs are open,
  * or the first one returned within DB_WAIT_MS (else HV_E_UNAVAILABLE). */
 static hv_err db_borrow(hv_http_server *s, hv_req *r) {
     struct timespec until;
@@ -262,13 +263,13 @@ static hv_err db_borrow(hv_http_server *s, hv_req *r) {
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += DB_WAIT_MS / 1000;
     pthread_mutex_lock(&s->lock);
-    while (!s->n_idle && s->n_dbs == MAX_DBS) {
+    while (!s->n_idle && s->n_dbs >= s->max_dbs) {
         if (pthread_cond_timedwait(&s->db_returned, &s->lock, &until) != 0)
             break;
     }
     if (s->n_idle) {
         db = s->idle_dbs[--s->n_idle];
-    } else if (s->n_dbs < MAX_DBS) {
+    } else if (s->n_dbs < s->max_dbs) {
         s->n_dbs++; /* reserved; opened outside the lock */
         open_new = true;
     }
@@ -290,14 +291,27 @@ static hv_err db_borrow(hv_http_server *s, hv_req *r) {
     return HV_OK;
 }
 
+/* Takes r's connection back: into the pool, or closed when it is broken, past its lifetime
+ * or over the idle limit (the next borrow opens a fresh one). */
 static void db_return(hv_http_server *s, hv_req *r) {
-    if (!r->ctx.db)
+    hv_db *db = r->ctx.db;
+    bool keep;
+
+    if (!db)
         return;
+    r->ctx.db = NULL;
+    hv_db_rollback(db); /* a handler that failed half-way leaves nothing open */
+    keep = hv_db_reusable(db, s->cfg.db_max_lifetime_ms);
     pthread_mutex_lock(&s->lock);
-    s->idle_dbs[s->n_idle++] = r->ctx.db;
+    keep = keep && s->n_idle < s->cfg.db_max_idle;
+    if (keep)
+        s->idle_dbs[s->n_idle++] = db;
+    else
+        s->n_dbs--;
     pthread_cond_signal(&s->db_returned);
     pthread_mutex_unlock(&s->lock);
-    r->ctx.db = NULL;
+    if (!keep)
+        hv_db_close(db);
 }
 
 static bool request_id_ok(const char *id) {
@@ -606,6 +620,10 @@ hv_err hv_http_new(hv_http_server **out, hv_ctx *ctx, const hv_http_config *cfg)
         return rc;
     s = hv_calloc(1, sizeof(*s));
     s->cfg = *cfg;
+    s->max_dbs = cfg->db_max_open > 0 ? cfg->db_max_open : DEFAULT_DBS;
+    if (s->cfg.db_max_idle <= 0 && cfg->db_max_open <= 0)
+        s->cfg.db_max_idle = s->max_dbs;
+    s->idle_dbs = hv_calloc((size_t)s->max_dbs, sizeof(*s->idle_dbs));
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->db_returned, NULL);
     *out = s;
@@ -671,6 +689,7 @@ void hv_http_stop(hv_http_server *s) {
     /* every request has ended, so every connection is back in the pool */
     for (int i = 0; i < s->n_idle; i++)
         hv_db_close(s->idle_dbs[i]);
+    free(s->idle_dbs);
     pthread_cond_destroy(&s->db_returned);
     pthread_mutex_destroy(&s->lock);
     free(s);

@@ -112,26 +112,23 @@ hv_err hv_model_artifact_by_tag(hv_artifact *out, hv_ctx *ctx, int64_t repositor
 static const char *sql_artifact_insert =
     "INSERT INTO artifact (repository_id, digest, media_type, artifact_type, size,"
     " subject_digest, annotations, push_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (repository_id, digest) DO NOTHING";
+    " ON CONFLICT (repository_id, digest) DO NOTHING RETURNING id";
 static const char *sql_artifact_id =
     "SELECT id FROM artifact WHERE repository_id = ? AND digest = ?";
 
 hv_err hv_model_artifact_put(bool *created, hv_ctx *ctx, hv_artifact *a) {
-    int64_t changed = 0;
     hv_stmt *st;
     bool row;
     hv_err rc;
 
-    rc = hv_model__exec(&changed, ctx, sql_artifact_insert, "itttitti", a->repository_id, a->digest,
-                        a->media_type, a->artifact_type, a->size, a->subject_digest,
-                        a->annotations_json, hv_now_ms());
+    rc = hv_model__insert(&a->id, ctx, sql_artifact_insert, "itttitti", a->repository_id, a->digest,
+                          a->media_type, a->artifact_type, a->size, a->subject_digest,
+                          a->annotations_json, hv_now_ms());
     if (rc)
         return rc;
-    *created = changed > 0;
-    if (*created) {
-        a->id = hv_db_last_id(ctx->db);
+    *created = a->id > 0;
+    if (*created)
         return HV_OK;
-    }
     rc = hv_model__query(&st, &row, ctx, sql_artifact_id, "it", a->repository_id, a->digest);
     if (rc)
         return rc;
@@ -147,9 +144,11 @@ hv_err hv_model_artifact_add_blob(hv_ctx *ctx, int64_t artifact_id, const char *
     return hv_model__exec(NULL, ctx, sql_artifact_blob, "it", artifact_id, digest);
 }
 
+/* position: the entry's place in the index, as the index's entries are inserted in order */
 static const char *sql_artifact_ref =
-    "INSERT INTO artifact_reference (parent_id, child_digest, os, architecture, variant)"
-    " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+    "INSERT INTO artifact_reference (parent_id, child_digest, os, architecture, variant,"
+    " position) VALUES (?1, ?2, ?3, ?4, ?5,"
+    " (SELECT count(*) FROM artifact_reference WHERE parent_id = ?1)) ON CONFLICT DO NOTHING";
 
 hv_err hv_model_artifact_add_reference(hv_ctx *ctx, int64_t parent_id,
                                        const hv_oci_descriptor *child) {
@@ -321,19 +320,18 @@ hv_err hv_model_tag_get(hv_tag_info *out, hv_ctx *ctx, int64_t repository_id, co
 }
 
 static const char *sql_tag_create =
-    "INSERT INTO tag (repository_id, artifact_id, name, push_time) VALUES (?, ?, ?, ?)";
+    "INSERT INTO tag (repository_id, artifact_id, name, push_time) VALUES (?, ?, ?, ?)"
+    " RETURNING id";
 
 hv_err hv_model_tag_create(int64_t *out_id, hv_ctx *ctx, int64_t repository_id, int64_t artifact_id,
                            const char *name) {
-    hv_err rc = hv_model__exec(NULL, ctx, sql_tag_create, "iiti", repository_id, artifact_id, name,
-                               hv_now_ms());
+    hv_err rc = hv_model__insert(out_id, ctx, sql_tag_create, "iiti", repository_id, artifact_id,
+                                 name, hv_now_ms());
 
     if (rc == HV_E_CONFLICT) {
         hv_error_clear(ctx);
         return HV_FAIL(ctx, HV_E_CONFLICT, "the tag %s already exists in the repository", name);
     }
-    if (rc == HV_OK)
-        *out_id = hv_db_last_id(ctx->db);
     return rc;
 }
 
@@ -374,27 +372,26 @@ static const char *sql_artifact_copy =
     " accessory_type, total_size)"
     " SELECT ?1, digest, media_type, artifact_type, size, subject_digest, annotations, ?2, type,"
     " config_media_type, extra_attrs, accessory_type, total_size FROM artifact WHERE id = ?3"
-    " ON CONFLICT (repository_id, digest) DO NOTHING";
+    " ON CONFLICT (repository_id, digest) DO NOTHING RETURNING id";
 static const char *sql_artifact_copy_blobs =
     "INSERT INTO artifact_blob (artifact_id, blob_digest)"
     " SELECT ?1, blob_digest FROM artifact_blob WHERE artifact_id = ?2 ON CONFLICT DO NOTHING";
 static const char *sql_artifact_copy_refs =
     "INSERT INTO artifact_reference (parent_id, child_digest, os, architecture, variant,"
-    " os_version, os_features, annotations, urls)"
+    " os_version, os_features, annotations, urls, position)"
     " SELECT ?1, child_digest, os, architecture, variant, os_version, os_features, annotations,"
-    " urls FROM artifact_reference WHERE parent_id = ?2 ON CONFLICT DO NOTHING";
+    " urls, position FROM artifact_reference WHERE parent_id = ?2 ON CONFLICT DO NOTHING";
 
 hv_err hv_model_artifact_copy(int64_t *out_id, bool *created, hv_ctx *ctx,
                               const hv_artifact_info *src, int64_t repository_id) {
-    int64_t changed = 0;
     hv_stmt *st;
     bool row;
-    hv_err rc = hv_model__exec(&changed, ctx, sql_artifact_copy, "iii", repository_id, hv_now_ms(),
-                               src->a.id);
+    hv_err rc = hv_model__insert(out_id, ctx, sql_artifact_copy, "iii", repository_id, hv_now_ms(),
+                                 src->a.id);
 
     if (rc)
         return rc;
-    *created = changed > 0;
+    *created = *out_id > 0;
     if (!*created) {
         rc = hv_model__query(&st, &row, ctx, sql_artifact_id, "it", repository_id, src->a.digest);
         if (rc)
@@ -403,7 +400,6 @@ hv_err hv_model_artifact_copy(int64_t *out_id, bool *created, hv_ctx *ctx,
         hv_stmt_reset(st);
         return HV_OK;
     }
-    *out_id = hv_db_last_id(ctx->db);
     rc = hv_model__exec(NULL, ctx, sql_artifact_copy_blobs, "ii", *out_id, src->a.id);
     if (rc == HV_OK)
         rc = hv_model__exec(NULL, ctx, sql_artifact_copy_refs, "ii", *out_id, src->a.id);
@@ -412,11 +408,11 @@ hv_err hv_model_artifact_copy(int64_t *out_id, bool *created, hv_ctx *ctx,
 
 /* Pull times only move forward: batches may arrive out of order after a restart. */
 static const char *sql_pulled_artifact =
-    "UPDATE artifact SET pull_time = max(coalesce(pull_time, 0), ?3),"
+    "UPDATE artifact SET pull_time = CASE WHEN pull_time > ?3 THEN pull_time ELSE ?3 END,"
     " pull_count = pull_count + ?4"
     " WHERE repository_id = (SELECT id FROM repository WHERE name = ?1) AND digest = ?2";
 static const char *sql_pulled_tag =
-    "UPDATE tag SET pull_time = max(coalesce(pull_time, 0), ?3)"
+    "UPDATE tag SET pull_time = CASE WHEN pull_time > ?3 THEN pull_time ELSE ?3 END"
     " WHERE repository_id = (SELECT id FROM repository WHERE name = ?1) AND name = ?2";
 static const char *sql_pulled_repository =
     "UPDATE repository SET pull_count = pull_count + ?2 WHERE name = ?1";

@@ -3,8 +3,8 @@
  * Harbor's artifact q keys, tags, index entries, labels and accessories.
  *
  * Harbor's list keys that are not columns become conditions on expressions the generic list
- * builder (list.c) can bind: tags=<name> is a LIKE on ",t1,t2," (the artifact's tag names
- * joined with commas, which tags cannot contain), labels=(1 2) one such LIKE per label id,
+ * builder (list.c) can bind: tags=<name> and tags=~<part> a condition on the artifact's tags
+ * (an 'e' column: EXISTS a tag with that name), labels=(1 2) one such condition per label id,
  * tags=* and tags=nil a boolean on "has a tag", and the rules no client chooses (no
  * accessories; no untagged children of indexes unless base=*) booleans the caller imposes.
  * Keys starting with '_' are these internal ones and refused from clients.
@@ -118,14 +118,10 @@ static const hv_model__column artifact_cols[] = {
     {"_accessory", "(a.accessory_type IS NOT NULL)", 'b'},
     {"_listed", LISTED_EXPR, 'b'},
     {"_tagged", "EXISTS (SELECT 1 FROM tag tt WHERE tt.artifact_id = a.id)", 'b'},
-    {"_tags",
-     "(SELECT ',' || group_concat(ts.name, ',') || ',' FROM tag ts"
-     " WHERE ts.artifact_id = a.id)",
-     't'},
+    {"_tags", "SELECT 1 FROM tag ts WHERE ts.artifact_id = a.id AND ts.name", 'e'},
     {"_labels",
-     "(SELECT ',' || group_concat(ls.label_id, ',') || ',' FROM artifact_label ls"
-     " WHERE ls.artifact_id = a.id)",
-     't'},
+     "SELECT 1 FROM artifact_label ls WHERE ls.artifact_id = a.id AND CAST(ls.label_id AS TEXT)",
+     'e'},
     {"_latest",
      "(a.id = (SELECT l.id FROM artifact l WHERE l.repository_id = a.repository_id"
      " AND l.accessory_type IS NULL ORDER BY l.push_time DESC, l.id DESC LIMIT 1))",
@@ -141,12 +137,12 @@ static hv_query_term fixed_term(const char *key, const char *const *value) {
     return t;
 }
 
-/* A term "the joined set `key` holds value": a LIKE on ",value,". */
+/* A term "the set `key` holds value". */
 static hv_query_term member_term(hv_ctx *ctx, const char *key, const char *value) {
     const char **v = hv_arena_alloc(ctx->arena, sizeof(*v));
-    hv_query_term t = {.key = key, .op = HV_Q_FUZZY, .values = v, .n_values = 1};
+    hv_query_term t = {.key = key, .op = HV_Q_EXACT, .values = v, .n_values = 1};
 
-    v[0] = hv_arena_printf(ctx->arena, ",%s,", value);
+    v[0] = value;
     return t;
 }
 
@@ -195,7 +191,7 @@ static hv_err translate(hv_query_term **out, size_t *n, bool *base, hv_ctx *ctx,
                                    t->values[j]);
                 v[k++] = member_term(ctx, "_labels", t->values[j]);
             }
-            if (t->n_values == 0)
+            if (t->n_values == 0) /* labels=(): no label id is empty, so nothing matches */
                 v[k++] = member_term(ctx, "_labels", "");
         } else {
             v[k++] = *t;
@@ -396,12 +392,12 @@ hv_err hv_model_tag_list(hv_tag_info **out, size_t *n, int64_t *total, hv_ctx *c
 
 /* ---------------------------------------------------------------- index entries, labels */
 
-/* In the index's order: the rows were inserted in it. */
+/* In the index's order (position, 005_order.sql). */
 static const char *sql_references =
     "SELECT r.parent_id, coalesce(c.id, 0), r.child_digest, r.os, r.architecture, r.variant,"
     " r.os_version, r.os_features, r.annotations, r.urls FROM artifact_reference r"
     " LEFT JOIN artifact c ON c.repository_id = ?1 AND c.digest = r.child_digest"
-    " WHERE r.parent_id = ?2 ORDER BY r.rowid";
+    " WHERE r.parent_id = ?2 ORDER BY r.position, r.child_digest";
 
 hv_err hv_model_artifact_references(hv_artifact_ref **out, size_t *n, hv_ctx *ctx,
                                     const hv_artifact *parent) {

@@ -48,17 +48,19 @@ static hv_err check_unique(hv_ctx *ctx, const hv_immutable_rule *r) {
 
 static const char *sql_rule_insert =
     "INSERT INTO immutable_rule (project_id, priority, disabled, rule, creation_time, update_time)"
-    " VALUES (?, ?, ?, ?, ?, ?)";
+    " VALUES (?, ?, ?, ?, ?, ?) RETURNING id";
 
 hv_err hv_model_immutable_create(int64_t *out_id, hv_ctx *ctx, const hv_immutable_rule *r) {
     int64_t now = hv_now_ms();
     hv_err rc = check_unique(ctx, r);
 
     if (rc == HV_OK)
-        rc = hv_model__exec(NULL, ctx, sql_rule_insert, "iiitii", r->project_id, r->priority,
-                            (int64_t)r->disabled, r->rule, now, now);
-    if (rc == HV_OK)
-        *out_id = hv_db_last_id(ctx->db);
+        rc = hv_model__insert(out_id, ctx, sql_rule_insert, "iiitii", r->project_id, r->priority,
+                              (int64_t)r->disabled, r->rule, now, now);
+    if (rc == HV_E_CONFLICT) { /* added meanwhile by a transaction on another connection */
+        hv_error_clear(ctx);
+        return HV_FAIL(ctx, HV_E_CONFLICT, "the project already has this immutable tag rule");
+    }
     return rc;
 }
 
@@ -98,7 +100,7 @@ static const hv_model__column rule_columns[] = {
     {"id", "r.id", 'i'},
     {"project_id", "r.project_id", 'i'},
     {"priority", "r.priority", 'i'},
-    {"disabled", "r.disabled", 'b'},
+    {"disabled", "(r.disabled <> 0)", 'b'},
     {"creation_time", "r.creation_time", 'm'},
     {"update_time", "r.update_time", 'm'},
     {NULL, NULL, 0},

@@ -51,18 +51,16 @@ static hv_err name_taken(hv_ctx *ctx, const hv_label *l) {
 
 static const char *sql_label_insert =
     "INSERT INTO label (name, description, color, scope, project_id, creation_time, update_time)"
-    " VALUES (?, ?, ?, ?, nullif(?, 0), ?, ?)";
+    " VALUES (?, ?, ?, ?, nullif(?, 0), ?, ?) RETURNING id";
 
 hv_err hv_model_label_create(int64_t *out_id, hv_ctx *ctx, const hv_label *l) {
     int64_t now = hv_now_ms();
-    hv_err rc = hv_model__exec(NULL, ctx, sql_label_insert, "ttttiii", l->name,
-                               l->description ? l->description : "", l->color ? l->color : "",
-                               l->scope, l->project_id, now, now);
+    hv_err rc = hv_model__insert(out_id, ctx, sql_label_insert, "ttttiii", l->name,
+                                 l->description ? l->description : "", l->color ? l->color : "",
+                                 l->scope, l->project_id, now, now);
 
     if (rc == HV_E_CONFLICT)
         return name_taken(ctx, l);
-    if (rc == HV_OK)
-        *out_id = hv_db_last_id(ctx->db);
     return rc;
 }
 

@@ -57,6 +57,7 @@ static hv_err add_value(struct builder *b, hv_ctx *ctx, const hv_model__column *
     bd->type = 'i';
     switch (c->type) {
     case 't':
+    case 'e':
         bd->type = 't';
         bd->text = v;
         return HV_OK;
@@ -132,6 +133,27 @@ static hv_err like_pattern(const char **out, hv_ctx *ctx, const hv_query_term *t
     return rc;
 }
 
+/* The column's expression as a value: a condition becomes 1 or 0, so that it compares with
+ * the bound 1 or 0 of "true" and "false" on both engines. */
+static const char *column(hv_ctx *ctx, const hv_model__column *c) {
+    if (c->type == 'b')
+        return hv_arena_printf(ctx->arena, "(CASE WHEN %s THEN 1 ELSE 0 END)", c->expr);
+    return c->expr;
+}
+
+/* The subquery of an 'e' column with its last term lower-cased, for a fuzzy term. */
+static const char *fuzzy_set(hv_ctx *ctx, const hv_model__column *c) {
+    const char *and = strstr(c->expr, " AND ");
+    const char *last = and;
+
+    while (and) {
+        last = and;
+        and = strstr(and+5, " AND ");
+    }
+    return hv_arena_printf(ctx->arena, "%.*s AND lower(%s)", (int)(last - c->expr), c->expr,
+                           last + 5);
+}
+
 /* Appends the condition of one term. */
 static hv_err add_term(struct builder *b, hv_ctx *ctx, const hv_model__column *cols,
                        const hv_query_term *t) {
@@ -146,37 +168,40 @@ static hv_err add_term(struct builder *b, hv_ctx *ctx, const hv_model__column *c
         return rc;
     switch (t->op) {
     case HV_Q_EXACT:
-        rc = put(ctx, &b->where, "%s = ?", c->expr);
+        rc = put(ctx, &b->where, c->type == 'e' ? "EXISTS (%s = ?)" : "%s = ?", column(ctx, c));
         return rc ? rc : add_value(b, ctx, c, t->values[0]);
     case HV_Q_FUZZY:
         rc = like_pattern(&pattern, ctx, t);
         if (rc == HV_OK)
-            rc = put(ctx, &b->where, "CAST(%s AS TEXT) LIKE ? ESCAPE '\\'", c->expr);
+            rc = put(ctx, &b->where,
+                     c->type == 'e' ? "EXISTS (%s LIKE lower(?) ESCAPE '\\')"
+                                    : "lower(CAST(%s AS TEXT)) LIKE lower(?) ESCAPE '\\'",
+                     c->type == 'e' ? fuzzy_set(ctx, c) : column(ctx, c));
         if (rc == HV_OK && b->n == MAX_BINDS)
             rc = HV_FAIL(ctx, HV_E_BAD_REQUEST, "too many query values");
         if (rc == HV_OK)
             b->binds[b->n++] = (struct bind){.type = 't', .text = pattern};
         return rc;
     case HV_Q_RANGE:
-        rc = put(ctx, &b->where, "(1");
+        rc = put(ctx, &b->where, "(1 = 1");
         if (rc == HV_OK && t->values[0])
-            rc = put(ctx, &b->where, " AND %s >= ?", c->expr);
+            rc = put(ctx, &b->where, " AND %s >= ?", column(ctx, c));
         if (rc == HV_OK && t->values[0])
             rc = add_value(b, ctx, c, t->values[0]);
         if (rc == HV_OK && t->n_values > 1 && t->values[1])
-            rc = put(ctx, &b->where, " AND %s <= ?", c->expr);
+            rc = put(ctx, &b->where, " AND %s <= ?", column(ctx, c));
         if (rc == HV_OK && t->n_values > 1 && t->values[1])
             rc = add_value(b, ctx, c, t->values[1]);
         return rc ? rc : put(ctx, &b->where, ")");
     case HV_Q_ANY:
     case HV_Q_ALL:
-        rc = put(ctx, &b->where, "(%s", t->n_values == 0 ? "0" : "");
+        rc = put(ctx, &b->where, "(%s", t->n_values == 0 ? "1 = 0" : "");
         for (size_t i = 0; rc == HV_OK && i < t->n_values; i++) {
-            rc = put(ctx, &b->where, "%s%s = ?",
+            rc = put(ctx, &b->where, c->type == 'e' ? "%sEXISTS (%s = ?)" : "%s%s = ?",
                      i == 0              ? ""
                      : t->op == HV_Q_ANY ? " OR "
                                          : " AND ",
-                     c->expr);
+                     column(ctx, c));
             if (rc == HV_OK)
                 rc = add_value(b, ctx, c, t->values[i]);
         }
@@ -200,7 +225,9 @@ static hv_err order_by(hv_buf *out, hv_ctx *ctx, const hv_model__column *cols, c
 
         if (!c)
             return HV_FAIL(ctx, HV_E_BAD_REQUEST, "cannot sort by %s", key);
-        rc = put(ctx, out, "%s%s, ", c->expr, desc ? " DESC" : "");
+        if (c->type == 'e')
+            return HV_FAIL(ctx, HV_E_BAD_REQUEST, "cannot sort by %s", key);
+        rc = put(ctx, out, "%s%s, ", column(ctx, c), desc ? " DESC" : "");
         p = comma ? comma + 1 : NULL;
     }
     return rc ? rc : put(ctx, out, "%s", fallback);

@@ -93,7 +93,7 @@ static const char *sql_member_exists =
     "SELECT 1 FROM member WHERE project_id = ? AND entity_type = 'u' AND entity_id = ?";
 static const char *sql_member_insert =
     "INSERT INTO member (project_id, entity_type, entity_id, role, creation_time, update_time)"
-    " VALUES (?, 'u', ?, ?, ?, ?)";
+    " VALUES (?, 'u', ?, ?, ?, ?) RETURNING id";
 
 hv_err hv_model_member_create(int64_t *out_id, hv_ctx *ctx, int64_t project_id, int64_t user_id,
                               int role) {
@@ -107,10 +107,12 @@ hv_err hv_model_member_create(int64_t *out_id, hv_ctx *ctx, int64_t project_id, 
     hv_stmt_reset(st);
     if (row)
         return HV_FAIL(ctx, HV_E_CONFLICT, "the user is already a member of this project");
-    rc = hv_model__exec(NULL, ctx, sql_member_insert, "iiiii", project_id, user_id, (int64_t)role,
-                        now, now);
-    if (rc == HV_OK)
-        *out_id = hv_db_last_id(ctx->db);
+    rc = hv_model__insert(out_id, ctx, sql_member_insert, "iiiii", project_id, user_id,
+                          (int64_t)role, now, now);
+    if (rc == HV_E_CONFLICT) { /* added meanwhile by a transaction on another connection */
+        hv_error_clear(ctx);
+        return HV_FAIL(ctx, HV_E_CONFLICT, "the user is already a member of this project");
+    }
     return rc;
 }
 

@@ -209,6 +209,11 @@ hv_err hv_model_audit_list(hv_audit_log **out, size_t *n, int64_t *total, hv_ctx
  * refund subtracts. */
 hv_err hv_model_quota_charge(hv_ctx *ctx, int64_t project_id, int64_t size);
 hv_err hv_model_quota_refund(hv_ctx *ctx, int64_t project_id, int64_t size);
+/* Locks the project's quota row until the transaction ends (creating it if missing): the lock
+ * that transactions changing the project's blob links and usage take first, so that on
+ * PostgreSQL, where they run side by side, they happen one after the other per project.  A
+ * no-op on SQLite, whose transactions already run one at a time. */
+hv_err hv_model_quota_lock(hv_ctx *ctx, int64_t project_id);
 
 /* ---- quotas, continued (quota.c) */
 
@@ -318,10 +323,12 @@ hv_err hv_model_upload_delete(hv_ctx *ctx, const char *uuid);
 /* Uploads idle since before the cutoff. */
 hv_err hv_model_upload_stale(const char ***out, size_t *n, hv_ctx *ctx, int64_t cutoff_ms);
 
-/* The event outbox. */
+/* The event outbox.  claim returns up to limit of the oldest events (arena) and, inside the
+ * caller's transaction, keeps them from every other dispatcher until it ends (on PostgreSQL,
+ * rows locked by another are skipped, not waited for); done deletes the claimed rows. */
 hv_err hv_model_outbox_add(hv_ctx *ctx, const char *type, const char *payload);
-hv_err hv_model_outbox_next(hv_event_row **out, size_t *n, hv_ctx *ctx, int64_t limit);
-hv_err hv_model_outbox_delete_upto(hv_ctx *ctx, int64_t id);
+hv_err hv_model_outbox_claim(hv_event_row **out, size_t *n, hv_ctx *ctx, int64_t limit);
+hv_err hv_model_outbox_done(hv_ctx *ctx, const hv_event_row *rows, size_t n);
 
 /* ---- repositories as the Harbor API shows them, and /statistics (repository.c) */
 

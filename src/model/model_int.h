@@ -21,13 +21,25 @@ hv_err hv_model__query(hv_stmt **st, bool *row, hv_ctx *ctx, const char *sql, co
 /* Runs a statement that returns no rows; *changes (may be NULL) gets the rows it changed. */
 hv_err hv_model__exec(int64_t *changes, hv_ctx *ctx, const char *sql, const char *types, ...);
 
+/* Runs an INSERT … RETURNING id; *id gets the id, or 0 when no row was inserted (ON CONFLICT
+ * DO NOTHING). */
+hv_err hv_model__insert(int64_t *id, hv_ctx *ctx, const char *sql, const char *types, ...);
+
+/* The SQL text of ctx's engine: the first for SQLite, the second for PostgreSQL.  Only for what
+ * the engines spell differently (row locks); everything else is written once. */
+#define HV_MODEL__SQL(ctx, sqlite, postgres)                                                       \
+    (hv_db_engine_of((ctx)->db) == HV_DB_POSTGRES ? (postgres) : (sqlite))
+
 /* Runs a query and collects the first column of every row as arena strings. */
 hv_err hv_model__strings(const char ***out, size_t *n, hv_ctx *ctx, const char *sql,
                          const char *types, ...);
 
 /* A column that lists may filter and sort on: the API's key, the SQL expression, and its
  * type: 't' text, 'i' integer, 'm' time (milliseconds; filtered with "2006-01-02T15:04:05"
- * or epoch seconds), 'b' boolean ("true"/"false"). */
+ * or epoch seconds), 'b' boolean ("true"/"false"; expr is a condition, which PostgreSQL keeps
+ * apart from integers), 'e' "one of a set is": expr is "SELECT 1 FROM … WHERE … AND <text>",
+ * and a term on it is EXISTS (expr = value) or, fuzzy, EXISTS (expr LIKE pattern).  Fuzzy terms
+ * ignore case (ASCII), on both engines. */
 typedef struct hv_model__column {
     const char *key;
     const char *expr;

@@ -82,7 +82,8 @@ hv_err hv_model_blob_projects(hv_project **out, size_t *n, hv_ctx *ctx, const ch
 }
 
 static const char *sql_project_insert =
-    "INSERT INTO project (name, owner_id, creation_time, update_time) VALUES (?, ?, ?, ?)";
+    "INSERT INTO project (name, owner_id, creation_time, update_time) VALUES (?, ?, ?, ?)"
+    " RETURNING id";
 static const char *sql_project_meta =
     "INSERT INTO project_metadata (project_id, name, value) VALUES (?, ?, ?)";
 
@@ -100,10 +101,13 @@ hv_err hv_model_project_create(int64_t *out_id, hv_ctx *ctx, const char *name, b
     hv_stmt_reset(st);
     if (row)
         return HV_FAIL(ctx, HV_E_CONFLICT, "the project named %s already exists", name);
-    rc = hv_model__exec(NULL, ctx, sql_project_insert, "tiii", name, owner_id, now, now);
+    rc = hv_model__insert(out_id, ctx, sql_project_insert, "tiii", name, owner_id, now, now);
+    if (rc == HV_E_CONFLICT) { /* created meanwhile by a transaction on another connection */
+        hv_error_clear(ctx);
+        return HV_FAIL(ctx, HV_E_CONFLICT, "the project named %s already exists", name);
+    }
     if (rc)
         return rc;
-    *out_id = hv_db_last_id(ctx->db);
     return hv_model__exec(NULL, ctx, sql_project_meta, "itt", *out_id, "public",
                           public ? "true" : "false");
 }
@@ -111,7 +115,7 @@ hv_err hv_model_project_create(int64_t *out_id, hv_ctx *ctx, const char *name, b
 static const hv_model__column project_columns[] = {
     {"project_id", "p.id", 'i'},
     {"name", "p.name", 't'},
-    {"public", "(CASE WHEN m.value = 'true' THEN 1 ELSE 0 END)", 'b'},
+    {"public", "(m.value = 'true')", 'b'},
     {"owner", "coalesce(u.username, '')", 't'},
     {"owner_id", "coalesce(p.owner_id, 0)", 'i'},
     {"creation_time", "p.creation_time", 'm'},
@@ -124,12 +128,12 @@ static const hv_model__column project_columns[] = {
 static const hv_model__column project_visible_columns[] = {
     {"project_id", "p.id", 'i'},
     {"name", "p.name", 't'},
-    {"public", "(CASE WHEN m.value = 'true' THEN 1 ELSE 0 END)", 'b'},
+    {"public", "(m.value = 'true')", 'b'},
     {"owner", "coalesce(u.username, '')", 't'},
     {"owner_id", "coalesce(p.owner_id, 0)", 'i'},
     {"creation_time", "p.creation_time", 'm'},
     {"update_time", "p.update_time", 'm'},
-    {"visible", "(CASE WHEN m.value = 'true' OR vm.id IS NOT NULL THEN 1 ELSE 0 END)", 'b'},
+    {"visible", "(m.value = 'true' OR vm.id IS NOT NULL)", 'b'},
     {NULL, NULL, 0},
 };
 

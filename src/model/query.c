@@ -30,19 +30,26 @@ static hv_err prepare(hv_stmt **st, hv_ctx *ctx, const char *sql, const char *ty
     return HV_OK;
 }
 
+static hv_err vquery(hv_stmt **st, bool *row, hv_ctx *ctx, const char *sql, const char *types,
+                     va_list ap) {
+    hv_err rc = prepare(st, ctx, sql, types, ap);
+
+    if (rc)
+        return rc;
+    rc = hv_stmt_step(*st, ctx, row);
+    if (rc)
+        hv_stmt_reset(*st);
+    return rc;
+}
+
 hv_err hv_model__query(hv_stmt **st, bool *row, hv_ctx *ctx, const char *sql, const char *types,
                        ...) {
     va_list ap;
     hv_err rc;
 
     va_start(ap, types);
-    rc = prepare(st, ctx, sql, types, ap);
+    rc = vquery(st, row, ctx, sql, types, ap);
     va_end(ap);
-    if (rc)
-        return rc;
-    rc = hv_stmt_step(*st, ctx, row);
-    if (rc)
-        hv_stmt_reset(*st);
     return rc;
 }
 
@@ -60,6 +67,21 @@ hv_err hv_model__exec(int64_t *changes, hv_ctx *ctx, const char *sql, const char
     hv_stmt_reset(st);
     if (rc == HV_OK && changes)
         *changes = hv_db_changes(ctx->db);
+    return rc;
+}
+
+hv_err hv_model__insert(int64_t *id, hv_ctx *ctx, const char *sql, const char *types, ...) {
+    hv_stmt *st;
+    va_list ap;
+    bool row = false;
+    hv_err rc;
+
+    va_start(ap, types);
+    rc = vquery(&st, &row, ctx, sql, types, ap);
+    va_end(ap);
+    *id = rc == HV_OK && row ? hv_stmt_int(st, 0) : 0;
+    if (rc == HV_OK)
+        hv_stmt_reset(st);
     return rc;
 }
 

@@ -6,7 +6,10 @@
  * charge is a conditional UPDATE (the limit is checked by the same statement that adds), so
  * inside the caller's write transaction check-and-charge is one atomic step: SQLite's single
  * writer (BEGIN IMMEDIATE) serialises concurrent charges, and on PostgreSQL the UPDATE's row
- * lock does the same.
+ * lock does the same (at READ COMMITTED a waiting UPDATE checks its WHERE again on the row
+ * the other committed).  What a charge or refund decides from reads before it (is the blob
+ * linked already, which blobs only this artifact holds) is made safe by hv_model_quota_lock,
+ * taken first: the same row, locked for the whole transaction.
  */
 #include "model/model_int.h"
 
@@ -44,10 +47,29 @@ hv_err hv_model_quota_charge(hv_ctx *ctx, int64_t project_id, int64_t size) {
 }
 
 static const char *sql_quota_refund =
-    "UPDATE quota SET used = max(used - ?, 0), update_time = ? WHERE project_id = ?";
+    "UPDATE quota SET used = CASE WHEN used > ?1 THEN used - ?1 ELSE 0 END, update_time = ?2"
+    " WHERE project_id = ?3";
 
 hv_err hv_model_quota_refund(hv_ctx *ctx, int64_t project_id, int64_t size) {
     return hv_model__exec(NULL, ctx, sql_quota_refund, "iii", size, hv_now_ms(), project_id);
+}
+
+static const char *sql_quota_lock = "SELECT used FROM quota WHERE project_id = ? FOR UPDATE";
+
+hv_err hv_model_quota_lock(hv_ctx *ctx, int64_t project_id) {
+    int64_t now = hv_now_ms();
+    hv_stmt *st;
+    bool row;
+    hv_err rc;
+
+    if (hv_db_engine_of(ctx->db) != HV_DB_POSTGRES)
+        return HV_OK;
+    rc = hv_model__exec(NULL, ctx, sql_quota_ensure, "iii", project_id, now, now);
+    if (rc == HV_OK)
+        rc = hv_model__query(&st, &row, ctx, sql_quota_lock, "i", project_id);
+    if (rc == HV_OK)
+        hv_stmt_reset(st);
+    return rc;
 }
 
 static const char *sql_quota_create =

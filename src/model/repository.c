@@ -25,7 +25,7 @@ static hv_err visible_expr(const char **out, hv_ctx *ctx, const hv_visibility *v
     hv_buf b;
     hv_err rc;
 
-    *out = "1";
+    *out = "(1 = 1)";
     if (vis->all)
         return HV_OK;
     hv_buf_init(&b, 64 * 1024);

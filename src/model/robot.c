@@ -34,7 +34,7 @@ static void read_robot(hv_robot *out, hv_ctx *ctx, hv_stmt *st) {
 }
 
 static const char *sql_perm_list = "SELECT kind, namespace, resource, action FROM robot_permission"
-                                   " WHERE robot_id = ? ORDER BY rowid";
+                                   " WHERE robot_id = ? ORDER BY position";
 
 /* Loads the permissions of r into the arena. */
 static hv_err load_permissions(hv_robot *r, hv_ctx *ctx) {
@@ -64,8 +64,8 @@ static hv_err load_permissions(hv_robot *r, hv_ctx *ctx) {
 }
 
 static const char *sql_perm_insert =
-    "INSERT INTO robot_permission (robot_id, kind, namespace, resource, action)"
-    " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+    "INSERT INTO robot_permission (robot_id, kind, namespace, resource, action, position)"
+    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
 static const char *sql_perm_delete = "DELETE FROM robot_permission WHERE robot_id = ?";
 
 static hv_err insert_permissions(hv_ctx *ctx, int64_t robot_id, const hv_robot_permission *p,
@@ -73,21 +73,21 @@ static hv_err insert_permissions(hv_ctx *ctx, int64_t robot_id, const hv_robot_p
     hv_err rc = HV_OK;
 
     for (size_t i = 0; rc == HV_OK && i < n; i++)
-        rc = hv_model__exec(NULL, ctx, sql_perm_insert, "itttt", robot_id, p[i].kind,
-                            p[i].namespace_, p[i].resource, p[i].action);
+        rc = hv_model__exec(NULL, ctx, sql_perm_insert, "itttti", robot_id, p[i].kind,
+                            p[i].namespace_, p[i].resource, p[i].action, (int64_t)i);
     return rc;
 }
 
 static const char *sql_robot_insert =
     "INSERT INTO robot (name, description, level, project_id, secret_hash, disabled, duration,"
     " expires_at, creator_type, creator_ref, creation_time, update_time)"
-    " VALUES (?, ?, ?, nullif(?, 0), ?, ?, ?, ?, ?, ?, ?, ?)";
+    " VALUES (?, ?, ?, nullif(?, 0), ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 
 hv_err hv_model_robot_create(int64_t *out_id, hv_ctx *ctx, const hv_robot *r) {
     int64_t now = hv_now_ms();
-    int64_t id;
-    hv_err rc = hv_model__exec(
-        NULL, ctx, sql_robot_insert, "tttitiiitiii", r->name, r->description ? r->description : "",
+    int64_t id = 0;
+    hv_err rc = hv_model__insert(
+        &id, ctx, sql_robot_insert, "tttitiiitiii", r->name, r->description ? r->description : "",
         r->level, r->project_id, r->secret_hash, (int64_t)r->disabled, r->duration, r->expires_at,
         r->creator_type ? r->creator_type : "local", r->creator_ref, now, now);
 
@@ -95,7 +95,6 @@ hv_err hv_model_robot_create(int64_t *out_id, hv_ctx *ctx, const hv_robot *r) {
         return HV_FAIL(ctx, HV_E_CONFLICT, "a robot named %s already exists", r->name);
     if (rc)
         return rc;
-    id = hv_db_last_id(ctx->db);
     rc = insert_permissions(ctx, id, r->permissions, r->n_permissions);
     if (rc == HV_OK)
         *out_id = id;
@@ -144,7 +143,7 @@ static const hv_model__column robot_columns[] = {
     {"Level", "r.level", 't'},
     {"project_id", "coalesce(r.project_id, 0)", 'i'},
     {"ProjectID", "coalesce(r.project_id, 0)", 'i'},
-    {"disable", "r.disabled", 'b'},
+    {"disable", "(r.disabled <> 0)", 'b'},
     {"creation_time", "r.creation_time", 'm'},
     {"update_time", "r.update_time", 'm'},
     {NULL, NULL, 0},

@@ -90,13 +90,16 @@ hv_err hv_model_outbox_add(hv_ctx *ctx, const char *type, const char *payload) {
 }
 
 static const char *sql_outbox_next = "SELECT id, type, payload FROM outbox ORDER BY id LIMIT ?";
+static const char *sql_outbox_next_pg =
+    "SELECT id, type, payload FROM outbox ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED";
 
-hv_err hv_model_outbox_next(hv_event_row **out, size_t *n, hv_ctx *ctx, int64_t limit) {
+hv_err hv_model_outbox_claim(hv_event_row **out, size_t *n, hv_ctx *ctx, int64_t limit) {
     hv_event_row *v = hv_arena_alloc(ctx->arena, (size_t)limit * sizeof(*v));
     size_t count = 0;
     hv_stmt *st;
     bool row;
-    hv_err rc = hv_model__query(&st, &row, ctx, sql_outbox_next, "i", limit);
+    hv_err rc = hv_model__query(
+        &st, &row, ctx, HV_MODEL__SQL(ctx, sql_outbox_next, sql_outbox_next_pg), "i", limit);
 
     while (rc == HV_OK && row && count < (size_t)limit) {
         v[count].id = hv_stmt_int(st, 0);
@@ -112,8 +115,12 @@ hv_err hv_model_outbox_next(hv_event_row **out, size_t *n, hv_ctx *ctx, int64_t 
     return rc;
 }
 
-static const char *sql_outbox_delete = "DELETE FROM outbox WHERE id <= ?";
+static const char *sql_outbox_delete = "DELETE FROM outbox WHERE id = ?";
 
-hv_err hv_model_outbox_delete_upto(hv_ctx *ctx, int64_t id) {
-    return hv_model__exec(NULL, ctx, sql_outbox_delete, "i", id);
+hv_err hv_model_outbox_done(hv_ctx *ctx, const hv_event_row *rows, size_t n) {
+    hv_err rc = HV_OK;
+
+    for (size_t i = 0; rc == HV_OK && i < n; i++)
+        rc = hv_model__exec(NULL, ctx, sql_outbox_delete, "i", rows[i].id);
+    return rc;
 }

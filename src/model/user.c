@@ -82,7 +82,7 @@ static const char *sql_user_exists = "SELECT 1 FROM users WHERE username = ?";
 
 static const char *sql_user_insert =
     "INSERT INTO users (username, email, realname, comment, password_hash, sysadmin,"
-    " creation_time, update_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    " creation_time, update_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 
 hv_err hv_model_user_create(int64_t *out_id, hv_ctx *ctx, const hv_user *u) {
     int64_t now = hv_now_ms();
@@ -98,11 +98,14 @@ hv_err hv_model_user_create(int64_t *out_id, hv_ctx *ctx, const hv_user *u) {
     rc = email_free(ctx, u->email, 0);
     if (rc)
         return rc;
-    rc = hv_model__exec(NULL, ctx, sql_user_insert, "tttttiii", u->username, u->email,
-                        u->realname ? u->realname : "", u->comment ? u->comment : "",
-                        u->password_hash, (int64_t)u->sysadmin, now, now);
-    if (rc == HV_OK)
-        *out_id = hv_db_last_id(ctx->db);
+    rc = hv_model__insert(out_id, ctx, sql_user_insert, "tttttiii", u->username, u->email,
+                          u->realname ? u->realname : "", u->comment ? u->comment : "",
+                          u->password_hash, (int64_t)u->sysadmin, now, now);
+    if (rc == HV_E_CONFLICT) { /* created meanwhile by a transaction on another connection */
+        hv_error_clear(ctx);
+        return HV_FAIL(ctx, HV_E_CONFLICT, "username %s or email %s is already used", u->username,
+                       u->email ? u->email : "");
+    }
     return rc;
 }
 
@@ -126,7 +129,7 @@ static const hv_model__column user_columns[] = {
     {"email", "coalesce(u.email, '')", 't'},
     {"realname", "u.realname", 't'},
     {"comment", "u.comment", 't'},
-    {"sysadmin_flag", "u.sysadmin", 'b'},
+    {"sysadmin_flag", "(u.sysadmin <> 0)", 'b'},
     {"creation_time", "u.creation_time", 'm'},
     {"update_time", "u.update_time", 'm'},
     {NULL, NULL, 0},

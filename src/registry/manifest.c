@@ -640,10 +640,13 @@ static hv_err remove_artifact(hv_ctx *ctx, const hv_target *t, const hv_artifact
     size_t n_tags, n_parents, n_accessories, n_refs = 0;
     hv_artifact *accessories;
     hv_artifact_ref *refs = NULL;
-    int64_t parents;
+    int64_t parents = 0;
     hv_err rc;
 
-    rc = hv_model_artifact_parents(&parents, ctx, a);
+    /* first, before what decides the deletion is read: see hv_model_quota_lock */
+    rc = hv_model_quota_lock(ctx, t->project.id);
+    if (rc == HV_OK)
+        rc = hv_model_artifact_parents(&parents, ctx, a);
     n_parents = (size_t)parents;
     if (rc == HV_OK && n_parents > 0)
         rc = HV_FAIL(ctx, HV_E_POLICY,

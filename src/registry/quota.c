@@ -1,7 +1,8 @@
 /*
  * Quota accounting.  A project is charged for a blob once, when the blob is first linked to
- * it, inside the transaction that links it; SQLite's single writer (and, later, a row lock
- * on PostgreSQL) makes check-and-charge atomic, so concurrent pushes can never overshoot.
+ * it, inside the transaction that links it; SQLite's single writer (and on PostgreSQL the
+ * project's quota row, locked first by every link, unlink and release: hv_model_quota_lock)
+ * makes check-and-charge atomic, so concurrent pushes can never overshoot.
  * Deleting an artifact unlinks and refunds the blobs that only it referenced; deleting a
  * blob through /v2 unlinks and refunds it.  So a project's usage is always the sum of the
  * sizes of the blobs linked to it.
@@ -57,8 +58,10 @@ static void exceeded(hv_ctx *ctx, int64_t project_id) {
 hv_err hv_registry__link_blob(hv_ctx *ctx, int64_t project_id, const char *digest, int64_t size) {
     bool added = false;
     hv_quota q;
-    hv_err rc = hv_model_blob_link(&added, ctx, project_id, digest);
+    hv_err rc = hv_model_quota_lock(ctx, project_id);
 
+    if (rc == HV_OK)
+        rc = hv_model_blob_link(&added, ctx, project_id, digest);
     if (rc || !added)
         return rc;
     rc = hv_model_quota_charge(ctx, project_id, size);
@@ -76,7 +79,10 @@ hv_err hv_registry__link_blob(hv_ctx *ctx, int64_t project_id, const char *diges
 
 hv_err hv_registry__unlink_blob(hv_ctx *ctx, int64_t project_id, const char *digest) {
     int64_t size = 0;
-    hv_err rc = hv_model_blob_linked(&size, ctx, project_id, digest);
+    hv_err rc = hv_model_quota_lock(ctx, project_id);
+
+    if (rc == HV_OK)
+        rc = hv_model_blob_linked(&size, ctx, project_id, digest);
 
     if (rc == HV_OK)
         rc = hv_model_blob_unlink(ctx, project_id, digest);
@@ -88,8 +94,13 @@ hv_err hv_registry__unlink_blob(hv_ctx *ctx, int64_t project_id, const char *dig
 hv_err hv_registry__release_artifact(hv_ctx *ctx, int64_t project_id, const hv_artifact *a) {
     const char **digests;
     int64_t *sizes;
-    size_t n;
-    hv_err rc = hv_model_artifact_exclusive_blobs(&digests, &sizes, &n, ctx, project_id, a);
+    size_t n = 0;
+    hv_err rc = hv_model_quota_lock(ctx, project_id);
+
+    /* after the lock: a push into the project that shares these blobs has committed, and
+     * the query (a new snapshot at READ COMMITTED) sees its references */
+    if (rc == HV_OK)
+        rc = hv_model_artifact_exclusive_blobs(&digests, &sizes, &n, ctx, project_id, a);
 
     for (size_t i = 0; rc == HV_OK && i < n; i++) {
         rc = hv_model_blob_unlink(ctx, project_id, digests[i]);

@@ -80,8 +80,13 @@ hv_err hv_registry_bootstrap(hv_ctx *ctx, const char *admin_password) {
         rc = hv_db_commit(ctx->db, ctx);
     else
         hv_db_rollback(ctx->db);
-    if (rc == HV_OK)
+    if (rc == HV_E_CONFLICT) {
+        /* nodes sharing a PostgreSQL database started together: another one created them */
+        hv_error_clear(ctx);
+        rc = HV_OK;
+    } else if (rc == HV_OK) {
         hv_log(HV_LOG_INFO, "first start: created user admin and public project library");
+    }
 out:
     free(hash);
     return rc;

@@ -7,13 +7,35 @@ daemon's log is attached to a failing test's report.  Helpers live in havenlib.p
 
 `containerd` and `dockerd` are one private containerd and one dockerd on it for the
 session, started only when a test asks for them (engines.py says how).
+
+HAVEN_E2E_DB=postgres runs the whole suite on PostgreSQL: one throwaway cluster for the
+session (pgcluster.py), a database per daemon.  Tests that need the engine say so with
+`registry_engine`.
 """
+
+import os
 
 import pytest
 
 import engines
 import havenlib
+import pgcluster
 from havenlib import Layouts, Registry
+
+ENGINE = os.environ.get("HAVEN_E2E_DB", "sqlite")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def postgres_cluster():
+    """On the PostgreSQL run, the session's cluster (every Registry uses it)."""
+    if ENGINE != "postgres":
+        yield None
+        return
+    cluster = pgcluster.Cluster().start()
+    havenlib.postgres = cluster
+    yield cluster
+    havenlib.postgres = None
+    cluster.stop()
 
 
 def _start(tmp_path_factory, name, env=None, listen_on=None):
@@ -86,6 +108,8 @@ def pytest_runtest_makereport(item, call):
             rep.sections.append((f"havend {reg.host}", reg.log_tail()))
         for engine in list(engines.live_engines):
             rep.sections.append((engine.name, engine.log_tail(20)))
+        if havenlib.postgres is not None:
+            rep.sections.append(("postgres", havenlib.postgres.log_tail(20)))
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,9 @@
 
 The daemon binary is $HAVEND, else build/debug/havend of this checkout.  It listens on a
 free loopback port with a temporary data dir; its stdout and stderr go to
-<workdir>/havend.log.
+<workdir>/havend.log.  When `postgres` is set (a pgcluster.Cluster, by conftest.py for
+HAVEN_E2E_DB=postgres) each Registry keeps its metadata in a database of its own there;
+`Registry.db()` reaches it, or the SQLite file, with the same calls.
 """
 
 import base64
@@ -17,6 +19,7 @@ import secrets
 import select
 import signal
 import socket
+import sqlite3
 import subprocess
 import tarfile
 import time
@@ -123,6 +126,56 @@ def havend_path() -> Path:
 
 
 live_daemons = []  # daemons currently running, for failure reports
+postgres = None  # the session's pgcluster.Cluster on the PostgreSQL run, else None
+
+
+class Database:
+    """A connection to a Registry's metadata, SQLite or PostgreSQL, with sqlite3's calls:
+    execute(sql, params) -> cursor, executemany, `with` for a transaction, close().  SQL uses
+    '?' placeholders and what both engines accept."""
+
+    def __init__(self, registry, read_only=False):
+        self.pg = registry.database_url is not None
+        if self.pg:
+            import psycopg2  # only the PostgreSQL run needs it
+            self.conn = psycopg2.connect(registry.database_url)
+            self.conn.set_session(readonly=read_only, autocommit=False)
+        elif read_only:
+            self.conn = sqlite3.connect(f"file:{registry.data_dir / 'haven.db'}?mode=ro",
+                                        uri=True, timeout=30)
+        else:
+            self.conn = sqlite3.connect(registry.data_dir / "haven.db", timeout=30)
+
+    def _sql(self, sql):
+        return sql.replace("%", "%%").replace("?", "%s") if self.pg else sql
+
+    def execute(self, sql, params=()):
+        if not self.pg:
+            return self.conn.execute(sql, params)
+        cur = self.conn.cursor()
+        cur.execute(self._sql(sql), params)
+        return cur
+
+    def executemany(self, sql, rows):
+        if not self.pg:
+            return self.conn.executemany(sql, rows)
+        cur = self.conn.cursor()
+        cur.executemany(self._sql(sql), rows)
+        return cur
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, tb):
+        if kind is None:
+            self.conn.commit()
+        else:
+            self.conn.rollback()
+        self.conn.close()
+        return False
+
+    def close(self):
+        self.conn.close()
 
 
 class Session(requests.Session):
@@ -204,6 +257,11 @@ class Registry:
         self.listen_on = "127.0.0.1"  # the address havend binds; clients use self.host
         self._log = None
         self._repo_seq = 0
+        self.database_url = None  # on the PostgreSQL run: this daemon's database, kept
+
+    def db(self, read_only=False) -> Database:
+        """A connection to the daemon's metadata (close it, or use it in `with`)."""
+        return Database(self, read_only)
 
     # -- process control
 
@@ -224,8 +282,13 @@ class Registry:
             )
         self.port = free_port()
         full_env = dict(os.environ)
+        full_env.pop("HAVEN_E2E_DB", None)  # the suite's, not a setting of havend
         full_env.setdefault("HAVEN_LOG_LEVEL", "info")
         full_env["HAVEN_ADMIN_PASSWORD"] = self.password
+        if postgres is not None and self.database_url is None:
+            self.database_url = postgres.database()
+        if self.database_url:
+            full_env["HAVEN_DATABASE_URL"] = self.database_url
         full_env.update(env or {})
         self._log = open(self.log_path, "ab")
         self._log.write(f"\n=== e2e: start on {self.host} env={env or {}} ===\n".encode())

@@ -11,7 +11,6 @@ import io
 import json
 import random
 import re
-import sqlite3
 import tarfile
 import time
 import uuid
@@ -136,7 +135,7 @@ def digests(items):
 
 
 def db(registry):
-    return sqlite3.connect(registry.data_dir / "haven.db", timeout=30)
+    return registry.db()
 
 
 def wait_for(fn, timeout=10.0):
@@ -565,9 +564,9 @@ def test_q_keys_and_sort(registry, admin):
         ids = []
         for name in ("l1", "l2"):
             cur = conn.execute("INSERT INTO label (name, color, scope, creation_time,"
-                               " update_time) VALUES (?, '#FFFFFF', 'g', ?, ?)",
+                               " update_time) VALUES (?, '#FFFFFF', 'g', ?, ?) RETURNING id",
                                (unique(name), now, now))
-            ids.append(cur.lastrowid)
+            ids.append(cur.fetchone()[0])
         art = {d: get_artifact(registry, admin, full, d)["id"] for d in (a, b)}
         conn.executemany("INSERT INTO artifact_label (artifact_id, label_id, creation_time)"
                          " VALUES (?, ?, ?)",

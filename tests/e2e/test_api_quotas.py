@@ -10,7 +10,6 @@ limit held and that the usage is exactly what was accepted.
 import json
 import random
 import re
-import sqlite3
 import threading
 import time
 import uuid
@@ -81,7 +80,7 @@ def used(registry, admin, pid):
 
 def linked_size(registry, pid):
     """The usage recomputed from the database: the sizes of the project's blobs, each once."""
-    db = sqlite3.connect(registry.data_dir / "haven.db", timeout=30)
+    db = registry.db()
     try:
         (total,) = db.execute(
             "SELECT coalesce(sum(b.size), 0) FROM project_blob pb"

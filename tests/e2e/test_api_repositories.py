@@ -7,7 +7,6 @@ the permissions of each role, deletion of a repository holding an index and an a
 """
 
 import re
-import sqlite3
 import time
 import uuid
 
@@ -89,7 +88,7 @@ def names(r):
 
 
 def db(registry):
-    return sqlite3.connect(f"file:{registry.data_dir / 'haven.db'}?mode=ro", uri=True)
+    return registry.db(read_only=True)
 
 
 # ------------------------------------------------------------------ read

@@ -15,7 +15,6 @@ import base64
 import json
 import os
 import re
-import sqlite3
 import statistics
 import time
 import uuid
@@ -246,11 +245,9 @@ def test_expired_robot_is_refused_everywhere(start_registry):
     assert abs(robot["expires_at"] - (time.time() + 86400)) < 120
     s = reg.session(auth=(robot["name"], robot["secret"]))
     assert_status(push_blob(reg, s, f"{project}/app")[0], 201)
-    db = sqlite3.connect(reg.data_dir / "haven.db")
-    with db:
+    with reg.db() as db:
         db.execute("UPDATE robot SET expires_at = ? WHERE id = ?",
                    (int(time.time()) - 5, robot["id"]))
-    db.close()
     robot_refused_everywhere(reg, admin, robot, project)
     r = s.get(reg.v2(""))
     assert "expired" in r.json()["errors"][0]["message"]

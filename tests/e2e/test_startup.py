@@ -136,3 +136,22 @@ def test_restart_keeps_blobs_and_uploads(tmp_path):
     got = s.get(f"{reg.url}{r.headers['Location']}", timeout=10)
     assert got.content == whole
     reg.stop()
+
+
+def test_database_url_must_name_postgresql(tmp_path):
+    r = run_havend(["--data", str(tmp_path)],
+                   env={"HAVEN_DATABASE_URL": "mysql://haven:hunter2secret@db/haven"})
+    assert r.returncode != 0
+    assert "database_url" in r.stderr and "postgres://" in r.stderr
+    assert "hunter2secret" not in r.stderr + r.stdout  # a secret is never echoed
+
+
+def test_database_password_is_never_shown(tmp_path):
+    """An unreachable server stops the start with a message that names it without the
+    password."""
+    url = f"postgres://haven:hunter2secret@127.0.0.1:{free_port()}/haven"
+    r = run_havend(["--data", str(tmp_path), "--listen", f"127.0.0.1:{free_port()}"],
+                   env={"HAVEN_DATABASE_URL": url, "HAVEN_ADMIN_PASSWORD": "x"})
+    assert r.returncode != 0
+    assert "cannot connect to the database postgres://haven:xxxxx@127.0.0.1" in r.stderr, r.stderr
+    assert "hunter2secret" not in r.stderr + r.stdout

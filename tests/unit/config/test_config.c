@@ -79,6 +79,10 @@ static void test_defaults(void) {
     CHECK_INT(c.upload_ttl, 86400);
     CHECK_INT(c.max_manifest, 4194304);
     CHECK_STR(c.config_file, NULL);
+    CHECK_STR(c.database_url, NULL);
+    CHECK_INT(c.database_max_open_conns, 64);
+    CHECK_INT(c.database_max_idle_conns, 64);
+    CHECK_INT(c.database_conn_max_lifetime, 0);
     CHECK(!c.check_only);
     CHECK(!c.help);
     hv_config_free(&c);
@@ -307,6 +311,31 @@ static void test_secrets_not_echoed(void) {
     free(text);
 }
 
+/* database_url names PostgreSQL or is unset; its value (a password, perhaps) is never shown;
+ * the pool's settings are bounded. */
+static void test_database(void) {
+    hv_config c;
+    hv_ctx ctx;
+
+    CHECK_INT(load(&c, &ctx, no_args,
+                   ENVP("HAVEN_DATABASE_URL=postgres://haven:s3cret@db:5432/haven?sslmode=require",
+                        "HAVEN_DATABASE_MAX_OPEN_CONNS=200", "HAVEN_DATABASE_MAX_IDLE_CONNS=0",
+                        "HAVEN_DATABASE_CONN_MAX_LIFETIME=300")),
+              HV_OK);
+    CHECK_STR(c.database_url, "postgres://haven:s3cret@db:5432/haven?sslmode=require");
+    CHECK_INT(c.database_max_open_conns, 200);
+    CHECK_INT(c.database_max_idle_conns, 0);
+    CHECK_INT(c.database_conn_max_lifetime, 300);
+    hv_config_free(&c);
+    CHECK_INT(load(&c, &ctx, ARGV("--database-url", "mysql://haven:s3cret@db/haven"), no_env),
+              HV_E_CONFIG);
+    CHECK(strstr(ctx.err.message, "database_url") && strstr(ctx.err.message, "postgres://"));
+    CHECK(strstr(ctx.err.message, "s3cret") == NULL);
+    hv_config_free(&c);
+    FAILS(ARGV("--database-max-open-conns", "0"), no_env, "database_max_open_conns");
+    FAILS(ARGV("--database-conn-max-lifetime", "-1"), no_env, "database_conn_max_lifetime");
+}
+
 static void test_help_and_check(void) {
     hv_config c;
     hv_ctx ctx;
@@ -350,4 +379,4 @@ static void test_help_and_check(void) {
 }
 
 TEST_MAIN(test_defaults, test_precedence, test_file_forms, test_unknown_names, test_bad_values,
-          test_file_errors, test_secrets_not_echoed, test_help_and_check)
+          test_file_errors, test_secrets_not_echoed, test_database, test_help_and_check)

@@ -1,19 +1,21 @@
 /*
- * The registry unit tests' fixture: a real SQLite database (migrated, bootstrapped with the
- * admin user and the public project library) and a filesystem blob store in a temporary
- * directory, and a registry over them.  TEST_MAIN(setup, …, teardown) brackets the tests.
+ * The registry unit tests' fixture: a real database (migrated, bootstrapped with the admin
+ * user and the public project library; SQLite, or PostgreSQL under HAVEN_TEST_POSTGRES, see
+ * dbtest.h) and a filesystem blob store in a temporary directory, and a registry over them.
+ * TEST_MAIN(setup, …, teardown) brackets the tests.
  */
 #ifndef HV_REGISTRY_FIXTURE_H
 #define HV_REGISTRY_FIXTURE_H
 
 #include "db/db.h"
+#include "dbtest.h"
 #include "registry/registry.h"
 #include "test.h"
 
 #include <stdlib.h>
 
 static char root[] = "/tmp/haven-registry-test-XXXXXX"; /* mkdtemp's template */
-static char db_path[128];
+static char db_path[512];                               /* the SQLite file or the PostgreSQL URL */
 static hv_db *db;
 static hv_blob_store *blobs;
 static hv_registry *reg;
@@ -35,7 +37,7 @@ static void setup(void) {
 
     if (!mkdtemp(root))
         abort();
-    snprintf(db_path, sizeof(db_path), "%s/haven.db", root);
+    test_db_target(db_path, sizeof(db_path), root);
     CHECK_INT(hv_db_open(&db, &ctx, db_path), HV_OK);
     ctx.db = db;
     CHECK_INT(hv_db_migrate(db, &ctx), HV_OK);

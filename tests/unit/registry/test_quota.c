@@ -328,7 +328,7 @@ static void test_mount_without_from(void) {
 
 /* ---------------------------------------------------------------- concurrency */
 
-#define RACERS         8
+#define RACERS         16
 #define BLOBS_PER      6
 #define RACE_BLOB_SIZE 100
 
@@ -403,6 +403,85 @@ static void test_concurrent_pushes_never_overshoot(void) {
     CHECK(usage(p) <= hard);
 }
 
+/* ---------------------------------------------------------------- a deletion meets a push */
+
+struct deleter {
+    const char *digest;
+    hv_err rc;
+    int done; /* under done_lock */
+};
+
+static pthread_mutex_t done_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *delete_manifest(void *arg) {
+    struct deleter *d = arg;
+    hv_ctx ctx = {.arena = hv_arena_new(), .actor = "admin"};
+    hv_db *own = NULL;
+    hv_target t;
+
+    d->rc = hv_db_open(&own, &ctx, db_path);
+    ctx.db = own;
+    if (d->rc == HV_OK)
+        d->rc = hv_registry_target(&t, &ctx, &admin, "qlock/app", "delete");
+    if (d->rc == HV_OK)
+        d->rc = hv_registry_manifest_delete(&ctx, reg, &t, d->digest);
+    if (d->rc)
+        fprintf(stderr, "deleter: %s\n", ctx.err.message);
+    hv_db_close(own);
+    hv_arena_free(ctx.arena);
+    pthread_mutex_lock(&done_lock);
+    d->done = 1;
+    pthread_mutex_unlock(&done_lock);
+    return NULL;
+}
+
+/* A deletion that starts while a push into the same project is between its reads and its
+ * commit waits for the push (SQLite: the writer lock; PostgreSQL: the project's quota row),
+ * then sees what the push references: the layer both use stays linked and charged. */
+static void test_deletion_waits_for_a_push_into_the_project(void) {
+    hv_ctx ctx = new_ctx();
+    int64_t p = make_project("qlock", -1), linked = 0;
+    hv_target t = target(&ctx, "qlock/app");
+    char cfg[HV_DIGEST_MAX], layer[HV_DIGEST_MAX], m1[HV_DIGEST_MAX];
+    const char *config = "{\"lock\":\"config\"}", *data = "the layer both hold";
+    struct deleter d = {.digest = m1};
+    hv_artifact other = {.digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef01234567"
+                                   "89abcdef",
+                         .media_type = HV_MT_OCI_MANIFEST,
+                         .size = 2};
+    hv_repository repo;
+    pthread_t thread;
+    bool created = false;
+    int done;
+
+    CHECK_INT(push_blob(&ctx, &t, config, cfg), HV_OK);
+    CHECK_INT(push_blob(&ctx, &t, data, layer), HV_OK);
+    CHECK_INT(put_manifest(&ctx, &t, "v1",
+                           image(&ctx, cfg, (int64_t)strlen(config), layer, (int64_t)strlen(data)),
+                           m1),
+              HV_OK);
+    /* a push in progress: it holds the project and references the layer */
+    CHECK_INT(hv_db_begin(db, &ctx), HV_OK);
+    CHECK_INT(hv_model_quota_lock(&ctx, p), HV_OK);
+    CHECK_INT(hv_model_repository_ensure(&repo, &ctx, p, "qlock/other"), HV_OK);
+    other.repository_id = repo.id;
+    CHECK_INT(hv_model_artifact_put(&created, &ctx, &other), HV_OK);
+    CHECK_INT(hv_model_artifact_add_blob(&ctx, other.id, layer), HV_OK);
+    CHECK_INT(pthread_create(&thread, NULL, delete_manifest, &d), 0);
+    usleep(300 * 1000);
+    pthread_mutex_lock(&done_lock);
+    done = d.done;
+    pthread_mutex_unlock(&done_lock);
+    CHECK_INT(done, 0); /* the deletion waits */
+    CHECK_INT(hv_db_commit(db, &ctx), HV_OK);
+    pthread_join(thread, NULL);
+    CHECK_INT(d.rc, HV_OK);
+    CHECK_INT(hv_model_blob_linked(&linked, &ctx, p, layer), HV_OK);
+    CHECK_INT(linked, (int64_t)strlen(data));
+    CHECK_INT(usage(p), (int64_t)strlen(data)); /* the config and the manifest were refunded */
+    hv_arena_free(ctx.arena);
+}
+
 /* ---------------------------------------------------------------- events */
 
 /* n bytes of c (arena). */
@@ -473,4 +552,5 @@ static void test_events(void) {
 
 TEST_MAIN(setup, test_charged_once_per_project, test_deletion_refunds_exclusive_blobs,
           test_refusal_changes_nothing, test_mount_charges_the_target, test_mount_without_from,
-          test_concurrent_pushes_never_overshoot, test_events, teardown)
+          test_concurrent_pushes_never_overshoot, test_deletion_waits_for_a_push_into_the_project,
+          test_events, teardown)

@@ -77,10 +77,11 @@ static int64_t outbox_with(hv_ctx *ctx, const char *type, const char *a, const c
     bool row = false;
     int64_t n = 0;
 
-    CHECK_INT(hv_db_prepare(&st, db, ctx,
-                            "SELECT count(*) FROM outbox WHERE type = ? AND instr(payload, ?) > 0"
-                            " AND instr(payload, ?) > 0"),
-              HV_OK);
+    CHECK_INT(
+        hv_db_prepare(&st, db, ctx,
+                      "SELECT count(*) FROM outbox WHERE type = ? AND payload LIKE '%' || ? || '%'"
+                      " AND payload LIKE '%' || ? || '%'"),
+        HV_OK);
     hv_stmt_bind_text(st, 1, type);
     hv_stmt_bind_text(st, 2, a);
     hv_stmt_bind_text(st, 3, b);
