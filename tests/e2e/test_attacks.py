@@ -165,38 +165,38 @@ def test_unknown_user_and_wrong_password_look_the_same(registry, admin):
     assert answers[0][0][0] == 401
 
 
-def refusal_times(registry, logins, password, right=None):
-    """Seconds each refused Basic login (GET /v2/) took.  With `right` (the name's password)
-    a success follows every four failures, so the name never meets the lock."""
-    times = []
-    for i, login in enumerate(logins):
-        s = registry.session(auth=(login, password))
-        start = time.perf_counter()
-        r = s.get(registry.v2(""))
-        times.append(time.perf_counter() - start)
-        assert_error(r, 401, "UNAUTHORIZED")
-        if right and i % 4 == 3:
-            assert_status(registry.session(auth=(login, right)).get(registry.v2("")), 200)
-    return times
+def refusal_time(registry, login, password) -> float:
+    """Seconds a refused Basic login (GET /v2/) took."""
+    s = registry.session(auth=(login, password))
+    start = time.perf_counter()
+    r = s.get(registry.v2(""))
+    took = time.perf_counter() - start
+    assert_error(r, 401, "UNAUTHORIZED")
+    return took
 
 
 @pytest.mark.parametrize("kind", ["user", "robot"])
 def test_unknown_names_are_refused_as_slowly_as_known_ones(registry, admin, kind):
     """Checking a password costs an argon2id run: if an unknown name were refused without
-    one, the time of a refusal would tell which names exist.  The median refusal of unknown
-    names must take at least half as long as that of a known name with a wrong password."""
+    one, the time of a refusal would tell which names exist (some 20 ms against 0.5 ms before
+    the fix).  Known and unknown refusals alternate, so a busy machine slows both alike, and
+    the median refusal of unknown names must take at least a third of a known name's."""
     if kind == "user":
         _, known, right = new_user(registry, admin)
-        unknown = [unique("nobody") for _ in range(8)]
+        unknown = [unique("nobody") for _ in range(12)]
     else:
         _, project = new_project(registry, admin)
         robot = new_robot(registry, admin, project, (("repository", "pull"),))
         known, right = robot["name"], robot["secret"]
-        unknown = [f"robot${project}+{unique('ghost')}" for _ in range(8)]
+        unknown = [f"robot${project}+{unique('ghost')}" for _ in range(12)]
     wrong = remember("Wrong" + uuid.uuid4().hex[:12] + "9")
-    known_times = refusal_times(registry, [known] * 8, wrong, right)
-    unknown_times = refusal_times(registry, unknown, wrong)
-    assert statistics.median(unknown_times) >= statistics.median(known_times) / 2, (
+    known_times, unknown_times = [], []
+    for i, name in enumerate(unknown):
+        known_times.append(refusal_time(registry, known, wrong))
+        unknown_times.append(refusal_time(registry, name, wrong))
+        if i % 4 == 3:  # a success now and then, so the known name never meets the lock
+            assert_status(registry.session(auth=(known, right)).get(registry.v2("")), 200)
+    assert statistics.median(unknown_times) >= statistics.median(known_times) / 3, (
         f"known {kind} refused in {statistics.median(known_times) * 1000:.1f} ms, unknown in "
         f"{statistics.median(unknown_times) * 1000:.1f} ms (medians)")
 
