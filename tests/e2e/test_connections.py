@@ -148,7 +148,7 @@ def non_loopback_address():
 
 
 def check_large_blob(base_url, repo, data, digest, token):
-    """Full GET, ranges across the 1 MiB read blocks and to the end, HEAD: the bytes and the
+    """Full GET, ranges (one not page-aligned, one to the end), HEAD: the bytes and the
     headers of every answer."""
     url = f"{base_url}/v2/{repo}/blobs/{digest}"
     auth = {"Authorization": f"Bearer {token}"}
@@ -170,7 +170,7 @@ def check_large_blob(base_url, repo, data, digest, token):
 
 @pytest.mark.parametrize("peer", ["loopback", "other-address"])
 def test_large_blob_bodies_to_local_and_remote_clients(start_registry, peer):
-    """Bodies over 64 KiB leave through a 1 MiB buffer to clients on loopback and through
+    """Bodies over 64 KiB leave from a mapping of the file to clients on loopback and through
     sendfile to the others; both give the same bytes, ranges and headers."""
     address = "127.0.0.1"
     if peer == "other-address":
