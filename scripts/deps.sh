@@ -6,7 +6,8 @@
 set -euo pipefail
 
 build=(build-essential cmake ninja-build pkg-config libmicrohttpd-dev libjansson-dev
-       libsqlite3-dev libssl-dev libsodium-dev libyaml-dev zlib1g-dev)
+       libsqlite3-dev libssl-dev libsodium-dev libyaml-dev zlib1g-dev
+       libcurl4-openssl-dev)
 test=(clang libclang-rt-14-dev python3-pytest python3-requests skopeo podman umoci
       docker-registry curl jq docker.io containerd busybox-static)
 bench=(wrk docker-registry apache2-utils skopeo)
