@@ -144,14 +144,14 @@ hv_err hv_registry_blob_stat(uint64_t *size, hv_ctx *ctx, hv_registry *reg, cons
     return rc;
 }
 
-hv_err hv_registry_blob_open(int *fd, uint64_t *size, hv_ctx *ctx, hv_registry *reg,
+hv_err hv_registry_blob_open(hv_blob_reader **out, uint64_t *size, hv_ctx *ctx, hv_registry *reg,
                              const hv_target *t, const char *digest) {
     uint64_t known;
     hv_err rc = hv_registry_blob_stat(&known, ctx, reg, t, digest);
 
     if (rc)
         return rc;
-    return hv_blob_open(reg->blobs, ctx, digest, fd, size);
+    return hv_blob_open(out, reg->blobs, ctx, digest, size);
 }
 
 hv_err hv_registry_blob_delete(hv_ctx *ctx, hv_registry *reg, const hv_target *t,

@@ -58,7 +58,8 @@ hv_err hv_registry_target_as(hv_target *out, hv_ctx *ctx, const hv_identity *who
 /* Blobs of the target's project.  HV_E_BLOB_UNKNOWN, HV_E_DIGEST_INVALID. */
 hv_err hv_registry_blob_stat(uint64_t *size, hv_ctx *ctx, hv_registry *reg, const hv_target *t,
                              const char *digest);
-hv_err hv_registry_blob_open(int *fd, uint64_t *size, hv_ctx *ctx, hv_registry *reg,
+/* Opens a blob of the project for reading (*out as hv_blob_open). */
+hv_err hv_registry_blob_open(hv_blob_reader **out, uint64_t *size, hv_ctx *ctx, hv_registry *reg,
                              const hv_target *t, const char *digest);
 hv_err hv_registry_blob_delete(hv_ctx *ctx, hv_registry *reg, const hv_target *t,
                                const char *digest);
@@ -109,16 +110,17 @@ hv_err hv_registry_manifest_put(char digest_out[HV_DIGEST_MAX], const char **sub
                                 hv_registry *reg, hv_target *t, const char *reference,
                                 const char *content_type, const char *body, size_t len);
 /*
- * Finds the manifest by tag or digest and opens its bytes (*fd owned by the caller).
+ * Finds the manifest by tag or digest and opens its bytes (*body owned by the caller, who
+ * closes it with hv_blob_reader_close).
  * accept is the joined Accept header (NULL: anything).  A client that does not accept an
  * index it asked for by tag gets the index's linux/amd64 manifest, as distribution does;
  * otherwise a media type the client does not accept is HV_E_MANIFEST_UNKNOWN (Haven never
  * converts manifests).  A pull (not a HEAD) is recorded as an artifact.pulled event.
  * HV_E_MANIFEST_UNKNOWN, HV_E_NAME_UNKNOWN, HV_E_DIGEST_INVALID.
  */
-hv_err hv_registry_manifest_get(hv_artifact *out, int *fd, hv_ctx *ctx, hv_registry *reg,
-                                const hv_target *t, const char *reference, const char *accept,
-                                bool pull);
+hv_err hv_registry_manifest_get(hv_artifact *out, hv_blob_reader **body, hv_ctx *ctx,
+                                hv_registry *reg, const hv_target *t, const char *reference,
+                                const char *accept, bool pull);
 /* By digest: the artifact and its tags; by tag: the tag only. */
 hv_err hv_registry_manifest_delete(hv_ctx *ctx, hv_registry *reg, const hv_target *t,
                                    const char *reference);

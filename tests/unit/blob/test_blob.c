@@ -70,14 +70,20 @@ static void upload(hv_blob_store *s, hv_ctx *ctx, const char *uuid, const char *
     hv_blob_writer_close(w);
 }
 
-static void read_all(int fd, char *buf, size_t n) {
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = read(fd, buf + got, n - got);
-        if (r <= 0)
-            break;
-        got += (size_t)r;
+/* Reads the first n bytes of blob digest into buf through a reader; returns its size. */
+static uint64_t read_back(hv_blob_store *s, hv_ctx *ctx, const char *digest, char *buf, size_t n) {
+    hv_blob_reader *r = NULL;
+    uint64_t size = 0;
+    size_t at = 0, got = 1;
+
+    CHECK_INT(hv_blob_open(&r, s, ctx, digest, &size), HV_OK);
+    while (r && at < n && got > 0) {
+        CHECK_INT(hv_blob_read(r, ctx, at, buf + at, n - at, &got), HV_OK);
+        at += got;
     }
+    CHECK_INT(at, n);
+    hv_blob_reader_close(r);
+    return size;
 }
 
 static void test_put_and_open(void) {
@@ -86,7 +92,6 @@ static void test_put_and_open(void) {
     const char data[] = "hello, blob";
     char digest[HV_DIGEST_MAX], back[sizeof(data)];
     uint64_t size = 0;
-    int fd = -1;
 
     hv_sha256_digest(digest, data, sizeof(data) - 1);
     CHECK_INT(hv_blob_stat(s, &ctx, digest, &size), HV_E_BLOB_UNKNOWN);
@@ -94,10 +99,8 @@ static void test_put_and_open(void) {
     put(s, &ctx, digest, data, sizeof(data) - 1); /* idempotent */
     CHECK_INT(hv_blob_stat(s, &ctx, digest, &size), HV_OK);
     CHECK_INT(size, sizeof(data) - 1);
-    CHECK_INT(hv_blob_open(s, &ctx, digest, &fd, &size), HV_OK);
     memset(back, 0, sizeof(back));
-    read_all(fd, back, sizeof(data) - 1);
-    close(fd);
+    CHECK_INT(read_back(s, &ctx, digest, back, sizeof(data) - 1), sizeof(data) - 1);
     CHECK_STR(back, data);
     CHECK_INT(hv_blob_remove(s, &ctx, digest), HV_OK);
     CHECK_INT(hv_blob_stat(s, &ctx, digest, &size), HV_E_BLOB_UNKNOWN);
@@ -117,7 +120,7 @@ static void test_upload_lifecycle(void) {
     hv_blob_writer *w = NULL;
     char uuid[37], digest[HV_DIGEST_MAX], back[16] = {0};
     uint64_t size;
-    int fd, uploads = 0;
+    int uploads = 0;
 
     hv_uuid(uuid);
     hv_sha256_digest(digest, "abcdef", 6);
@@ -146,10 +149,7 @@ static void test_upload_lifecycle(void) {
     CHECK_INT(hv_blob_upload_list(s, &ctx, count_upload, &uploads), HV_OK);
     CHECK_INT(uploads, 1);
     commit_upload(s, &ctx, uuid, digest);
-    CHECK_INT(hv_blob_open(s, &ctx, digest, &fd, &size), HV_OK);
-    CHECK_INT(size, 6);
-    read_all(fd, back, 6);
-    close(fd);
+    CHECK_INT(read_back(s, &ctx, digest, back, 6), 6);
     CHECK_STR(back, "abcdef");
     uploads = 0;
     CHECK_INT(hv_blob_upload_list(s, &ctx, count_upload, &uploads), HV_OK);
@@ -212,13 +212,8 @@ static void plant(const char *name, const char *file, const char *data) {
 
 static void check_stored(hv_blob_store *s, hv_ctx *ctx, const char *digest, const char *want) {
     char back[64] = {0};
-    uint64_t size;
-    int fd;
 
-    CHECK_INT(hv_blob_open(s, ctx, digest, &fd, &size), HV_OK);
-    CHECK_INT(size, strlen(want));
-    read_all(fd, back, strlen(want));
-    close(fd);
+    CHECK_INT(read_back(s, ctx, digest, back, strlen(want)), strlen(want));
     CHECK_STR(back, want);
 }
 
@@ -289,7 +284,6 @@ static void test_finish_before_place_stores_nothing(void) {
     hv_blob_writer *w = NULL;
     char uuid[37], digest[HV_DIGEST_MAX], longer[HV_DIGEST_MAX], back[16] = {0};
     uint64_t size;
-    int fd;
 
     hv_uuid(uuid);
     hv_sha256_digest(digest, "refused", 7);
@@ -309,10 +303,7 @@ static void test_finish_before_place_stores_nothing(void) {
     CHECK_INT(hv_blob_writer_sync(w, &ctx), HV_OK);
     commit_upload(s, &ctx, uuid, longer);
     hv_blob_writer_close(w);
-    CHECK_INT(hv_blob_open(s, &ctx, longer, &fd, &size), HV_OK);
-    CHECK_INT(size, 18);
-    read_all(fd, back, 7);
-    close(fd);
+    CHECK_INT(read_back(s, &ctx, longer, back, 7), 18);
     CHECK_STR(back, "refused");
 
     /* the same for small content */
