@@ -20,6 +20,7 @@ typedef struct hv_registry hv_registry;
 typedef struct hv_registry_config {
     int64_t upload_ttl_ms; /* idle uploads older than this are purged */
     size_t max_manifest;   /* bytes */
+    bool redirect_blobs;   /* blob downloads go to the store's presigned URLs */
 } hv_registry_config;
 
 /* The blob store is borrowed and must outlive the registry. */
@@ -58,6 +59,12 @@ hv_err hv_registry_target_as(hv_target *out, hv_ctx *ctx, const hv_identity *who
 /* Blobs of the target's project.  HV_E_BLOB_UNKNOWN, HV_E_DIGEST_INVALID. */
 hv_err hv_registry_blob_stat(uint64_t *size, hv_ctx *ctx, hv_registry *reg, const hv_target *t,
                              const char *digest);
+/* How long a presigned blob URL of a redirect is valid, in seconds. */
+#define HV_REGISTRY_REDIRECT_TTL 1200
+/* When the registry redirects blob downloads (redirect_blobs), a presigned URL of blob
+ * digest of the project in *url (in ctx's arena); else *url is NULL.  As blob_stat. */
+hv_err hv_registry_blob_redirect(const char **url, hv_ctx *ctx, hv_registry *reg,
+                                 const hv_target *t, const char *digest);
 /* Opens a blob of the project for reading (*out as hv_blob_open). */
 hv_err hv_registry_blob_open(hv_blob_reader **out, uint64_t *size, hv_ctx *ctx, hv_registry *reg,
                              const hv_target *t, const char *digest);

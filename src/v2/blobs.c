@@ -2,6 +2,7 @@
 #include "v2/v2_int.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 /* A blob streamed from the store: where the response's bytes start in it. */
@@ -57,8 +58,20 @@ static hv_err blob_get(hv_req *r) {
     const char *range = hv_req_header(r, "Range");
     uint64_t size, start, end;
     hv_blob_reader *blob = NULL;
+    const char *url = NULL;
     hv_err rc;
 
+    if (strcmp(r->method, "GET") == 0) { /* a HEAD is answered here: it moves no bytes */
+        rc = hv_registry_blob_redirect(&url, &r->ctx, v->reg, &v->t, r->params[1]);
+        if (rc)
+            return rc;
+        if (url) {
+            hv_resp_header(r, "Docker-Content-Digest", r->params[1]);
+            hv_resp_header(r, "Location", url);
+            hv_resp_empty(r, 307);
+            return HV_OK;
+        }
+    }
     rc = hv_registry_blob_open(&blob, &size, &r->ctx, v->reg, &v->t, r->params[1]);
     if (rc)
         return rc;
