@@ -30,9 +30,10 @@ unit: build/debug/build.ninja
 	ninja -C build/debug
 	cd build/debug && ctest --output-on-failure -j2
 
+# the suite once per blob storage (fs, s3 against s3rver), the runs side by side
 e2e: build/debug/build.ninja
 	ninja -C build/debug
-	HAVEND=$(CURDIR)/build/debug/havend $(PYTEST) -v tests/e2e
+	HAVEND=$(CURDIR)/build/debug/havend PYTEST="$(PYTEST)" scripts/e2e.sh -v
 
 bench:
 	@scripts/deps.sh bench

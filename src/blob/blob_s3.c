@@ -5,8 +5,14 @@
  *   blobs/sha256/<2 hex>/<64 hex>          stored blobs
  *   uploads/<uuid>/started                 an upload exists (written when it is created)
  *   uploads/<uuid>/<20-digit offset>       the upload's bytes from that offset on
- *   staging/<64 hex>.<uuid>                staged blobs: whole, verified bytes awaiting a
+ *   staging/<uuid>/<64 hex>                staged blobs: whole, verified bytes awaiting a
  *                                          transaction
+ *
+ * Every writer has a "folder" of its own (uploads/<uuid>/, staging/<uuid>/) but for the
+ * blobs', which only a deletion and a placing of two blobs sharing their first byte can
+ * meet in: S3 has no folders, but servers that keep objects as files do, and some (s3rver,
+ * the test server) remove a folder whose last object is deleted while another request is
+ * creating a file in it.
  *
  * Uploads.  An object cannot be appended to, and S3's multipart uploads want parts of 5 MiB
  * (but the last) and are only readable once completed, so an upload is kept as a run of
@@ -27,7 +33,7 @@
  * stored bytes are not the digest's.  That read is the price of verifying across nodes; it
  * comes with the assembly, which has to pass the bytes through here anyway.
  *
- * Staging assembles the upload's objects into staging/<hex>.<uuid>: a plain PUT below
+ * Staging assembles the upload's objects into staging/<uuid>/<hex>: a plain PUT below
  * PART_MIN, else a multipart upload of PART_SIZE parts (the objects are read back in ranges
  * and re-sent; UploadPartCopy would spare the upload bandwidth of objects that are parts
  * already, but the bytes are read for the hash anyway and not every S3-compatible server has
@@ -122,7 +128,7 @@ static void marker_key(char out[KEY_LEN], s3_store *s, const char *uuid) {
 }
 
 static void staged_key(char out[KEY_LEN], s3_store *s, const char *digest, const char *uuid) {
-    snprintf(out, KEY_LEN, "%sstaging/%s.%s", s->c.prefix, digest + 7, uuid);
+    snprintf(out, KEY_LEN, "%sstaging/%s/%s", s->c.prefix, uuid, digest + 7);
 }
 
 /* ---------------------------------------------------------------- calls */
@@ -301,9 +307,11 @@ static hv_err s3_read(hv_blob_reader *br, hv_ctx *ctx, uint64_t offset, void *bu
         /* the transfer broke, or ended before the blob's size: start again here, once */
         hv_net_stream_close(r->stream);
         r->stream = NULL;
-        if (tries == 0)
+        if (tries == 0) {
             hv_log(HV_LOG_WARN, "reading blob %s at %llu: %s; trying again", r->digest,
                    (unsigned long long)offset, rc ? ctx->err.message : "it ended early");
+            hv_error_clear(ctx);
+        }
     }
     if (rc == HV_OK)
         rc = HV_FAIL(ctx, HV_E_UNAVAILABLE,

@@ -129,14 +129,14 @@ static void build(hv_net_request *req, hv_arena *a, const hv_blob__s3 *c,
     req->attempts = HV_NET_ATTEMPTS;
 }
 
-/* net's HV_E_UNAVAILABLE, said the way a registry client should read it */
+/* net's HV_E_UNAVAILABLE, said the way a registry client should read it: the detail (the
+ * store's address among it) goes to the log, the client learns what happened. */
 static hv_err unreachable(hv_ctx *ctx, hv_err rc) {
-    char why[HV_ERROR_MSG_MAX];
-
     if (rc != HV_E_UNAVAILABLE)
         return rc;
-    snprintf(why, sizeof(why), "%s", ctx->err.message);
-    return HV_FAIL(ctx, rc, "the object storage cannot be reached (%s); retry later", why);
+    hv_log(HV_LOG_ERROR, "request %s: %s", ctx->request_id ? ctx->request_id : "-",
+           ctx->err.message);
+    return HV_FAIL(ctx, rc, "the object storage cannot be reached; retry later");
 }
 
 hv_err hv_blob__s3_send(hv_net_response *resp, hv_blob__s3 *c, hv_ctx *ctx,

@@ -118,7 +118,10 @@ static hv_err start(havend *h, hv_ctx *ctx) {
     rc = hv_registry_open(&h->reg, ctx, h->blobs, &rcfg);
     if (rc)
         return rc;
-    hv_registry_purge_uploads(ctx, h->reg, true);
+    /* at start, uploads without a session are a crash's leftovers, unless the store is
+     * shared: other nodes' one-request uploads have no session either, so an S3 store's
+     * wait until they are idle past upload_ttl */
+    hv_registry_purge_uploads(ctx, h->reg, strcmp(h->cfg.storage, "s3") != 0);
 
     hv_events_subscribe("", log_event, NULL);
     hv_audit_init();

@@ -609,11 +609,11 @@ static void test_s3_open_keeps_young_staged(void) {
         return;
     }
     hv_sha256_digest(digest, "in flight", 9);
-    snprintf(name, sizeof(name), "%s.0b7c5a3e-55a4-4f8e-9d1c-2f0b3a4c5d6e", digest + 7);
+    snprintf(name, sizeof(name), "0b7c5a3e-55a4-4f8e-9d1c-2f0b3a4c5d6e/%s", digest + 7);
     plant("staging", name, "in flight");
     s = open_store(&ctx);
     CHECK_INT(entries("staging"), 1);
-    snprintf(name, sizeof(name), "staging/%s.0b7c5a3e-55a4-4f8e-9d1c-2f0b3a4c5d6e", digest + 7);
+    snprintf(name, sizeof(name), "staging/0b7c5a3e-55a4-4f8e-9d1c-2f0b3a4c5d6e/%s", digest + 7);
     CHECK_INT(s3_raw("DELETE", name, NULL, NULL, NULL), 204);
     hv_blob_close(s);
     hv_arena_free(ctx.arena);
