@@ -30,7 +30,7 @@ unit: build/debug/build.ninja
 	ninja -C build/debug
 	cd build/debug && ctest --output-on-failure -j2
 
-# the suite once per blob storage (fs, s3 against s3rver), the runs side by side
+# the suite once per blob storage (fs, and s3 against s3rver); see scripts/e2e.sh
 e2e: build/debug/build.ninja
 	ninja -C build/debug
 	HAVEND=$(CURDIR)/build/debug/havend PYTEST="$(PYTEST)" scripts/e2e.sh -v

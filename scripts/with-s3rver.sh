@@ -11,7 +11,9 @@ if [ ! -f "$s3rver" ] || ! command -v node >/dev/null; then
   exit 77
 fi
 dir="$(mktemp -d /tmp/haven-s3rver-XXXXXX)"
-node "$s3rver" -d "$dir/data" -a 127.0.0.1 -p 0 --configure-bucket haven-test >"$dir/log" 2>&1 &
+# through tests/s3rver/serve.js, which gives it S3's read-after-write consistency
+node "$root/tests/s3rver/serve.js" "$s3rver" -d "$dir/data" -a 127.0.0.1 -p 0 \
+  --configure-bucket haven-test >"$dir/log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
 port=""

@@ -166,8 +166,9 @@ class S3rver:
         seen = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            ["node", str(S3RVER), "-d", str(self.dir / "data"), "-a", "127.0.0.1",
-             "-p", str(self.port)],
+            # serve.js gives s3rver S3's read-after-write consistency (see there)
+            ["node", str(ROOT / "tests" / "s3rver" / "serve.js"), str(S3RVER),
+             "-d", str(self.dir / "data"), "-a", "127.0.0.1", "-p", str(self.port)],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         log.close()
         deadline = time.monotonic() + READY_TIMEOUT
