@@ -2,7 +2,10 @@
  * blob — content-addressed storage of blobs (layers, configs, manifests) and of uploads in
  * progress.  One interface, pluggable drivers (struct hv_blob_driver); the filesystem
  * driver keeps blobs at <root>/blobs/sha256/<2 hex>/<64 hex> and uploads at
- * <root>/uploads/<uuid>.
+ * <root>/uploads/<uuid>; the S3 driver (blob_s3.c) keeps the same names as keys of a bucket,
+ * an upload as one object per piece it was sent in.  Blobs are read through readers (read at
+ * any offset; the filesystem's gives its file descriptor up for sendfile) and written through
+ * an upload's writer, so that a driver needs no files.
  *
  * Bytes become a blob in three phases around the transaction that records them, so that the
  * slow part (making bytes durable) never runs while the database's write lock is held:
