@@ -32,10 +32,10 @@ unit: build/debug/build.ninja
 	cd build/debug && ctest --output-on-failure -j2
 	cd build/debug && /usr/bin/python3 ../../tests/e2e/pgcluster.py ctest --output-on-failure -j2
 
-# the end-to-end suite on both engines (scripts/e2e.sh)
+# the suite on the embedded (SQLite, filesystem) and scale-out (PostgreSQL, S3) configurations
 e2e: build/debug/build.ninja
 	ninja -C build/debug
-	PYTEST="$(PYTEST)" HAVEND=$(CURDIR)/build/debug/havend scripts/e2e.sh
+	HAVEND=$(CURDIR)/build/debug/havend PYTEST="$(PYTEST)" scripts/e2e.sh -v
 
 bench:
 	@scripts/deps.sh bench

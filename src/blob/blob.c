@@ -1,6 +1,18 @@
 /* The driver-independent front of the blob store: each call goes to the store's driver. */
 #include "blob/blob_int.h"
 
+#include <assert.h>
+#include <stdlib.h>
+
+void hv_blob__init(hv_blob_store *s, const hv_blob_driver *d) {
+    assert(d->version == HV_BLOB_DRIVER_VERSION);
+    s->driver = d;
+}
+
+const char *hv_blob_driver_name(hv_blob_store *s) {
+    return s->driver->name;
+}
+
 void hv_blob_close(hv_blob_store *s) {
     if (s)
         s->driver->free(s);
@@ -10,8 +22,67 @@ hv_err hv_blob_stat(hv_blob_store *s, hv_ctx *ctx, const char *digest, uint64_t 
     return s->driver->stat(s, ctx, digest, size);
 }
 
-hv_err hv_blob_open(hv_blob_store *s, hv_ctx *ctx, const char *digest, int *fd, uint64_t *size) {
-    return s->driver->open(s, ctx, digest, fd, size);
+hv_err hv_blob_open(hv_blob_reader **out, hv_blob_store *s, hv_ctx *ctx, const char *digest,
+                    uint64_t *size) {
+    return s->driver->open(out, s, ctx, digest, size);
+}
+
+hv_err hv_blob_read(hv_blob_reader *r, hv_ctx *ctx, uint64_t offset, void *buf, size_t n,
+                    size_t *got) {
+    return r->store->driver->read(r, ctx, offset, buf, n, got);
+}
+
+int hv_blob_reader_take_fd(hv_blob_reader *r) {
+    return r->store->driver->take_fd ? r->store->driver->take_fd(r) : -1;
+}
+
+void hv_blob_reader_close(hv_blob_reader *r) {
+    if (r)
+        r->store->driver->reader_close(r);
+}
+
+hv_err hv_blob_read_all(char **out, size_t *len, hv_blob_store *s, hv_ctx *ctx, const char *digest,
+                        size_t max) {
+    hv_blob_reader *r = NULL;
+    uint64_t size;
+    size_t at = 0;
+    char *buf = NULL;
+    hv_err rc = hv_blob_open(&r, s, ctx, digest, &size);
+
+    if (rc)
+        return rc;
+    if (size > max) {
+        rc = HV_FAIL(ctx, HV_E_TOO_LARGE, "blob %s has %llu bytes, more than the %zu read here",
+                     digest, (unsigned long long)size, max);
+        goto out;
+    }
+    buf = hv_malloc((size_t)size + 1);
+    while (at < size) {
+        size_t got;
+        rc = hv_blob_read(r, ctx, at, buf + at, (size_t)size - at, &got);
+        if (rc == HV_OK && got == 0)
+            rc = HV_FAIL(ctx, HV_E_IO, "blob %s ends after %zu of its %llu bytes", digest, at,
+                         (unsigned long long)size);
+        if (rc)
+            goto out;
+        at += got;
+    }
+    buf[at] = '\0';
+    *out = buf;
+    *len = at;
+    buf = NULL;
+out:
+    free(buf);
+    hv_blob_reader_close(r);
+    return rc;
+}
+
+hv_err hv_blob_presign(char **out, hv_blob_store *s, hv_ctx *ctx, const char *digest,
+                       int64_t expires) {
+    if (!s->driver->presign)
+        return HV_FAIL(ctx, HV_E_UNSUPPORTED, "the %s blob store cannot presign URLs",
+                       s->driver->name);
+    return s->driver->presign(out, s, ctx, digest, expires);
 }
 
 hv_err hv_blob_remove(hv_blob_store *s, hv_ctx *ctx, const char *digest) {

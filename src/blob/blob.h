@@ -2,7 +2,10 @@
  * blob — content-addressed storage of blobs (layers, configs, manifests) and of uploads in
  * progress.  One interface, pluggable drivers (struct hv_blob_driver); the filesystem
  * driver keeps blobs at <root>/blobs/sha256/<2 hex>/<64 hex> and uploads at
- * <root>/uploads/<uuid>.
+ * <root>/uploads/<uuid>; the S3 driver (blob_s3.c) keeps the same names as keys of a bucket,
+ * an upload as one object per piece it was sent in.  Blobs are read through readers (read at
+ * any offset; the filesystem's gives its file descriptor up for sendfile) and written through
+ * an upload's writer, so that a driver needs no files.
  *
  * Bytes become a blob in three phases around the transaction that records them, so that the
  * slow part (making bytes durable) never runs while the database's write lock is held:
@@ -34,13 +37,29 @@
 #include <stdint.h>
 
 typedef struct hv_blob_store hv_blob_store;
+typedef struct hv_blob_reader hv_blob_reader;
 typedef struct hv_blob_writer hv_blob_writer;
 typedef struct hv_blob_staged hv_blob_staged;
 
+/* The version of struct hv_blob_driver that this header describes.  A driver says which one
+ * it was written against, so that a change to the struct's meaning is caught when a store
+ * is opened rather than by a crash (libgit2's git_odb_backend does the same). */
+#define HV_BLOB_DRIVER_VERSION 2
+
 typedef struct hv_blob_driver {
+    int version; /* HV_BLOB_DRIVER_VERSION */
     const char *name;
     hv_err (*stat)(hv_blob_store *s, hv_ctx *ctx, const char *digest, uint64_t *size);
-    hv_err (*open)(hv_blob_store *s, hv_ctx *ctx, const char *digest, int *fd, uint64_t *size);
+    /* readers: read at any offset; a driver may stream sequential reads */
+    hv_err (*open)(hv_blob_reader **out, hv_blob_store *s, hv_ctx *ctx, const char *digest,
+                   uint64_t *size);
+    hv_err (*read)(hv_blob_reader *r, hv_ctx *ctx, uint64_t offset, void *buf, size_t n,
+                   size_t *got);
+    int (*take_fd)(hv_blob_reader *r); /* optional: a file descriptor for sendfile */
+    void (*reader_close)(hv_blob_reader *r);
+    /* optional: a URL that serves the blob without us for expires seconds */
+    hv_err (*presign)(char **out, hv_blob_store *s, hv_ctx *ctx, const char *digest,
+                      int64_t expires);
     hv_err (*remove)(hv_blob_store *s, hv_ctx *ctx, const char *digest);
     hv_err (*upload_open)(hv_blob_store *s, hv_ctx *ctx, const char *uuid, bool create,
                           hv_blob_writer **out);
@@ -64,12 +83,49 @@ typedef struct hv_blob_driver {
 /* Opens the filesystem store under root, creating its folders, and places the blobs that a
  * crash left staged (see above); no other process may be using the store meanwhile. */
 hv_err hv_blob_fs_open(hv_blob_store **out, hv_ctx *ctx, const char *root);
+
+/* Where an S3 store is and how to sign for it.  Strings are copied. */
+typedef struct hv_blob_s3_config {
+    const char *bucket;
+    const char *region;   /* "us-east-1" when NULL */
+    const char *endpoint; /* "http(s)://host[:port]"; NULL: https://s3.<region>.amazonaws.com */
+    const char *root;     /* key prefix of everything the store writes ("" or NULL: none) */
+    bool path_style;      /* endpoint/bucket/key rather than bucket.endpoint/key */
+    const char *access_key;
+    const char *secret_key;
+} hv_blob_s3_config;
+
+/* Opens the store in an S3 bucket (blob_s3.c describes its layout), checking that the
+ * bucket answers.  HV_E_CONFIG for a bad setting; HV_E_UNAVAILABLE when the bucket cannot
+ * be reached or refuses the keys. */
+hv_err hv_blob_s3_open(hv_blob_store **out, hv_ctx *ctx, const hv_blob_s3_config *cfg);
 void hv_blob_close(hv_blob_store *s); /* accepts NULL */
+/* The driver's name ("filesystem", "s3"). */
+const char *hv_blob_driver_name(hv_blob_store *s);
 
 /* Size of a committed blob; HV_E_BLOB_UNKNOWN when absent. */
 hv_err hv_blob_stat(hv_blob_store *s, hv_ctx *ctx, const char *digest, uint64_t *size);
-/* Opens a committed blob for reading; the caller owns *fd.  HV_E_BLOB_UNKNOWN when absent. */
-hv_err hv_blob_open(hv_blob_store *s, hv_ctx *ctx, const char *digest, int *fd, uint64_t *size);
+/* Opens a committed blob for reading; *out belongs to the caller, who closes it with
+ * hv_blob_reader_close.  HV_E_BLOB_UNKNOWN when absent; HV_E_IO, HV_E_UNAVAILABLE. */
+hv_err hv_blob_open(hv_blob_reader **out, hv_blob_store *s, hv_ctx *ctx, const char *digest,
+                    uint64_t *size);
+/* Reads up to n bytes at offset into buf; *got is 0 only at the end.  Sequential reads are
+ * the fast path (an object store streams them from one request).  HV_E_IO,
+ * HV_E_UNAVAILABLE. */
+hv_err hv_blob_read(hv_blob_reader *r, hv_ctx *ctx, uint64_t offset, void *buf, size_t n,
+                    size_t *got);
+/* The reader's file descriptor, given up to the caller (who closes it) for sendfile; -1 when
+ * the store has none, and the reader is then read with hv_blob_read. */
+int hv_blob_reader_take_fd(hv_blob_reader *r);
+void hv_blob_reader_close(hv_blob_reader *r); /* accepts NULL */
+/* Reads all of blob digest into *out (malloc'd, NUL-terminated; the caller frees it).
+ * HV_E_TOO_LARGE when it has more than max bytes; as hv_blob_open otherwise. */
+hv_err hv_blob_read_all(char **out, size_t *len, hv_blob_store *s, hv_ctx *ctx, const char *digest,
+                        size_t max);
+/* A URL at which a client fetches blob digest for expires seconds without us (an object
+ * store's presigned GET), in *out (malloc'd); HV_E_UNSUPPORTED when the store has none. */
+hv_err hv_blob_presign(char **out, hv_blob_store *s, hv_ctx *ctx, const char *digest,
+                       int64_t expires);
 hv_err hv_blob_remove(hv_blob_store *s, hv_ctx *ctx, const char *digest);
 
 /*

@@ -122,9 +122,16 @@ static hv_err fs_stat(hv_blob_store *bs, hv_ctx *ctx, const char *digest, uint64
     return HV_OK;
 }
 
-static hv_err fs_open(hv_blob_store *bs, hv_ctx *ctx, const char *digest, int *fd, uint64_t *size) {
+typedef struct fs_reader {
+    hv_blob_reader base;
+    int fd;
+} fs_reader;
+
+static hv_err fs_open(hv_blob_reader **out, hv_blob_store *bs, hv_ctx *ctx, const char *digest,
+                      uint64_t *size) {
     char path[PATH_LEN];
     struct stat st;
+    fs_reader *r;
     int f;
 
     blob_path(path, (fs_store *)bs, digest);
@@ -138,9 +145,43 @@ static hv_err fs_open(hv_blob_store *bs, hv_ctx *ctx, const char *digest, int *f
         close(f);
         return io_fail(ctx, "stat", path);
     }
-    *fd = f;
+    r = hv_calloc(1, sizeof(*r));
+    r->base.store = bs;
+    r->fd = f;
+    *out = &r->base;
     *size = (uint64_t)st.st_size;
     return HV_OK;
+}
+
+static hv_err fs_read(hv_blob_reader *br, hv_ctx *ctx, uint64_t offset, void *buf, size_t n,
+                      size_t *got) {
+    fs_reader *r = (fs_reader *)br;
+    ssize_t k;
+
+    assert(r->fd >= 0);
+    do
+        k = pread(r->fd, buf, n, (off_t)offset);
+    while (k < 0 && errno == EINTR);
+    if (k < 0)
+        return HV_FAIL(ctx, HV_E_IO, "storage error: reading a blob: %s", strerror(errno));
+    *got = (size_t)k;
+    return HV_OK;
+}
+
+static int fs_take_fd(hv_blob_reader *br) {
+    fs_reader *r = (fs_reader *)br;
+    int fd = r->fd;
+
+    r->fd = -1;
+    return fd;
+}
+
+static void fs_reader_close(hv_blob_reader *br) {
+    fs_reader *r = (fs_reader *)br;
+
+    if (r->fd >= 0)
+        close(r->fd);
+    free(r);
 }
 
 /* Writes all n bytes; -1 (errno set) on failure. */
@@ -522,9 +563,13 @@ static void fs_free(hv_blob_store *bs) {
 }
 
 static const hv_blob_driver fs_driver = {
+    .version = HV_BLOB_DRIVER_VERSION,
     .name = "filesystem",
     .stat = fs_stat,
     .open = fs_open,
+    .read = fs_read,
+    .take_fd = fs_take_fd,
+    .reader_close = fs_reader_close,
     .remove = fs_remove,
     .upload_open = fs_upload_open,
     .at = fs_at,
@@ -607,7 +652,7 @@ hv_err hv_blob_fs_open(hv_blob_store **out, hv_ctx *ctx, const char *root) {
     if (make_dir(path, root) != 0)
         return io_fail(ctx, "create", path);
     s = hv_calloc(1, sizeof(*s));
-    s->base.driver = &fs_driver;
+    hv_blob__init(&s->base, &fs_driver);
     s->root = hv_strdup(root);
     rc = recover(s, ctx);
     if (rc) {

@@ -29,14 +29,25 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
-typedef enum { T_STRING, T_INT, T_LEVEL, T_URL, T_DB_URL, T_LISTEN, T_SWITCH } setting_type;
+typedef enum {
+    T_STRING,
+    T_INT,
+    T_LEVEL,
+    T_URL,
+    T_DB_URL,
+    T_LISTEN,
+    T_SWITCH,
+    T_BOOL,
+    T_STORAGE
+} setting_type;
 
 /* The sources a setting may come from. */
 enum { FROM_FILE = 1, FROM_ENV = 2, FROM_FLAG = 4, FROM_ALL = 7 };
 
 typedef struct setting {
     const char *name;  /* file key; HAVEN_<NAME>; --<name with '_' as '-'> */
-    setting_type type; /* the field is char * (strings), int64_t (T_INT) or bool (T_SWITCH) */
+    setting_type type; /* the field is char * (strings), int64_t (T_INT) or bool (T_SWITCH,
+                          T_BOOL) */
     size_t offset;     /* of the field in hv_config */
     const char *def;   /* the default as a user would write it; NULL: unset */
     int64_t min, max;  /* T_INT only; not negative, as plain decimal has no sign */
@@ -174,6 +185,73 @@ static const setting settings[] = {
      .from = FROM_ALL,
      .arg = "BYTES",
      .help = "Largest manifest accepted, in bytes, 1024 to " STR(HV_OCI_MANIFEST_MAX) "."},
+    {.name = "storage",
+     .type = T_STORAGE,
+     .offset = AT(storage),
+     .def = "fs",
+     .from = FROM_ALL,
+     .arg = "fs|s3",
+     .help = "Where blobs are kept: fs, the blobs folder of data_dir; s3, a bucket of an "
+             "S3-compatible object store (the s3_* settings), which several havend nodes can "
+             "share."},
+    {.name = "s3_bucket",
+     .type = T_STRING,
+     .offset = AT(s3_bucket),
+     .from = FROM_ALL,
+     .arg = "NAME",
+     .help = "storage s3: the bucket, which must exist."},
+    {.name = "s3_region",
+     .type = T_STRING,
+     .offset = AT(s3_region),
+     .def = "us-east-1",
+     .from = FROM_ALL,
+     .arg = "REGION",
+     .help = "storage s3: the bucket's region, signed into every request."},
+    {.name = "s3_endpoint",
+     .type = T_URL,
+     .offset = AT(s3_endpoint),
+     .from = FROM_ALL,
+     .arg = "URL",
+     .help = "storage s3: http(s)://host[:port] of an S3-compatible server (MinIO, Ceph, "
+             "s3rver, …); when unset, AWS's https://s3.<region>.amazonaws.com."},
+    {.name = "s3_root",
+     .type = T_STRING,
+     .offset = AT(s3_root),
+     .from = FROM_ALL,
+     .arg = "PREFIX",
+     .help = "storage s3: a key prefix under which everything is kept (one bucket can then "
+             "hold several registries); when unset, the bucket's top."},
+    {.name = "s3_path_style",
+     .type = T_BOOL,
+     .offset = AT(s3_path_style),
+     .def = "false",
+     .from = FROM_ALL,
+     .arg = "BOOL",
+     .help = "storage s3: address the bucket as endpoint/bucket/key (most S3-compatible "
+             "servers) rather than bucket.endpoint/key (AWS)."},
+    {.name = "s3_access_key",
+     .type = T_STRING,
+     .offset = AT(s3_access_key),
+     .from = FROM_ALL,
+     .arg = "KEY",
+     .help = "storage s3: the access key id; when unset, AWS_ACCESS_KEY_ID."},
+    {.name = "s3_secret_key",
+     .type = T_STRING,
+     .offset = AT(s3_secret_key),
+     .from = FROM_ALL,
+     .arg = "SECRET",
+     .secret = true,
+     .help = "storage s3: the secret access key; when unset, AWS_SECRET_ACCESS_KEY. Prefer "
+             "the file or the environment: command lines are visible to other users."},
+    {.name = "s3_redirect",
+     .type = T_BOOL,
+     .offset = AT(s3_redirect),
+     .def = "false",
+     .from = FROM_ALL,
+     .arg = "BOOL",
+     .help = "storage s3: answer a blob download with 307 to a presigned URL of the object, "
+             "so that the bytes go from the store to the client directly (the client must be "
+             "able to reach the store)."},
     {.name = "check_config",
      .type = T_SWITCH,
      .offset = AT(check_only),
@@ -293,6 +371,10 @@ static const char *expect(char *buf, size_t n, const setting *s) {
         return "a non-empty string";
     case T_SWITCH:
         return "no value";
+    case T_BOOL:
+        return "true or false";
+    case T_STORAGE:
+        return "fs or s3";
     }
     assert(0);
     return "";
@@ -360,7 +442,21 @@ static bool valid_url(const char *v) {
     return true;
 }
 
-/* The type validators.  *num receives the value of a T_INT. */
+/* true, false and YAML's other spellings of them; -1 for anything else. */
+static int parse_bool(const char *v) {
+    static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no",
+                                                                                "off", "0"};
+
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(v, yes[i]) == 0)
+            return 1;
+        if (strcasecmp(v, no[i]) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+/* The type validators.  *num receives the value of a T_INT (and of a T_BOOL, 0 or 1). */
 static bool valid(const setting *s, const char *v, int64_t *num) {
     uint64_t u;
     int level;
@@ -382,6 +478,11 @@ static bool valid(const setting *s, const char *v, int64_t *num) {
         return valid_listen(v);
     case T_STRING:
         return true;
+    case T_BOOL:
+        *num = parse_bool(v);
+        return *num >= 0;
+    case T_STORAGE:
+        return strcmp(v, "fs") == 0 || strcmp(v, "s3") == 0;
     case T_SWITCH:
         break;
     }
@@ -399,7 +500,7 @@ static hv_err set(hv_config *c, hv_ctx *ctx, const setting *s, const char *v, co
     char **str;
 
     assert(s->type != T_SWITCH);
-    assert(s->def || s->type != T_INT); /* only a string may be unset */
+    assert(s->def || (s->type != T_INT && s->type != T_BOOL)); /* only a string may be unset */
     if (v && !*v)
         v = NULL;
     if (!v && s->def)
@@ -414,6 +515,10 @@ static hv_err set(hv_config *c, hv_ctx *ctx, const setting *s, const char *v, co
     }
     if (s->type == T_INT) {
         *(int64_t *)field(c, s) = num;
+        return HV_OK;
+    }
+    if (s->type == T_BOOL) {
+        *(bool *)field(c, s) = num != 0;
         return HV_OK;
     }
     str = field(c, s);
@@ -689,6 +794,41 @@ out:
     return rc;
 }
 
+/* ---------------------------------------------------------------- storage */
+
+/* The value of variable name in envp, or NULL. */
+static const char *env_value(char **envp, const char *name) {
+    size_t n = strlen(name);
+
+    for (char **e = envp; e && *e; e++) {
+        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+            return *e + n + 1;
+    }
+    return NULL;
+}
+
+/* storage s3: the credentials AWS's tools read when the settings give none, and what s3
+ * cannot do without. */
+static hv_err check_storage(hv_config *c, hv_ctx *ctx, char **envp) {
+    const char *v;
+
+    if (strcmp(c->storage, "s3") != 0)
+        return HV_OK;
+    v = env_value(envp, "AWS_ACCESS_KEY_ID");
+    if (!c->s3_access_key && v && *v)
+        c->s3_access_key = hv_strdup(v);
+    v = env_value(envp, "AWS_SECRET_ACCESS_KEY");
+    if (!c->s3_secret_key && v && *v)
+        c->s3_secret_key = hv_strdup(v);
+    if (!c->s3_bucket)
+        return HV_FAIL(ctx, HV_E_CONFIG, "storage is s3 but s3_bucket is not set; name the bucket");
+    if (!c->s3_access_key || !c->s3_secret_key)
+        return HV_FAIL(ctx, HV_E_CONFIG,
+                       "storage is s3 but its credentials are missing: set s3_access_key and "
+                       "s3_secret_key, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+    return HV_OK;
+}
+
 /* ---------------------------------------------------------------- public */
 
 hv_err hv_config_load(hv_config *out, hv_ctx *ctx, int argc, char **argv, char **envp) {
@@ -730,6 +870,8 @@ hv_err hv_config_load(hv_config *out, hv_ctx *ctx, int argc, char **argv, char *
         rc = apply(out, ctx, env, nenv, true);
     if (!rc)
         rc = apply(out, ctx, flags, nflags, true);
+    if (!rc)
+        rc = check_storage(out, ctx, envp);
 
 out:
     if (rc)
@@ -743,7 +885,7 @@ void hv_config_free(hv_config *c) {
     if (!c)
         return;
     for (size_t i = 0; i < NSETTINGS; i++) {
-        if (settings[i].type != T_INT && settings[i].type != T_SWITCH)
+        if (settings[i].type != T_INT && settings[i].type != T_SWITCH && settings[i].type != T_BOOL)
             free(*(char **)field(c, &settings[i]));
     }
     memset(c, 0, sizeof(*c));

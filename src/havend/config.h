@@ -39,6 +39,15 @@ typedef struct hv_config {
     int64_t upload_ttl;      /* seconds an unfinished upload may sit idle before it is purged;
                                 default 86400; bounds 1..31536000 */
     int64_t max_manifest;    /* bytes, default 4194304, bounds 1024..16777216 */
+    char *storage;           /* "fs" (default) or "s3" */
+    char *s3_bucket;         /* storage s3: required */
+    char *s3_region;         /* "us-east-1" */
+    char *s3_endpoint;       /* NULL: AWS's endpoint of the region */
+    char *s3_root;           /* NULL: the bucket's top */
+    bool s3_path_style;      /* false */
+    char *s3_access_key;     /* NULL: AWS_ACCESS_KEY_ID (storage s3 needs one of them) */
+    char *s3_secret_key;     /* NULL: AWS_SECRET_ACCESS_KEY.  A secret, as admin_password. */
+    bool s3_redirect;        /* false: blob GETs answer 307 to a presigned URL when true */
     char *config_file;       /* set by --config or HAVEN_CONFIG; NULL: no file is read */
     bool check_only;         /* --check-config: validate, report and exit */
     bool help;               /* --help: print hv_config_usage and exit; nothing else was loaded */
@@ -60,6 +69,9 @@ typedef struct hv_config {
  * environment are not read, so help works even when they are broken.
  *
  * The strings of *out are owned by it; release them with hv_config_free.
+ *
+ * With storage s3, an unset s3_access_key or s3_secret_key is taken from AWS_ACCESS_KEY_ID or
+ * AWS_SECRET_ACCESS_KEY of envp; s3_bucket and both keys are then required.
  *
  * Returns HV_OK, or HV_E_CONFIG with a message in ctx->err that names the setting (or the
  * unknown key, variable or flag), where it came from (file and line, variable, flag) and what

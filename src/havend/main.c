@@ -56,9 +56,36 @@ static void log_event(hv_ctx *ctx, const char *type, const char *payload, void *
     hv_log(HV_LOG_INFO, "event %s %s", type, payload);
 }
 
+/* The blob store the configuration names: the data directory's folders, or a bucket. */
+static hv_err open_blobs(havend *h, hv_ctx *ctx) {
+    hv_blob_s3_config s3 = {.bucket = h->cfg.s3_bucket,
+                            .region = h->cfg.s3_region,
+                            .endpoint = h->cfg.s3_endpoint,
+                            .root = h->cfg.s3_root,
+                            .path_style = h->cfg.s3_path_style,
+                            .access_key = h->cfg.s3_access_key,
+                            .secret_key = h->cfg.s3_secret_key};
+    hv_err rc;
+
+    if (strcmp(h->cfg.storage, "s3") != 0)
+        return hv_blob_fs_open(&h->blobs, ctx, h->cfg.data_dir);
+    rc = hv_blob_s3_open(&h->blobs, ctx, &s3);
+    if (rc) {
+        char why[HV_ERROR_MSG_MAX];
+        snprintf(why, sizeof(why), "%s", ctx->err.message);
+        return HV_FAIL(ctx, rc, "storage s3: %s", why);
+    }
+    hv_log(HV_LOG_INFO, "blobs in bucket %s%s%s of %s", h->cfg.s3_bucket,
+           h->cfg.s3_root ? " under " : "", h->cfg.s3_root ? h->cfg.s3_root : "",
+           h->cfg.s3_endpoint ? h->cfg.s3_endpoint : "AWS S3");
+    return HV_OK;
+}
+
 static hv_err start(havend *h, hv_ctx *ctx) {
     hv_registry_config rcfg = {.upload_ttl_ms = h->cfg.upload_ttl * 1000,
-                               .max_manifest = (size_t)h->cfg.max_manifest};
+                               .max_manifest = (size_t)h->cfg.max_manifest,
+                               .redirect_blobs =
+                                   h->cfg.s3_redirect && strcmp(h->cfg.storage, "s3") == 0};
     hv_http_config hcfg = {.listen = h->cfg.listen,
                            .max_connections = (int)h->cfg.max_connections,
                            .idle_timeout = (int)h->cfg.idle_timeout,
@@ -80,7 +107,7 @@ static hv_err start(havend *h, hv_ctx *ctx) {
                        strerror(errno));
     h->db_target = h->cfg.database_url ? hv_strdup(h->cfg.database_url)
                                        : hv_printf("%s/haven.db", h->cfg.data_dir);
-    rc = hv_blob_fs_open(&h->blobs, ctx, h->cfg.data_dir);
+    rc = open_blobs(h, ctx);
     if (rc)
         return rc;
     rc = hv_db_open(&h->db, ctx, h->db_target);
@@ -99,7 +126,10 @@ static hv_err start(havend *h, hv_ctx *ctx) {
     rc = hv_registry_open(&h->reg, ctx, h->blobs, &rcfg);
     if (rc)
         return rc;
-    hv_registry_purge_uploads(ctx, h->reg, true);
+    /* at start, uploads without a session are a crash's leftovers, unless the store is
+     * shared: other nodes' one-request uploads have no session either, so an S3 store's
+     * wait until they are idle past upload_ttl */
+    hv_registry_purge_uploads(ctx, h->reg, strcmp(h->cfg.storage, "s3") != 0);
 
     hv_events_subscribe("", log_event, NULL);
     hv_audit_init();

@@ -1,8 +1,9 @@
 /*
  * http — the transport: a libmicrohttpd server with a thread per connection, the request context
  * (hv_req), mounting of API modules by path prefix, streamed request bodies, responses
- * from memory or from a file descriptor (sendfile), error rendering in the envelope of the
- * API that was called, authentication of the caller, X-Request-ID and the access log.
+ * from memory, from a file descriptor (sendfile) or pulled from a callback, error rendering in the
+ * envelope of the API that was called, authentication of the caller, X-Request-ID and the access
+ * log.
  *
  * A request goes through a handler in three steps: begin (headers are in; authorise and
  * prepare), chunk (each piece of a streamed body) or buffering (bodies up to body_max), and
@@ -20,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 typedef struct hv_req hv_req;
 typedef struct hv_http_server hv_http_server;
@@ -63,6 +65,10 @@ struct hv_req {
     size_t resp_len;
     int resp_fd; /* -1, or a file to send from resp_offset, resp_len bytes (closed after) */
     uint64_t resp_offset;
+    /* or a body of resp_len bytes pulled from resp_read (hv_resp_stream) */
+    ssize_t (*resp_read)(void *payload, uint64_t pos, char *buf, size_t max);
+    void (*resp_free)(void *payload);
+    void *resp_payload;
     /* internal to the server */
     struct MHD_Connection *conn;
     hv_http_server *server;
@@ -91,6 +97,18 @@ void hv_resp_body(hv_req *r, int status, const char *content_type, const char *b
  * this host); the server closes fd. */
 void hv_resp_fd(hv_req *r, int status, const char *content_type, int fd, uint64_t offset,
                 uint64_t len);
+/*
+ * Sends a body of len bytes that read produces piece by piece, up to HV_RESP_BLOCK bytes at a
+ * time, from pos 0 on: it returns how many bytes it put into buf (at most max, more than 0),
+ * or -1 when the body cannot go on (the connection is then closed, so the client sees a
+ * short body rather than a wrong one).  For bodies that are not files (an object store's).
+ * The server owns payload from here on and calls free_fn(payload) once, however the request
+ * ends (free_fn may be NULL).
+ */
+#define HV_RESP_BLOCK (1u << 20)
+void hv_resp_stream(hv_req *r, int status, const char *content_type, uint64_t len,
+                    ssize_t (*read)(void *payload, uint64_t pos, char *buf, size_t max),
+                    void (*free_fn)(void *payload), void *payload);
 /* A response with no body.  (A HEAD answer that must carry a Content-Length answers with
  * hv_resp_fd: the server sends no body for HEAD.) */
 void hv_resp_empty(hv_req *r, int status);

@@ -174,6 +174,28 @@ void hv_resp_fd(hv_req *r, int status, const char *content_type, int fd, uint64_
         hv_resp_header(r, "Content-Type", content_type);
 }
 
+/* Drops a streamed body that will not be sent. */
+static void drop_stream(hv_req *r) {
+    if (r->resp_read && r->resp_free)
+        r->resp_free(r->resp_payload);
+    r->resp_read = NULL;
+    r->resp_free = NULL;
+    r->resp_payload = NULL;
+}
+
+void hv_resp_stream(hv_req *r, int status, const char *content_type, uint64_t len,
+                    ssize_t (*read)(void *payload, uint64_t pos, char *buf, size_t max),
+                    void (*free_fn)(void *payload), void *payload) {
+    drop_stream(r);
+    r->status = status;
+    r->resp_len = len;
+    r->resp_read = read;
+    r->resp_free = free_fn;
+    r->resp_payload = payload;
+    if (content_type)
+        hv_resp_header(r, "Content-Type", content_type);
+}
+
 void hv_resp_empty(hv_req *r, int status) {
     r->status = status;
     r->resp_body = NULL;
@@ -224,6 +246,7 @@ void hv_resp_error(hv_req *r) {
         close(r->resp_fd);
         r->resp_fd = -1;
     }
+    drop_stream(r);
     err = json_object();
     if (r->api == HV_API_OCI) {
         json_object_set_new(err, "code", json_string(info->oci_code));
@@ -481,6 +504,20 @@ static struct MHD_Response *file_response(hv_req *r) {
     return resp;
 }
 
+/* MHD pulls a streamed body through here; the payload is freed with the request (MHD may
+ * keep the response a little longer than that, but calls nothing after the request ends). */
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
+    hv_req *r = cls;
+    ssize_t n = r->resp_read(r->resp_payload, pos, buf, max);
+
+    if (n <= 0) {
+        hv_log(HV_LOG_ERROR, "request %s: the body broke off after %llu bytes", r->ctx.request_id,
+               (unsigned long long)pos);
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    }
+    return n;
+}
+
 static enum MHD_Result respond(hv_req *r) {
     struct MHD_Response *resp;
     enum MHD_Result ret;
@@ -490,6 +527,8 @@ static enum MHD_Result respond(hv_req *r) {
     r->responded = true;
     if (r->resp_fd >= 0)
         resp = file_response(r);
+    else if (r->resp_read)
+        resp = MHD_create_response_from_callback(r->resp_len, HV_RESP_BLOCK, stream_read, r, NULL);
     else
         resp = MHD_create_response_from_buffer(r->resp_len, (void *)r->resp_body,
                                                MHD_RESPMEM_PERSISTENT);
@@ -582,6 +621,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         r->handler->cleanup(r);
     if (r->resp_fd >= 0)
         close(r->resp_fd);
+    drop_stream(r);
     db_return(s, r);
     hv_buf_free(&r->body);
     hv_arena_free(r->ctx.arena);

@@ -40,34 +40,13 @@
 /* Reads the whole blob digest (at most max bytes) into the arena, NUL-terminated. */
 static hv_err read_blob(char **out, size_t *len, hv_ctx *ctx, hv_registry *reg, const char *digest,
                         size_t max) {
-    uint64_t size;
-    int fd;
-    size_t got = 0;
     char *buf;
-    hv_err rc = hv_blob_open(reg->blobs, ctx, digest, &fd, &size);
+    hv_err rc = hv_blob_read_all(&buf, len, reg->blobs, ctx, digest, max);
 
     if (rc)
         return rc;
-    if (size > max) {
-        close(fd);
-        return HV_FAIL(ctx, HV_E_TOO_LARGE, "blob %s has %llu bytes, more than the %zu read here",
-                       digest, (unsigned long long)size, max);
-    }
-    buf = hv_arena_alloc(ctx->arena, size + 1);
-    while (got < size) {
-        ssize_t r = read(fd, buf + got, size - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            close(fd);
-            return HV_FAIL(ctx, HV_E_IO, "reading blob %s: %s", digest,
-                           r < 0 ? strerror(errno) : "short read");
-        }
-        got += (size_t)r;
-    }
-    close(fd);
-    *out = buf;
-    *len = got;
+    *out = hv_arena_strndup(ctx->arena, buf, *len);
+    free(buf);
     return HV_OK;
 }
 
@@ -119,7 +98,8 @@ static const char *dump(hv_ctx *ctx, json_t *v, size_t *len) {
 /* ---------------------------------------------------------------- gunzip stream */
 
 typedef struct gz_reader {
-    int fd;
+    hv_blob_reader *blob;
+    uint64_t at; /* compressed bytes read */
     z_stream zs;
     unsigned char in[GZ_CHUNK];
     bool eof;        /* no more compressed input */
@@ -134,11 +114,11 @@ static hv_err gz_read(gz_reader *g, hv_ctx *ctx, unsigned char *out, size_t n, s
     g->zs.avail_out = (uInt)n;
     while (g->zs.avail_out > 0) {
         if (g->zs.avail_in == 0 && !g->eof) {
-            ssize_t r = read(g->fd, g->in, sizeof(g->in));
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r < 0)
-                return HV_FAIL(ctx, HV_E_IO, "reading the chart: %s", strerror(errno));
+            size_t r;
+            hv_err rc = hv_blob_read(g->blob, ctx, g->at, g->in, sizeof(g->in), &r);
+            if (rc)
+                return rc;
+            g->at += r;
             g->eof = r == 0;
             g->zs.next_in = g->in;
             g->zs.avail_in = (uInt)r;
@@ -241,8 +221,9 @@ static bool is_chart_file(const char *name, const char *want) {
     return slash && strcasecmp(slash + 1, want) == 0;
 }
 
-/* Finds file `want` in the gzip'd tar of fd: *out (arena) or NULL when absent. */
-static hv_err chart_file(const char **out, size_t *len, hv_ctx *ctx, int fd, const char *want) {
+/* Finds file `want` in the gzip'd tar of blob: *out (arena) or NULL when absent. */
+static hv_err chart_file(const char **out, size_t *len, hv_ctx *ctx, hv_blob_reader *blob,
+                         const char *want) {
     gz_reader *g = hv_calloc(1, sizeof(*g));
     unsigned char h[TAR_BLOCK];
     const char *long_name = NULL;
@@ -250,7 +231,7 @@ static hv_err chart_file(const char **out, size_t *len, hv_ctx *ctx, int fd, con
 
     *out = NULL;
     *len = 0;
-    g->fd = fd;
+    g->blob = blob;
     if (inflateInit2(&g->zs, 15 + 32) != Z_OK) {
         free(g);
         return HV_FAIL(ctx, HV_E_INTERNAL, "zlib: cannot start inflating");
@@ -373,7 +354,7 @@ static hv_err chart_addition(const char **body, size_t *len, hv_ctx *ctx, hv_reg
     hv_oci_manifest m;
     const hv_oci_descriptor *layer;
     uint64_t size;
-    int fd;
+    hv_blob_reader *blob = NULL;
     hv_err rc = read_manifest(&m, ctx, reg, &info->a);
 
     *body = "";
@@ -383,11 +364,11 @@ static hv_err chart_addition(const char **body, size_t *len, hv_ctx *ctx, hv_reg
     layer = chart_layer(&m);
     if (!layer)
         return HV_OK;
-    rc = hv_blob_open(reg->blobs, ctx, layer->digest, &fd, &size);
+    rc = hv_blob_open(&blob, reg->blobs, ctx, layer->digest, &size);
     if (rc)
         return rc;
-    rc = chart_file(body, len, ctx, fd, file);
-    close(fd);
+    rc = chart_file(body, len, ctx, blob, file);
+    hv_blob_reader_close(blob);
     if (rc == HV_OK && !*body)
         *body = "";
     return rc;

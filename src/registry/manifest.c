@@ -205,41 +205,26 @@ static const char *cosign_tag_subject(hv_ctx *ctx, const hv_oci_manifest *m, con
 /* Reads a blob of at most CONFIG_MAX bytes as a JSON object; NULL (and a debug line) when
  * it is larger, unreadable or not an object.  The caller json_decrefs. */
 static json_t *read_config(hv_ctx *ctx, hv_registry *reg, const hv_oci_descriptor *d) {
-    uint64_t size;
-    int fd = -1;
     char *buf = NULL;
     size_t got = 0;
     json_t *v = NULL;
 
     if (d->size <= 0 || (uint64_t)d->size > CONFIG_MAX)
         return NULL;
-    if (hv_blob_open(reg->blobs, ctx, d->digest, &fd, &size) != HV_OK) {
+    if (hv_blob_read_all(&buf, &got, reg->blobs, ctx, d->digest, CONFIG_MAX) != HV_OK) {
         hv_log(HV_LOG_WARN, "config %s: %s", d->digest, ctx->err.message);
         hv_error_clear(ctx);
         return NULL;
-    }
-    if (size > CONFIG_MAX)
-        goto out;
-    buf = hv_malloc(size + 1);
-    while (got < size) {
-        ssize_t r = read(fd, buf + got, size - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            goto out;
-        got += (size_t)r;
     }
     v = json_loadb(buf, got, 0, NULL);
     if (v && !json_is_object(v)) {
         json_decref(v);
         v = NULL;
     }
-out:
     if (!v)
         hv_log(HV_LOG_DEBUG, "config %s: not a JSON object of at most %u bytes; no extra_attrs",
                d->digest, CONFIG_MAX);
     free(buf);
-    close(fd);
     return v;
 }
 
@@ -545,9 +530,9 @@ static hv_err lookup(hv_artifact *out, hv_ctx *ctx, const hv_target *t, const ch
     return hv_model_artifact_by_tag(out, ctx, t->repo.id, reference);
 }
 
-hv_err hv_registry_manifest_get(hv_artifact *out, int *fd, hv_ctx *ctx, hv_registry *reg,
-                                const hv_target *t, const char *reference, const char *accept,
-                                bool pull) {
+hv_err hv_registry_manifest_get(hv_artifact *out, hv_blob_reader **body, hv_ctx *ctx,
+                                hv_registry *reg, const hv_target *t, const char *reference,
+                                const char *accept, bool pull) {
     uint64_t size;
     hv_err rc = lookup(out, ctx, t, reference);
 
@@ -564,7 +549,7 @@ hv_err hv_registry_manifest_get(hv_artifact *out, int *fd, hv_ctx *ctx, hv_regis
         return HV_FAIL(ctx, HV_E_MANIFEST_UNKNOWN,
                        "the manifest is %s, which the client does not accept (Accept: %s)",
                        out->media_type, accept);
-    rc = hv_blob_open(reg->blobs, ctx, out->digest, fd, &size);
+    rc = hv_blob_open(body, reg->blobs, ctx, out->digest, &size);
     if (rc)
         return rc;
     if (pull)

@@ -149,14 +149,32 @@ hv_err hv_registry_blob_stat(uint64_t *size, hv_ctx *ctx, hv_registry *reg, cons
     return rc;
 }
 
-hv_err hv_registry_blob_open(int *fd, uint64_t *size, hv_ctx *ctx, hv_registry *reg,
+hv_err hv_registry_blob_redirect(const char **url, hv_ctx *ctx, hv_registry *reg,
+                                 const hv_target *t, const char *digest) {
+    uint64_t known;
+    char *signed_url = NULL;
+    hv_err rc;
+
+    *url = NULL;
+    if (!reg->cfg.redirect_blobs)
+        return HV_OK;
+    rc = hv_registry_blob_stat(&known, ctx, reg, t, digest);
+    if (rc == HV_OK)
+        rc = hv_blob_presign(&signed_url, reg->blobs, ctx, digest, HV_REGISTRY_REDIRECT_TTL);
+    if (rc == HV_OK)
+        *url = hv_arena_strdup(ctx->arena, signed_url);
+    free(signed_url);
+    return rc;
+}
+
+hv_err hv_registry_blob_open(hv_blob_reader **out, uint64_t *size, hv_ctx *ctx, hv_registry *reg,
                              const hv_target *t, const char *digest) {
     uint64_t known;
     hv_err rc = hv_registry_blob_stat(&known, ctx, reg, t, digest);
 
     if (rc)
         return rc;
-    return hv_blob_open(reg->blobs, ctx, digest, fd, size);
+    return hv_blob_open(out, reg->blobs, ctx, digest, size);
 }
 
 hv_err hv_registry_blob_delete(hv_ctx *ctx, hv_registry *reg, const hv_target *t,

@@ -20,6 +20,7 @@ typedef struct hv_registry hv_registry;
 typedef struct hv_registry_config {
     int64_t upload_ttl_ms; /* idle uploads older than this are purged */
     size_t max_manifest;   /* bytes */
+    bool redirect_blobs;   /* blob downloads go to the store's presigned URLs */
 } hv_registry_config;
 
 /* The blob store is borrowed and must outlive the registry. */
@@ -58,7 +59,14 @@ hv_err hv_registry_target_as(hv_target *out, hv_ctx *ctx, const hv_identity *who
 /* Blobs of the target's project.  HV_E_BLOB_UNKNOWN, HV_E_DIGEST_INVALID. */
 hv_err hv_registry_blob_stat(uint64_t *size, hv_ctx *ctx, hv_registry *reg, const hv_target *t,
                              const char *digest);
-hv_err hv_registry_blob_open(int *fd, uint64_t *size, hv_ctx *ctx, hv_registry *reg,
+/* How long a presigned blob URL of a redirect is valid, in seconds. */
+#define HV_REGISTRY_REDIRECT_TTL 1200
+/* When the registry redirects blob downloads (redirect_blobs), a presigned URL of blob
+ * digest of the project in *url (in ctx's arena); else *url is NULL.  As blob_stat. */
+hv_err hv_registry_blob_redirect(const char **url, hv_ctx *ctx, hv_registry *reg,
+                                 const hv_target *t, const char *digest);
+/* Opens a blob of the project for reading (*out as hv_blob_open). */
+hv_err hv_registry_blob_open(hv_blob_reader **out, uint64_t *size, hv_ctx *ctx, hv_registry *reg,
                              const hv_target *t, const char *digest);
 hv_err hv_registry_blob_delete(hv_ctx *ctx, hv_registry *reg, const hv_target *t,
                                const char *digest);
@@ -109,16 +117,17 @@ hv_err hv_registry_manifest_put(char digest_out[HV_DIGEST_MAX], const char **sub
                                 hv_registry *reg, hv_target *t, const char *reference,
                                 const char *content_type, const char *body, size_t len);
 /*
- * Finds the manifest by tag or digest and opens its bytes (*fd owned by the caller).
+ * Finds the manifest by tag or digest and opens its bytes (*body owned by the caller, who
+ * closes it with hv_blob_reader_close).
  * accept is the joined Accept header (NULL: anything).  A client that does not accept an
  * index it asked for by tag gets the index's linux/amd64 manifest, as distribution does;
  * otherwise a media type the client does not accept is HV_E_MANIFEST_UNKNOWN (Haven never
  * converts manifests).  A pull (not a HEAD) is recorded as an artifact.pulled event.
  * HV_E_MANIFEST_UNKNOWN, HV_E_NAME_UNKNOWN, HV_E_DIGEST_INVALID.
  */
-hv_err hv_registry_manifest_get(hv_artifact *out, int *fd, hv_ctx *ctx, hv_registry *reg,
-                                const hv_target *t, const char *reference, const char *accept,
-                                bool pull);
+hv_err hv_registry_manifest_get(hv_artifact *out, hv_blob_reader **body, hv_ctx *ctx,
+                                hv_registry *reg, const hv_target *t, const char *reference,
+                                const char *accept, bool pull);
 /* By digest: the artifact and its tags; by tag: the tag only. */
 hv_err hv_registry_manifest_delete(hv_ctx *ctx, hv_registry *reg, const hv_target *t,
                                    const char *reference);

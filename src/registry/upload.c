@@ -15,9 +15,11 @@
  * update is also conditional on the size the writer started from, so a writer that got
  * past a lock that does not hold (nodes sharing a store without working locks) is refused
  * rather than recorded over another's chunk; such a store would also have to re-hash at
- * completion.  This one does not: a second pass over every byte, on the request that waits
- * for the 201, costs about 0.65 s of a core per GiB with OpenSSL's SHA-NI code (1.6 GB/s
- * measured here), plus the read once the file has left the page cache.
+ * completion, and the S3 store (whose lock holds within one process only) does, as it reads
+ * every byte back anyway to assemble the object (blob_s3.c).  The filesystem store does not:
+ * a second pass over every byte, on the request that waits for the 201, costs about 0.65 s
+ * of a core per GiB with OpenSSL's SHA-NI code (1.6 GB/s measured here), plus the read once
+ * the file has left the page cache.
  */
 #include "db/db.h"
 #include "oci/oci.h"

@@ -10,16 +10,16 @@ static hv_err pull(hv_req *r) {
 static hv_err manifest_get(hv_req *r) {
     hv_v2 *v = V2(r);
     hv_artifact a;
-    int fd;
+    hv_blob_reader *body = NULL;
     hv_err rc;
 
-    rc = hv_registry_manifest_get(&a, &fd, &r->ctx, v->reg, &v->t, r->params[1],
+    rc = hv_registry_manifest_get(&a, &body, &r->ctx, v->reg, &v->t, r->params[1],
                                   hv_req_header_all(r, "Accept"), strcmp(r->method, "GET") == 0);
     if (rc)
         return rc;
     hv_resp_header(r, "Docker-Content-Digest", a.digest);
     hv_resp_header(r, "ETag", hv_arena_printf(r->ctx.arena, "\"%s\"", a.digest));
-    hv_resp_fd(r, 200, a.media_type, fd, 0, (uint64_t)a.size);
+    hv_v2__send_blob(r, 200, a.media_type, body, 0, (uint64_t)a.size);
     return HV_OK;
 }
 

@@ -19,6 +19,10 @@ typedef struct hv_v2 {
 hv_err hv_v2__target(hv_req *r, const char *action);
 /* Turns the HV_E_DENIED of a permission check in the error slot into HV_E_UNAUTHORIZED. */
 hv_err hv_v2__unauthorized(hv_req *r);
+/* Answers status with len bytes of blob from offset: by sendfile when the store gives a file
+ * descriptor, else streamed from the store.  Takes blob over (closed by the server). */
+void hv_v2__send_blob(hv_req *r, int status, const char *content_type, hv_blob_reader *blob,
+                      uint64_t offset, uint64_t len);
 /* Handlers, by resource. */
 extern const hv_handler hv_v2__base, hv_v2__catalog, hv_v2__tags, hv_v2__referrers;
 extern const hv_handler hv_v2__blob_get, hv_v2__blob_delete;

@@ -5,8 +5,15 @@ free loopback port with a temporary data dir; its stdout and stderr go to
 <workdir>/havend.log.  When `postgres` is set (a pgcluster.Cluster, by conftest.py for
 HAVEN_E2E_DB=postgres) each Registry keeps its metadata in a database of its own there;
 `Registry.db()` reaches it, or the SQLite file, with the same calls.
+
+HAVEN_E2E_STORAGE=s3 keeps every daemon's blobs in S3 instead of its data dir: one s3rver
+(build/node, installed by scripts/deps.sh test) on a free loopback port serves the whole
+session, each daemon has a bucket of its own, and Registry.blob_path / upload_entries /
+staging_entries look into that bucket.  The variable is independent of any other harness
+mode (the database engine's), so they compose.
 """
 
+import atexit
 import base64
 import gzip
 import hashlib
@@ -22,6 +29,7 @@ import socket
 import sqlite3
 import subprocess
 import tarfile
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urljoin
@@ -43,6 +51,10 @@ DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 DOCKER_SCHEMA1 = "application/vnd.docker.distribution.manifest.v1+prettyjws"
 
 EMPTY_DIGEST = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+STORAGE = os.environ.get("HAVEN_E2E_STORAGE", "fs")
+if STORAGE not in ("fs", "s3"):
+    raise RuntimeError(f"HAVEN_E2E_STORAGE must be fs or s3, not {STORAGE!r}")
 
 READY_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
@@ -178,6 +190,124 @@ class Database:
         self.conn.close()
 
 
+# ---------------------------------------------------------------- S3 (HAVEN_E2E_STORAGE=s3)
+
+
+S3RVER = ROOT / "build" / "node" / "node_modules" / "s3rver" / "bin" / "s3rver.js"
+S3_KEYS = {"AWS_ACCESS_KEY_ID": "S3RVER", "AWS_SECRET_ACCESS_KEY": "S3RVER"}
+
+
+class S3rver:
+    """An s3rver on a free loopback port with its data in a temporary folder.  Plain
+    unsigned requests reach it too (it checks no signatures): the tests look into buckets
+    with them."""
+
+    def __init__(self, port: int = 0, directory: Path = None):
+        self.port = port
+        self.dir = Path(directory or tempfile.mkdtemp(prefix="haven-e2e-s3rver-"))
+        self.proc = None
+        self.log_path = self.dir / "s3rver.log"
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        if not S3RVER.is_file():
+            pytest.fail(f"s3rver is not installed at {S3RVER}: run scripts/deps.sh test",
+                        pytrace=False)
+        seen = self.log_path.stat().st_size if self.log_path.exists() else 0
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            # serve.js gives s3rver S3's read-after-write consistency (see there)
+            ["node", str(ROOT / "tests" / "s3rver" / "serve.js"), str(S3RVER),
+             "-d", str(self.dir / "data"), "-a", "127.0.0.1", "-p", str(self.port)],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        log.close()
+        deadline = time.monotonic() + READY_TIMEOUT
+        while True:
+            m = re.search(rb"listening on 127\.0\.0\.1:(\d+)", self.log_path.read_bytes()[seen:])
+            if m:
+                self.port = int(m.group(1))
+                return self
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                pytest.fail("s3rver did not start:\n" + self.log_path.read_text(errors="replace"),
+                            pytrace=False)
+            time.sleep(0.05)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def url(self, bucket: str, key: str = "") -> str:
+        return f"{self.endpoint}/{bucket}/{key}"
+
+    def create_bucket(self, bucket: str):
+        r = requests.put(self.url(bucket), timeout=HTTP_TIMEOUT)
+        assert r.status_code == 200, f"creating bucket {bucket}: {r.status_code} {r.text}"
+
+    def keys(self, bucket: str, prefix: str) -> list:
+        """[(key, size)] under prefix, every page."""
+        out, token = [], None
+        while True:
+            params = {"list-type": "2", "prefix": prefix}
+            if token:
+                params["continuation-token"] = token
+            r = requests.get(self.url(bucket), params=params, timeout=HTTP_TIMEOUT)
+            assert r.status_code == 200, r.text
+            for key, size in re.findall(r"<Key>([^<]*)</Key>.*?<Size>(\d+)</Size>", r.text):
+                out.append((key, int(size)))
+            m = re.search(r"<NextContinuationToken>([^<]*)<", r.text)
+            if "<IsTruncated>true" not in r.text or not m:
+                return out
+            token = m.group(1)
+
+
+_session_s3 = None
+
+
+def session_s3() -> S3rver:
+    """The session's s3rver, started on first use, stopped when the run ends."""
+    global _session_s3
+    if _session_s3 is None:
+        _session_s3 = S3rver().start()
+        atexit.register(_session_s3.stop)
+    return _session_s3
+
+
+class S3Object:
+    """A stored blob in a bucket, with the few Path methods the tests use on blob files."""
+
+    def __init__(self, s3: S3rver, bucket: str, key: str):
+        self.s3, self.bucket, self.key = s3, bucket, key
+        self.name = key.rsplit("/", 1)[-1]
+
+    def __repr__(self):
+        return f"s3://{self.bucket}/{self.key}"
+
+    def exists(self) -> bool:
+        return requests.head(self.s3.url(self.bucket, self.key), timeout=HTTP_TIMEOUT).ok
+
+    def read_bytes(self) -> bytes:
+        r = requests.get(self.s3.url(self.bucket, self.key), timeout=HTTP_TIMEOUT)
+        assert r.status_code == 200, f"{self}: {r.status_code}"
+        return r.content
+
+    def write_bytes(self, data: bytes):
+        r = requests.put(self.s3.url(self.bucket, self.key), data=data, timeout=HTTP_TIMEOUT)
+        assert r.status_code == 200, f"{self}: {r.status_code}"
+
+    def unlink(self):
+        requests.delete(self.s3.url(self.bucket, self.key), timeout=HTTP_TIMEOUT)
+
+
 class Session(requests.Session):
     """A requests session whose requests time out (a hung daemon fails a test, not the run)."""
 
@@ -257,6 +387,8 @@ class Registry:
         self.listen_on = "127.0.0.1"  # the address havend binds; clients use self.host
         self._log = None
         self._repo_seq = 0
+        self.s3 = session_s3() if STORAGE == "s3" else None
+        self.bucket = None
         self.database_url = None  # on the PostgreSQL run: this daemon's database, kept
 
     def db(self, read_only=False) -> Database:
@@ -281,14 +413,15 @@ class Registry:
                 pytrace=False,
             )
         self.port = free_port()
-        full_env = dict(os.environ)
-        full_env.pop("HAVEN_E2E_DB", None)  # the suite's, not a setting of havend
+        # the harness's own variables (HAVEN_E2E_*) are not havend's, which refuses them
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("HAVEN_E2E_")}
         full_env.setdefault("HAVEN_LOG_LEVEL", "info")
         full_env["HAVEN_ADMIN_PASSWORD"] = self.password
         if postgres is not None and self.database_url is None:
             self.database_url = postgres.database()
         if self.database_url:
             full_env["HAVEN_DATABASE_URL"] = self.database_url
+        full_env.update(self.storage_env())
         full_env.update(env or {})
         self._log = open(self.log_path, "ab")
         self._log.write(f"\n=== e2e: start on {self.host} env={env or {}} ===\n".encode())
@@ -383,12 +516,36 @@ class Registry:
 
     # -- storage layout
 
-    def blob_path(self, digest: str) -> Path:
+    def storage_env(self) -> dict:
+        """The settings that put this daemon's blobs where HAVEN_E2E_STORAGE says."""
+        if not self.s3:
+            return {}
+        if not self.bucket:  # one per daemon, kept across its restarts
+            self.bucket = "haven-" + secrets.token_hex(6)
+            self.s3.create_bucket(self.bucket)
+        return {"HAVEN_STORAGE": "s3", "HAVEN_S3_BUCKET": self.bucket,
+                "HAVEN_S3_ENDPOINT": self.s3.endpoint, "HAVEN_S3_PATH_STYLE": "true", **S3_KEYS}
+
+    def blob_path(self, digest: str):
+        """The stored blob: a file (a Path), or with storage s3 an object (S3Object)."""
         algo, hexpart = digest.split(":", 1)
+        if self.s3:
+            return S3Object(self.s3, self.bucket, f"blobs/{algo}/{hexpart[:2]}/{hexpart}")
         return self.data_dir / "blobs" / algo / hexpart[:2] / hexpart
 
     def upload_entries(self) -> set:
+        """The uploads the blob store holds (file names, or upload ids in the bucket)."""
+        if self.s3:
+            return {k.split("/")[1] for k, _ in self.s3.keys(self.bucket, "uploads/")}
         d = self.data_dir / "uploads"
+        return {p.name for p in d.iterdir()} if d.is_dir() else set()
+
+    def staging_entries(self) -> set:
+        """The names of what is staged in the blob store, as <hex>.<upload or random id>."""
+        if self.s3:  # staging/<id>/<hex>
+            return {"{2}.{1}".format(*k.split("/")) for k, _ in self.s3.keys(self.bucket,
+                                                                              "staging/")}
+        d = self.data_dir / "staging"
         return {p.name for p in d.iterdir()} if d.is_dir() else set()
 
     # -- HTTP

@@ -421,10 +421,9 @@ def test_a_refused_push_stores_no_file_and_keeps_its_session(registry, admin):
     manifest = image_manifest(config, layer)
     assert_exceeded(registry.push_manifest(repo, "v1", manifest), len(manifest), None, 1000)
 
-    staging = registry.data_dir / "staging"
     for d in (digest_of(big), digest_of(manifest)):
         assert not registry.blob_path(d).exists(), f"refused {d} is in blobs/"
-        left = [e.name for e in staging.iterdir() if e.name.startswith(d.split(":")[1])]
+        left = [e for e in registry.staging_entries() if e.startswith(d.split(":")[1])]
         assert not left, f"refused {d} is left in staging/: {left}"
     r = admin.get(url)
     assert_status(r, 204)
@@ -435,7 +434,7 @@ def test_a_refused_push_stores_no_file_and_keeps_its_session(registry, admin):
     assert digest_of(registry.blob_path(digest_of(big)).read_bytes()) == digest_of(big)
     assert_status(registry.push_manifest(repo, "v1", manifest), 201)
     assert registry.blob_path(digest_of(manifest)).read_bytes() == manifest
-    assert not list(staging.iterdir())
+    assert not registry.staging_entries()
 
 
 def test_quota_warning_when_usage_passes_85_percent(registry, admin):

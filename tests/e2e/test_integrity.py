@@ -13,9 +13,13 @@ import hashlib
 import random
 import threading
 import uuid
+from pathlib import Path
 from urllib.parse import urljoin
 
+import pytest
+
 from havenlib import (
+    STORAGE,
     OCI_CONFIG,
     OCI_INDEX,
     OCI_LAYER,
@@ -43,6 +47,9 @@ def new_project(registry, admin):
 
 
 def sha256_of_file(path):
+    """The digest of a stored blob: a file, or an object in S3 (see Registry.blob_path)."""
+    if not isinstance(path, Path):
+        return digest_of(path.read_bytes())
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -181,7 +188,7 @@ def damage(registry, digest):
     """Overwrites the stored copy with other bytes of the same length, as the PATCH race of
     earlier versions left it."""
     path = registry.blob_path(digest)
-    size = path.stat().st_size
+    size = len(path.read_bytes())
     path.write_bytes(random.randbytes(size))
     assert sha256_of_file(path) != digest
 
@@ -284,6 +291,8 @@ def test_content_range_to_int64_max_is_refused(registry, admin, repo):
 # ------------------------------------------------------------------ what errors tell a client
 
 
+@pytest.mark.skipif(STORAGE == "s3", reason="a storage error made with a symlink loop in the "
+                    "blobs folder; S3's errors are 503s with a message (test_s3.py)")
 def test_an_internal_error_tells_the_client_only_its_request_id(registry, admin, repo):
     data = random.randbytes(1000)
     d = registry.push_blob(repo, data, admin)

@@ -1,9 +1,9 @@
 /*
  * libFuzzer target for the Helm chart reader of the additions (src/registry/addition.c,
  * included to reach its static chart_file): the input is a pushed chart layer, gzip'd tar
- * bytes as a client sent them.  They are put in a memory file and searched for the files the
- * additions serve (values.yaml, README.md) and Chart.yaml.  Whatever the bytes, the reader
- * must end with a file of at most FILE_MAX bytes, no file, or a refusal (BAD_REQUEST for a
+ * bytes as a client sent them.  They are read through a blob reader over memory and searched for
+ * the files the additions serve (values.yaml, README.md) and Chart.yaml.  Whatever the bytes, the
+ * reader must end with a file of at most FILE_MAX bytes, no file, or a refusal (BAD_REQUEST for a
  * corrupt or truncated archive, TOO_LARGE past a limit) with its message; never IO or
  * INTERNAL, never a read outside the buffers.
  *
@@ -20,33 +20,34 @@
  * empty input.
  */
 #include "../../src/registry/addition.c"
+#include "blob/blob_int.h"
 
 #include <stdint.h>
-#include <sys/mman.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const wanted[] = {"values.yaml", "README.md", "Chart.yaml"};
 
-/* One memory file for the whole run, rewritten for each input. */
-static int input_fd(const uint8_t *data, size_t size) {
-    static int fd = -1;
-    size_t done = 0;
+/* A blob reader over the input: the one driver function chart_file uses. */
+typedef struct mem_reader {
+    hv_blob_reader base;
+    const uint8_t *data;
+    size_t size;
+} mem_reader;
 
-    if (fd < 0)
-        fd = memfd_create("chart", MFD_CLOEXEC);
-    if (fd < 0 || ftruncate(fd, 0) != 0)
-        abort();
-    while (done < size) {
-        ssize_t w = pwrite(fd, data + done, size - done, (off_t)done);
-        if (w <= 0)
-            abort();
-        done += (size_t)w;
-    }
-    if (lseek(fd, 0, SEEK_SET) != 0)
-        abort();
-    return fd;
+static hv_err mem_read(hv_blob_reader *br, hv_ctx *ctx, uint64_t offset, void *buf, size_t n,
+                       size_t *got) {
+    mem_reader *r = (mem_reader *)br;
+
+    (void)ctx;
+    *got = offset < r->size ? (n < r->size - offset ? n : r->size - (size_t)offset) : 0;
+    if (*got)
+        memcpy(buf, r->data + offset, *got);
+    return HV_OK;
 }
+
+static const hv_blob_driver mem_driver = {.version = HV_BLOB_DRIVER_VERSION, .read = mem_read};
+static hv_blob_store mem_store = {.driver = &mem_driver};
 
 /* gzip of data (stored blocks: fast, and the tar bytes pass unchanged); free() it. */
 static uint8_t *gzip_stored(const uint8_t *data, size_t size, size_t *out_len) {
@@ -71,23 +72,20 @@ static uint8_t *gzip_stored(const uint8_t *data, size_t size, size_t *out_len) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint8_t *packed = NULL;
-    int fd;
 
     if (size > 0 && data[0] == 'T') {
         packed = gzip_stored(data + 1, size - 1, &size);
         data = packed;
     }
-    fd = input_fd(data, size);
 
     for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
         hv_ctx ctx = {.arena = hv_arena_new()};
+        mem_reader blob = {.base.store = &mem_store, .data = data, .size = size};
         const char *out = NULL;
         size_t len = 0;
         hv_err rc;
 
-        if (lseek(fd, 0, SEEK_SET) != 0)
-            abort();
-        rc = chart_file(&out, &len, &ctx, fd, wanted[i]);
+        rc = chart_file(&out, &len, &ctx, &blob.base, wanted[i]);
         if (rc == HV_OK) {
             volatile unsigned char sum = 0;
             if (!out && len != 0)

@@ -378,5 +378,50 @@ static void test_help_and_check(void) {
     free(text);
 }
 
-TEST_MAIN(test_defaults, test_precedence, test_file_forms, test_unknown_names, test_bad_values,
-          test_file_errors, test_secrets_not_echoed, test_database, test_help_and_check)
+/* storage: fs by default; s3 needs a bucket and credentials, which AWS's variables can give;
+ * booleans take YAML's spellings. */
+static void test_storage(void) {
+    hv_config c;
+    hv_ctx ctx;
+    char *path;
+
+    CHECK_INT(load(&c, &ctx, no_args, no_env), HV_OK);
+    CHECK_STR(c.storage, "fs");
+    CHECK_STR(c.s3_region, "us-east-1");
+    CHECK(!c.s3_path_style && !c.s3_redirect);
+    hv_config_free(&c);
+
+    CHECK_INT(
+        load(&c, &ctx, ARGV("--storage", "s3", "--s3-bucket", "b", "--s3-path-style", "yes"),
+             ENVP("AWS_ACCESS_KEY_ID=AKID", "AWS_SECRET_ACCESS_KEY=shh", "HAVEN_S3_REDIRECT=true")),
+        HV_OK);
+    CHECK_STR(c.storage, "s3");
+    CHECK_STR(c.s3_bucket, "b");
+    CHECK_STR(c.s3_access_key, "AKID");
+    CHECK_STR(c.s3_secret_key, "shh");
+    CHECK(c.s3_path_style && c.s3_redirect);
+    hv_config_free(&c);
+
+    /* the settings win over AWS's variables */
+    path = tmp_file("storage: s3\ns3_bucket: b\ns3_access_key: mine\ns3_secret_key: s\n"
+                    "s3_endpoint: http://127.0.0.1:9000\ns3_root: reg/one\n");
+    CHECK_INT(load(&c, &ctx, ARGV("--config", path), ENVP("AWS_ACCESS_KEY_ID=AKID")), HV_OK);
+    CHECK_STR(c.s3_access_key, "mine");
+    CHECK_STR(c.s3_endpoint, "http://127.0.0.1:9000");
+    CHECK_STR(c.s3_root, "reg/one");
+    hv_config_free(&c);
+    unlink(path);
+    free(path);
+
+    FAILS2(ARGV("--storage", "nfs"), no_env, "storage", "fs or s3");
+    FAILS2(ARGV("--s3-redirect", "maybe"), no_env, "s3_redirect", "true or false");
+    FAILS(ARGV("--storage", "s3"), ENVP("AWS_ACCESS_KEY_ID=a", "AWS_SECRET_ACCESS_KEY=b"),
+          "s3_bucket is not set");
+    FAILS(ARGV("--storage", "s3", "--s3-bucket", "b"), ENVP("AWS_ACCESS_KEY_ID=a"),
+          "credentials are missing");
+    FAILS2(ARGV("--s3-endpoint", "ftp://x"), no_env, "s3_endpoint", "http:// or https://");
+}
+
+TEST_MAIN(test_storage, test_defaults, test_precedence, test_file_forms, test_unknown_names,
+          test_bad_values, test_file_errors, test_secrets_not_echoed, test_database,
+          test_help_and_check)

@@ -1,6 +1,7 @@
 /*
- * Building responses without a connection: any number of headers, and error bodies that
- * keep a 500's internals (SQLite's words, file paths) for the log.
+ * Building responses without a connection: any number of headers, error bodies that keep a
+ * 500's internals (SQLite's words, file paths) for the log, and streamed bodies whose
+ * payload is freed once when something else answers instead.
  */
 #include "http/http.h"
 #include "test.h"
@@ -66,9 +67,40 @@ static void test_internal_errors_keep_their_details(void) {
     }
 }
 
+static ssize_t no_bytes(void *payload, uint64_t pos, char *buf, size_t max) {
+    (void)payload, (void)pos, (void)buf, (void)max;
+    return -1;
+}
+
+static void count_free(void *payload) {
+    (*(int *)payload)++;
+}
+
+static void test_a_replaced_stream_is_freed_once(void) {
+    hv_req r = new_req(HV_API_OCI);
+    int first = 0, second = 0;
+
+    hv_resp_stream(&r, 200, "application/octet-stream", 10, no_bytes, count_free, &first);
+    CHECK_INT(r.status, 200);
+    CHECK_INT(r.resp_len, 10);
+    hv_resp_stream(&r, 206, NULL, 5, no_bytes, count_free, &second);
+    CHECK_INT(first, 1);
+    CHECK_INT(second, 0);
+    hv_fail_at(&r.ctx, __FILE__, __LINE__, HV_E_UNAVAILABLE,
+               "the object storage cannot be "
+               "reached; retry later");
+    hv_resp_error(&r);
+    CHECK_INT(second, 1);
+    CHECK(r.resp_read == NULL);
+    CHECK_INT(r.status, 503);
+    CHECK(strstr(r.resp_body, "object storage") != NULL);
+    hv_arena_free(r.ctx.arena);
+}
+
 /* The 500s log their detail; not wanted in the test output. */
 static void quiet(void) {
     hv_log_threshold = HV_LOG_OFF;
 }
 
-TEST_MAIN(quiet, test_many_headers, test_internal_errors_keep_their_details)
+TEST_MAIN(quiet, test_many_headers, test_internal_errors_keep_their_details,
+          test_a_replaced_stream_is_freed_once)

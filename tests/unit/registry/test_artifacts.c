@@ -90,29 +90,44 @@ static void gzip_into(tarball *out, const unsigned char *data, size_t n) {
     deflateEnd(&zs);
 }
 
-/* Writes bytes to a temporary file and returns it open for reading. */
-static int temp_fd(const unsigned char *data, size_t n) {
-    FILE *f = tmpfile();
-    int fd;
+/* A blob store in a temporary folder that the archives are stored in. */
+static char root[] = "/tmp/haven-chart-test-XXXXXX";
+static hv_blob_store *store;
 
-    if (!f || fwrite(data, 1, n, f) != n)
+static void setup(void) {
+    hv_ctx ctx = {0};
+
+    if (!mkdtemp(root) || hv_blob_fs_open(&store, &ctx, root) != HV_OK)
         abort();
-    fflush(f);
-    fd = dup(fileno(f));
-    fclose(f);
-    lseek(fd, 0, SEEK_SET);
-    return fd;
 }
 
-/* chart_file over the gzip of tar t; *out "" when absent. */
+static void teardown(void) {
+    char cmd[128];
+
+    hv_blob_close(store);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", root);
+}
+
+/* chart_file over the gzip of tar t, stored as a blob; *out "" when absent. */
 static hv_err find(const char **out, const tarball *gz, const char *want) {
     hv_ctx ctx = {.arena = hv_arena_new()};
-    int fd = temp_fd(gz->data, gz->len);
+    char digest[HV_DIGEST_MAX];
+    hv_blob_staged *st = NULL;
+    hv_blob_reader *blob = NULL;
+    uint64_t size;
     size_t len;
-    hv_err rc = chart_file(out, &len, &ctx, fd, want);
+    hv_err rc;
     static char copy[4096];
 
-    close(fd);
+    hv_sha256_digest(digest, gz->data, gz->len);
+    if (hv_blob_stage_bytes(&st, store, &ctx, digest, gz->data, gz->len) ||
+        hv_blob_staged_place(st, &ctx) || hv_blob_staged_finish(st, &ctx, true) ||
+        hv_blob_open(&blob, store, &ctx, digest, &size))
+        abort();
+    rc = chart_file(out, &len, &ctx, blob, want);
+    hv_blob_reader_close(blob);
     snprintf(copy, sizeof(copy), "%.*s", *out ? (int)len : 0, *out ? *out : "");
     *out = copy;
     hv_arena_free(ctx.arena);
@@ -278,5 +293,5 @@ static void test_numbers_and_names(void) {
     hv_arena_free(ctx.arena);
 }
 
-TEST_MAIN(test_plain_chart, test_long_names, test_members_and_base256, test_refusals,
-          test_numbers_and_names)
+TEST_MAIN(setup, test_plain_chart, test_long_names, test_members_and_base256, test_refusals,
+          test_numbers_and_names, teardown)

@@ -235,10 +235,10 @@ static void test_refusal_changes_nothing(void) {
     CHECK_INT(hv_registry_blob_stat(&size, &ctx, reg, &t, m), HV_E_BLOB_UNKNOWN);
     {
         hv_artifact a;
-        int fd = -1;
+        hv_blob_reader *bytes = NULL;
         hv_target pull;
         CHECK_INT(hv_registry_target(&pull, &ctx, &admin, "qfull/app", "pull"), HV_OK);
-        CHECK_INT(hv_registry_manifest_get(&a, &fd, &ctx, reg, &pull, "v1", NULL, false),
+        CHECK_INT(hv_registry_manifest_get(&a, &bytes, &ctx, reg, &pull, "v1", NULL, false),
                   pull.repo.id ? HV_E_MANIFEST_UNKNOWN : HV_E_NAME_UNKNOWN);
     }
     /* raising the limit lets it in */

@@ -136,7 +136,7 @@ static void test_manifest_rules_and_events(void) {
     const char *subject = NULL;
     hv_artifact a;
     hv_target t;
-    int fd = -1;
+    hv_blob_reader *body = NULL;
 
     hv_sha256_digest(cdigest, config, 2);
     manifest = hv_arena_printf(ctx.arena,
@@ -168,15 +168,17 @@ static void test_manifest_rules_and_events(void) {
                                        HV_MT_OCI_MANIFEST, manifest, strlen(manifest)),
               HV_E_DIGEST_INVALID);
     CHECK_INT(hv_registry_target(&t, &ctx, &admin, "library/events", "pull"), HV_OK);
-    CHECK_INT(hv_registry_manifest_get(&a, &fd, &ctx, reg, &t, "v1", NULL, false), HV_OK);
+    CHECK_INT(hv_registry_manifest_get(&a, &body, &ctx, reg, &t, "v1", NULL, false), HV_OK);
     CHECK_STR(a.digest, mdigest);
-    close(fd);
-    CHECK_INT(hv_registry_manifest_get(&a, &fd, &ctx, reg, &t, "v1", HV_MT_DOCKER_MANIFEST, false),
-              HV_E_MANIFEST_UNKNOWN);
+    hv_blob_reader_close(body);
+    body = NULL;
+    CHECK_INT(
+        hv_registry_manifest_get(&a, &body, &ctx, reg, &t, "v1", HV_MT_DOCKER_MANIFEST, false),
+        HV_E_MANIFEST_UNKNOWN);
     CHECK_INT(hv_registry_manifest_delete(&ctx, reg, &t, mdigest), HV_OK);
     CHECK_INT(outbox_count(&ctx, "artifact.deleted"), 1);
     CHECK_INT(outbox_count(&ctx, "tag.deleted"), 1);
-    CHECK_INT(hv_registry_manifest_get(&a, &fd, &ctx, reg, &t, "v1", NULL, false),
+    CHECK_INT(hv_registry_manifest_get(&a, &body, &ctx, reg, &t, "v1", NULL, false),
               HV_E_MANIFEST_UNKNOWN);
     hv_arena_free(ctx.arena);
 }

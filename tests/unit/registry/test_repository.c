@@ -257,7 +257,7 @@ static void test_delete_everything(void) {
     hv_repository gone;
     hv_artifact a;
     uint64_t size;
-    int fd = -1;
+    hv_blob_reader *body = NULL;
 
     /* another repository of the project uses the amd64 image, so its blobs stay charged */
     digests(&b);
@@ -327,10 +327,10 @@ static void test_delete_everything(void) {
     CHECK_INT(hv_registry_blob_stat(&size, &ctx, reg, &keep, kept), HV_OK);
     /* the other repository still serves its image */
     CHECK_INT(hv_registry_target(&pull, &ctx, &admin, "rdel/keep", "pull"), HV_OK);
-    CHECK_INT(hv_registry_manifest_get(&a, &fd, &ctx, reg, &pull, "stay", NULL, false), HV_OK);
+    CHECK_INT(hv_registry_manifest_get(&a, &body, &ctx, reg, &pull, "stay", NULL, false), HV_OK);
     CHECK_STR(a.digest, kept);
-    if (fd >= 0)
-        close(fd);
+    hv_blob_reader_close(body);
+    body = NULL;
 
     /* the events: each artifact, each tag, the repository */
     CHECK_INT(outbox(&ctx, "artifact.deleted") - deleted, 5);
@@ -464,7 +464,7 @@ static void test_immutable_tag_blocks_everything(void) {
     hv_immutable_rule r;
     hv_repository still;
     hv_artifact a;
-    int fd = -1;
+    hv_blob_reader *body = NULL;
 
     digests(&b);
     push_images(&ctx, &t, true);
@@ -492,10 +492,10 @@ static void test_immutable_tag_blocks_everything(void) {
     CHECK_INT(usage(p.id), used);
     CHECK_INT(count(&ctx, "SELECT count(*) FROM outbox", NULL, -1), events);
     CHECK_INT(hv_registry_target(&pull, &ctx, &admin, "rimm/app", "pull"), HV_OK);
-    CHECK_INT(hv_registry_manifest_get(&a, &fd, &ctx, reg, &pull, "dev", NULL, false), HV_OK);
+    CHECK_INT(hv_registry_manifest_get(&a, &body, &ctx, reg, &pull, "dev", NULL, false), HV_OK);
     CHECK_STR(a.digest, amd);
-    if (fd >= 0)
-        close(fd);
+    hv_blob_reader_close(body);
+    body = NULL;
     CHECK_INT(hv_model_artifact_get(&a, &ctx, repo_id, sig), HV_OK);
 
     /* a disabled rule no longer blocks */

@@ -1,0 +1,137 @@
+"""What only the S3 blob store does (HAVEN_E2E_STORAGE=s3; skipped otherwise): a chunked
+upload that goes on at another node, blobs larger than S3's smallest part, downloads
+redirected to presigned URLs, and an object store that stops answering: 503 with a message
+that says so, nothing half-written, and everything back once the store is.
+"""
+
+import random
+from urllib.parse import urljoin
+
+import pytest
+
+from havenlib import (
+    STORAGE,
+    Registry,
+    S3rver,
+    assert_error,
+    assert_status,
+    digest_of,
+)
+
+pytestmark = pytest.mark.skipif(STORAGE != "s3", reason="HAVEN_E2E_STORAGE is not s3")
+
+OCTET = {"Content-Type": "application/octet-stream"}
+
+
+def location(r):
+    return urljoin(r.url, r.headers["Location"])
+
+
+def patch(session, url, data, start):
+    r = session.patch(url, data=data, headers={
+        **OCTET, "Content-Range": f"{start}-{start + len(data) - 1}"})
+    assert_status(r, 202)
+    return location(r)
+
+
+def test_a_large_blob_in_chunks_of_any_size_reads_back_whole_and_in_ranges(registry, admin, repo):
+    data = random.randbytes((11 << 20) + 4321)  # parts of 8 MiB and the rest
+    d = digest_of(data)
+    url = registry.start_upload(repo, admin)
+    at = 0
+    for size in (1000, 3 << 20, 1, 6 << 20):  # below, across and above S3's 5 MiB part
+        url = patch(admin, url, data[at:at + size], at)
+        at += size
+    url = patch(admin, url, data[at:], at)
+    assert_status(admin.put(url, params={"digest": d}), 201)
+    assert registry.blob_path(d).read_bytes() == data
+    assert not registry.staging_entries()
+    r = admin.get(registry.v2(f"{repo}/blobs/{d}"))
+    assert_status(r, 200)
+    assert r.content == data
+    r = admin.get(registry.v2(f"{repo}/blobs/{d}"), headers={"Range": "bytes=9000000-9000099"})
+    assert_status(r, 206)
+    assert r.content == data[9000000:9000100]
+    r = admin.head(registry.v2(f"{repo}/blobs/{d}"))
+    assert_status(r, 200)
+    assert r.headers["Content-Length"] == str(len(data))
+
+
+def test_a_chunked_upload_goes_on_at_another_node(tmp_path_factory):
+    """Two daemons on one database and one bucket, as nodes behind a load balancer: chunks
+    of one upload go to either, and the blob is served by both."""
+    first = Registry(tmp_path_factory.mktemp("node"))
+    first.start()
+    second = Registry(first.workdir, password=first.password)
+    second.bucket = first.bucket
+    try:
+        second.start()
+        a, b = first.session(), second.session()
+        data = random.randbytes(3 << 20)
+        d = digest_of(data)
+        url = first.start_upload("library/nodes", a)
+        url = patch(a, url, data[:1 << 20], 0)
+        url = patch(b, url.replace(first.host, second.host), data[1 << 20:2 << 20], 1 << 20)
+        url = patch(a, url.replace(second.host, first.host), data[2 << 20:], 2 << 20)
+        assert_status(b.put(url.replace(first.host, second.host), params={"digest": d}), 201)
+        for reg, s in ((first, a), (second, b)):
+            r = s.get(reg.v2(f"library/nodes/blobs/{d}"))
+            assert_status(r, 200)
+            assert r.content == data
+    finally:
+        assert not second.stop()
+        assert not first.stop()
+
+
+def test_downloads_redirect_to_the_object_store_when_asked(start_registry):
+    reg = start_registry(env={"HAVEN_S3_REDIRECT": "true"})
+    s = reg.session()
+    data = random.randbytes(100_000)
+    d = reg.push_blob("library/redirected", data, s)
+    r = s.get(reg.v2(f"library/redirected/blobs/{d}"), allow_redirects=False)
+    assert_status(r, 307)
+    target = r.headers["Location"]
+    assert target.startswith(reg.s3.endpoint + "/") and "X-Amz-Signature=" in target
+    assert r.headers["Docker-Content-Digest"] == d
+    fetched = type(s)().get(target)  # no credentials of ours go to the store
+    assert_status(fetched, 200)
+    assert fetched.content == data
+    r = s.head(reg.v2(f"library/redirected/blobs/{d}"))  # a HEAD is answered by havend
+    assert_status(r, 200)
+    assert r.headers["Content-Length"] == str(len(data))
+    assert_error(s.get(reg.v2(f"library/redirected/blobs/{digest_of(b'none')}"),
+                       allow_redirects=False), 404, "BLOB_UNKNOWN")
+
+
+def test_an_object_store_that_stops_answering_is_a_503_and_nothing_half_written(
+        tmp_path_factory):
+    s3 = S3rver(directory=tmp_path_factory.mktemp("s3rver")).start()
+    reg = Registry(tmp_path_factory.mktemp("havend-outage"))
+    reg.s3 = s3
+    try:
+        reg.start()
+        s = reg.session()
+        kept = random.randbytes(50_000)
+        d_kept = reg.push_blob("library/outage", kept, s)
+        s3.stop()
+
+        r = s.get(reg.v2(f"library/outage/blobs/{d_kept}"))
+        assert_error(r, 503, "UNAVAILABLE")
+        assert "object storage" in r.json()["errors"][0]["message"]
+        lost = random.randbytes(50_000)
+        r = s.post(reg.v2("library/outage/blobs/uploads/"), params={"digest": digest_of(lost)},
+                   data=lost, headers=OCTET)
+        assert_error(r, 503, "UNAVAILABLE")
+        assert "retry" in r.json()["errors"][0]["message"]
+
+        s3.start()  # the same port and data
+        r = s.get(reg.v2(f"library/outage/blobs/{d_kept}"))
+        assert_status(r, 200)
+        assert r.content == kept
+        assert_error(s.head(reg.v2(f"library/outage/blobs/{digest_of(lost)}")), 404,
+                     "BLOB_UNKNOWN")
+        assert reg.push_blob("library/outage", lost, s) == digest_of(lost)
+    finally:
+        problems = reg.stop()
+        s3.stop()
+    assert not problems, problems
