@@ -64,6 +64,7 @@ def test_a_chunked_upload_goes_on_at_another_node(tmp_path_factory):
     first.start()
     second = Registry(first.workdir, password=first.password)
     second.bucket = first.bucket
+    second.database_url = first.database_url  # None on SQLite: the shared data dir's file
     try:
         second.start()
         a, b = first.session(), second.session()

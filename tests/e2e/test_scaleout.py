@@ -28,7 +28,8 @@ NODES = 3
 
 @pytest.fixture
 def nodes(tmp_path):
-    """NODES daemons on one new database and one data directory, started at the same time."""
+    """NODES daemons on one new database and one data directory (and one bucket, with
+    storage s3), started at the same time."""
     url = havenlib.postgres.database()
     first = Registry(tmp_path / "node0")
     regs = [first]
@@ -36,8 +37,11 @@ def nodes(tmp_path):
         reg = Registry(tmp_path / f"node{i}", password=first.password)
         reg.data_dir = first.data_dir
         regs.append(reg)
+    if first.s3:  # blobs in S3: one bucket for all, as one data directory otherwise
+        first.storage_env()
     for reg in regs:
         reg.database_url = url
+        reg.bucket = first.bucket
     errors = []
 
     def start(reg):
