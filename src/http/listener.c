@@ -177,7 +177,7 @@ static void *run(void *arg) {
     struct epoll_event evs[64];
     int64_t next_expiry = 0;
 
-    while (l->running) {
+    while (__atomic_load_n(&l->running, __ATOMIC_SEQ_CST)) {
         int n = epoll_wait(l->epfd, evs, 64, 500);
         int64_t now;
 
