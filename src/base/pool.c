@@ -20,13 +20,13 @@ struct job {
     void (*fn)(void *arg);
     void *arg;
     bool done;
+    pthread_cond_t finished; /* its caller waits on it alone: no herd wakes per job */
     struct job *next;
 };
 
 struct hv_pool {
     pthread_mutex_t lock;
     pthread_cond_t work; /* a job was queued, or the pool is stopping */
-    pthread_cond_t done; /* a job finished */
     struct job *head, *tail;
     bool stopping;
     int nice_inc;
@@ -55,7 +55,7 @@ static void *worker(void *arg) {
         j->fn(j->arg);
         pthread_mutex_lock(&p->lock);
         j->done = true;
-        pthread_cond_broadcast(&p->done);
+        pthread_cond_signal(&j->finished);
     }
     pthread_mutex_unlock(&p->lock);
     return NULL;
@@ -67,7 +67,6 @@ hv_pool *hv_pool_new(int threads, int nice_inc) {
     assert(threads > 0);
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->work, NULL);
-    pthread_cond_init(&p->done, NULL);
     p->nice_inc = nice_inc;
     p->threads = hv_calloc((size_t)threads, sizeof(*p->threads));
     for (int i = 0; i < threads; i++) {
@@ -81,6 +80,7 @@ hv_pool *hv_pool_new(int threads, int nice_inc) {
 void hv_pool_run(hv_pool *p, void (*fn)(void *arg), void *arg) {
     struct job j = {.fn = fn, .arg = arg};
 
+    pthread_cond_init(&j.finished, NULL);
     pthread_mutex_lock(&p->lock);
     assert(!p->stopping);
     if (p->tail)
@@ -90,8 +90,9 @@ void hv_pool_run(hv_pool *p, void (*fn)(void *arg), void *arg) {
     p->tail = &j;
     pthread_cond_signal(&p->work);
     while (!j.done)
-        pthread_cond_wait(&p->done, &p->lock);
+        pthread_cond_wait(&j.finished, &p->lock);
     pthread_mutex_unlock(&p->lock);
+    pthread_cond_destroy(&j.finished);
 }
 
 void hv_pool_free(hv_pool *p) {
@@ -103,7 +104,6 @@ void hv_pool_free(hv_pool *p) {
     pthread_mutex_unlock(&p->lock);
     for (int i = 0; i < p->n_threads; i++)
         pthread_join(p->threads[i], NULL);
-    pthread_cond_destroy(&p->done);
     pthread_cond_destroy(&p->work);
     pthread_mutex_destroy(&p->lock);
     free(p->threads);
