@@ -33,11 +33,6 @@
 #define CACHE_TTL_MS 60000
 #define CRED_MAX     1024
 
-/* OWASP's minimum for argon2id (2 passes over 19 MiB): libsodium's "interactive" 64 MiB
- * made the daemon's peak memory 74 MiB at start for one hash. */
-#define PWHASH_OPSLIMIT 2
-#define PWHASH_MEMLIMIT (19u * 1024 * 1024)
-
 hv_auth__settings hv_auth__cfg;
 
 static unsigned char cache_key[32];
@@ -48,17 +43,24 @@ static struct {
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* What an unknown name's password is checked against (see the top of the file). */
-static char dummy_hash[crypto_pwhash_STRBYTES];
+static char *dummy_hash;
 
 hv_err hv_auth_init(hv_ctx *ctx, const hv_auth_config *cfg) {
     unsigned char nobody[32];
+    char nobody_hex[2 * sizeof(nobody) + 1];
+    hv_err rc;
 
     if (sodium_init() < 0)
         return HV_FAIL(ctx, HV_E_INTERNAL, "libsodium failed to initialise");
+    /* before anything starts a thread: the hashing processes are forked here */
+    if ((rc = hv_auth__hasher_start(ctx)) != HV_OK)
+        return rc;
     hv_random(nobody, sizeof(nobody));
-    if (crypto_pwhash_str(dummy_hash, (const char *)nobody, sizeof(nobody), PWHASH_OPSLIMIT,
-                          PWHASH_MEMLIMIT) != 0)
-        return HV_FAIL(ctx, HV_E_INTERNAL, "password hashing ran out of memory");
+    hv_hex(nobody_hex, nobody, sizeof(nobody));
+    free(dummy_hash);
+    dummy_hash = NULL;
+    if ((rc = hv_auth_password_hash(&dummy_hash, ctx, nobody_hex)) != HV_OK)
+        return rc;
     pthread_mutex_lock(&cache_lock);
     hv_random(cache_key, sizeof(cache_key));
     memset(cache, 0, sizeof(cache));
@@ -71,61 +73,6 @@ hv_err hv_auth_init(hv_ctx *ctx, const hv_auth_config *cfg) {
     hv_auth__cfg.service = hv_strdup(cfg->service ? cfg->service : "harbor-registry");
     hv_auth__cfg.issuer = hv_strdup(cfg->issuer ? cfg->issuer : "harbor-token-issuer");
     return hv_auth__token_init(ctx, cfg->data_dir);
-}
-
-/* ---------------------------------------------------------------- password hashing
- * argon2id runs on the hashing pool: at most one hash per CPU at a time (19 MiB each), at a
- * lower priority than requests, however many logins arrive together. */
-
-static hv_pool *hash_pool;
-static pthread_once_t hash_pool_once = PTHREAD_ONCE_INIT;
-
-static void hash_pool_start(void) {
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-
-    hash_pool = hv_pool_new(cpus > 0 ? (int)cpus : 1, 10);
-}
-
-struct pwhash_job {
-    const char *password;
-    const char *hash; /* verify: the stored hash */
-    char out[crypto_pwhash_STRBYTES];
-    int rc;
-};
-
-static void pwhash_make(void *arg) {
-    struct pwhash_job *j = arg;
-
-    j->rc = crypto_pwhash_str(j->out, j->password, strlen(j->password), PWHASH_OPSLIMIT,
-                              PWHASH_MEMLIMIT);
-}
-
-static void pwhash_check(void *arg) {
-    struct pwhash_job *j = arg;
-
-    j->rc = crypto_pwhash_str_verify(j->hash, j->password, strlen(j->password));
-}
-
-hv_err hv_auth_password_hash(char **out, hv_ctx *ctx, const char *password) {
-    struct pwhash_job j = {.password = password};
-
-    pthread_once(&hash_pool_once, hash_pool_start);
-    hv_pool_run(hash_pool, pwhash_make, &j);
-    if (j.rc != 0)
-        return HV_FAIL(ctx, HV_E_INTERNAL, "password hashing ran out of memory");
-    *out = hv_strdup(j.out);
-    sodium_memzero(j.out, sizeof(j.out));
-    return HV_OK;
-}
-
-bool hv_auth_password_verify(const char *hash, const char *password) {
-    struct pwhash_job j = {.password = password, .hash = hash};
-
-    if (!hash)
-        return false;
-    pthread_once(&hash_pool_once, hash_pool_start);
-    hv_pool_run(hash_pool, pwhash_check, &j);
-    return j.rc == 0;
 }
 
 /* ---------------------------------------------------------------- the credential cache */

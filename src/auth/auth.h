@@ -116,7 +116,8 @@ void hv_auth_robot_catalogue(const char *kind,
                              void *payload);
 
 /* argon2id hash of a password or secret, in libsodium's string form (caller frees).  Both
- * this and verify run on a pool of one thread per CPU and wait for their turn there. */
+ * this and verify run in one of the hashing processes that hv_auth_init started (one per
+ * CPU) and wait for their turn there.  Passwords longer than 4096 bytes are refused. */
 hv_err hv_auth_password_hash(char **out, hv_ctx *ctx, const char *password);
 /* True when password matches hash. */
 bool hv_auth_password_verify(const char *hash, const char *password);

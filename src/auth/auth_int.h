@@ -2,8 +2,9 @@
  * Shared between the files of the auth module only: the configuration kept by hv_auth_init
  * and the token functions auth.c calls.
  *
- *   auth.c      initialisation, passwords, Basic (users and robots), the credential cache
- *               and the Authorization header dispatcher
+ *   auth.c      initialisation, Basic (users and robots), the credential cache and the
+ *               Authorization header dispatcher
+ *   hasher.c    argon2id password hashing, in helper processes
  *   throttle.c  the failed-login throttle
  *   rbac.c      the role matrix, public-project policies, robot catalogue and hv_auth_can
  *   token.c     the signing key, registry tokens (issue and verify), base64url
@@ -34,6 +35,10 @@ const char *hv_auth__token_kid(void);
 /* Verifies a compact JWT and fills *out (strings in ctx->arena) with its subject and access.
  * HV_E_UNAUTHORIZED with what was wrong. */
 hv_err hv_auth__token_verify(hv_identity *out, hv_ctx *ctx, const char *token);
+
+/* Forks the password hashing processes (one per CPU) unless they run already.  Call
+ * before the process starts threads: hv_auth_init does. */
+hv_err hv_auth__hasher_start(hv_ctx *ctx);
 
 /*
  * The failed-login throttle, per (client network, login name); client is the address text

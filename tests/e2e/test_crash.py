@@ -7,9 +7,12 @@ POST/PATCH/PUT, 1 KiB to 2 MiB) and a manifest over them, and each keeps one upl
 deliberately unfinished.  The kill comes at three different moments, on the same data dir.
 """
 
+import os
 import random
+import signal
 import threading
 import time
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -204,3 +207,61 @@ def test_sigkill_during_pushes_loses_nothing_acknowledged(start_registry):
         verify(reg, everyone, pre_crash)
         problems = reg.stop()
         assert not problems, "; ".join(problems) + "\n" + reg.log_tail()
+
+
+# -- the password hashing processes (argon2id runs in children of havend, one per CPU)
+
+
+def hashing_children(registry) -> list:
+    """The pids of havend's child processes (the password hashers)."""
+    pid = registry.proc.pid
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children = (task / "children").read_text().split()
+        found.extend(int(c) for c in children)
+    return found
+
+
+def running(pid: int) -> bool:
+    """True while pid exists and is not a zombie."""
+    try:
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+
+
+def test_a_killed_hashing_process_is_replaced(start_registry):
+    reg = start_registry()
+    before = hashing_children(reg)
+    assert before, "havend runs its password hashing in child processes"
+    for pid in before:
+        os.kill(pid, signal.SIGKILL)
+    # every login after the kill is a full check (a new user: nothing cached), and each
+    # must succeed although the processes that would have hashed it are gone
+    user = {"username": "hasher-u", "email": "hasher-u@example.com", "realname": "h",
+            "password": "Hasher12345"}
+    assert_status(requests.post(reg.url + "/api/v2.0/users", json=user, auth=reg.auth,
+                                timeout=TIMEOUT), 201)
+    resp = requests.get(reg.url + "/api/v2.0/users/current", auth=("hasher-u", "Hasher12345"),
+                        timeout=TIMEOUT)
+    assert_status(resp, 200)
+    wrong = requests.get(reg.url + "/api/v2.0/users/current", auth=("hasher-u", "Wrong12345"),
+                         timeout=TIMEOUT)
+    assert_status(wrong, 401)
+    # a dead child is replaced when a request finds it dead: one has been by now
+    after = [p for p in hashing_children(reg) if running(p)]
+    assert after and not set(after) & set(before)
+    assert "password hashing process ended" in reg.log_text()
+
+
+def test_hashing_processes_end_with_havend(start_registry):
+    reg = start_registry()
+    children = hashing_children(reg)
+    assert children
+    reg.kill()
+    deadline = time.monotonic() + 10
+    alive = children
+    while alive and time.monotonic() < deadline:
+        alive = [p for p in children if running(p)]
+        time.sleep(0.1)
+    assert not alive, f"hashing processes {alive} outlived a killed havend"
