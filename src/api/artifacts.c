@@ -55,7 +55,7 @@ static hv_err repository_name(const char **out, hv_req *r, const hv_project *p) 
 /* The project named by the path.  An anonymous caller is asked to log in rather than told
  * whether a project exists. */
 static hv_err find_project(hv_project *p, hv_req *r, bool by_name) {
-    hv_err rc = by_name ? hv_model_project_get(p, &r->ctx, r->params[0])
+    hv_err rc = by_name ? hv_iam_project_get(p, &r->ctx, r->params[0])
                         : hv_api__project(p, r, r->params[0]);
 
     if (rc == HV_E_NOT_FOUND && r->who.kind == HV_ID_ANONYMOUS) {

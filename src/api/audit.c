@@ -4,6 +4,7 @@
  * project's logs).  Rows are written by the audit subscriber of the event bus
  * (src/audit/); these endpoints only read them, newest first unless sorted otherwise.
  */
+#include "audit/audit.h"
 #include "api/api_int.h"
 
 static json_t *audit_json(const hv_audit_log *e) {
@@ -17,7 +18,7 @@ static hv_err page(hv_req *r, const hv_list *list, int64_t project_id) {
     size_t n;
     int64_t total;
     json_t *items;
-    hv_err rc = hv_model_audit_list(&rows, &n, &total, &r->ctx, list, project_id);
+    hv_err rc = hv_audit_list(&rows, &n, &total, &r->ctx, list, project_id);
 
     if (rc)
         return rc;
@@ -41,7 +42,7 @@ static hv_err list_all(hv_req *r) {
 static hv_err list_project(hv_req *r) {
     hv_project project;
     hv_list list;
-    hv_err rc = hv_model_project_get(&project, &r->ctx, r->params[0]);
+    hv_err rc = hv_iam_project_get(&project, &r->ctx, r->params[0]);
 
     if (rc == HV_OK)
         rc = hv_api__can(r, &project, "log", "list");

@@ -135,7 +135,7 @@ static hv_err load_artifact(hv_artifact_view *art, hv_project *p, hv_req *r, con
     hv_artifact_options none = {0};
     const char *name;
     hv_target t;
-    hv_err rc = hv_model_project_get(p, &r->ctx, r->params[0]);
+    hv_err rc = hv_iam_project_get(p, &r->ctx, r->params[0]);
 
     if (rc == HV_E_NOT_FOUND && r->who.kind == HV_ID_ANONYMOUS) {
         hv_error_clear(&r->ctx);

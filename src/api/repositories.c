@@ -41,7 +41,7 @@ hv_err hv_api__visibility(hv_visibility *out, hv_req *r) {
             out->all = true;
             return HV_OK;
         }
-        rc = hv_model_project_get(&project, &r->ctx, p->namespace_);
+        rc = hv_iam_project_get(&project, &r->ctx, p->namespace_);
         if (rc == HV_E_NOT_FOUND) { /* a permission outliving its project grants nothing */
             hv_error_clear(&r->ctx);
             continue;
@@ -111,7 +111,7 @@ static hv_err page(hv_req *r, const hv_list *list, int64_t project_id, const hv_
     size_t n;
     int64_t total;
     json_t *items;
-    hv_err rc = hv_model_repository_list(&rows, &n, &total, &r->ctx, list, project_id, vis);
+    hv_err rc = hv_registry_repository_list(&rows, &n, &total, &r->ctx, list, project_id, vis);
 
     if (rc)
         return rc;
@@ -127,7 +127,7 @@ static hv_err page(hv_req *r, const hv_list *list, int64_t project_id, const hv_
  * caller may `action` its repositories.  An anonymous caller is asked to log in rather than
  * told whether a project exists. */
 static hv_err load_project(hv_project *p, hv_req *r, const char *action) {
-    hv_err rc = hv_model_project_get(p, &r->ctx, r->params[0]);
+    hv_err rc = hv_iam_project_get(p, &r->ctx, r->params[0]);
 
     if (rc == HV_E_NOT_FOUND && r->who.kind == HV_ID_ANONYMOUS)
         return HV_FAIL(&r->ctx, HV_E_UNAUTHORIZED, "authentication required");
@@ -142,7 +142,7 @@ static hv_err load(hv_project *p, hv_repository_detail *d, hv_req *r, const char
     if (rc == HV_OK)
         rc = hv_api__repository_name(&name, r, p, r->params[1]);
     if (rc == HV_OK)
-        rc = hv_model_repository_detail(d, &r->ctx, name);
+        rc = hv_registry_repository_detail(d, &r->ctx, name);
     return rc;
 }
 
@@ -191,7 +191,7 @@ static hv_err update_repository(hv_req *r) {
         rc = hv_api__str(&description, r, body, "description");
     json_decref(body);
     if (rc == HV_OK)
-        rc = hv_model_repository_set_description(&r->ctx, d.id, description);
+        rc = hv_registry_repository_set_description(&r->ctx, d.id, description);
     return rc ? rc : hv_api__ok(r);
 }
 

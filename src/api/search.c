@@ -36,37 +36,16 @@ static void fuzzy_name(hv_list *list, hv_req *r, const char *q) {
 }
 
 /* The projects half: those visible, as GET /projects lists them for this caller. */
-static hv_err search_projects(json_t *out, hv_req *r, const char *q, const hv_visibility *vis) {
-    hv_query_term *terms;
+static hv_err search_projects(json_t *out, hv_req *r, const char *q) {
+    const hv_iam_project_filter none = {0};
     hv_project *projects;
     hv_list list;
     size_t n;
-    int64_t total, visible_to;
+    int64_t total;
     hv_err rc;
 
     fuzzy_name(&list, r, q);
-    if (vis->all) {
-        visible_to = -1;
-    } else if (r->who.kind == HV_ID_ROBOT && vis->n_project_ids > 0) {
-        /* a robot's projects are its permissions, as in GET /projects */
-        terms = hv_arena_alloc(r->ctx.arena, (list.n_terms + 1) * sizeof(*terms));
-        if (list.n_terms)
-            terms[0] = list.terms[0];
-        terms[list.n_terms].key = "project_id";
-        terms[list.n_terms].op = HV_Q_ANY;
-        terms[list.n_terms].values =
-            hv_arena_alloc(r->ctx.arena, vis->n_project_ids * sizeof(*terms->values));
-        for (size_t i = 0; i < vis->n_project_ids; i++)
-            terms[list.n_terms].values[i] =
-                hv_arena_printf(r->ctx.arena, "%lld", (long long)vis->project_ids[i]);
-        terms[list.n_terms].n_values = vis->n_project_ids;
-        list.terms = terms;
-        list.n_terms++;
-        visible_to = -1;
-    } else {
-        visible_to = r->who.kind == HV_ID_USER ? vis->user_id : 0;
-    }
-    rc = hv_model_project_list(&projects, &n, &total, &r->ctx, &list, visible_to);
+    rc = hv_iam_project_list(&projects, &n, &total, &r->ctx, &r->who, &list, &none);
     for (size_t i = 0; rc == HV_OK && i < n; i++) {
         json_t *o;
         rc = hv_api__project_json(&o, r, &projects[i], true);
@@ -84,7 +63,7 @@ static hv_err search_repositories(json_t *out, hv_req *r, const char *q, const h
     hv_err rc;
 
     fuzzy_name(&list, r, q);
-    rc = hv_model_repository_list(&rows, &n, &total, &r->ctx, &list, 0, vis);
+    rc = hv_registry_repository_list(&rows, &n, &total, &r->ctx, &list, 0, vis);
     for (size_t i = 0; rc == HV_OK && i < n; i++)
         json_array_append_new(
             out, json_pack("{s:I, s:s, s:b, s:s, s:I, s:I}", "project_id",
@@ -113,7 +92,7 @@ static hv_err search(hv_req *r) {
 
     rc = hv_api__visibility(&vis, r);
     if (rc == HV_OK)
-        rc = search_projects(projects, r, q, &vis);
+        rc = search_projects(projects, r, q);
     if (rc == HV_OK)
         rc = search_repositories(repositories, r, q, &vis);
     if (rc) {
@@ -137,7 +116,7 @@ static hv_err statistics(hv_req *r) {
         return HV_FAIL(&r->ctx, HV_E_UNAUTHORIZED, "authentication required for statistics");
     rc = hv_api__visibility(&vis, r);
     if (rc == HV_OK)
-        rc = hv_model_statistics(&s, &r->ctx, &vis, sysadmin);
+        rc = hv_registry_statistics(&s, &r->ctx, &vis, sysadmin);
     if (rc)
         return rc;
     return hv_api__json(r, 200,

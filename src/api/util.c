@@ -220,9 +220,9 @@ hv_err hv_api__project(hv_project *out, hv_req *r, const char *name_or_id) {
     hv_err rc;
 
     if (!(force && strcmp(force, "true") == 0) && hv_parse_u64(name_or_id, strlen(name_or_id), &id))
-        rc = hv_model_project_get_by_id(out, &r->ctx, (int64_t)id);
+        rc = hv_iam_project_get_by_id(out, &r->ctx, (int64_t)id);
     else
-        rc = hv_model_project_get(out, &r->ctx, name_or_id);
+        rc = hv_iam_project_get(out, &r->ctx, name_or_id);
     return rc;
 }
 

@@ -156,3 +156,8 @@ void hv_audit_init(void) {
     /* one subscription for every type: the table above decides, and the bus has few slots */
     hv_events_subscribe("", on_event, NULL);
 }
+
+hv_err hv_audit_list(hv_audit_log **out, size_t *n, int64_t *total, hv_ctx *ctx,
+                     const hv_list *list, int64_t project_id) {
+    return hv_model_audit_list(out, n, total, ctx, list, project_id);
+}

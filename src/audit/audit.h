@@ -10,6 +10,7 @@
 #define HV_AUDIT_H
 
 #include "base/base.h"
+#include "model/model.h"
 
 /* Subscribes the audit log to the event bus.  Call once, before hv_events_start. */
 void hv_audit_init(void);
@@ -21,5 +22,11 @@ void hv_audit_init(void);
  * The subscriber calls this and logs a failure; tests call it directly.
  */
 hv_err hv_audit_record(hv_ctx *ctx, const char *type, const char *payload);
+
+/* The page `list` of the audit log (of project_id; 0: of every project), newest first
+ * unless sorted otherwise; rows in the arena.  q keys: username, resource, resource_type,
+ * operation, op_time. */
+hv_err hv_audit_list(hv_audit_log **out, size_t *n, int64_t *total, hv_ctx *ctx,
+                     const hv_list *list, int64_t project_id);
 
 #endif

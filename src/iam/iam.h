@@ -187,8 +187,9 @@ typedef struct hv_iam_project_summary {
     hv_quota quota;
 } hv_iam_project_summary;
 
-/* The project called name into *out.  HV_E_NOT_FOUND when there is none. */
+/* The project called name (or with this id) into *out.  HV_E_NOT_FOUND when there is none. */
 hv_err hv_iam_project_get(hv_project *out, hv_ctx *ctx, const char *name);
+hv_err hv_iam_project_get_by_id(hv_project *out, hv_ctx *ctx, int64_t id);
 
 /*
  * The page `list` (paging, q terms and sort as parsed from the request) of the projects

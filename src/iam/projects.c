@@ -198,6 +198,10 @@ hv_err hv_iam_project_get(hv_project *out, hv_ctx *ctx, const char *name) {
     return hv_model_project_get(out, ctx, name);
 }
 
+hv_err hv_iam_project_get_by_id(hv_project *out, hv_ctx *ctx, int64_t id) {
+    return hv_model_project_get_by_id(out, ctx, id);
+}
+
 static void add_term(hv_query_term *t, hv_ctx *ctx, const char *key, hv_query_op op,
                      const char *value) {
     t->key = key;

@@ -151,6 +151,19 @@ hv_err hv_registry_referrers(hv_artifact **out, size_t *count, hv_ctx *ctx, cons
  */
 hv_err hv_registry_repository_delete(hv_ctx *ctx, hv_registry *reg, const hv_project *p,
                                      const char *name);
+/* The page `list` of the repositories of project_id (0: of every project) that vis covers,
+ * with their artifact counts (arena).  q and sort keys: id, name, project_id, description,
+ * pull_count, creation_time, update_time; newest first by default. */
+hv_err hv_registry_repository_list(hv_repository_detail **out, size_t *n, int64_t *total,
+                                   hv_ctx *ctx, const hv_list *list, int64_t project_id,
+                                   const hv_visibility *vis);
+/* The repository called name ("<project>/<repository>").  HV_E_NOT_FOUND when absent. */
+hv_err hv_registry_repository_detail(hv_repository_detail *out, hv_ctx *ctx, const char *name);
+/* HV_E_NOT_FOUND when absent. */
+hv_err hv_registry_repository_set_description(hv_ctx *ctx, int64_t id, const char *description);
+/* Project and repository counts of what vis covers, and with_storage the bytes stored. */
+hv_err hv_registry_statistics(hv_statistics *out, hv_ctx *ctx, const hv_visibility *vis,
+                              bool with_storage);
 /* ---- end of repositories */
 
 /* ---- Harbor's artifact model (artifact.c, addition.c) */

@@ -82,3 +82,22 @@ hv_err hv_registry_repository_delete(hv_ctx *ctx, hv_registry *reg, const hv_pro
         hv_events_kick();
     return rc;
 }
+
+hv_err hv_registry_repository_list(hv_repository_detail **out, size_t *n, int64_t *total,
+                                   hv_ctx *ctx, const hv_list *list, int64_t project_id,
+                                   const hv_visibility *vis) {
+    return hv_model_repository_list(out, n, total, ctx, list, project_id, vis);
+}
+
+hv_err hv_registry_repository_detail(hv_repository_detail *out, hv_ctx *ctx, const char *name) {
+    return hv_model_repository_detail(out, ctx, name);
+}
+
+hv_err hv_registry_repository_set_description(hv_ctx *ctx, int64_t id, const char *description) {
+    return hv_model_repository_set_description(ctx, id, description);
+}
+
+hv_err hv_registry_statistics(hv_statistics *out, hv_ctx *ctx, const hv_visibility *vis,
+                              bool with_storage) {
+    return hv_model_statistics(out, ctx, vis, with_storage);
+}
