@@ -3,7 +3,7 @@
 # and log (build/e2e-<name>.log), then one line that adds them up.  A configuration is
 # DATABASE:STORAGE: the embedded one (sqlite:fs) and the scale-out one (postgres:s3: a
 # throwaway PostgreSQL cluster that tests/e2e/pgcluster.py starts, and s3rver).
-#   scripts/e2e.sh [pytest args…]
+#   scripts/e2e.sh [pytest args…] [test files or directories…]   (default: all of tests/e2e)
 #   E2E_CONFIGS    the configurations, "sqlite:fs postgres:s3" by default
 #   E2E_PARALLEL   1: the runs side by side (their output shown as each ends); 0: one after
 #                  the other.  By default side by side only from 4 CPUs on: on 2, the
@@ -17,12 +17,17 @@ configs=(${E2E_CONFIGS:-sqlite:fs postgres:s3})
 parallel="${E2E_PARALLEL:-$([ "$(nproc)" -ge 4 ] && echo 1 || echo 0)}"
 export HAVEND="${HAVEND:-$root/build/debug/havend}"
 args=("$@")
+# the whole suite unless the arguments name test files or directories of their own
+targets=("$root/tests/e2e")
+for a in "$@"; do
+  case "$a" in -*) ;; *) [ -e "$a" ] && targets=() ;; esac
+done
 
 run() { # DATABASE:STORAGE: one run of the suite
   local name="${1/:/-}"
   rm -rf "$root/build/e2e-$name"
   HAVEN_E2E_DB="${1%%:*}" HAVEN_E2E_STORAGE="${1##*:}" "${pytest[@]}" -p no:cacheprovider \
-    --basetemp="$root/build/e2e-$name" "${args[@]}" "$root/tests/e2e"
+    --basetemp="$root/build/e2e-$name" "${args[@]}" "${targets[@]}"
 }
 
 # "N word" from pytest's closing line, 0 when absent

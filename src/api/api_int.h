@@ -41,6 +41,7 @@ extern const hv_api__route hv_api__artifact_routes[];
 extern const hv_api__route hv_api__label_routes[];
 extern const hv_api__route hv_api__quota_routes[];
 extern const hv_api__route hv_api__immutable_routes[];
+extern const hv_api__route hv_api__retention_routes[];
 extern const hv_api__route hv_api__search_routes[];
 extern const hv_api__route hv_api__project_metadata_routes[];
 extern const hv_api__route hv_api__configuration_routes[];

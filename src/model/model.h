@@ -531,6 +531,24 @@ hv_err hv_model_immutable_delete(hv_ctx *ctx, int64_t project_id, int64_t id);
 /* The enabled rules of a project, as their JSON texts, by priority then id. */
 hv_err hv_model_immutable_rules(const char ***rules, size_t *n, hv_ctx *ctx, int64_t project_id);
 
+/* ---- retention policies (retention.c) */
+
+/* A project's tag retention policy: the normalised RetentionPolicy JSON without its id. */
+typedef struct hv_retention_policy {
+    int64_t id;
+    int64_t project_id;
+    const char *policy;
+    int64_t creation_time, update_time;
+} hv_retention_policy;
+
+/* HV_E_CONFLICT when the project has a policy already. */
+hv_err hv_model_retention_create(int64_t *out_id, hv_ctx *ctx, int64_t project_id,
+                                 const char *policy);
+/* HV_E_NOT_FOUND when absent (also for the two below). */
+hv_err hv_model_retention_get(hv_retention_policy *out, hv_ctx *ctx, int64_t id);
+hv_err hv_model_retention_update(hv_ctx *ctx, int64_t id, const char *policy);
+hv_err hv_model_retention_delete(hv_ctx *ctx, int64_t id);
+
 /* A label: global (scope "g", project_id 0) or of a project (scope "p").  The same record
  * as the labels of an artifact (hv_artifact_label, read by hv_model_artifact_labels). */
 typedef hv_artifact_label hv_label;

@@ -1,0 +1,102 @@
+/*
+ * retention — Harbor's tag retention: a project's policy (which artifacts to keep) and the
+ * evaluation that says, of a repository's artifacts, which a run keeps and which it
+ * deletes.  Shapes and rules: shared/reference/harbor-api.md §7.
+ *
+ * A policy is Harbor's RetentionPolicy {algorithm "or", rules [≤ 15], trigger {kind
+ * "Schedule", settings {cron}}, scope {level "project", ref <project id>}}.  It is stored
+ * normalised (compact JSON, keys sorted, every selector complete), one per project; the
+ * project's metadata retention_id names it.
+ *
+ * Evaluation (Harbor's "or" algorithm): a rule applies to a repository its repository
+ * selectors select; its tag selectors then narrow the repository's artifacts one after the
+ * other, and its template keeps some of what is left.  An artifact is retained when any
+ * applicable rule keeps it; every other artifact of a repository that some rule applies to
+ * is deleted, except immutable ones, which are reported and kept.
+ */
+#ifndef HV_RETENTION_H
+#define HV_RETENTION_H
+
+#include "base/base.h"
+#include "model/model.h"
+
+#include <jansson.h>
+
+#define HV_RETENTION_RULES_MAX 15
+
+/* ---------------------------------------------------------------- policies */
+
+/* A rule template: its id (also the key of its parameter), what /retentions/metadatas says
+ * of it (NULL: not advertised, as Harbor registers latestActiveK and lastXDays without
+ * showing them), the unit of its parameter ("COUNT", "DAYS"; NULL: it takes none) and the
+ * parameter's bounds. */
+typedef struct hv_retention_template {
+    const char *id;
+    const char *display_text;
+    const char *unit;
+    int64_t min, max;
+} hv_retention_template;
+
+/* Every template, ending with a zeroed entry. */
+extern const hv_retention_template hv_retention_templates[];
+
+/* The template called id, or NULL. */
+const hv_retention_template *hv_retention_template_find(const char *id);
+
+/* The policy rows are model's hv_retention_policy. */
+
+/* Checks a RetentionPolicy body (without its id, which the caller ignores) and sets *text
+ * to its normalised form (arena) and *project_id to scope.ref.  HV_E_BAD_REQUEST naming the
+ * field that is wrong; HV_E_CONFLICT when two rules are the same ("rule 2 is conflict with
+ * rule 1", as Harbor says).  Pure: it does not look the project up. */
+hv_err hv_retention_policy_check(const char **text, int64_t *project_id, hv_ctx *ctx, json_t *body);
+
+/* Creates the policy of its project (scope.ref) from a checked text and sets the project's
+ * metadata retention_id, in one transaction.  HV_E_BAD_REQUEST when the project has a
+ * policy already. */
+hv_err hv_retention_policy_create(int64_t *out_id, hv_ctx *ctx, int64_t project_id,
+                                  const char *text);
+/* HV_E_NOT_FOUND when there is no such policy. */
+hv_err hv_retention_policy_get(hv_retention_policy *out, hv_ctx *ctx, int64_t id);
+/* Replaces the policy's text (checked, of project_id); HV_E_BAD_REQUEST when project_id is
+ * not the policy's project. */
+hv_err hv_retention_policy_update(hv_ctx *ctx, const hv_retention_policy *p, const char *text,
+                                  int64_t project_id);
+/* Deletes the policy and its project's retention_id. */
+hv_err hv_retention_policy_delete(hv_ctx *ctx, const hv_retention_policy *p);
+
+/* ---------------------------------------------------------------- evaluation */
+
+/* One artifact of the repository being evaluated. */
+typedef struct hv_retention_candidate {
+    const char *digest;
+    const char *const *tags;
+    size_t n_tags;
+    const char *const *labels; /* label names */
+    size_t n_labels;
+    int64_t push_time, pull_time; /* ms since the epoch; pull_time 0: never pulled */
+    bool immutable;               /* a tag of it is immutable: never deleted */
+} hv_retention_candidate;
+
+typedef enum hv_retention_verdict {
+    HV_RETENTION_UNTOUCHED, /* no rule applies to the repository */
+    HV_RETENTION_RETAIN,
+    HV_RETENTION_DELETE,
+    HV_RETENTION_IMMUTABLE, /* would be deleted, but is immutable: kept */
+} hv_retention_verdict;
+
+/*
+ * Evaluates the normalised policy text on the candidates of one repository (repository:
+ * its name without the project), at time now_ms: verdicts[i] is candidate i's.  Disabled
+ * rules are skipped.  HV_E_BAD_REQUEST when the text is not a policy (a stored one always
+ * is).  Pure.
+ */
+hv_err hv_retention_evaluate(hv_retention_verdict *verdicts, hv_ctx *ctx, const char *policy,
+                             const char *repository, const hv_retention_candidate *candidates,
+                             size_t n, int64_t now_ms);
+
+/* Whether any enabled rule of the policy applies to the repository (name without the
+ * project); false for text that is not a policy. */
+bool hv_retention_applies(const char *policy, const char *repository);
+
+#endif
