@@ -42,12 +42,17 @@
  * committed finish only deletes the staged object and the upload.  Nothing committed ever
  * names a blob whose placing could be lost, and opening the store only deletes staged
  * objects that a crash left behind (older than STAGING_GRACE_MS, so that another node's
- * push in progress keeps its own).  CopyObject copies at most 5 GiB: larger blobs are
- * refused with a clear message (a multipart copy would lift that).
+ * push in progress keeps its own).  CopyObject copies at most 5 GiB (copy_max, lower for a
+ * server whose limit is lower): a larger blob is placed by a multipart upload at the blob's
+ * key whose parts are copied from the staged object (UploadPartCopy), so no byte passes
+ * through here either, and the blob appears whole when the upload completes, or never (it
+ * is aborted on failure).  Staging itself never completes anything at the blob's key.
  *
- * Reads.  A reader streams a GET (with Range from its offset) and goes on from it as long
- * as reads are sequential; a read elsewhere, or a transfer that broke, starts a new GET
- * there (once per read).  presign gives a client a URL to fetch the blob from S3 itself.
+ * Reads.  The caller knows a blob's size from the metadata, so opening a reader sends its
+ * one request, a GET with Range from where the first read will be (none for a HEAD), and
+ * checks that the object has that size; the reader goes on from that stream as long as
+ * reads are sequential; a read elsewhere, or a transfer that broke, starts a new GET there
+ * (once per read).  presign gives a client a URL to fetch the blob from S3 itself.
  *
  * Errors.  net retries what another try may cure (no connection, timeouts, 429, 5xx) with
  * backoff; what still fails is HV_E_UNAVAILABLE (503) with S3's code and message, and the
