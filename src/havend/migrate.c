@@ -20,7 +20,8 @@
  *
  * The target must be empty, unless it holds exactly what this install holds (an earlier
  * run copied the metadata, then stopped in the blobs): the run then goes on with the
- * blobs.  The source is only read.
+ * blobs.  The source is only read, but for what a crash left staged in its blob store,
+ * which opening the store places as a daemon's start would.
  */
 #include "blob/blob.h"
 #include "db/db.h"
