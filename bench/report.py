@@ -117,6 +117,23 @@ FIGURES = {
                       None),
     "rss_peak": ("8. Memory", "peak RSS (VmHWM) after all benchmarks", "MiB", "lower", None,
                  None),
+    "so_manifest_rps": ("9. Scale-out: PostgreSQL + S3", "manifest GET by tag: requests/s",
+                        "req/s", "higher", None, None),
+    "so_manifest_vs_embedded": ("9. Scale-out: PostgreSQL + S3",
+                                "manifest GET: requests/s over the same server's section 1 figure",
+                                "×", "higher", ">=", 0.7),
+    "so_manifest_p99": ("9. Scale-out: PostgreSQL + S3", "manifest GET: p99 latency", "ms",
+                        "lower", None, None),
+    "so_manifest_cpu": ("9. Scale-out: PostgreSQL + S3", "manifest GET: server CPU per request",
+                        "µs", "lower", None, None),
+    "so_pull_blob": ("9. Scale-out: PostgreSQL + S3", "blob pull: download speed (best)", "MB/s",
+                     "higher", ">=", 1.0),
+    "so_pull_cpu": ("9. Scale-out: PostgreSQL + S3", "blob pull: server CPU per GiB sent", "s",
+                    "lower", None, None),
+    "so_push_mono": ("9. Scale-out: PostgreSQL + S3", "blob push, monolithic (best)", "MB/s",
+                     "higher", ">=", 1.0),
+    "so_push_mono_cpu": ("9. Scale-out: PostgreSQL + S3", "blob push: server CPU per GiB", "s",
+                         "lower", None, None),
 }
 # docker-registry has no token service.
 HAVEN_ONLY = {k for k in FIGURES if k.startswith(("manifest_bearer_", "token_"))}
@@ -132,7 +149,10 @@ OF_FACT = {"pull_loopback": ("pull_blob", "loopback")}
 QUOTIENT = {
     "load_logins_slowdown": ("load_logins_p99", "load_idle_p99"),
     "load_pushes_slowdown": ("load_pushes_p99", "load_idle_p99"),
+    "so_manifest_vs_embedded": ("so_manifest_rps", "manifest_rps"),
 }
+# QUOTIENT rows whose target is on Haven's own quotient (not on a Haven/docker-registry ratio).
+SELF_TARGET = {"so_manifest_vs_embedded"}
 # Rows without a target that the summary shows all the same.
 SUMMARY_EXTRA = {"manifest_p50", "manifest_basic_p99", "bearer_vs_basic_p99", "token_basic_rps",
                  "token_anon_rps", "load_idle_p99", "load_logins_slowdown",
@@ -203,6 +223,8 @@ def shown(key, v):
 def ratio(figs, key):
     if key.endswith("_busy"):
         return None  # seconds of work left behind: near 0 for docker-registry, a ratio says nothing
+    if key in SELF_TARGET:
+        return val(figs, key, "haven")  # Haven against itself: its own quotient
     if key in QUOTIENT or key in OF_FACT:
         return None  # each server's own ratio is in its cell
     h, r = figs.get((key, "haven")), figs.get((key, "registry"))
@@ -645,6 +667,16 @@ def memory_notes(figs):
     return lines
 
 
+def scaleout_notes(facts):
+    """How the scale-out servers ran."""
+    d = facts.get("scaleout")
+    if not d:
+        return []
+    return [f"- Set-up: {d['text']}. Commands: `{d['command']}`.",
+            "- Targets: Haven's manifest GET on PostgreSQL at least 0.7 of its embedded figure "
+            "(section 1); blob pull and push at least docker-registry's on its S3 driver."]
+
+
 # ---------------------------------------------------------------- scale (bench/scale.sh)
 #
 # bench/scale.sh writes its figures into the same results file with server "scale" (one per
@@ -902,6 +934,16 @@ def main():
             "VmRSS from `/proc/<pid>/status` one second after each server first answers "
             "`/v2/`, and VmHWM after all benchmarks. Target: Haven's idle RSS ≤ ¼ of "
             "docker-registry's.",
+        "9. Scale-out: PostgreSQL + S3":
+            "A second pair of servers, started after section 8: havend with its metadata in a "
+            "throwaway PostgreSQL 15 cluster (`tests/e2e/pgcluster.py`) and its blobs in an "
+            "s3rver bucket (`tests/s3rver/serve.js`), and docker-registry on its S3 driver "
+            "against the same s3rver (another bucket; `regionendpoint`, `forcepathstyle`, "
+            "redirects to presigned URLs disabled, so both pass the bytes themselves). Measured "
+            f"as sections 1, 4 and 5 measure the embedded pair: `wrk -t2 -c32 "
+            f"-d{a.wrk_seconds}s` anonymous manifest GETs, the {size} blob pulled with curl "
+            f"and pushed monolithically (best of {a.reps}). Targets: Haven's manifest GET ≥ "
+            "0.7× its embedded figure; blob pull and push ≥ docker-registry's.",
     }
     for bench, keys in sections.items():
         keys = [k for k in keys if any((k, s) in figs for s, _ in SERVERS)]
@@ -932,7 +974,8 @@ def main():
                  "2. Manifest GET with credentials": lambda: auth_notes(figs, facts),
                  "3. Token service": lambda: token_notes(figs, facts),
                  "7. Manifest GET under load": lambda: load_notes(figs, facts, a),
-                 "8. Memory": lambda: memory_notes(figs)}.get(bench, list)()
+                 "8. Memory": lambda: memory_notes(figs),
+                 "9. Scale-out: PostgreSQL + S3": lambda: scaleout_notes(facts)}.get(bench, list)()
         if notes:
             out("\n".join(notes) + "\n")
         for key in keys:

@@ -65,11 +65,16 @@ RESULTS="$WORK/results.jsonl"
 : >"$RESULTS"
 PIDS=()
 HAVEN_PID="" DR_PID=""
+PG_PID="" PG_HOLD_PID=""
 FAILED=0
 
 # shellcheck disable=SC2317 # invoked by the trap
 cleanup() {
     local pid
+    if [ -n "$PG_HOLD_PID" ]; then # pgcluster.py stops its cluster once its command ends
+        kill "$PG_HOLD_PID" 2>/dev/null || true
+        wait "$PG_PID" 2>/dev/null || true
+    fi
     for pid in "${PIDS[@]}"; do
         kill "$pid" 2>/dev/null || true
     done
@@ -204,25 +209,29 @@ HAVEN_PID=$!
 PIDS+=("$HAVEN_PID")
 wait_ready havend "$HAVEN_PID" "$HAVEN_URL" "$WORK/havend.log" || die "$(cat "$WORK/err")"
 
-# start_registry INSTANCE [YAML]: a docker-registry on a free port with its config, data dir and
-# log named after INSTANCE in $WORK, YAML appended to its config; sets REG_URL and REG_PID, and
-# returns 1 (the reason in $WORK/err) if it does not answer.
+# start_registry INSTANCE [YAML [STORAGE]]: a docker-registry on a free port with its config,
+# data dir and log named after INSTANCE in $WORK, YAML appended to its config, STORAGE its storage
+# driver's line (default: the filesystem, in $WORK); sets REG_URL and REG_PID, and returns 1 (the
+# reason in $WORK/err) if it does not answer.
 start_registry() {
-    local inst=$1 port
+    local inst=$1 port storage=${3:-}
+    [ -n "$storage" ] || storage="filesystem: {rootdirectory: $WORK/$inst-data}"
     port=$(free_port)
     REG_URL="http://127.0.0.1:$port"
     cat >"$WORK/$inst.yml" <<EOF
 version: 0.1
 log: {level: error, accesslog: {disabled: true}}
 storage:
-  filesystem: {rootdirectory: $WORK/$inst-data}
+  $storage
   delete: {enabled: true}
   cache: {blobdescriptor: inmemory}
 http: {addr: 127.0.0.1:$port}
 ${2:-}
 EOF
     log "starting docker-registry ($inst) on $REG_URL"
-    docker-registry serve "$WORK/$inst.yml" >"$WORK/$inst.log" 2>&1 &
+    # its S3 driver (the AWS SDK) panics on an AWS_CA_BUNDLE of the environment, which a plain
+    # http endpoint does not need
+    env -u AWS_CA_BUNDLE docker-registry serve "$WORK/$inst.yml" >"$WORK/$inst.log" 2>&1 &
     REG_PID=$!
     PIDS+=("$REG_PID")
     wait_ready "docker-registry ($inst)" "$REG_PID" "$REG_URL" "$WORK/$inst.log"
@@ -364,8 +373,8 @@ check_get() {
 anon_pull() {
     local turl tok
     ANON_HDR=() ANON_ENV=() ANON_LUA="" ANON_SHOWN="" ANON_TOKEN=""
-    [ "$1" = haven ] || return 0
-    turl="${URL[haven]}/service/token?service=harbor-registry&scope=repository:$2:pull"
+    case $1 in haven*) ;; *) return 0 ;; esac
+    turl="${URL[$1]}/service/token?service=harbor-registry&scope=repository:$2:pull"
     tok=$(curl -s --max-time 10 "$turl" | jq -r '.token // empty' 2>/dev/null || true)
     if [ -z "$tok" ]; then
         echo "GET $turl (anonymous) -> no token" >"$WORK/err"
@@ -623,59 +632,70 @@ for s in "${SERVERS[@]}"; do
     fi
     PULLDIGEST[$s]=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["digest"])' "$WORK/pullblob-$s.json")
 done
-for s in "${SERVERS[@]}"; do
-    [ -n "${PULLDIGEST[$s]:-}" ] || continue
-    if ! anon_pull "$s" library/big; then
-        fail pull_blob "$s" "curl ${URL[$s]}/v2/library/big/blobs/${PULLDIGEST[$s]}" "$WORK/err"
-        continue
+# pull_of KEY SERVER INSTANCE DIGEST: REPS anonymous downloads of blob DIGEST of library/big from
+# INSTANCE, recorded as SERVER's KEY (best MB/s) and KEY's server CPU per GiB (pull_cpu for
+# pull_blob).
+pull_of() {
+    local key=$1 s=$2 inst=$3 digest=$4 vals=() bad="" c0 c1 code size speed
+    if ! anon_pull "$inst" library/big; then
+        fail "$key" "$s" "curl ${URL[$inst]}/v2/library/big/blobs/$digest" "$WORK/err"
+        return
     fi
     cmd=(curl -s --max-time 300 -o /dev/null -w '%{http_code} %{size_download} %{speed_download}'
-         "${ANON_HDR[@]}" "${URL[$s]}/v2/library/big/blobs/${PULLDIGEST[$s]}")
-    vals=() bad=""
-    c0=$(cpu_ticks "${PID[$s]}")
+         "${ANON_HDR[@]}" "${URL[$inst]}/v2/library/big/blobs/$digest")
+    c0=$(cpu_ticks "${PID[$inst]}")
     for ((i = 0; i < REPS; i++)); do
         read -r code size speed < <("${cmd[@]}" || true) || true # -w prints no newline
         if [ "$code" != 200 ] || [ "$size" != "$((BLOB_MIB << 20))" ]; then
-            bad="GET ${URL[$s]}/v2/library/big/blobs/${PULLDIGEST[$s]} -> HTTP $code, $size bytes"
+            bad="GET ${URL[$inst]}/v2/library/big/blobs/$digest -> HTTP $code, $size bytes"
             break
         fi
         vals+=("$(awk -v v="$speed" 'BEGIN {printf "%.1f", v / 1e6}')")
     done
-    if [ -n "$bad" ] || ! check_alive "$s"; then
+    if [ -n "$bad" ] || ! check_alive "$inst"; then
         echo "${bad:-server died}" >"$WORK/err"
-        fail pull_blob "$s" "$(show_anon "${cmd[@]}")" "$WORK/err"
-        continue
+        fail "$key" "$s" "$(show_anon "${cmd[@]}")" "$WORK/err"
+        return
     fi
-    c1=$(cpu_ticks "${PID[$s]}")
-    record pull_blob "$s" "$(best higher "${vals[@]}")" "$(samples "${vals[@]}")" "$(show_anon "${cmd[@]}")"
-    record pull_cpu "$s" "$(per_unit "$c0" "$c1" "$((REPS * BLOB_MIB))" 1024)" "" \
+    c1=$(cpu_ticks "${PID[$inst]}")
+    record "$key" "$s" "$(best higher "${vals[@]}")" "$(samples "${vals[@]}")" "$(show_anon "${cmd[@]}")"
+    record "${key%_blob}_cpu" "$s" "$(per_unit "$c0" "$c1" "$((REPS * BLOB_MIB))" 1024)" "" \
         "$CPU_CMD the $REPS downloads, per GiB"
+}
+for s in "${SERVERS[@]}"; do
+    [ -z "${PULLDIGEST[$s]:-}" ] || pull_of pull_blob "$s" "$s" "${PULLDIGEST[$s]}"
 done
 
 # ---------------------------------------------------------------- 5. blob push
 
+# push_of KEY SERVER INSTANCE MODE: REPS pushes of the big blob to INSTANCE (mono or chunked),
+# recorded as SERVER's KEY (best MB/s) and KEY_cpu (server CPU per GiB).
+push_of() {
+    local key=$1 s=$2 inst=$3 mode=$4 c0 c1
+    cmd=("$PY" "$CLIENT" blob "${URL[$inst]}" "library/push-$mode" "$BIG" --mode "$mode"
+         --reps "$REPS")
+    [ "$mode" = chunked ] && cmd+=(--chunk "$CHUNK")
+    # shellcheck disable=SC2206
+    cmd+=(${USERARG[$inst]})
+    c0=$(cpu_ticks "${PID[$inst]}")
+    if ! "${cmd[@]}" >"$WORK/$key-$inst.jsonl" 2>"$WORK/err" || ! check_alive "$inst"; then
+        fail "$key" "$s" "$(show "${cmd[@]}")" "$WORK/err"
+        return
+    fi
+    mapfile -t vals < <("$PY" -c 'import json, sys
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    print(round(d["bytes"] / d["seconds"] / 1e6, 1))' "$WORK/$key-$inst.jsonl")
+    c1=$(cpu_ticks "${PID[$inst]}")
+    record "$key" "$s" "$(best higher "${vals[@]}")" "$(samples "${vals[@]}")" \
+        "$(show "${cmd[@]}")"
+    record "${key}_cpu" "$s" "$(per_unit "$c0" "$c1" "$((REPS * BLOB_MIB))" 1024)" "" \
+        "$CPU_CMD the $REPS pushes, per GiB"
+}
 for mode in mono chunked; do
     log "5. ${BLOB_MIB} MiB $mode push (best of $REPS)"
     for s in "${SERVERS[@]}"; do
-        cmd=("$PY" "$CLIENT" blob "${URL[$s]}" "library/push-$mode" "$BIG" --mode "$mode"
-             --reps "$REPS")
-        [ "$mode" = chunked ] && cmd+=(--chunk "$CHUNK")
-        # shellcheck disable=SC2206
-        cmd+=(${USERARG[$s]})
-        c0=$(cpu_ticks "${PID[$s]}")
-        if ! "${cmd[@]}" >"$WORK/push-$mode-$s.jsonl" 2>"$WORK/err" || ! check_alive "$s"; then
-            fail "push_$mode" "$s" "$(show "${cmd[@]}")" "$WORK/err"
-            continue
-        fi
-        mapfile -t vals < <("$PY" -c 'import json, sys
-for line in open(sys.argv[1]):
-    d = json.loads(line)
-    print(round(d["bytes"] / d["seconds"] / 1e6, 1))' "$WORK/push-$mode-$s.jsonl")
-        c1=$(cpu_ticks "${PID[$s]}")
-        record "push_$mode" "$s" "$(best higher "${vals[@]}")" "$(samples "${vals[@]}")" \
-            "$(show "${cmd[@]}")"
-        record "push_${mode}_cpu" "$s" "$(per_unit "$c0" "$c1" "$((REPS * BLOB_MIB))" 1024)" "" \
-            "$CPU_CMD the $REPS pushes, per GiB"
+        push_of "push_$mode" "$s" "$s" "$mode"
     done
 done
 
@@ -966,6 +986,101 @@ for s in "${SERVERS[@]}"; do
         fail rss_peak "$s" "awk '/^VmHWM/' /proc/\$pid/status" "$WORK/err"
     fi
 done
+
+# ---------------------------------------------------------------- 9. scale-out: PostgreSQL + S3
+
+# The scale-out configuration against docker-registry's S3 driver, in the same run: a throwaway
+# PostgreSQL cluster (tests/e2e/pgcluster.py, held open by a sleep it runs) for havend's
+# metadata, one s3rver (tests/s3rver/serve.js, as the tests run it) with a bucket per server.
+# docker-registry's S3 driver (regionendpoint, forcepathstyle, no TLS) has its redirects to
+# presigned URLs turned off, so that both servers pass the bytes themselves, as Haven does by
+# default.  Measured as sections 1, 4 and 5 measure the embedded servers: anonymous manifest GET
+# (wrk), the big blob pulled (curl) and pushed monolithically.  (docker-registry 2.8's S3 driver
+# resumes every upload with ListMultipartUploads and ListParts, which s3rver 3.7.1 answers 501
+# NotImplemented: its pushes fail with a 500 until tests/s3rver/serve.js gives s3rver those two,
+# as it gives it UploadPartCopy.)
+S3RVER="$ROOT/build/node/node_modules/s3rver/bin/s3rver.js"
+SO_KEYS=(AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER)
+scaleout_fail() { # the reason is in $WORK/err
+    local k
+    for k in manifest_rps manifest_p99 pull_blob push_mono; do
+        fail "so_$k" haven "bench/run.sh section 9: start-up" "$WORK/err"
+        fail "so_$k" registry "bench/run.sh section 9: start-up" "$WORK/err"
+    done
+}
+# scaleout_start: PostgreSQL, s3rver and both servers; returns 1 with the reason in $WORK/err.
+scaleout_start() {
+    local s3port pgurl i
+    [ -f "$S3RVER" ] || { echo "$S3RVER is missing: run scripts/deps.sh test" >"$WORK/err"; return 1; }
+    "$PY" "$ROOT/tests/e2e/pgcluster.py" sh -c \
+        'echo "$HAVEN_TEST_POSTGRES" >"$1.url"; echo $$ >"$1.pid"; exec sleep 100000' \
+        sh "$WORK/pg" >"$WORK/pg.log" 2>&1 &
+    PG_PID=$!
+    for ((i = 0; i < 600; i++)); do [ -s "$WORK/pg.pid" ] && break; sleep 0.1; done
+    [ -s "$WORK/pg.pid" ] || { echo "PostgreSQL did not start: $(tail -5 "$WORK/pg.log")" >"$WORK/err"; return 1; }
+    PG_HOLD_PID=$(cat "$WORK/pg.pid")
+    pgurl=$(cat "$WORK/pg.url")
+    s3port=$(free_port)
+    S3_URL="http://127.0.0.1:$s3port"
+    node "$ROOT/tests/s3rver/serve.js" "$S3RVER" -d "$WORK/s3" -a 127.0.0.1 -p "$s3port" --silent \
+        >"$WORK/s3rver.log" 2>&1 &
+    PIDS+=($!)
+    for ((i = 0; i < 300; i++)); do curl -s -o /dev/null "$S3_URL/" && break; sleep 0.1; done
+    curl -s -f -X PUT "$S3_URL/haven-bench" >/dev/null && curl -s -f -X PUT "$S3_URL/dr-bench" >/dev/null ||
+        { echo "s3rver on $S3_URL does not answer: $(tail -5 "$WORK/s3rver.log")" >"$WORK/err"; return 1; }
+    port=$(free_port)
+    URL[haven-so]="http://127.0.0.1:$port"
+    SO_CMD=(env HAVEN_ADMIN_PASSWORD="$PW" HAVEN_LOG_LEVEL=warn "HAVEN_DATABASE_URL=$pgurl"
+            HAVEN_STORAGE=s3 HAVEN_S3_BUCKET=haven-bench "HAVEN_S3_ENDPOINT=$S3_URL"
+            HAVEN_S3_PATH_STYLE=true "${SO_KEYS[@]}"
+            "$HAVEND" --listen "127.0.0.1:$port" --data "$WORK/haven-so-data")
+    log "starting havend on PostgreSQL and S3 on ${URL[haven-so]}"
+    "${SO_CMD[@]}" >"$WORK/havend-so.log" 2>&1 &
+    PID[haven-so]=$! LOGF[haven-so]=$WORK/havend-so.log USERARG[haven-so]="--user admin:$PW"
+    PIDS+=("${PID[haven-so]}")
+    wait_ready "havend (PostgreSQL + S3)" "${PID[haven-so]}" "${URL[haven-so]}" "$WORK/havend-so.log" ||
+        return 1
+    start_registry registry-so "" "s3: {accesskey: S3RVER, secretkey: S3RVER, region: us-east-1, \
+regionendpoint: '$S3_URL', forcepathstyle: true, secure: false, v4auth: true, bucket: dr-bench}
+  redirect: {disable: true}" || return 1
+    URL[registry-so]=$REG_URL PID[registry-so]=$REG_PID LOGF[registry-so]=$WORK/registry-so.log
+    USERARG[registry-so]=""
+}
+
+log "9. scale-out: havend on PostgreSQL + S3 against docker-registry's S3 driver"
+declare -A SO=([haven]=haven-so [registry]=registry-so)
+if ! scaleout_start; then
+    scaleout_fail
+else
+    # shellcheck disable=SC2016 # literal $PW, $PGURL, $S3 in the report
+    fact scaleout "havend: database_url a throwaway PostgreSQL 15 cluster (fsync off), storage s3 \
+on s3rver; docker-registry: storage s3 on the same s3rver, redirect disabled" \
+        "$(show "${SO_CMD[@]}" | sed "s|$PW|\$PW|; s|postgres://[^ ]*|\$PGURL|; s|$S3_URL|\$S3|g"); \
+$(show docker-registry serve "$WORK/registry-so.yml")"
+    for s in "${SERVERS[@]}"; do
+        inst=${SO[$s]}
+        url="${URL[$inst]}/v2/library/bench/manifests/latest"
+        # shellcheck disable=SC2086
+        if ! "$PY" "$CLIENT" image "${URL[$inst]}" library/bench latest ${USERARG[$inst]} \
+                >"$WORK/image-$inst.json" 2>"$WORK/err" || ! anon_pull "$inst" library/bench; then
+            wrk_fail so_manifest "$s" "$(show "${WRK[@]}" -s "$ROOT/bench/manifest.lua" "$url")"
+        else
+            cmd=("${WRK[@]}" -s "$ROOT/bench/manifest$ANON_LUA.lua" "$url")
+            wrk_run so_manifest "$s" "$inst" "$ANON_SHOWN$(show "${cmd[@]}")" env "${ANON_ENV[@]}" \
+                "${cmd[@]}" || true
+        fi
+        pcmd=("$PY" "$CLIENT" blob "${URL[$inst]}" library/big "$BIG" --mode mono)
+        # shellcheck disable=SC2206
+        pcmd+=(${USERARG[$inst]})
+        if "${pcmd[@]}" >"$WORK/pullblob-$inst.json" 2>"$WORK/err"; then
+            pull_of so_pull_blob "$s" "$inst" \
+                "$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["digest"])' "$WORK/pullblob-$inst.json")"
+        else
+            fail so_pull_blob "$s" "$(show "${pcmd[@]}")" "$WORK/err"
+        fi
+        push_of so_push_mono "$s" "$inst" mono
+    done
+fi
 
 # ---------------------------------------------------------------- scale (bench/scale.sh)
 # Harbor's "small" dataset (100k artifacts) in a havend of its own, after every figure above

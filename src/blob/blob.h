@@ -44,15 +44,16 @@ typedef struct hv_blob_staged hv_blob_staged;
 /* The version of struct hv_blob_driver that this header describes.  A driver says which one
  * it was written against, so that a change to the struct's meaning is caught when a store
  * is opened rather than by a crash (libgit2's git_odb_backend does the same). */
-#define HV_BLOB_DRIVER_VERSION 2
+#define HV_BLOB_DRIVER_VERSION 3
 
 typedef struct hv_blob_driver {
     int version; /* HV_BLOB_DRIVER_VERSION */
     const char *name;
     hv_err (*stat)(hv_blob_store *s, hv_ctx *ctx, const char *digest, uint64_t *size);
-    /* readers: read at any offset; a driver may stream sequential reads */
+    /* readers: read at any offset; a driver may stream sequential reads, and start the
+     * stream at open, from `from` */
     hv_err (*open)(hv_blob_reader **out, hv_blob_store *s, hv_ctx *ctx, const char *digest,
-                   uint64_t *size);
+                   uint64_t size, uint64_t from);
     hv_err (*read)(hv_blob_reader *r, hv_ctx *ctx, uint64_t offset, void *buf, size_t n,
                    size_t *got);
     int (*take_fd)(hv_blob_reader *r); /* optional: a file descriptor for sendfile */
@@ -93,6 +94,8 @@ typedef struct hv_blob_s3_config {
     bool path_style;      /* endpoint/bucket/key rather than bucket.endpoint/key */
     const char *access_key;
     const char *secret_key;
+    uint64_t copy_max; /* largest object placed with one CopyObject (0: S3's 5 GiB); larger
+                          ones are copied in parts of this size */
 } hv_blob_s3_config;
 
 /* Opens the store in an S3 bucket (blob_s3.c describes its layout), checking that the
@@ -105,10 +108,17 @@ const char *hv_blob_driver_name(hv_blob_store *s);
 
 /* Size of a committed blob; HV_E_BLOB_UNKNOWN when absent. */
 hv_err hv_blob_stat(hv_blob_store *s, hv_ctx *ctx, const char *digest, uint64_t *size);
-/* Opens a committed blob for reading; *out belongs to the caller, who closes it with
- * hv_blob_reader_close.  HV_E_BLOB_UNKNOWN when absent; HV_E_IO, HV_E_UNAVAILABLE. */
+/*
+ * Opens committed blob digest, of size bytes as the metadata records it, for reading; the
+ * first read will be at offset from (size when nothing will be read, as for a HEAD).  An
+ * object store's reader sends its request now, one ranged GET from `from` on, so that a
+ * failure comes before the caller starts an answer, and a read costs no lookup of the size.
+ * *out belongs to the caller, who closes it with hv_blob_reader_close.  HV_E_BLOB_UNKNOWN
+ * when absent; HV_E_IO when the stored blob has another size (it is damaged);
+ * HV_E_UNAVAILABLE.
+ */
 hv_err hv_blob_open(hv_blob_reader **out, hv_blob_store *s, hv_ctx *ctx, const char *digest,
-                    uint64_t *size);
+                    uint64_t size, uint64_t from);
 /* Reads up to n bytes at offset into buf; *got is 0 only at the end.  Sequential reads are
  * the fast path (an object store streams them from one request).  HV_E_IO,
  * HV_E_UNAVAILABLE. */
@@ -182,5 +192,15 @@ hv_err hv_blob_staged_place(hv_blob_staged *st, hv_ctx *ctx);
  * rolled back); bytes already placed stay as a blob no metadata names.
  */
 hv_err hv_blob_staged_finish(hv_blob_staged *st, hv_ctx *ctx, bool committed);
+
+/*
+ * Copies blob digest, of size bytes, from store src into store dst (havend migrate), unless
+ * dst holds a blob of that name and size already (*copied is then false).  The bytes go
+ * through an upload of dst, hashed on the way, and are staged, placed and finished as a
+ * push's are, so dst never shows a partial or wrong blob.  HV_E_DIGEST_INVALID when src's
+ * bytes are not size bytes of digest; as hv_blob_open and hv_blob_write otherwise.
+ */
+hv_err hv_blob_copy(bool *copied, hv_blob_store *dst, hv_blob_store *src, hv_ctx *ctx,
+                    const char *digest, uint64_t size);
 
 #endif

@@ -128,7 +128,7 @@ typedef struct fs_reader {
 } fs_reader;
 
 static hv_err fs_open(hv_blob_reader **out, hv_blob_store *bs, hv_ctx *ctx, const char *digest,
-                      uint64_t *size) {
+                      uint64_t size, uint64_t from) {
     char path[PATH_LEN];
     struct stat st;
     fs_reader *r;
@@ -145,11 +145,16 @@ static hv_err fs_open(hv_blob_reader **out, hv_blob_store *bs, hv_ctx *ctx, cons
         close(f);
         return io_fail(ctx, "stat", path);
     }
+    (void)from;
+    if ((uint64_t)st.st_size != size) {
+        close(f);
+        return HV_FAIL(ctx, HV_E_IO, "storage error: blob %s has %llu bytes in %s, not %llu",
+                       digest, (unsigned long long)st.st_size, path, (unsigned long long)size);
+    }
     r = hv_calloc(1, sizeof(*r));
     r->base.store = bs;
     r->fd = f;
     *out = &r->base;
-    *size = (uint64_t)st.st_size;
     return HV_OK;
 }
 

@@ -42,12 +42,17 @@
  * committed finish only deletes the staged object and the upload.  Nothing committed ever
  * names a blob whose placing could be lost, and opening the store only deletes staged
  * objects that a crash left behind (older than STAGING_GRACE_MS, so that another node's
- * push in progress keeps its own).  CopyObject copies at most 5 GiB: larger blobs are
- * refused with a clear message (a multipart copy would lift that).
+ * push in progress keeps its own).  CopyObject copies at most 5 GiB (copy_max, lower for a
+ * server whose limit is lower): a larger blob is placed by a multipart upload at the blob's
+ * key whose parts are copied from the staged object (UploadPartCopy), so no byte passes
+ * through here either, and the blob appears whole when the upload completes, or never (it
+ * is aborted on failure).  Staging itself never completes anything at the blob's key.
  *
- * Reads.  A reader streams a GET (with Range from its offset) and goes on from it as long
- * as reads are sequential; a read elsewhere, or a transfer that broke, starts a new GET
- * there (once per read).  presign gives a client a URL to fetch the blob from S3 itself.
+ * Reads.  The caller knows a blob's size from the metadata, so opening a reader sends its
+ * one request, a GET with Range from where the first read will be (none for a HEAD), and
+ * checks that the object has that size; the reader goes on from that stream as long as
+ * reads are sequential; a read elsewhere, or a transfer that broke, starts a new GET there
+ * (once per read).  presign gives a client a URL to fetch the blob from S3 itself.
  *
  * Errors.  net retries what another try may cure (no connection, timeouts, 429, 5xx) with
  * backoff; what still fails is HV_E_UNAVAILABLE (503) with S3's code and message, and the
@@ -74,6 +79,7 @@
 typedef struct s3_store {
     hv_blob_store base;
     hv_blob__s3 c;
+    uint64_t copy_max; /* the largest object placed with one CopyObject */
     pthread_mutex_t lock;
     char **held; /* uploads that have a writer in this process */
     size_t n_held, cap_held;
@@ -148,6 +154,12 @@ static hv_err simple(s3_store *s, hv_ctx *ctx, const hv_blob__s3_call *call, con
         rc = hv_blob__s3_fail(ctx, &resp, what);
     hv_net_response_free(&resp);
     return rc;
+}
+
+/* An answer to a copy or a completion: S3 may send a 200 whose body is an error, when it fails
+ * after the answer began. */
+static bool copy_failed(const hv_net_response *resp) {
+    return resp->status != 200 || (resp->body.data && strstr(resp->body.data, "<Error>"));
 }
 
 static hv_err put_object(s3_store *s, hv_ctx *ctx, const char *key, const void *data, size_t n,
@@ -240,30 +252,33 @@ static hv_err s3_stat(hv_blob_store *bs, hv_ctx *ctx, const char *digest, uint64
     return rc;
 }
 
-static hv_err s3_open(hv_blob_reader **out, hv_blob_store *bs, hv_ctx *ctx, const char *digest,
-                      uint64_t *size) {
-    s3_reader *r;
-    uint64_t n;
-    hv_err rc = s3_stat(bs, ctx, digest, &n);
+/* The object's whole size from a GET's answer (Content-Range of a 206, Content-Length of a
+ * 200); false when it says none. */
+static bool answered_size(const hv_net_response *resp, uint64_t *size) {
+    char value[128];
+    const char *slash;
 
-    if (rc)
-        return rc;
-    r = hv_calloc(1, sizeof(*r));
-    r->base.store = bs;
-    blob_key(r->key, STORE(bs), digest);
-    snprintf(r->digest_buf, sizeof(r->digest_buf), "%s", digest);
-    r->digest = r->digest_buf;
-    r->size = n;
-    *size = n;
-    *out = &r->base;
-    return HV_OK;
+    if (resp->status == 200 &&
+        hv_net_response_header(resp, "Content-Length", value, sizeof(value))) {
+        *size = strtoull(value, NULL, 10);
+        return true;
+    }
+    if (!hv_net_response_header(resp, "Content-Range", value, sizeof(value)))
+        return false;
+    slash = strchr(value, '/');
+    if (!slash || slash[1] < '0' || slash[1] > '9')
+        return false;
+    *size = strtoull(slash + 1, NULL, 10);
+    return true;
 }
 
-/* Starts a GET of the reader's object from offset to its end. */
+/* Starts a GET of the reader's object from offset to its end, and checks that the object
+ * has the size the metadata gave. */
 static hv_err reader_start(s3_reader *r, hv_ctx *ctx, uint64_t offset) {
     hv_blob__s3_call call = {.method = "GET", .key = r->key};
     char range[64];
     hv_net_response resp;
+    uint64_t stored = r->size;
     hv_err rc;
 
     hv_net_stream_close(r->stream);
@@ -275,6 +290,10 @@ static hv_err reader_start(s3_reader *r, hv_ctx *ctx, uint64_t offset) {
         rc = HV_FAIL(ctx, HV_E_BLOB_UNKNOWN, "blob %s is not stored", r->digest);
     else if (rc == HV_OK && resp.status != 206 && !(resp.status == 200 && offset == 0))
         rc = hv_blob__s3_fail(ctx, &resp, "read a blob");
+    else if (rc == HV_OK && answered_size(&resp, &stored) && stored != r->size)
+        rc = HV_FAIL(ctx, HV_E_IO,
+                     "storage error: blob %s has %llu bytes in the object storage, not %llu",
+                     r->digest, (unsigned long long)stored, (unsigned long long)r->size);
     hv_net_response_free(&resp);
     if (rc) {
         hv_net_stream_close(r->stream);
@@ -318,6 +337,28 @@ static hv_err s3_read(hv_blob_reader *br, hv_ctx *ctx, uint64_t offset, void *bu
                      "the object storage ended blob %s at byte %llu of %llu; retry later",
                      r->digest, (unsigned long long)offset, (unsigned long long)r->size);
     return rc;
+}
+
+static void s3_reader_close(hv_blob_reader *br);
+
+static hv_err s3_open(hv_blob_reader **out, hv_blob_store *bs, hv_ctx *ctx, const char *digest,
+                      uint64_t size, uint64_t from) {
+    s3_reader *r = hv_calloc(1, sizeof(*r));
+    hv_err rc = HV_OK;
+
+    r->base.store = bs;
+    blob_key(r->key, STORE(bs), digest);
+    snprintf(r->digest_buf, sizeof(r->digest_buf), "%s", digest);
+    r->digest = r->digest_buf;
+    r->size = size;
+    if (from < size) /* the one request of a read; a HEAD (nothing to read) sends none */
+        rc = reader_start(r, ctx, from);
+    if (rc) {
+        s3_reader_close(&r->base);
+        return rc;
+    }
+    *out = &r->base;
+    return HV_OK;
 }
 
 static void s3_reader_close(hv_blob_reader *br) {
@@ -724,9 +765,7 @@ static hv_err multipart_complete(assembly *a, hv_ctx *ctx) {
     call.body = body.data;
     call.body_len = body.len;
     rc = hv_blob__s3_send(&resp, &a->s->c, ctx, &call);
-    /* a 200 may still carry an error, S3 says, when it fails while answering */
-    if (rc == HV_OK &&
-        (resp.status != 200 || (resp.body.data && strstr(resp.body.data, "<Error>"))))
+    if (rc == HV_OK && copy_failed(&resp))
         rc = hv_blob__s3_fail(ctx, &resp, "complete a multipart upload");
     hv_net_response_free(&resp);
     hv_buf_free(&body);
@@ -799,13 +838,6 @@ static hv_err s3_stage_upload(hv_blob_staged **out, hv_blob_store *bs, hv_ctx *c
         }
     }
     multipart = total >= PART_MIN;
-    if (total > COPY_MAX) {
-        rc = HV_FAIL(ctx, HV_E_TOO_LARGE,
-                     "blob %s has %llu bytes; the object storage driver places blobs of at most "
-                     "%llu bytes",
-                     digest, (unsigned long long)total, (unsigned long long)COPY_MAX);
-        goto out;
-    }
     hv_sha256_init(&a.hash);
     a.part = hv_malloc(multipart ? PART_SIZE : (size_t)total + 1);
     if (multipart)
@@ -827,7 +859,6 @@ static hv_err s3_stage_upload(hv_blob_staged **out, hv_blob_store *bs, hv_ctx *c
                        : put_object(s, ctx, st->key, a.part, a.len, "stage a blob");
     if (rc && multipart && a.upload_id[0])
         multipart_abort(&a);
-out:
     free(a.part);
     free(a.etags);
     free(c.v);
@@ -882,6 +913,65 @@ static hv_err s3_stage_bytes(hv_blob_staged **out, hv_blob_store *bs, hv_ctx *ct
     return HV_OK;
 }
 
+/* Copies bytes [first, last] of the staged object as the next part of a's upload. */
+static hv_err multipart_copy_part(assembly *a, hv_ctx *ctx, const char *source, uint64_t first,
+                                  uint64_t last) {
+    hv_arena *ar = hv_arena_new();
+    hv_blob__s3_call call = {.method = "PUT", .key = a->key, .max_body = 64 << 10};
+    hv_net_response resp;
+    hv_err rc;
+
+    call.query = hv_arena_printf(ar, "partNumber=%d&uploadId=%s", a->parts + 1,
+                                 hv_net_uri_encode(ar, a->upload_id, true));
+    call.headers[call.n_headers++] = source;
+    call.headers[call.n_headers++] =
+        hv_arena_printf(ar, "x-amz-copy-source-range: bytes=%llu-%llu", (unsigned long long)first,
+                        (unsigned long long)last);
+    rc = hv_blob__s3_send(&resp, &a->s->c, ctx, &call);
+    if (rc == HV_OK && copy_failed(&resp))
+        rc = hv_blob__s3_fail(ctx, &resp, "copy a part of a blob");
+    if (rc == HV_OK) {
+        a->etags = hv_realloc(a->etags, (size_t)(a->parts + 1) * sizeof(*a->etags));
+        if (!hv_blob__xml_value(resp.body.data, NULL, "ETag", a->etags[a->parts],
+                                sizeof(*a->etags)))
+            rc = HV_FAIL(ctx, HV_E_UNAVAILABLE,
+                         "the object storage copied a part without an ETag; retry later");
+        else
+            a->parts++;
+    }
+    hv_net_response_free(&resp);
+    hv_arena_free(ar);
+    return rc;
+}
+
+/* Places a staged object larger than one CopyObject takes: a multipart upload at the blob's
+ * key whose parts are copied from it (UploadPartCopy), completed (the blob appears whole) or
+ * aborted (it never appears). */
+static hv_err place_in_parts(s3_staged *st, hv_ctx *ctx, const char *key, const char *source) {
+    s3_store *s = STORE(st->base.store);
+    uint64_t part = s->copy_max;
+    assembly a = {.s = s, .key = key};
+    hv_err rc;
+
+    if (st->size / part >= PARTS_MAX) /* parts larger than copy_max would be refused */
+        return HV_FAIL(ctx, HV_E_TOO_LARGE,
+                       "blob %s has %llu bytes, more than %d copies of %llu bytes; raise "
+                       "s3_copy_max",
+                       st->digest, (unsigned long long)st->size, PARTS_MAX,
+                       (unsigned long long)part);
+    rc = multipart_start(&a, ctx);
+    for (uint64_t at = 0; rc == HV_OK && at < st->size; at += part) {
+        uint64_t last = at + part < st->size ? at + part - 1 : st->size - 1;
+        rc = multipart_copy_part(&a, ctx, source, at, last);
+    }
+    if (rc == HV_OK)
+        rc = multipart_complete(&a, ctx);
+    if (rc && a.upload_id[0])
+        multipart_abort(&a);
+    free(a.etags);
+    return rc;
+}
+
 static hv_err s3_place(hv_blob_staged *bst, hv_ctx *ctx) {
     s3_staged *st = (s3_staged *)bst;
     s3_store *s = STORE(bst->store);
@@ -889,18 +979,24 @@ static hv_err s3_place(hv_blob_staged *bst, hv_ctx *ctx) {
     hv_blob__s3_call call = {.method = "PUT", .max_body = 64 << 10};
     hv_net_response resp;
     char key[KEY_LEN];
+    const char *source;
     hv_err rc;
 
     if (st->noop)
         return HV_OK;
     a = hv_arena_new();
     blob_key(key, s, st->digest);
+    source = hv_arena_printf(a, "x-amz-copy-source: /%s/%s", s->c.bucket,
+                             hv_net_uri_encode(a, st->key, false));
+    if (st->size > s->copy_max) {
+        rc = place_in_parts(st, ctx, key, source);
+        hv_arena_free(a);
+        return rc;
+    }
     call.key = key;
-    call.headers[call.n_headers++] = hv_arena_printf(a, "x-amz-copy-source: /%s/%s", s->c.bucket,
-                                                     hv_net_uri_encode(a, st->key, false));
+    call.headers[call.n_headers++] = source;
     rc = hv_blob__s3_send(&resp, &s->c, ctx, &call);
-    if (rc == HV_OK &&
-        (resp.status != 200 || (resp.body.data && strstr(resp.body.data, "<Error>"))))
+    if (rc == HV_OK && copy_failed(&resp))
         rc = hv_blob__s3_fail(ctx, &resp, "place a blob");
     hv_net_response_free(&resp);
     hv_arena_free(a);
@@ -988,6 +1084,7 @@ hv_err hv_blob_s3_open(hv_blob_store **out, hv_ctx *ctx, const hv_blob_s3_config
     }
     hv_blob__init(&s->base, &s3_driver);
     pthread_mutex_init(&s->lock, NULL);
+    s->copy_max = cfg->copy_max && cfg->copy_max < COPY_MAX ? cfg->copy_max : COPY_MAX;
     if (strlen(s->c.prefix) > PREFIX_MAX) {
         rc = HV_FAIL(ctx, HV_E_CONFIG, "s3_root: at most %d characters", PREFIX_MAX);
         goto out;

@@ -160,6 +160,10 @@ void hv_stmt_bind_blob(hv_stmt *st, int idx, const void *p, size_t n) {
     st->db->driver->bind_blob(st, idx, p, n);
 }
 
+void hv_stmt_bind_null(hv_stmt *st, int idx) {
+    st->db->driver->bind_null(st, idx);
+}
+
 hv_err hv_stmt_step(hv_stmt *st, hv_ctx *ctx, bool *row) {
     st->db->retryable = false;
     return st->db->driver->step(st, ctx, row);
@@ -179,6 +183,10 @@ const void *hv_stmt_blob(hv_stmt *st, int col, size_t *len) {
 
 bool hv_stmt_is_null(hv_stmt *st, int col) {
     return st->db->driver->is_null(st, col);
+}
+
+hv_db_type hv_stmt_type(hv_stmt *st, int col) {
+    return st->db->driver->type(st, col);
 }
 
 void hv_stmt_reset(hv_stmt *st) {

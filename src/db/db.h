@@ -29,6 +29,9 @@ typedef struct hv_stmt hv_stmt;
 
 typedef enum { HV_DB_SQLITE, HV_DB_POSTGRES } hv_db_engine;
 
+/* What a column value is, for code that copies rows it knows nothing about. */
+typedef enum { HV_DB_NULL, HV_DB_INTEGER, HV_DB_TEXT, HV_DB_BLOB } hv_db_type;
+
 /* Whether target names a PostgreSQL database (a postgres:// or postgresql:// URL). */
 bool hv_db_is_url(const char *target);
 
@@ -77,6 +80,8 @@ void hv_stmt_free(hv_stmt *st); /* accepts NULL; only for hv_db_prepare_dynamic 
 void hv_stmt_bind_text(hv_stmt *st, int idx, const char *s); /* NULL binds NULL; 1-based */
 void hv_stmt_bind_int(hv_stmt *st, int idx, int64_t v);
 void hv_stmt_bind_blob(hv_stmt *st, int idx, const void *p, size_t n);
+/* A NULL of no particular type, for a column of any (hv_stmt_bind_text's NULL is text). */
+void hv_stmt_bind_null(hv_stmt *st, int idx);
 /* Steps; *row says whether a row is available.  HV_E_CONFLICT on a constraint violation. */
 hv_err hv_stmt_step(hv_stmt *st, hv_ctx *ctx, bool *row);
 /* Column values, borrowed until the next step or reset.  hv_stmt_int reads booleans as 0/1. */
@@ -84,9 +89,45 @@ const char *hv_stmt_text(hv_stmt *st, int col);
 int64_t hv_stmt_int(hv_stmt *st, int col);
 const void *hv_stmt_blob(hv_stmt *st, int col, size_t *len);
 bool hv_stmt_is_null(hv_stmt *st, int col);
+/* The type of a column's value in the current row (SQLite: the value's own; PostgreSQL: the
+ * column's, integers and booleans being HV_DB_INTEGER, bytea HV_DB_BLOB, the rest text). */
+hv_db_type hv_stmt_type(hv_stmt *st, int col);
 void hv_stmt_reset(hv_stmt *st);
 
 /* Rows changed by the last INSERT, UPDATE or DELETE on db. */
 int64_t hv_db_changes(hv_db *db);
+
+/* ---------------------------------------------------------------- copying (copy.c) */
+
+/* A table of the schema as the engine's catalog describes it. */
+typedef struct hv_db_table {
+    char *name;
+    char **columns; /* in the table's order */
+    size_t n_columns;
+    char **parents; /* the tables its foreign keys name */
+    size_t n_parents;
+} hv_db_table;
+
+/* Every table of db's schema (schema_migrations included), each after the tables its
+ * foreign keys name, else by name.  *out belongs to the caller (hv_db_tables_free).
+ * HV_E_DB, also when the foreign keys form a cycle. */
+hv_err hv_db_tables(hv_db_table **out, size_t *n, hv_db *db, hv_ctx *ctx);
+void hv_db_tables_free(hv_db_table *t, size_t n); /* accepts NULL */
+/* The table of that name among t, or NULL; borrowed from t. */
+const hv_db_table *hv_db_table_find(const hv_db_table *t, size_t n, const char *name);
+/* Makes the table of t's name in dst hold the rows of t in src, each column's value as it
+ * is (ids included); *copied counts them.  Whatever dst's table held goes first: in a copy
+ * of a whole schema into an empty one (in one transaction of dst, tables in the order of
+ * hv_db_tables), that is what dst's triggers made of the tables copied before (the quota
+ * row of each project).  HV_E_CONFLICT when a row breaks a constraint of dst; HV_E_DB,
+ * HV_E_UNAVAILABLE. */
+hv_err hv_db_copy_table(int64_t *copied, hv_db *dst, hv_db *src, hv_ctx *ctx, const hv_db_table *t);
+/* The rows of t in db: their number and a SHA-256 of their values in a canonical order,
+ * equal on both engines for equal rows (text compared bytewise). */
+hv_err hv_db_table_digest(int64_t *rows, char digest[HV_DIGEST_MAX], hv_db *db, hv_ctx *ctx,
+                          const hv_db_table *t);
+/* PostgreSQL: moves the sequence of every identity column past the largest value in the
+ * column, so that new rows get ids after rows copied with theirs.  Nothing on SQLite. */
+hv_err hv_db_sequences_reset(hv_db *db, hv_ctx *ctx);
 
 #endif

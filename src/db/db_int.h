@@ -37,11 +37,13 @@ typedef struct hv_db__driver {
     void (*bind_text)(hv_stmt *st, int idx, const char *s);
     void (*bind_int)(hv_stmt *st, int idx, int64_t v);
     void (*bind_blob)(hv_stmt *st, int idx, const void *p, size_t n);
+    void (*bind_null)(hv_stmt *st, int idx);
     hv_err (*step)(hv_stmt *st, hv_ctx *ctx, bool *row);
     const char *(*text)(hv_stmt *st, int col);
     int64_t (*int64)(hv_stmt *st, int col);
     const void *(*blob)(hv_stmt *st, int col, size_t *len);
     bool (*is_null)(hv_stmt *st, int col);
+    hv_db_type (*type)(hv_stmt *st, int col);
     void (*reset)(hv_stmt *st);
 } hv_db__driver;
 

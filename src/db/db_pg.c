@@ -27,8 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define OID_BOOL  16
 #define OID_BYTEA 17
 #define OID_INT8  20
+#define OID_INT2  21
+#define OID_INT4  23
 #define OID_TEXT  25
 
 /* Different from any key an operator's own tooling is likely to pick: "havenmig". */
@@ -365,6 +368,10 @@ static void pg_bind_blob(hv_stmt *s, int idx, const void *v, size_t n) {
     p->format = 1;
 }
 
+static void pg_bind_null(hv_stmt *s, int idx) {
+    param(s, idx); /* type 0: the server infers it from where the value goes */
+}
+
 /* Sends the statement (preparing it on this connection first if it is cached and not
  * prepared here yet) and leaves its result in st->res; HV_E_UNAVAILABLE when the connection
  * is lost, with the result or its error left for the caller otherwise. */
@@ -501,6 +508,24 @@ static bool pg_is_null(hv_stmt *s, int col) {
     return !has_value(ST(s), col);
 }
 
+static hv_db_type pg_type(hv_stmt *s, int col) {
+    pg_stmt *st = ST(s);
+
+    if (!has_value(st, col))
+        return HV_DB_NULL;
+    switch (PQftype(st->res, col)) {
+    case OID_BOOL:
+    case OID_INT2:
+    case OID_INT4:
+    case OID_INT8:
+        return HV_DB_INTEGER;
+    case OID_BYTEA:
+        return HV_DB_BLOB;
+    default:
+        return HV_DB_TEXT;
+    }
+}
+
 const hv_db__driver hv_db__postgres = {
     .engine = HV_DB_POSTGRES,
     .migrations = hv_db__migrations_postgres,
@@ -518,10 +543,12 @@ const hv_db__driver hv_db__postgres = {
     .bind_text = pg_bind_text,
     .bind_int = pg_bind_int,
     .bind_blob = pg_bind_blob,
+    .bind_null = pg_bind_null,
     .step = pg_step,
     .text = pg_text,
     .int64 = pg_int,
     .blob = pg_blob,
     .is_null = pg_is_null,
+    .type = pg_type,
     .reset = pg_reset,
 };

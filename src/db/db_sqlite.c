@@ -120,6 +120,10 @@ static void lite_bind_blob(hv_stmt *st, int idx, const void *p, size_t n) {
     sqlite3_bind_blob(STMT(st), idx, p, (int)n, SQLITE_TRANSIENT);
 }
 
+static void lite_bind_null(hv_stmt *st, int idx) {
+    sqlite3_bind_null(STMT(st), idx);
+}
+
 static hv_err lite_step(hv_stmt *st, hv_ctx *ctx, bool *row) {
     sqlite3 *conn = CONN(st->db);
     int rc = sqlite3_step(STMT(st));
@@ -158,6 +162,19 @@ static bool lite_is_null(hv_stmt *st, int col) {
     return sqlite3_column_type(STMT(st), col) == SQLITE_NULL;
 }
 
+static hv_db_type lite_type(hv_stmt *st, int col) {
+    switch (sqlite3_column_type(STMT(st), col)) {
+    case SQLITE_NULL:
+        return HV_DB_NULL;
+    case SQLITE_INTEGER:
+        return HV_DB_INTEGER;
+    case SQLITE_BLOB:
+        return HV_DB_BLOB;
+    default: /* text; the schema has no REAL column */
+        return HV_DB_TEXT;
+    }
+}
+
 static void lite_reset(hv_stmt *st) {
     sqlite3_reset(STMT(st));
     sqlite3_clear_bindings(STMT(st));
@@ -178,10 +195,12 @@ const hv_db__driver hv_db__sqlite = {
     .bind_text = lite_bind_text,
     .bind_int = lite_bind_int,
     .bind_blob = lite_bind_blob,
+    .bind_null = lite_bind_null,
     .step = lite_step,
     .text = lite_text,
     .int64 = lite_int,
     .blob = lite_blob,
     .is_null = lite_is_null,
+    .type = lite_type,
     .reset = lite_reset,
 };

@@ -252,6 +252,18 @@ static const setting settings[] = {
      .help = "storage s3: answer a blob download with 307 to a presigned URL of the object, "
              "so that the bytes go from the store to the client directly (the client must be "
              "able to reach the store)."},
+    {.name = "s3_copy_max",
+     .type = T_INT,
+     .offset = AT(s3_copy_max),
+     .def = "5368709120",
+     .min = 5 << 20,
+     .max = 5368709120,
+     .from = FROM_ALL,
+     .arg = "BYTES",
+     .help = "storage s3: the largest blob placed with one server-side copy (CopyObject); a "
+             "larger one is copied in parts of this size (UploadPartCopy). S3's limit, the "
+             "default, is 5 GiB; lower it for a server whose limit is lower (the tests do, to "
+             "copy in parts without 5 GiB blobs)."},
     {.name = "check_config",
      .type = T_SWITCH,
      .offset = AT(check_only),
@@ -807,13 +819,9 @@ static const char *env_value(char **envp, const char *name) {
     return NULL;
 }
 
-/* storage s3: the credentials AWS's tools read when the settings give none, and what s3
- * cannot do without. */
-static hv_err check_storage(hv_config *c, hv_ctx *ctx, char **envp) {
+hv_err hv_config_s3_check(hv_config *c, hv_ctx *ctx, char **envp) {
     const char *v;
 
-    if (strcmp(c->storage, "s3") != 0)
-        return HV_OK;
     v = env_value(envp, "AWS_ACCESS_KEY_ID");
     if (!c->s3_access_key && v && *v)
         c->s3_access_key = hv_strdup(v);
@@ -821,12 +829,20 @@ static hv_err check_storage(hv_config *c, hv_ctx *ctx, char **envp) {
     if (!c->s3_secret_key && v && *v)
         c->s3_secret_key = hv_strdup(v);
     if (!c->s3_bucket)
-        return HV_FAIL(ctx, HV_E_CONFIG, "storage is s3 but s3_bucket is not set; name the bucket");
+        return HV_FAIL(ctx, HV_E_CONFIG,
+                       "the blobs go to s3 but s3_bucket is not set; name the bucket");
     if (!c->s3_access_key || !c->s3_secret_key)
         return HV_FAIL(ctx, HV_E_CONFIG,
-                       "storage is s3 but its credentials are missing: set s3_access_key and "
+                       "the blobs go to s3 but its credentials are missing: set s3_access_key and "
                        "s3_secret_key, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
     return HV_OK;
+}
+
+/* storage s3 cannot do without its bucket and credentials. */
+static hv_err check_storage(hv_config *c, hv_ctx *ctx, char **envp) {
+    if (strcmp(c->storage, "s3") != 0)
+        return HV_OK;
+    return hv_config_s3_check(c, ctx, envp);
 }
 
 /* ---------------------------------------------------------------- public */

@@ -48,6 +48,8 @@ typedef struct hv_config {
     char *s3_access_key;     /* NULL: AWS_ACCESS_KEY_ID (storage s3 needs one of them) */
     char *s3_secret_key;     /* NULL: AWS_SECRET_ACCESS_KEY.  A secret, as admin_password. */
     bool s3_redirect;        /* false: blob GETs answer 307 to a presigned URL when true */
+    int64_t s3_copy_max;     /* bytes placed with one CopyObject, default and most 5 GiB,
+                                least 5 MiB; larger blobs are copied in parts */
     char *config_file;       /* set by --config or HAVEN_CONFIG; NULL: no file is read */
     bool check_only;         /* --check-config: validate, report and exit */
     bool help;               /* --help: print hv_config_usage and exit; nothing else was loaded */
@@ -81,6 +83,12 @@ typedef struct hv_config {
  * On error *out is left zeroed.
  */
 hv_err hv_config_load(hv_config *out, hv_ctx *ctx, int argc, char **argv, char **envp);
+
+/* The S3 settings of c complete for a store in a bucket: unset keys taken from
+ * AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY of envp, then s3_bucket and both keys
+ * required (HV_E_CONFIG saying what is missing).  hv_config_load runs it for storage s3;
+ * `havend migrate --blobs-to s3` for the bucket it copies into. */
+hv_err hv_config_s3_check(hv_config *c, hv_ctx *ctx, char **envp);
 
 /* Frees the strings of c and zeroes it.  Accepts NULL and a zeroed config. */
 void hv_config_free(hv_config *c);

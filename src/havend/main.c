@@ -11,15 +11,18 @@
 #include "db/db.h"
 #include "events/events.h"
 #include "havend/config.h"
+#include "havend/havend_int.h"
 #include "http/http.h"
 #include "registry/registry.h"
 #include "v2/v2.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,8 +36,36 @@ typedef struct havend {
     hv_registry *reg;
     hv_http_server *http;
     hv_db *db; /* the main thread's connection */
+    int lock;  /* holds data_dir's lock, shared */
     hv_api_config api;
 } havend;
+
+int hv_havend__lock(hv_ctx *ctx, const char *data_dir, bool exclusive) {
+    char path[4096];
+    int fd;
+
+    snprintf(path, sizeof(path), "%s/haven.lock", data_dir);
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        HV_FAIL(ctx, HV_E_IO, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
+        int busy = errno == EWOULDBLOCK;
+        if (busy && exclusive)
+            HV_FAIL(ctx, HV_E_UNAVAILABLE, "havend is running on %s (it holds %s): stop it first",
+                    data_dir, path);
+        else if (busy)
+            HV_FAIL(ctx, HV_E_UNAVAILABLE,
+                    "havend migrate is copying %s (it holds %s): wait until it is done", data_dir,
+                    path);
+        else
+            HV_FAIL(ctx, HV_E_IO, "cannot lock %s: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
 
 static hv_err open_db(struct hv_db **out, void *payload) {
     havend *h = payload;
@@ -56,15 +87,20 @@ static void log_event(hv_ctx *ctx, const char *type, const char *payload, void *
     hv_log(HV_LOG_INFO, "event %s %s", type, payload);
 }
 
+hv_blob_s3_config hv_havend__s3_config(const hv_config *cfg) {
+    return (hv_blob_s3_config){.bucket = cfg->s3_bucket,
+                               .region = cfg->s3_region,
+                               .endpoint = cfg->s3_endpoint,
+                               .root = cfg->s3_root,
+                               .path_style = cfg->s3_path_style,
+                               .access_key = cfg->s3_access_key,
+                               .secret_key = cfg->s3_secret_key,
+                               .copy_max = (uint64_t)cfg->s3_copy_max};
+}
+
 /* The blob store the configuration names: the data directory's folders, or a bucket. */
 static hv_err open_blobs(havend *h, hv_ctx *ctx) {
-    hv_blob_s3_config s3 = {.bucket = h->cfg.s3_bucket,
-                            .region = h->cfg.s3_region,
-                            .endpoint = h->cfg.s3_endpoint,
-                            .root = h->cfg.s3_root,
-                            .path_style = h->cfg.s3_path_style,
-                            .access_key = h->cfg.s3_access_key,
-                            .secret_key = h->cfg.s3_secret_key};
+    hv_blob_s3_config s3 = hv_havend__s3_config(&h->cfg);
     hv_err rc;
 
     if (strcmp(h->cfg.storage, "s3") != 0)
@@ -105,6 +141,9 @@ static hv_err start(havend *h, hv_ctx *ctx) {
     if (mkdir(h->cfg.data_dir, 0700) != 0 && errno != EEXIST)
         return HV_FAIL(ctx, HV_E_CONFIG, "data_dir: cannot create %s: %s", h->cfg.data_dir,
                        strerror(errno));
+    h->lock = hv_havend__lock(ctx, h->cfg.data_dir, false);
+    if (h->lock < 0)
+        return ctx->err.code;
     h->db_target = h->cfg.database_url ? hv_strdup(h->cfg.database_url)
                                        : hv_printf("%s/haven.db", h->cfg.data_dir);
     rc = open_blobs(h, ctx);
@@ -184,11 +223,15 @@ static void serve(havend *h, const sigset_t *stop) {
 }
 
 int main(int argc, char **argv) {
-    havend h = {0};
+    havend h = {.lock = -1};
     hv_ctx ctx = {.arena = hv_arena_new(), .actor = "havend"};
     sigset_t stop;
     int level, status = 1;
 
+    if (argc > 1 && strcmp(argv[1], "migrate") == 0) {
+        hv_arena_free(ctx.arena);
+        return hv_havend__migrate(argc, argv, environ);
+    }
     if (hv_config_load(&h.cfg, &ctx, argc, argv, environ) != HV_OK) {
         fprintf(stderr, "havend: %s\n", ctx.err.message);
         goto out;
@@ -227,6 +270,8 @@ out:
     hv_db_close(h.db);
     hv_blob_close(h.blobs);
     free(h.db_target);
+    if (h.lock >= 0)
+        close(h.lock);
     hv_config_free(&h.cfg);
     hv_arena_free(ctx.arena);
     return status;

@@ -366,6 +366,18 @@ hv_err hv_model_blob_size(int64_t *out, hv_ctx *ctx, const char *digest) {
     return row ? HV_OK : HV_FAIL(ctx, HV_E_BLOB_UNKNOWN, "blob %s is not stored", digest);
 }
 
+static const char *sql_blobs = "SELECT digest, size FROM blob ORDER BY digest";
+
+hv_err hv_model_blobs(const char ***digests, int64_t **sizes, size_t *n, hv_ctx *ctx) {
+    hv_stmt *st;
+    bool row;
+    hv_err rc = hv_model__query(&st, &row, ctx, sql_blobs, "");
+
+    if (rc)
+        return rc;
+    return hv_model__digest_sizes(digests, sizes, n, ctx, st, row);
+}
+
 static const char *sql_artifact_copy =
     "INSERT INTO artifact (repository_id, digest, media_type, artifact_type, size,"
     " subject_digest, annotations, push_time, type, config_media_type, extra_attrs,"

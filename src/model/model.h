@@ -487,6 +487,8 @@ hv_err hv_model_artifact_blobs(const char ***digests, int64_t **sizes, size_t *n
                                int64_t artifact_id);
 /* Size of a stored blob; HV_E_BLOB_UNKNOWN when absent. */
 hv_err hv_model_blob_size(int64_t *out, hv_ctx *ctx, const char *digest);
+/* Every stored blob with its size, by digest (in the arena). */
+hv_err hv_model_blobs(const char ***digests, int64_t **sizes, size_t *n, hv_ctx *ctx);
 /* Copies an artifact row (kind, annotations, blobs, index entries) into another repository
  * unless it has that digest already; sets *out_id either way and *created when new. */
 hv_err hv_model_artifact_copy(int64_t *out_id, bool *created, hv_ctx *ctx,

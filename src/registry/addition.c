@@ -353,7 +353,7 @@ static hv_err chart_addition(const char **body, size_t *len, hv_ctx *ctx, hv_reg
                              const hv_artifact_info *info, const char *file) {
     hv_oci_manifest m;
     const hv_oci_descriptor *layer;
-    uint64_t size;
+    int64_t size;
     hv_blob_reader *blob = NULL;
     hv_err rc = read_manifest(&m, ctx, reg, &info->a);
 
@@ -364,7 +364,9 @@ static hv_err chart_addition(const char **body, size_t *len, hv_ctx *ctx, hv_reg
     layer = chart_layer(&m);
     if (!layer)
         return HV_OK;
-    rc = hv_blob_open(&blob, reg->blobs, ctx, layer->digest, &size);
+    rc = hv_model_blob_size(&size, ctx, layer->digest);
+    if (rc == HV_OK)
+        rc = hv_blob_open(&blob, reg->blobs, ctx, layer->digest, (uint64_t)size, 0);
     if (rc)
         return rc;
     rc = chart_file(body, len, ctx, blob, file);

@@ -533,7 +533,6 @@ static hv_err lookup(hv_artifact *out, hv_ctx *ctx, const hv_target *t, const ch
 hv_err hv_registry_manifest_get(hv_artifact *out, hv_blob_reader **body, hv_ctx *ctx,
                                 hv_registry *reg, const hv_target *t, const char *reference,
                                 const char *accept, bool pull) {
-    uint64_t size;
     hv_err rc = lookup(out, ctx, t, reference);
 
     if (rc)
@@ -549,7 +548,8 @@ hv_err hv_registry_manifest_get(hv_artifact *out, hv_blob_reader **body, hv_ctx 
         return HV_FAIL(ctx, HV_E_MANIFEST_UNKNOWN,
                        "the manifest is %s, which the client does not accept (Accept: %s)",
                        out->media_type, accept);
-    rc = hv_blob_open(body, reg->blobs, ctx, out->digest, &size);
+    rc = hv_blob_open(body, reg->blobs, ctx, out->digest, (uint64_t)out->size,
+                      pull ? 0 : (uint64_t)out->size);
     if (rc)
         return rc;
     if (pull)

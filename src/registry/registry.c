@@ -167,14 +167,9 @@ hv_err hv_registry_blob_redirect(const char **url, hv_ctx *ctx, hv_registry *reg
     return rc;
 }
 
-hv_err hv_registry_blob_open(hv_blob_reader **out, uint64_t *size, hv_ctx *ctx, hv_registry *reg,
-                             const hv_target *t, const char *digest) {
-    uint64_t known;
-    hv_err rc = hv_registry_blob_stat(&known, ctx, reg, t, digest);
-
-    if (rc)
-        return rc;
-    return hv_blob_open(out, reg->blobs, ctx, digest, size);
+hv_err hv_registry_blob_open(hv_blob_reader **out, hv_ctx *ctx, hv_registry *reg,
+                             const char *digest, uint64_t size, uint64_t from) {
+    return hv_blob_open(out, reg->blobs, ctx, digest, size, from);
 }
 
 hv_err hv_registry_blob_delete(hv_ctx *ctx, hv_registry *reg, const hv_target *t,

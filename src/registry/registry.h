@@ -65,9 +65,10 @@ hv_err hv_registry_blob_stat(uint64_t *size, hv_ctx *ctx, hv_registry *reg, cons
  * digest of the project in *url (in ctx's arena); else *url is NULL.  As blob_stat. */
 hv_err hv_registry_blob_redirect(const char **url, hv_ctx *ctx, hv_registry *reg,
                                  const hv_target *t, const char *digest);
-/* Opens a blob of the project for reading (*out as hv_blob_open). */
-hv_err hv_registry_blob_open(hv_blob_reader **out, uint64_t *size, hv_ctx *ctx, hv_registry *reg,
-                             const hv_target *t, const char *digest);
+/* Opens a blob that hv_registry_blob_stat found in the project, of the size it gave, for
+ * reading from offset from on (*out and from as hv_blob_open). */
+hv_err hv_registry_blob_open(hv_blob_reader **out, hv_ctx *ctx, hv_registry *reg,
+                             const char *digest, uint64_t size, uint64_t from);
 hv_err hv_registry_blob_delete(hv_ctx *ctx, hv_registry *reg, const hv_target *t,
                                const char *digest);
 /*
@@ -122,7 +123,8 @@ hv_err hv_registry_manifest_put(char digest_out[HV_DIGEST_MAX], const char **sub
  * accept is the joined Accept header (NULL: anything).  A client that does not accept an
  * index it asked for by tag gets the index's linux/amd64 manifest, as distribution does;
  * otherwise a media type the client does not accept is HV_E_MANIFEST_UNKNOWN (Haven never
- * converts manifests).  A pull (not a HEAD) is recorded as an artifact.pulled event.
+ * converts manifests).  A pull (not a HEAD) is recorded as an artifact.pulled event; a HEAD
+ * opens the body for no read (hv_blob_open).
  * HV_E_MANIFEST_UNKNOWN, HV_E_NAME_UNKNOWN, HV_E_DIGEST_INVALID.
  */
 hv_err hv_registry_manifest_get(hv_artifact *out, hv_blob_reader **body, hv_ctx *ctx,

@@ -56,12 +56,13 @@ static hv_err pull(hv_req *r) {
 static hv_err blob_get(hv_req *r) {
     hv_v2 *v = V2(r);
     const char *range = hv_req_header(r, "Range");
-    uint64_t size, start, end;
+    bool head = strcmp(r->method, "HEAD") == 0;
+    uint64_t size, start = 0, end;
     hv_blob_reader *blob = NULL;
     const char *url = NULL;
     hv_err rc;
 
-    if (strcmp(r->method, "GET") == 0) { /* a HEAD is answered here: it moves no bytes */
+    if (!head) { /* a HEAD is answered here: it moves no bytes */
         rc = hv_registry_blob_redirect(&url, &r->ctx, v->reg, &v->t, r->params[1]);
         if (rc)
             return rc;
@@ -72,7 +73,28 @@ static hv_err blob_get(hv_req *r) {
             return HV_OK;
         }
     }
-    rc = hv_registry_blob_open(&blob, &size, &r->ctx, v->reg, &v->t, r->params[1]);
+    /* the size is the metadata's, so the store sees one request: the read, from where the
+     * answer starts (none for a HEAD) */
+    rc = hv_registry_blob_stat(&size, &r->ctx, v->reg, &v->t, r->params[1]);
+    if (rc)
+        return rc;
+    end = size ? size - 1 : 0;
+    if (range) {
+        rc = hv_http_range_parse(&start, &end, &r->ctx, range, size);
+        if (rc == HV_E_RANGE) {
+            hv_resp_header(r, "Content-Range",
+                           hv_arena_printf(r->ctx.arena, "bytes */%llu", (unsigned long long)size));
+            hv_resp_empty(r, 416);
+            return HV_OK;
+        }
+        if (rc) {
+            hv_error_clear(&r->ctx); /* a malformed Range is ignored (RFC 9110) */
+            range = NULL;
+            start = 0;
+            end = size ? size - 1 : 0;
+        }
+    }
+    rc = hv_registry_blob_open(&blob, &r->ctx, v->reg, r->params[1], size, head ? size : start);
     if (rc)
         return rc;
     hv_resp_header(r, "Docker-Content-Digest", r->params[1]);
@@ -80,24 +102,12 @@ static hv_err blob_get(hv_req *r) {
     hv_resp_header(r, "ETag", hv_arena_printf(r->ctx.arena, "\"%s\"", r->params[1]));
     hv_resp_header(r, "Cache-Control", "max-age=31536000");
     if (range) {
-        rc = hv_http_range_parse(&start, &end, &r->ctx, range, size);
-        if (rc == HV_OK) {
-            hv_resp_header(r, "Content-Range",
-                           hv_arena_printf(r->ctx.arena, "bytes %llu-%llu/%llu",
-                                           (unsigned long long)start, (unsigned long long)end,
-                                           (unsigned long long)size));
-            hv_v2__send_blob(r, 206, "application/octet-stream", blob, start, end - start + 1);
-            return HV_OK;
-        }
-        if (rc == HV_E_RANGE) {
-            hv_blob_reader_close(blob);
-            r->n_headers = 0;
-            hv_resp_header(r, "Content-Range",
-                           hv_arena_printf(r->ctx.arena, "bytes */%llu", (unsigned long long)size));
-            hv_resp_empty(r, 416);
-            return HV_OK;
-        }
-        hv_error_clear(&r->ctx); /* a malformed Range is ignored (RFC 9110) */
+        hv_resp_header(r, "Content-Range",
+                       hv_arena_printf(r->ctx.arena, "bytes %llu-%llu/%llu",
+                                       (unsigned long long)start, (unsigned long long)end,
+                                       (unsigned long long)size));
+        hv_v2__send_blob(r, 206, "application/octet-stream", blob, start, end - start + 1);
+        return HV_OK;
     }
     hv_v2__send_blob(r, 200, "application/octet-stream", blob, 0, size);
     return HV_OK;

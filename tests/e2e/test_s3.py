@@ -1,10 +1,13 @@
 """What only the S3 blob store does (HAVEN_E2E_STORAGE=s3; skipped otherwise): a chunked
 upload that goes on at another node, blobs larger than S3's smallest part, downloads
 redirected to presigned URLs, and an object store that stops answering: 503 with a message
-that says so, nothing half-written, and everything back once the store is.
+that says so, nothing half-written, and everything back once the store is.  A download costs
+the store one request; a blob larger than one server-side copy is placed in copied parts.
 """
 
 import random
+import re
+import time
 from urllib.parse import urljoin
 
 import pytest
@@ -136,3 +139,59 @@ def test_an_object_store_that_stops_answering_is_a_503_and_nothing_half_written(
         problems = reg.stop()
         s3.stop()
     assert not problems, problems
+
+
+def store_requests(s3, since, key):
+    """The requests s3rver answered for key since byte `since` of its log, as (the key with
+    the query, status).  (Its log lines of responses lose their method.)"""
+    time.sleep(0.2)  # s3rver logs a response once it is sent
+    text = s3.log_path.read_bytes()[since:].decode(errors="replace")
+    return re.findall(rf"/({re.escape(key)}\S*) (\d{{3}}) ", text)
+
+
+def test_a_blob_download_costs_the_store_one_request(tmp_path_factory):
+    """The size comes from the metadata: a download is one ranged GET, a HEAD none."""
+    s3 = S3rver(directory=tmp_path_factory.mktemp("s3rver-reads")).start()
+    reg = Registry(tmp_path_factory.mktemp("havend-reads"))
+    reg.s3 = s3
+    try:
+        reg.start()
+        s = reg.session()
+        data = random.randbytes(300_000)
+        d = reg.push_blob("library/reads", data, s)
+        key = f"blobs/sha256/{d[7:9]}/{d[7:]}"
+        mark = s3.log_path.stat().st_size
+        r = s.get(reg.v2(f"library/reads/blobs/{d}"))
+        assert_status(r, 200)
+        assert r.content == data
+        r = s.get(reg.v2(f"library/reads/blobs/{d}"), headers={"Range": "bytes=1000-1999"})
+        assert_status(r, 206)
+        assert r.content == data[1000:2000]
+        r = s.head(reg.v2(f"library/reads/blobs/{d}"))
+        assert_status(r, 200)
+        assert r.headers["Content-Length"] == str(len(data))
+        # two ranged GETs (206), no HEAD (a 200 without a body)
+        assert [status for _, status in store_requests(s3, mark, key)] == ["206", "206"]
+    finally:
+        problems = reg.stop()
+        s3.stop()
+    assert not problems, problems
+
+
+def test_a_blob_larger_than_one_copy_is_placed_in_copied_parts(start_registry):
+    """S3 copies at most 5 GiB in one CopyObject; a larger blob is placed by a multipart
+    upload whose parts are copied (UploadPartCopy).  s3_copy_max lowers the limit so that a
+    13 MiB blob takes that path."""
+    reg = start_registry(env={"HAVEN_S3_COPY_MAX": str(6 << 20)})
+    s = reg.session()
+    data = random.randbytes((13 << 20) + 5)
+    mark = reg.s3.log_path.stat().st_size
+    d = reg.push_blob("library/huge", data, s)
+    key = f"blobs/sha256/{d[7:9]}/{d[7:]}"
+    parts = [path for path, _ in store_requests(reg.s3, mark, key) if "partNumber=" in path]
+    assert len(parts) == 3, parts  # 6 + 6 + 1 MiB, copied from the staged object
+    assert reg.blob_path(d).read_bytes() == data
+    assert not reg.staging_entries()
+    r = s.get(reg.v2(f"library/huge/blobs/{d}"))
+    assert_status(r, 200)
+    assert r.content == data

@@ -6,6 +6,10 @@
 // completed multipart upload may be put together from parts still being written.  Here the
 // answer waits until the file is written (or fails with a 500 when writing it failed, which
 // the client retries, instead of the unhandled error that ends s3rver).
+//
+// It also gives s3rver S3's UploadPartCopy (a part of a multipart upload copied from a range
+// of a stored object, a PUT ?partNumber&uploadId with x-amz-copy-source), which s3rver
+// answers NotImplemented and Haven uses to place blobs larger than one CopyObject takes.
 'use strict';
 
 const path = require('path');
@@ -53,6 +57,35 @@ Store.prototype.putPart = async function (bucket, uploadId, partNumber, content)
   const uploads = this.getResourcePath(bucket, undefined, 'uploads');
   await written(path.join(uploads, uploadId, String(partNumber)));
   return result;
+};
+
+// UploadPartCopy, answered before s3rver's router sees it (path-style requests only)
+async function uploadPartCopy(ctx, next) {
+  const source = ctx.headers['x-amz-copy-source'];
+  if (ctx.method !== 'PUT' || !source || !ctx.query.uploadId || !ctx.query.partNumber) {
+    return next();
+  }
+  const bucket = decodeURIComponent(ctx.path.split('/')[1]);
+  const [srcBucket, ...srcKey] = decodeURI(source).replace(/^\//, '').split('/');
+  const range = /^bytes=(\d+)-(\d+)$/.exec(ctx.headers['x-amz-copy-source-range'] || '');
+  const object = await ctx.store.getObject(srcBucket, srcKey.join('/'),
+    range ? { start: Number(range[1]), end: Number(range[2]) } : undefined);
+  if (!object) {
+    ctx.status = 404;
+    ctx.body = { Error: { Code: 'NoSuchKey', Message: 'The specified key does not exist.' } };
+    return undefined;
+  }
+  const { md5 } = await ctx.store.putPart(bucket, ctx.query.uploadId, ctx.query.partNumber,
+    object.content);
+  ctx.body = { CopyPartResult: { LastModified: new Date().toISOString(), ETag: `"${md5}"` } };
+  return undefined;
+}
+
+const Koa = require(require.resolve('koa', { paths: [lib] }));
+const use = Koa.prototype.use;
+Koa.prototype.use = function (middleware) {
+  if (middleware && middleware.router) use.call(this, uploadPartCopy); // right before routing
+  return use.call(this, middleware);
 };
 
 require(bin);

@@ -144,7 +144,8 @@ static uint64_t read_back(hv_blob_store *s, hv_ctx *ctx, const char *digest, cha
     uint64_t size = 0;
     size_t at = 0, got = 1;
 
-    CHECK_INT(hv_blob_open(&r, s, ctx, digest, &size), HV_OK);
+    CHECK_INT(hv_blob_stat(s, ctx, digest, &size), HV_OK);
+    CHECK_INT(hv_blob_open(&r, s, ctx, digest, size, 0), HV_OK);
     while (r && at < n && got > 0) {
         CHECK_INT(hv_blob_read(r, ctx, at, buf + at, n - at, &got), HV_OK);
         at += got;
@@ -541,8 +542,9 @@ static void test_large_upload_reads_back(void) {
     commit_upload(s, &ctx, uuid, digest);
     hv_blob_writer_close(w);
 
-    CHECK_INT(hv_blob_open(&r, s, &ctx, digest, &size), HV_OK);
+    CHECK_INT(hv_blob_stat(s, &ctx, digest, &size), HV_OK);
     CHECK_INT(size, n);
+    CHECK_INT(hv_blob_open(&r, s, &ctx, digest, size, 0), HV_OK);
     while (r && at < n && got > 0) {
         CHECK_INT(
             hv_blob_read(r, &ctx, at, back + at, n - at < (1u << 20) ? n - at : 1u << 20, &got),

@@ -116,7 +116,6 @@ static hv_err find(const char **out, const tarball *gz, const char *want) {
     char digest[HV_DIGEST_MAX];
     hv_blob_staged *st = NULL;
     hv_blob_reader *blob = NULL;
-    uint64_t size;
     size_t len;
     hv_err rc;
     static char copy[4096];
@@ -124,7 +123,7 @@ static hv_err find(const char **out, const tarball *gz, const char *want) {
     hv_sha256_digest(digest, gz->data, gz->len);
     if (hv_blob_stage_bytes(&st, store, &ctx, digest, gz->data, gz->len) ||
         hv_blob_staged_place(st, &ctx) || hv_blob_staged_finish(st, &ctx, true) ||
-        hv_blob_open(&blob, store, &ctx, digest, &size))
+        hv_blob_open(&blob, store, &ctx, digest, gz->len, 0))
         abort();
     rc = chart_file(out, &len, &ctx, blob, want);
     hv_blob_reader_close(blob);
