@@ -94,7 +94,7 @@ static void test_check_accepts_harbors_policy(void) {
 }
 
 static void test_check_refuses_what_harbor_refuses(void) {
-    char rules[4096];
+    char rules[8192];
 
     CHECK_INT(check(NULL, "[]"), HV_E_BAD_REQUEST);
     CHECK_INT(check(NULL, "{\"algorithm\":\"and\",\"rules\":[],\"trigger\":{\"kind\":\"Schedule\","
@@ -132,16 +132,13 @@ static void test_check_refuses_what_harbor_refuses(void) {
     CHECK_INT(check_rules(NULL, "[" RULE("always", "{}", ALL_TAGS, ALL_REPOS) "," RULE(
                                     "always", "{}", ALL_TAGS, ALL_REPOS) "]"),
               HV_E_CONFLICT);
-    strcpy(rules, "[");
-    for (int i = 0; i < 16; i++) {
-        char one[512];
-
-        snprintf(one, sizeof(one),
-                 "%s" RULE("latestPushedK", "{\"latestPushedK\":%d}", ALL_TAGS, ALL_REPOS),
-                 i ? "," : "", i);
-        strcat(rules, one);
-    }
-    strcat(rules, "]");
+    size_t len = (size_t)snprintf(rules, sizeof(rules), "[");
+    for (int i = 0; i < 16; i++)
+        len += (size_t)snprintf(
+            rules + len, sizeof(rules) - len,
+            "%s" RULE("latestPushedK", "{\"latestPushedK\":%d}", ALL_TAGS, ALL_REPOS), i ? "," : "",
+            i);
+    snprintf(rules + len, sizeof(rules) - len, "]");
     CHECK_INT(check_rules(NULL, rules), HV_E_BAD_REQUEST);
 }
 
