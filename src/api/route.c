@@ -17,6 +17,7 @@ static const hv_api__route *const tables[] = {
     hv_api__quota_routes,         hv_api__immutable_routes,
     hv_api__search_routes,        hv_api__project_metadata_routes,
     hv_api__configuration_routes, hv_api__icon_routes,
+    hv_api__jobservice_routes,    hv_api__gc_routes,
 };
 
 #define PREFIX "/api/v2.0"
