@@ -718,8 +718,8 @@ hv_err hv_model_gc_untagged(hv_gc_artifact **out, size_t *n, hv_ctx *ctx, int64_
  * projects with no upload open; after (after_project, after_digest), in that order. */
 hv_err hv_model_gc_orphan_links(hv_gc_link **out, size_t *n, hv_ctx *ctx, int64_t cutoff,
                                 int64_t after_project, const char *after_digest, int64_t limit);
-/* Deletes the link if it is still an orphan (*done); the caller holds the project's quota
- * lock and refunds. */
+/* Locks the link, then deletes it if it is still an orphan (*done); the caller refunds the
+ * project's quota. */
 hv_err hv_model_gc_unlink_orphan(bool *done, hv_ctx *ctx, int64_t project_id, const char *digest,
                                  int64_t cutoff);
 /* Up to limit blobs linked to no project, referenced by no artifact, last referenced before

@@ -61,12 +61,14 @@ typedef struct orphan_tx {
     bool *done;
 } orphan_tx;
 
+/* The link is locked (and removed) before the project's quota row is: a manifest push
+ * share-locks the links it names before it takes that row, so the two wait in one order. */
 static hv_err unlink_orphan(hv_ctx *ctx, void *payload) {
     orphan_tx *o = payload;
-    hv_err rc = hv_model_quota_lock(ctx, o->l->project_id);
+    hv_err rc = hv_model_gc_unlink_orphan(o->done, ctx, o->l->project_id, o->l->digest, o->cutoff);
 
-    if (rc == HV_OK)
-        rc = hv_model_gc_unlink_orphan(o->done, ctx, o->l->project_id, o->l->digest, o->cutoff);
+    if (rc == HV_OK && *o->done)
+        rc = hv_model_quota_lock(ctx, o->l->project_id);
     if (rc == HV_OK && *o->done)
         rc = hv_model_quota_refund(ctx, o->l->project_id, o->l->size);
     return rc;
