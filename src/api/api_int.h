@@ -46,6 +46,8 @@ extern const hv_api__route hv_api__search_routes[];
 extern const hv_api__route hv_api__project_metadata_routes[];
 extern const hv_api__route hv_api__configuration_routes[];
 extern const hv_api__route hv_api__icon_routes[];
+extern const hv_api__route hv_api__jobservice_routes[];
+extern const hv_api__route hv_api__gc_routes[];
 
 /* Mounts /service/token (token.c). */
 void hv_api__mount_token(hv_http_server *s, const hv_api_config *cfg);

@@ -9,15 +9,25 @@
 #include <string.h>
 
 static const hv_api__route *const tables[] = {
-    hv_api__system_routes,        hv_api__user_routes,
-    hv_api__project_routes,       hv_api__member_routes,
-    hv_api__robot_routes,         hv_api__robot_v1_routes,
-    hv_api__audit_routes,         hv_api__repository_routes,
-    hv_api__artifact_routes,      hv_api__label_routes,
-    hv_api__quota_routes,         hv_api__immutable_routes,
-    hv_api__search_routes,        hv_api__project_metadata_routes,
-    hv_api__configuration_routes, hv_api__icon_routes,
+    hv_api__system_routes,
+    hv_api__user_routes,
+    hv_api__project_routes,
+    hv_api__member_routes,
+    hv_api__robot_routes,
+    hv_api__robot_v1_routes,
+    hv_api__audit_routes,
+    hv_api__repository_routes,
+    hv_api__artifact_routes,
+    hv_api__label_routes,
+    hv_api__quota_routes,
+    hv_api__immutable_routes,
+    hv_api__search_routes,
+    hv_api__project_metadata_routes,
+    hv_api__configuration_routes,
+    hv_api__icon_routes,
     hv_api__retention_routes,
+    hv_api__jobservice_routes,
+    hv_api__gc_routes,
 };
 
 #define PREFIX "/api/v2.0"

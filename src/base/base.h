@@ -244,4 +244,19 @@ bool hv_glob_match(const char *pattern, size_t plen, const char *name, size_t nl
 /* The same for NUL-terminated strings. */
 bool hv_glob_matchz(const char *pattern, const char *name);
 
+/* ---------------------------------------------------------------- cron (cron.c)
+ * Harbor's cron: six fields (second minute hour day-of-month month day-of-week), or five with
+ * seconds 0; see cron.c for the grammar.  Times are UTC. */
+typedef struct hv_cron {
+    uint64_t bits[6]; /* per field, bit v set when value v matches */
+    bool dom_any, dow_any;
+} hv_cron;
+
+/* Parses spec into *out; false when it is malformed, with *why (may be NULL) a static
+ * message saying what is wrong. */
+bool hv_cron_parse(hv_cron *out, const char *spec, const char **why);
+/* The first matching time strictly after after_ms, in ms (whole seconds); -1 when nothing
+ * matches within five years (31 February). */
+int64_t hv_cron_next(const hv_cron *c, int64_t after_ms);
+
 #endif

@@ -30,29 +30,34 @@ typedef struct hv_config {
     int64_t database_max_open_conns;    /* default 64, bounds 1..4096 */
     int64_t database_max_idle_conns;    /* default 64, bounds 0..4096 */
     int64_t database_conn_max_lifetime; /* seconds, 0 = no limit; default 0 */
-    char *admin_password;    /* NULL: generated and printed once on first start.  A secret:
-                                never logged, never echoed in an error message. */
-    char *log_level;         /* "info": debug|info|warn|error */
-    char *external_url;      /* NULL: derived from the listen address; http:// or https:// */
-    int64_t max_connections; /* bounds 8..65536 */
-    int64_t idle_timeout;    /* seconds; bounds 1..3600 */
-    int64_t upload_ttl;      /* seconds an unfinished upload may sit idle before it is purged;
-                                default 86400; bounds 1..31536000 */
-    int64_t max_manifest;    /* bytes, default 4194304, bounds 1024..16777216 */
-    char *storage;           /* "fs" (default) or "s3" */
-    char *s3_bucket;         /* storage s3: required */
-    char *s3_region;         /* "us-east-1" */
-    char *s3_endpoint;       /* NULL: AWS's endpoint of the region */
-    char *s3_root;           /* NULL: the bucket's top */
-    bool s3_path_style;      /* false */
-    char *s3_access_key;     /* NULL: AWS_ACCESS_KEY_ID (storage s3 needs one of them) */
-    char *s3_secret_key;     /* NULL: AWS_SECRET_ACCESS_KEY.  A secret, as admin_password. */
-    bool s3_redirect;        /* false: blob GETs answer 307 to a presigned URL when true */
-    int64_t s3_copy_max;     /* bytes placed with one CopyObject, default and most 5 GiB,
-                                least 5 MiB; larger blobs are copied in parts */
-    char *config_file;       /* set by --config or HAVEN_CONFIG; NULL: no file is read */
-    bool check_only;         /* --check-config: validate, report and exit */
-    bool help;               /* --help: print hv_config_usage and exit; nothing else was loaded */
+    char *admin_password;      /* NULL: generated and printed once on first start.  A secret:
+                                  never logged, never echoed in an error message. */
+    char *log_level;           /* "info": debug|info|warn|error */
+    char *external_url;        /* NULL: derived from the listen address; http:// or https:// */
+    int64_t max_connections;   /* bounds 8..65536 */
+    int64_t idle_timeout;      /* seconds; bounds 1..3600 */
+    int64_t upload_ttl;        /* seconds an unfinished upload may sit idle before it is purged;
+                                  default 86400; bounds 1..31536000 */
+    int64_t max_manifest;      /* bytes, default 4194304, bounds 1024..16777216 */
+    char *storage;             /* "fs" (default) or "s3" */
+    char *s3_bucket;           /* storage s3: required */
+    char *s3_region;           /* "us-east-1" */
+    char *s3_endpoint;         /* NULL: AWS's endpoint of the region */
+    char *s3_root;             /* NULL: the bucket's top */
+    bool s3_path_style;        /* false */
+    char *s3_access_key;       /* NULL: AWS_ACCESS_KEY_ID (storage s3 needs one of them) */
+    char *s3_secret_key;       /* NULL: AWS_SECRET_ACCESS_KEY.  A secret, as admin_password. */
+    bool s3_redirect;          /* false: blob GETs answer 307 to a presigned URL when true */
+    int64_t s3_copy_max;       /* bytes placed with one CopyObject, default and most 5 GiB,
+                                  least 5 MiB; larger blobs are copied in parts */
+    int64_t job_workers;       /* 0: two per CPU; bounds 0..1024 */
+    int64_t job_poll_interval; /* ms, default 1000, bounds 10..60000 */
+    int64_t job_lease;         /* seconds, default 30, bounds 1..3600 */
+    int64_t gc_grace_period;   /* seconds, default 7200, bounds 0..31536000 */
+    bool test_job_kinds;       /* false: the test-only job type HAVEN_TEST_SLEEP is not there */
+    char *config_file;         /* set by --config or HAVEN_CONFIG; NULL: no file is read */
+    bool check_only;           /* --check-config: validate, report and exit */
+    bool help;                 /* --help: print hv_config_usage and exit; nothing else was loaded */
 } hv_config;
 
 /*

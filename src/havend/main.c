@@ -2,17 +2,20 @@
  * havend — the daemon.  Loads the configuration, opens the data directory (blob store and,
  * unless database_url names PostgreSQL, the SQLite database), migrates the database on
  * start, creates the first user and project on first start,
- * wires the modules together (registry service, event subscribers, the HTTP APIs) and then
- * waits for SIGTERM/SIGINT, running the periodic upload purge meanwhile.
+ * wires the modules together (registry service, event subscribers, the job kinds and the job
+ * workers, the HTTP APIs) and then waits for SIGTERM/SIGINT, running the periodic upload purge
+ * meanwhile.
  */
 #include "api/api.h"
 #include "audit/audit.h"
 #include "blob/blob.h"
 #include "db/db.h"
 #include "events/events.h"
+#include "gc/gc.h"
 #include "havend/config.h"
 #include "havend/havend_int.h"
 #include "http/http.h"
+#include "jobs/jobs.h"
 #include "registry/registry.h"
 #include "v2/v2.h"
 
@@ -136,6 +139,13 @@ static hv_err start(havend *h, hv_ctx *ctx) {
                            .token_ttl = 1800,
                            .service = "harbor-registry",
                            .issuer = "harbor-token-issuer"};
+    hv_jobs_config jcfg = {.workers = h->cfg.job_workers ? (int)h->cfg.job_workers
+                                                         : 2 * (int)sysconf(_SC_NPROCESSORS_ONLN),
+                           .poll_ms = h->cfg.job_poll_interval,
+                           .lease_ms = h->cfg.job_lease * 1000,
+                           .open_db = open_db,
+                           .payload = h};
+    hv_gc_config gcfg = {.grace_ms = h->cfg.gc_grace_period * 1000};
     hv_err rc;
 
     if (mkdir(h->cfg.data_dir, 0700) != 0 && errno != EEXIST)
@@ -174,6 +184,14 @@ static hv_err start(havend *h, hv_ctx *ctx) {
     hv_audit_init();
     hv_registry_pull_stats_init();
     rc = hv_events_start(ctx, open_db, h);
+    if (rc)
+        return rc;
+
+    gcfg.blobs = h->blobs;
+    hv_gc_init(&gcfg);
+    if (h->cfg.test_job_kinds)
+        hv_jobs_register_test_kinds();
+    rc = hv_jobs_start(ctx, &jcfg);
     if (rc)
         return rc;
 
@@ -265,6 +283,7 @@ int main(int argc, char **argv) {
     status = 0;
 out:
     hv_http_stop(h.http);
+    hv_jobs_stop();
     hv_events_stop();
     hv_registry_free(h.reg);
     hv_db_close(h.db);

@@ -3,34 +3,52 @@
 
 #include <string.h>
 
-static const char *sql_blob_put = "INSERT INTO blob (digest, size, creation_time) VALUES (?, ?, ?)"
-                                  " ON CONFLICT (digest) DO NOTHING";
+/* Storing a blob is a reference for garbage collection (last_ref), and takes back the
+ * tombstone a collection left for the digest, so that its bytes, placed again by this
+ * transaction, stay (on PostgreSQL the DELETE waits for a collection removing them). */
+static const char *sql_blob_put =
+    "INSERT INTO blob (digest, size, creation_time, last_ref) VALUES (?1, ?2, ?3, ?3)"
+    " ON CONFLICT (digest) DO UPDATE SET last_ref = excluded.last_ref";
+static const char *sql_blob_untomb = "DELETE FROM blob_tombstone WHERE digest = ?";
 
 hv_err hv_model_blob_put(hv_ctx *ctx, const char *digest, int64_t size) {
-    return hv_model__exec(NULL, ctx, sql_blob_put, "tii", digest, size, hv_now_ms());
+    hv_err rc = hv_model__exec(NULL, ctx, sql_blob_put, "tii", digest, size, hv_now_ms());
+
+    return rc ? rc : hv_model__exec(NULL, ctx, sql_blob_untomb, "t", digest);
 }
 
 static const char *sql_blob_link =
     "INSERT INTO project_blob (project_id, blob_digest, creation_time) VALUES (?, ?, ?)"
     " ON CONFLICT DO NOTHING";
 
+static const char *sql_blob_touch = "UPDATE blob SET last_ref = ? WHERE digest = ?";
+
 hv_err hv_model_blob_link(bool *added, hv_ctx *ctx, int64_t project_id, const char *digest) {
-    int64_t changed = 0;
-    hv_err rc =
-        hv_model__exec(&changed, ctx, sql_blob_link, "iti", project_id, digest, hv_now_ms());
+    int64_t changed = 0, now = hv_now_ms();
+    hv_err rc = hv_model__exec(&changed, ctx, sql_blob_link, "iti", project_id, digest, now);
 
     *added = changed > 0;
+    /* a new link is a reference: garbage collection keeps the blob a grace period after it */
+    if (rc == HV_OK && *added)
+        rc = hv_model__exec(NULL, ctx, sql_blob_touch, "it", now, digest);
     return rc;
 }
 
 static const char *sql_blob_linked =
     "SELECT b.size FROM project_blob pb JOIN blob b ON b.digest = pb.blob_digest"
     " WHERE pb.project_id = ? AND pb.blob_digest = ?";
+/* the link is share-locked until the transaction ends: garbage collection, which locks a
+ * link before it deletes it, then waits and sees what the transaction made of the blob */
+static const char *sql_blob_linked_pg =
+    "SELECT b.size FROM project_blob pb JOIN blob b ON b.digest = pb.blob_digest"
+    " WHERE pb.project_id = ? AND pb.blob_digest = ? FOR SHARE OF pb";
 
 hv_err hv_model_blob_linked(int64_t *size, hv_ctx *ctx, int64_t project_id, const char *digest) {
     hv_stmt *st;
     bool row;
-    hv_err rc = hv_model__query(&st, &row, ctx, sql_blob_linked, "it", project_id, digest);
+    hv_err rc =
+        hv_model__query(&st, &row, ctx, HV_MODEL__SQL(ctx, sql_blob_linked, sql_blob_linked_pg),
+                        "it", project_id, digest);
 
     if (rc)
         return rc;

@@ -575,4 +575,190 @@ hv_err hv_model_artifact_label_add(hv_ctx *ctx, int64_t artifact_id, int64_t lab
 hv_err hv_model_artifact_label_remove(hv_ctx *ctx, int64_t artifact_id, int64_t label_id);
 /* ---- end of immutable tag rules and labels */
 
+/* ---- background work: jobs, executions, schedules (job.c, execution.c) */
+
+/* A job of the queue (see src/jobs/jobs.h for what its states mean). */
+typedef struct hv_job_row {
+    int64_t id;
+    const char *kind;
+    const char *params; /* JSON object */
+    const char *state;  /* Pending | Running | Success | Error | Stopped */
+    int64_t attempts, max_attempts;
+    int64_t run_after;       /* ms */
+    const char *lease_owner; /* the pool holding it, or NULL */
+    int64_t lease_worker;    /* the worker of that pool */
+    int64_t lease_expires;   /* ms */
+    bool stop_requested;
+    int64_t execution_id; /* 0: none */
+    const char *status_message;
+    int64_t creation_time, update_time, start_time, end_time; /* ms; 0 when not yet */
+} hv_job_row;
+
+/* Adds a Pending job. */
+hv_err hv_model_job_add(int64_t *out_id, hv_ctx *ctx, const char *kind, const char *params,
+                        int64_t max_attempts, int64_t run_after, int64_t execution_id);
+/* Claims the ready job that waited longest: Pending with run_after passed, or Running with
+ * its lease run out (its node died), of a kind whose queue is not paused.  It becomes Running,
+ * leased to owner's worker until now + lease_ms, attempts + 1.  *found false when none.
+ * Inside the caller's transaction; on PostgreSQL rows other nodes are claiming are skipped. */
+hv_err hv_model_job_claim(hv_job_row *out, bool *found, hv_ctx *ctx, const char *owner,
+                          int64_t worker, int64_t now, int64_t lease_ms);
+/* Moves the lease of a job owner holds to expires; *held false when owner no longer holds it
+ * (the lease ran out and another node took the job, or it was stopped while Pending);
+ * *stop when a stop was requested. */
+hv_err hv_model_job_renew(bool *held, bool *stop, hv_ctx *ctx, int64_t id, const char *owner,
+                          int64_t expires);
+/* Ends the run owner holds: state Success, Error or Stopped (end_time set), or Pending again
+ * at run_after (a retry).  *held as in renew. */
+hv_err hv_model_job_finish(bool *held, hv_ctx *ctx, int64_t id, const char *owner,
+                           const char *state, const char *message, int64_t run_after);
+/* Gives a run owner holds back, uncounted: Pending again now, attempts as before the claim
+ * (its node is shutting down).  *held as in renew. */
+hv_err hv_model_job_release(bool *held, hv_ctx *ctx, int64_t id, const char *owner);
+/* HV_E_NOT_FOUND when absent. */
+hv_err hv_model_job_get(hv_job_row *out, hv_ctx *ctx, int64_t id);
+/* The jobs of an execution (its tasks), by id. */
+hv_err hv_model_job_list_execution(hv_job_row **out, size_t *n, hv_ctx *ctx, int64_t execution_id);
+/* The Running jobs leased to owner (NULL: to anyone), by worker. */
+hv_err hv_model_job_running(hv_job_row **out, size_t *n, hv_ctx *ctx, const char *owner);
+/* Stops jobs: Pending ones become Stopped, Running ones are asked to stop.  By id, by
+ * execution, or by kind (NULL: every kind); *changed counts the jobs touched. */
+hv_err hv_model_job_stop(int64_t *changed, hv_ctx *ctx, int64_t id);
+hv_err hv_model_job_stop_execution(hv_ctx *ctx, int64_t execution_id);
+hv_err hv_model_job_stop_kind(hv_ctx *ctx, const char *kind);
+/* A job's log: lines are appended; read in order. */
+hv_err hv_model_job_log_add(hv_ctx *ctx, int64_t job_id, const char *line);
+hv_err hv_model_job_log(const char ***out, size_t *n, hv_ctx *ctx, int64_t job_id);
+
+/* A job type's queue: Pending jobs, seconds the oldest ready one has waited, paused. */
+typedef struct hv_job_queue {
+    const char *kind;
+    int64_t count;
+    int64_t latency;
+    bool paused;
+} hv_job_queue;
+
+/* Every kind with jobs Pending or a paused queue, by kind. */
+hv_err hv_model_job_queues(hv_job_queue **out, size_t *n, hv_ctx *ctx, int64_t now);
+hv_err hv_model_job_queue_set_paused(hv_ctx *ctx, const char *kind, bool paused);
+hv_err hv_model_job_queue_paused(bool *out, hv_ctx *ctx, const char *kind);
+
+/* A node's worker pool. */
+typedef struct hv_job_pool {
+    const char *id;
+    int64_t pid;
+    const char *host;
+    int64_t concurrency;
+    int64_t start_at, heartbeat_at; /* ms */
+} hv_job_pool;
+
+/* Records the pool (or its heartbeat, when it exists). */
+hv_err hv_model_job_pool_put(hv_ctx *ctx, const hv_job_pool *p);
+/* Pools whose heartbeat is at or after since, oldest first. */
+hv_err hv_model_job_pool_list(hv_job_pool **out, size_t *n, hv_ctx *ctx, int64_t since);
+
+/* Harbor's execution, with its tasks' counts (metrics). */
+typedef struct hv_execution {
+    int64_t id;
+    const char *vendor_type;
+    int64_t vendor_id;
+    const char *trigger; /* MANUAL | SCHEDULE | EVENT */
+    const char *status;  /* Pending | Running | Stopped | Error | Success */
+    const char *status_message;
+    const char *extra_attrs;                   /* JSON object */
+    int64_t start_time, end_time, update_time; /* ms; end_time 0 while not finished */
+    int64_t tasks, pending, running, succeeded, failed, stopped;
+} hv_execution;
+
+hv_err hv_model_execution_add(int64_t *out_id, hv_ctx *ctx, const char *vendor_type,
+                              int64_t vendor_id, const char *trigger, const char *extra_attrs);
+/* HV_E_NOT_FOUND when absent, or of another vendor_type (when not NULL). */
+hv_err hv_model_execution_get(hv_execution *out, hv_ctx *ctx, int64_t id, const char *vendor_type);
+/* Executions of a vendor type.  q and sort keys: id, vendor_id, status, trigger, start_time
+ * (also creation_time), end_time, update_time; newest first by default. */
+hv_err hv_model_execution_list(hv_execution **out, size_t *n, int64_t *total, hv_ctx *ctx,
+                               const char *vendor_type, const hv_list *list);
+/* Sets the execution's status from its tasks' states (Running while one is Pending or
+ * Running and one has started; then Error, Stopped or Success), with end_time when final. */
+hv_err hv_model_execution_refresh(hv_ctx *ctx, int64_t id);
+
+/* A cron schedule of a feature. */
+typedef struct hv_schedule {
+    int64_t id;
+    const char *vendor_type;
+    int64_t vendor_id;
+    const char *cron_type; /* Hourly | Daily | Weekly | Custom */
+    const char *cron;
+    const char *params; /* JSON object */
+    int64_t next_fire_at;
+    int64_t creation_time, update_time;
+} hv_schedule;
+
+/* Creates or replaces the schedule of (vendor_type, vendor_id). */
+hv_err hv_model_schedule_put(hv_ctx *ctx, const hv_schedule *s);
+/* HV_E_NOT_FOUND when absent. */
+hv_err hv_model_schedule_get(hv_schedule *out, hv_ctx *ctx, const char *vendor_type,
+                             int64_t vendor_id);
+/* *changed false when there was none. */
+hv_err hv_model_schedule_delete(bool *changed, hv_ctx *ctx, const char *vendor_type,
+                                int64_t vendor_id);
+/* Every schedule (list: paging only), by id. */
+hv_err hv_model_schedule_list(hv_schedule **out, size_t *n, int64_t *total, hv_ctx *ctx,
+                              const hv_list *list);
+/* Schedules whose next_fire_at has come. */
+hv_err hv_model_schedule_due(hv_schedule **out, size_t *n, hv_ctx *ctx, int64_t now);
+/* Moves next_fire_at from `from` to `to`; *won false when it was no longer `from` (another
+ * node fired it). */
+hv_err hv_model_schedule_advance(bool *won, hv_ctx *ctx, int64_t id, int64_t from, int64_t to);
+/* ---- end of background work */
+
+/* ---- garbage collection (gc.c) */
+
+/* An untagged artifact: no tag, not listed by an index of its repository, not an accessory
+ * whose subject is in the repository. */
+typedef struct hv_gc_artifact {
+    int64_t id;
+    int64_t repository_id;
+    const char *repository;
+    int64_t project_id;
+    const char *digest;
+} hv_gc_artifact;
+
+/* A blob's link to a project, with the blob's size. */
+typedef struct hv_gc_link {
+    int64_t project_id;
+    const char *digest;
+    int64_t size;
+} hv_gc_link;
+
+/* Up to limit untagged artifacts with ids above after, by id. */
+hv_err hv_model_gc_untagged(hv_gc_artifact **out, size_t *n, hv_ctx *ctx, int64_t after,
+                            int64_t limit);
+/* Up to limit links that no artifact of their project references, made before cutoff, of
+ * projects with no upload open; after (after_project, after_digest), in that order. */
+hv_err hv_model_gc_orphan_links(hv_gc_link **out, size_t *n, hv_ctx *ctx, int64_t cutoff,
+                                int64_t after_project, const char *after_digest, int64_t limit);
+/* Locks the link, then deletes it if it is still an orphan (*done); the caller refunds the
+ * project's quota. */
+hv_err hv_model_gc_unlink_orphan(bool *done, hv_ctx *ctx, int64_t project_id, const char *digest,
+                                 int64_t cutoff);
+/* Up to limit blobs linked to no project, referenced by no artifact, last referenced before
+ * cutoff; digests above after, in order. */
+hv_err hv_model_gc_garbage_blobs(const char ***digests, int64_t **sizes, size_t *n, hv_ctx *ctx,
+                                 int64_t cutoff, const char *after, int64_t limit);
+/* Deletes the blob's row if it is still garbage, leaving a tombstone (*done). */
+hv_err hv_model_gc_delete_blob(bool *done, hv_ctx *ctx, const char *digest, int64_t cutoff);
+/* Up to limit tombstones above after, in order. */
+hv_err hv_model_gc_tombstones(const char ***out, size_t *n, hv_ctx *ctx, const char *after,
+                              int64_t limit);
+/* Locks the tombstone until the transaction ends; *claimed when it is there and the digest
+ * was not stored again (a tombstone of a digest stored again is deleted). */
+hv_err hv_model_gc_tombstone_claim(bool *claimed, hv_ctx *ctx, const char *digest);
+hv_err hv_model_gc_tombstone_done(hv_ctx *ctx, const char *digest);
+/* What a run would delete now: untagged artifacts (when delete_untagged), and blobs with
+ * their bytes, counting those artifacts as deleted. */
+hv_err hv_model_gc_estimate(int64_t *artifacts, int64_t *blobs, int64_t *bytes, hv_ctx *ctx,
+                            int64_t cutoff, bool delete_untagged);
+/* ---- end of garbage collection */
+
 #endif

@@ -477,7 +477,12 @@ hv_err hv_registry_manifest_put(char digest_out[HV_DIGEST_MAX], const char **sub
     rc = hv_db_begin(ctx->db, ctx);
     if (rc)
         goto out;
-    rc = record(&a, ctx, t, &m, &d, tag);
+    /* again inside the transaction, which share-locks the links it reads until it commits:
+     * garbage collection, which locks a link before removing it, cannot take one in between
+     * (it locks the link before the project's quota row, as this transaction does) */
+    rc = check_references(ctx, t, &m);
+    if (rc == HV_OK)
+        rc = record(&a, ctx, t, &m, &d, tag);
     if (rc == HV_OK && tag) {
         hv_artifact current;
         /* an immutable tag may be pushed again only with the digest it has */

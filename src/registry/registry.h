@@ -426,4 +426,14 @@ hv_err hv_registry_immutable_rule_update(hv_ctx *ctx, hv_immutable_rule *rule,
 hv_err hv_registry_immutable_rule_delete(hv_ctx *ctx, int64_t project_id, int64_t id);
 /* ---- end of labels and immutable tag rules */
 
+/* ---- garbage collection (gc.c) */
+/* Deletes an untagged artifact the collector found (hv_model_gc_untagged) as a deletion by
+ * the API would, if it is still untagged, unlisted by an index and not an accessory of an
+ * artifact that is there (*deleted says whether it was), in one transaction. */
+hv_err hv_registry_gc_delete_untagged(bool *deleted, hv_ctx *ctx, const hv_gc_artifact *a);
+/* Removes an orphan link the collector found if it is still one, refunding the project's
+ * quota (*done says whether it did), in one transaction. */
+hv_err hv_registry_gc_unlink_orphan(bool *done, hv_ctx *ctx, const hv_gc_link *l, int64_t cutoff);
+/* ---- end of garbage collection */
+
 #endif

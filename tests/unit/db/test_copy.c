@@ -58,7 +58,7 @@ static void test_tables_parents_first(void) {
             CHECK(strcmp(t[i].parents[p], t[i].name) == 0 || position(t, n, t[i].parents[p]) < i);
     }
     /* the columns, in order */
-    CHECK(t[position(t, n, "blob")].n_columns == 3);
+    CHECK(t[position(t, n, "blob")].n_columns == 4); /* digest, size, creation_time, last_ref */
     CHECK_STR(t[position(t, n, "blob")].columns[0], "digest");
     hv_db_tables_free(t, n);
     hv_arena_free(ctx.arena);
