@@ -96,7 +96,8 @@ static hv_err start(havend *h, hv_ctx *ctx) {
                            .db_max_open = (int)h->cfg.database_max_open_conns,
                            .db_max_idle = (int)h->cfg.database_max_idle_conns,
                            .db_max_lifetime_ms = h->cfg.database_conn_max_lifetime * 1000};
-    hv_auth_config acfg = {.data_dir = h->cfg.data_dir,
+    hv_auth_config acfg = {.secret_key = h->cfg.secret_key,
+                           .data_dir = h->cfg.data_dir,
                            .token_ttl = 1800,
                            .service = "harbor-registry",
                            .issuer = "harbor-token-issuer"};

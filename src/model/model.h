@@ -323,6 +323,12 @@ hv_err hv_model_upload_delete(hv_ctx *ctx, const char *uuid);
 /* Uploads idle since before the cutoff. */
 hv_err hv_model_upload_stale(const char ***out, size_t *n, hv_ctx *ctx, int64_t cutoff_ms);
 
+/* Secrets every node needs (auth's store: values arrive sealed).  get: *value in the arena,
+ * HV_E_NOT_FOUND when absent.  add stores value unless the name is taken (then nothing
+ * changes: the first node's value stays, and get reads it). */
+hv_err hv_model_secret_get(const void **value, size_t *len, hv_ctx *ctx, const char *name);
+hv_err hv_model_secret_add(hv_ctx *ctx, const char *name, const void *value, size_t len);
+
 /* The event outbox.  claim returns up to limit of the oldest events (arena) and, inside the
  * caller's transaction, keeps them from every other dispatcher until it ends (on PostgreSQL,
  * rows locked by another are skipped, not waited for); done deletes the claimed rows. */
