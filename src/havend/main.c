@@ -3,7 +3,8 @@
  * unless database_url names PostgreSQL, the SQLite database), migrates the database on
  * start, creates the first user and project on first start,
  * wires the modules together (registry service, event subscribers, the HTTP APIs) and then
- * waits for SIGTERM/SIGINT, running the periodic upload purge meanwhile.
+ * waits for SIGTERM/SIGINT, running the periodic upload purge meanwhile when this node is
+ * the cluster's one to run it.
  */
 #include "api/api.h"
 #include "audit/audit.h"
@@ -32,7 +33,8 @@ typedef struct havend {
     hv_blob_store *blobs;
     hv_registry *reg;
     hv_http_server *http;
-    hv_db *db; /* the main thread's connection */
+    hv_db *db;    /* the main thread's connection; it holds the purge's singleton */
+    bool purging; /* this node holds it (for the log: it says when that changes) */
     hv_api_config api;
 } havend;
 
@@ -79,6 +81,25 @@ static hv_err open_blobs(havend *h, hv_ctx *ctx) {
            h->cfg.s3_root ? " under " : "", h->cfg.s3_root ? h->cfg.s3_root : "",
            h->cfg.s3_endpoint ? h->cfg.s3_endpoint : "AWS S3");
     return HV_OK;
+}
+
+/* The upload purge, run by one node of a cluster at a time: the one holding the singleton
+ * "upload-purge" (the first to ask, for as long as it lives).  all_orphans: see
+ * hv_registry_purge_uploads. */
+static void purge(havend *h, hv_ctx *ctx, bool all_orphans) {
+    bool held = false;
+
+    if (hv_db_singleton(&held, h->db, ctx, "upload-purge") != HV_OK) {
+        hv_log(HV_LOG_WARN, "upload purge skipped: %s", ctx->err.message);
+        hv_error_clear(ctx);
+        return;
+    }
+    if (held != h->purging)
+        hv_log(HV_LOG_INFO, held ? "this node runs the upload purge of the cluster"
+                                 : "the upload purge is another node's now");
+    h->purging = held;
+    if (held)
+        hv_registry_purge_uploads(ctx, h->reg, all_orphans);
 }
 
 static hv_err start(havend *h, hv_ctx *ctx) {
@@ -130,7 +151,7 @@ static hv_err start(havend *h, hv_ctx *ctx) {
     /* at start, uploads without a session are a crash's leftovers, unless the store is
      * shared: other nodes' one-request uploads have no session either, so an S3 store's
      * wait until they are idle past upload_ttl */
-    hv_registry_purge_uploads(ctx, h->reg, strcmp(h->cfg.storage, "s3") != 0);
+    purge(h, ctx, strcmp(h->cfg.storage, "s3") != 0);
 
     hv_events_subscribe("", log_event, NULL);
     hv_audit_init();
@@ -179,7 +200,7 @@ static void serve(havend *h, const sigset_t *stop) {
             return;
         }
         hv_ctx ctx = {.arena = hv_arena_new(), .db = h->db, .actor = "purge"};
-        hv_registry_purge_uploads(&ctx, h->reg, false);
+        purge(h, &ctx, false);
         hv_arena_free(ctx.arena);
     }
 }
