@@ -232,7 +232,6 @@ hv_err hv_auth_secret_put(void **out, size_t *len, hv_ctx *ctx, const char *name
 
     if (rc == HV_OK)
         rc = hv_model_secret_add(ctx, name, sealed, n);
-    sodium_memzero(sealed, n);
     if (rc)
         return rc;
     return hv_auth_secret_get(out, len, ctx, name);

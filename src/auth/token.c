@@ -5,9 +5,9 @@
  * The signing key is an RSA 2048 key in PEM, kept in the secret store (secret.c) so that
  * every node on one database signs and verifies with the same key: the first node to start
  * generates it (or takes the <data_dir>/token.key an earlier Haven wrote, so the tokens it
- * issued stay valid), the others read the one stored.  Its `kid` is libtrust's key id, which
- * docker's distribution also computes: SHA-256 of the DER SubjectPublicKeyInfo, the first 240 bits
- * in base32, in groups of four joined by ':'.
+ * issued stay valid), the others read the one stored.  Its `kid` is libtrust's key id,
+ * which docker's distribution also computes: SHA-256 of the DER SubjectPublicKeyInfo, the
+ * first 240 bits in base32, in groups of four joined by ':'.
  *
  * Verification is strict and says what was wrong without echoing the token: exactly three
  * base64url parts, a header whose alg is exactly "RS256" (never "none", never an HMAC whose
@@ -287,21 +287,28 @@ hv_err hv_auth__token_init(hv_ctx *ctx, const char *data_dir) {
     if (rc == HV_E_NOT_FOUND) {
         /* the first start on this database: an earlier Haven's key file keeps the tokens it
          * issued valid; otherwise a new key */
+        bool old;
+        size_t candidate_len = 0;
+
         hv_error_clear(ctx);
         snprintf(path, sizeof(path), "%s/token.key", data_dir ? data_dir : "");
-        if (data_dir && access(path, F_OK) == 0)
-            rc = read_old_key(&candidate, &len, ctx, path);
-        else
-            rc = generate_key(&candidate, &len, ctx);
+        old = data_dir && access(path, F_OK) == 0;
+        rc = old ? read_old_key(&candidate, &candidate_len, ctx, path)
+                 : generate_key(&candidate, &candidate_len, ctx);
         if (rc == HV_OK)
-            rc = hv_auth_secret_put(&pem, &len, ctx, TOKEN_KEY_SECRET, candidate, len);
-        if (rc == HV_OK && data_dir && access(path, F_OK) == 0)
+            rc = hv_auth_secret_put(&pem, &len, ctx, TOKEN_KEY_SECRET, candidate, candidate_len);
+        if (rc == HV_OK && old && (len != candidate_len || memcmp(pem, candidate, len) != 0))
+            hv_log(HV_LOG_WARN,
+                   "another node stored the token signing key first: tokens signed with %s "
+                   "are no longer accepted",
+                   path);
+        else if (rc == HV_OK && old)
             hv_log(HV_LOG_INFO,
-                   "the token signing key %s is now kept in the database; the file "
-                   "is no longer read and may be deleted",
+                   "the token signing key %s is now kept in the database; the file is no "
+                   "longer read and may be deleted",
                    path);
         if (candidate)
-            sodium_memzero(candidate, strlen(candidate));
+            sodium_memzero(candidate, candidate_len);
     }
     if (rc)
         return rc;
