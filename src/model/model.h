@@ -187,7 +187,9 @@ hv_err hv_model_member_roles(int roles[5], size_t *n, hv_ctx *ctx, int64_t proje
 /* Members per role: counts[role] for role 1..5. */
 hv_err hv_model_member_counts(int64_t counts[6], hv_ctx *ctx, int64_t project_id);
 
-/* Robots.  get: HV_E_NOT_FOUND; create: HV_E_CONFLICT when the name is taken. */
+/* Robots.  get: HV_E_NOT_FOUND; create: HV_E_CONFLICT when the name is taken; its
+ * creation_time is r->creation_time when set (what r->expires_at was computed from), else
+ * now. */
 hv_err hv_model_robot_create(int64_t *out_id, hv_ctx *ctx, const hv_robot *r);
 hv_err hv_model_robot_get(hv_robot *out, hv_ctx *ctx, int64_t id);
 hv_err hv_model_robot_get_by_name(hv_robot *out, hv_ctx *ctx, const char *name);
