@@ -19,16 +19,6 @@
 
 /* ---------------------------------------------------------------- request parts */
 
-static int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* The full repository name "<project>/<repository>" of the path: the segment decoded again
  * (Go's PathUnescape).  HV_E_BAD_REQUEST for a malformed escape. */
 static hv_err repository_name(const char **out, hv_req *r, const hv_project *p) {
@@ -41,10 +31,10 @@ static hv_err repository_name(const char **out, hv_req *r, const hv_project *p) 
             d[k++] = s[i];
             continue;
         }
-        if (i + 2 >= len || hex_value(s[i + 1]) < 0 || hex_value(s[i + 2]) < 0)
+        if (i + 2 >= len || hv_hex_digit(s[i + 1]) < 0 || hv_hex_digit(s[i + 2]) < 0)
             return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST,
                            "invalid URL escape in repository name %s: encode a/b as a%%252Fb", s);
-        d[k++] = (char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+        d[k++] = (char)(hv_hex_digit(s[i + 1]) * 16 + hv_hex_digit(s[i + 2]));
         i += 2;
     }
     d[k] = '\0';

@@ -55,16 +55,6 @@ hv_err hv_api__visibility(hv_visibility *out, hv_req *r) {
     return HV_OK;
 }
 
-static int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 hv_err hv_api__repository_name(const char **out, hv_req *r, const hv_project *p,
                                const char *segment) {
     size_t len = strlen(segment), k = 0;
@@ -75,8 +65,8 @@ hv_err hv_api__repository_name(const char **out, hv_req *r, const hv_project *p,
             name[k++] = segment[i];
             continue;
         }
-        int hi = i + 2 < len ? hex_value(segment[i + 1]) : -1;
-        int lo = i + 2 < len ? hex_value(segment[i + 2]) : -1;
+        int hi = i + 2 < len ? hv_hex_digit(segment[i + 1]) : -1;
+        int lo = i + 2 < len ? hv_hex_digit(segment[i + 2]) : -1;
         if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
             return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST,
                            "invalid escape in repository name %s: encode '/' as %%252F", segment);

@@ -72,6 +72,9 @@ hv_err hv_auth_init(hv_ctx *ctx, const hv_auth_config *cfg) {
     hv_auth__cfg.token_ttl = cfg->token_ttl > 0 ? cfg->token_ttl : 1800;
     hv_auth__cfg.service = hv_strdup(cfg->service ? cfg->service : "harbor-registry");
     hv_auth__cfg.issuer = hv_strdup(cfg->issuer ? cfg->issuer : "harbor-token-issuer");
+    rc = hv_auth__secrets_init(ctx, cfg->secret_key, cfg->data_dir);
+    if (rc)
+        return rc;
     return hv_auth__token_init(ctx, cfg->data_dir);
 }
 

@@ -132,14 +132,34 @@ hv_err hv_auth_token_issue(const char **token, int64_t *expires_in, hv_ctx *ctx,
                            const hv_identity *who, const char *const *scopes, size_t n_scopes);
 
 typedef struct hv_auth_config {
-    const char *data_dir; /* where the token signing key lives (token.key, created once) */
+    /* the key the secret store is sealed under: 64 hex digits, the same on every node of a
+     * database; NULL: <data_dir>/secret.key, generated on first start (data_dir NULL too: a
+     * key that lives only in this process, for tests) */
+    const char *secret_key;
+    const char *data_dir; /* also where an earlier Haven's token.key is taken from */
     int64_t token_ttl;    /* seconds */
     const char *service;  /* token audience, "harbor-registry" */
     const char *issuer;   /* "harbor-token-issuer" */
 } hv_auth_config;
 
-/* Initialises libsodium, the credential cache key and the token key (generated into the
- * data directory on first start).  Call once at start. */
+/*
+ * Initialises libsodium, the credential cache key, the secret store and the token signing
+ * key (the first node on a database generates it into the store; see token.c).  Needs
+ * ctx->db, migrated.  Call once at start.  HV_E_CONFIG when the secret key is malformed or
+ * does not open the database's secrets (another key sealed them), naming secret_key.
+ */
 hv_err hv_auth_init(hv_ctx *ctx, const hv_auth_config *cfg);
+
+/*
+ * The secret store: small values every node needs (keys, credentials of remote services),
+ * by name, kept in the database sealed with AES-256-GCM under a key derived from secret_key
+ * (secret.c).  get opens the value stored under name into the arena (NUL-terminated, *len
+ * bytes): HV_E_NOT_FOUND when there is none, HV_E_CONFIG when it does not open under this
+ * node's key.  put stores value unless another value is stored already, and opens whichever
+ * is stored, so that nodes generating a secret at the same time all use the first one.
+ */
+hv_err hv_auth_secret_get(void **out, size_t *len, hv_ctx *ctx, const char *name);
+hv_err hv_auth_secret_put(void **out, size_t *len, hv_ctx *ctx, const char *name, const void *value,
+                          size_t value_len);
 
 #endif

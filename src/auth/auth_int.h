@@ -8,6 +8,7 @@
  *   throttle.c  the failed-login throttle
  *   rbac.c      the role matrix, public-project policies, robot catalogue and hv_auth_can
  *   token.c     the signing key, registry tokens (issue and verify), base64url
+ *   secret.c    the secret store: secret_key, sealing, the database's secrets
  */
 #ifndef HV_AUTH_INT_H
 #define HV_AUTH_INT_H
@@ -25,8 +26,14 @@ typedef struct hv_auth__settings {
 
 extern hv_auth__settings hv_auth__cfg;
 
-/* Loads the token signing key from <data_dir>/token.key, creating it (mode 0600) when absent;
- * data_dir NULL: a key that lives only in memory (tests).  HV_E_CONFIG / HV_E_IO. */
+/* Sets up the secret store's key from secret_key (64 hex digits) or, when NULL, from
+ * <data_dir>/secret.key (generated when absent; data_dir NULL: a random key), and checks
+ * that it opens the database's secrets.  HV_E_CONFIG / HV_E_IO. */
+hv_err hv_auth__secrets_init(hv_ctx *ctx, const char *secret_key, const char *data_dir);
+
+/* Loads the token signing key from the secret store, storing one first when there is none:
+ * <data_dir>/token.key when an earlier Haven left one (data_dir may be NULL), else a new
+ * key.  HV_E_CONFIG / HV_E_DB. */
 hv_err hv_auth__token_init(hv_ctx *ctx, const char *data_dir);
 
 /* The key id of the signing key in libtrust's format (borrowed, static). */

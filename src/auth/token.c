@@ -2,11 +2,12 @@
  * Registry tokens: RS256 JWTs as Harbor's /service/token issues them and as docker, podman
  * and skopeo present them on /v2.
  *
- * The signing key is an RSA 2048 key in PEM at <data_dir>/token.key, generated on first
- * start into a temporary file of mode 0600 and linked into place (so two nodes starting at
- * once on a shared directory end up with one key), then loaded on every later start.  Its
- * `kid` is libtrust's key id, which docker's distribution also computes: SHA-256 of the DER
- * SubjectPublicKeyInfo, the first 240 bits in base32, in groups of four joined by ':'.
+ * The signing key is an RSA 2048 key in PEM, kept in the secret store (secret.c) so that
+ * every node on one database signs and verifies with the same key: the first node to start
+ * generates it (or takes the <data_dir>/token.key an earlier Haven wrote, so the tokens it
+ * issued stay valid), the others read the one stored.  Its `kid` is libtrust's key id,
+ * which docker's distribution also computes: SHA-256 of the DER SubjectPublicKeyInfo, the
+ * first 240 bits in base32, in groups of four joined by ':'.
  *
  * Verification is strict and says what was wrong without echoing the token: exactly three
  * base64url parts, a header whose alg is exactly "RS256" (never "none", never an HMAC whose
@@ -17,17 +18,16 @@
 #include "model/model.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define KEY_BITS   2048
@@ -36,6 +36,8 @@
 #define ACCESS_MAX 1024        /* entries of a presented token's access claim */
 #define SCOPES_MAX 100         /* scopes in one token request */
 #define KID_LEN    59          /* 12 groups of 4, 11 colons */
+
+#define TOKEN_KEY_SECRET "token_signing_key" /* its name in the secret store */
 
 static EVP_PKEY *signing_key;
 static char kid[KID_LEN + 1];
@@ -155,80 +157,70 @@ const char *hv_auth__token_kid(void) {
     return kid;
 }
 
-static hv_err load_key(EVP_PKEY **out, hv_ctx *ctx, const char *path) {
-    BIO *bio = BIO_new_file(path, "r");
-    EVP_PKEY *key;
-    struct stat st;
+/* A private key from PEM text; NULL unless it is an RSA key of at least KEY_BITS. */
+static EVP_PKEY *parse_key(const void *pem, size_t len) {
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    EVP_PKEY *key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
 
-    if (!bio)
-        return HV_FAIL(ctx, HV_E_CONFIG, "cannot read the token signing key %s", path);
-    key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
     BIO_free(bio);
-    if (!key || !EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_get_bits(key) < KEY_BITS) {
+    if (key && (!EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_get_bits(key) < KEY_BITS)) {
         EVP_PKEY_free(key);
+        key = NULL;
+    }
+    return key;
+}
+
+/* The PEM of a key file of an earlier Haven (<data_dir>/token.key), in the arena. */
+static hv_err read_old_key(char **pem, size_t *len, hv_ctx *ctx, const char *path) {
+    hv_buf b;
+    char chunk[4096];
+    size_t n;
+    EVP_PKEY *key;
+    hv_err rc = HV_OK;
+    FILE *f = fopen(path, "r");
+
+    if (!f)
+        return HV_FAIL(ctx, HV_E_CONFIG, "cannot read the token signing key %s: %s", path,
+                       strerror(errno));
+    hv_buf_init(&b, 64 * 1024);
+    while (rc == HV_OK && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        rc = hv_buf_append(&b, chunk, n);
+    fclose(f);
+    key = rc ? NULL : parse_key(b.data, b.len);
+    if (!key) {
+        hv_buf_free(&b);
         return HV_FAIL(ctx, HV_E_CONFIG,
                        "%s is not an RSA private key of at least %d bits in PEM; remove it to "
                        "have a new one generated (tokens already issued become invalid)",
                        path, KEY_BITS);
     }
-    if (stat(path, &st) == 0 && (st.st_mode & 077))
-        hv_log(HV_LOG_WARN, "the token signing key %s is readable by others; chmod 600 it", path);
-    *out = key;
+    EVP_PKEY_free(key);
+    *pem = hv_arena_strndup(ctx->arena, b.data, b.len);
+    *len = b.len;
+    sodium_memzero(b.data, b.len);
+    hv_buf_free(&b);
     return HV_OK;
 }
 
-/* Writes key as PEM to path, created with mode 0600; HV_E_CONFLICT when path exists. */
-static hv_err write_key(hv_ctx *ctx, EVP_PKEY *key, const char *dir, const char *path) {
-    char tmp[4200];
+/* A new signing key as PEM (PKCS#8), in the arena. */
+static hv_err generate_key(char **pem, size_t *len, hv_ctx *ctx) {
+    EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)KEY_BITS);
     BIO *mem = BIO_new(BIO_s_mem());
-    char *pem = NULL;
-    long len;
-    int fd = -1, dfd;
+    char *data;
+    long n;
     hv_err rc = HV_OK;
 
-    if (!mem || !PEM_write_bio_PrivateKey(mem, key, NULL, NULL, 0, NULL, NULL)) {
-        rc = HV_FAIL(ctx, HV_E_INTERNAL, "cannot encode the token signing key");
+    if (!key || !mem || !PEM_write_bio_PrivateKey(mem, key, NULL, NULL, 0, NULL, NULL)) {
+        rc = HV_FAIL(ctx, HV_E_INTERNAL, "cannot generate the token signing key");
         goto out;
     }
-    len = BIO_get_mem_data(mem, &pem);
-    snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-    unlink(tmp);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        rc = HV_FAIL(ctx, HV_E_IO, "cannot create %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    for (long off = 0; off < len;) {
-        ssize_t w = write(fd, pem + off, (size_t)(len - off));
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            rc = HV_FAIL(ctx, HV_E_IO, "cannot write %s: %s", tmp, strerror(errno));
-            goto out;
-        }
-        off += w;
-    }
-    if (fsync(fd) != 0) {
-        rc = HV_FAIL(ctx, HV_E_IO, "cannot sync %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    /* link, not rename: never replace a key another node created meanwhile */
-    if (link(tmp, path) != 0) {
-        rc = errno == EEXIST ? HV_E_CONFLICT
-                             : HV_FAIL(ctx, HV_E_IO, "cannot create %s: %s", path, strerror(errno));
-        goto out;
-    }
-    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
+    n = BIO_get_mem_data(mem, &data);
+    *pem = hv_arena_strndup(ctx->arena, data, (size_t)n);
+    *len = (size_t)n;
+    OPENSSL_cleanse(data, (size_t)n);
 out:
-    if (fd >= 0) {
-        close(fd);
-        unlink(tmp);
-    }
     BIO_free(mem);
+    EVP_PKEY_free(key);
     return rc;
 }
 
@@ -284,38 +276,49 @@ static void signature_remember(const char *token, size_t len) {
 }
 
 hv_err hv_auth__token_init(hv_ctx *ctx, const char *data_dir) {
-    signatures_forget();
-    EVP_PKEY *key = NULL;
-    char path[4096];
-    hv_err rc = HV_OK;
+    char path[4096], *candidate = NULL;
+    void *pem;
+    size_t len = 0;
+    EVP_PKEY *key;
+    hv_err rc;
 
-    if (data_dir) {
-        snprintf(path, sizeof(path), "%s/token.key", data_dir);
-        if (access(path, F_OK) == 0) {
-            rc = load_key(&key, ctx, path);
-            if (rc)
-                return rc;
-        }
+    signatures_forget();
+    rc = hv_auth_secret_get(&pem, &len, ctx, TOKEN_KEY_SECRET);
+    if (rc == HV_E_NOT_FOUND) {
+        /* the first start on this database: an earlier Haven's key file keeps the tokens it
+         * issued valid; otherwise a new key */
+        bool old;
+        size_t candidate_len = 0;
+
+        hv_error_clear(ctx);
+        snprintf(path, sizeof(path), "%s/token.key", data_dir ? data_dir : "");
+        old = data_dir && access(path, F_OK) == 0;
+        rc = old ? read_old_key(&candidate, &candidate_len, ctx, path)
+                 : generate_key(&candidate, &candidate_len, ctx);
+        if (rc == HV_OK)
+            rc = hv_auth_secret_put(&pem, &len, ctx, TOKEN_KEY_SECRET, candidate, candidate_len);
+        if (rc == HV_OK && old && (len != candidate_len || memcmp(pem, candidate, len) != 0))
+            hv_log(HV_LOG_WARN,
+                   "another node stored the token signing key first: tokens signed with %s "
+                   "are no longer accepted",
+                   path);
+        else if (rc == HV_OK && old)
+            hv_log(HV_LOG_INFO,
+                   "the token signing key %s is now kept in the database; the file is no "
+                   "longer read and may be deleted",
+                   path);
+        if (candidate)
+            sodium_memzero(candidate, candidate_len);
     }
-    if (!key) {
-        key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)KEY_BITS);
-        if (!key)
-            return HV_FAIL(ctx, HV_E_INTERNAL, "cannot generate the token signing key");
-        if (data_dir) {
-            rc = write_key(ctx, key, data_dir, path);
-            if (rc == HV_E_CONFLICT) {
-                EVP_PKEY_free(key);
-                key = NULL;
-                rc = load_key(&key, ctx, path);
-            } else if (rc == HV_OK) {
-                hv_log(HV_LOG_INFO, "generated the token signing key %s", path);
-            }
-            if (rc) {
-                EVP_PKEY_free(key);
-                return rc;
-            }
-        }
-    }
+    if (rc)
+        return rc;
+    key = parse_key(pem, len);
+    sodium_memzero(pem, len);
+    if (!key)
+        return HV_FAIL(ctx, HV_E_CONFIG,
+                       "the token signing key stored in the database is not "
+                       "an RSA private key of at least %d bits",
+                       KEY_BITS);
     rc = compute_kid(ctx, key);
     if (rc) {
         EVP_PKEY_free(key);

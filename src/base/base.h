@@ -202,6 +202,10 @@ uint64_t hv_mono_ns(void);
 void hv_time_format(char out[32], int64_t ms);
 /* Lower-case hex of n bytes into out (2n + 1 bytes). */
 void hv_hex(char *out, const void *data, size_t n);
+/* The value of a hex digit (either case), or -1. */
+int hv_hex_digit(char c);
+/* n bytes into out from the 2n hex digits at hex (either case); false on anything else. */
+bool hv_unhex(void *out, const char *hex, size_t n);
 /* Parses a decimal of at most 19 digits, no sign, no spaces; false otherwise. */
 bool hv_parse_u64(const char *s, size_t len, uint64_t *out);
 bool hv_str_has_prefix(const char *s, const char *prefix);

@@ -62,6 +62,28 @@ void hv_hex(char *out, const void *data, size_t n) {
     out[2 * n] = '\0';
 }
 
+int hv_hex_digit(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+bool hv_unhex(void *out, const char *hex, size_t n) {
+    unsigned char *p = out;
+
+    for (size_t i = 0; i < n; i++) {
+        int hi = hv_hex_digit(hex[2 * i]), lo = hi < 0 ? -1 : hv_hex_digit(hex[2 * i + 1]);
+        if (lo < 0)
+            return false;
+        p[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return true;
+}
+
 bool hv_parse_u64(const char *s, size_t len, uint64_t *out) {
     uint64_t v = 0;
 

@@ -89,6 +89,11 @@ void hv_db_rollback(hv_db *db) {
     db->in_tx = false;
 }
 
+hv_err hv_db_singleton(bool *held, hv_db *db, hv_ctx *ctx, const char *name) {
+    *held = true;
+    return db->driver->singleton ? db->driver->singleton(held, db, ctx, name) : HV_OK;
+}
+
 bool hv_db_retryable(const hv_db *db) {
     return db->retryable;
 }

@@ -62,6 +62,18 @@ hv_err hv_db_begin(hv_db *db, hv_ctx *ctx);
 hv_err hv_db_commit(hv_db *db, hv_ctx *ctx);
 void hv_db_rollback(hv_db *db); /* no-op outside a transaction */
 
+/*
+ * Work that runs on one node of a cluster at a time (the upload purge; later the scheduler
+ * and GC): sets *held when db's connection holds the singleton `name`, taking it when no
+ * other connection does.  The holder keeps it for as long as the connection lives, so the
+ * same node goes on doing the work; a node that stops or dies releases it with its
+ * connection, and the next node to ask takes it.  Ask before each run: a connection lost
+ * and made again has lost it.  Call it on a connection of its own (never a pooled one,
+ * which would take it elsewhere).  PostgreSQL: a session-level advisory lock; SQLite serves
+ * one node, which always holds it.  HV_E_UNAVAILABLE when the database cannot be reached.
+ */
+hv_err hv_db_singleton(bool *held, hv_db *db, hv_ctx *ctx, const char *name);
+
 /* Whether the last failure was a deadlock or serialization failure: the transaction was
  * rolled back by the server and running it again may succeed. */
 bool hv_db_retryable(const hv_db *db);

@@ -30,6 +30,8 @@ typedef struct hv_db__driver {
     /* taken around the migrations; NULL when the engine needs none */
     hv_err (*lock_migrations)(hv_db *db, hv_ctx *ctx);
     void (*unlock_migrations)(hv_db *db);
+    /* hv_db_singleton; NULL when the engine serves one node (always held) */
+    hv_err (*singleton)(bool *held, hv_db *db, hv_ctx *ctx, const char *name);
     bool (*broken)(const hv_db *db);
     /* cached: kept for the connection's life (the engine may prepare it on the server) */
     hv_err (*prepare)(hv_stmt **out, hv_db *db, hv_ctx *ctx, const char *sql, bool cached);

@@ -18,6 +18,9 @@
  * Transactions run at READ COMMITTED (db.h says why that suffices); each session waits at
  * most LOCK_TIMEOUT for a row lock, as SQLite waits for its busy timeout (55P03 is then
  * HV_E_UNAVAILABLE), except for the migration lock, which it waits for as long as it takes.
+ *
+ * Singletons (hv_db_singleton) are session-level advisory locks, taken with
+ * pg_try_advisory_lock and never released by hand: the session's end releases them.
  */
 #include "db/db.h"
 #include "db/db_int.h"
@@ -133,8 +136,9 @@ static bool succeeded(const PGresult *res) {
     return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY;
 }
 
-/* Runs sql (no parameters); any result status but an error is success. */
-static hv_err run(pg_db *db, hv_ctx *ctx, const char *sql, const char *what) {
+/* Runs sql (no parameters); any result status but an error is success.  answer (may be
+ * NULL): whether the first column of the first row is true. */
+static hv_err run_query(pg_db *db, hv_ctx *ctx, const char *sql, const char *what, bool *answer) {
     PGresult *res = NULL;
     hv_err rc = HV_OK;
 
@@ -149,8 +153,14 @@ static hv_err run(pg_db *db, hv_ctx *ctx, const char *sql, const char *what) {
     }
     if (!succeeded(res))
         rc = fail(db, ctx, res, what);
+    else if (answer)
+        *answer = PQntuples(res) > 0 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
     PQclear(res);
     return rc;
+}
+
+static hv_err run(pg_db *db, hv_ctx *ctx, const char *sql, const char *what) {
+    return run_query(db, ctx, sql, what, NULL);
 }
 
 static hv_err pg_exec(hv_db *db, hv_ctx *ctx, const char *sql) {
@@ -232,6 +242,37 @@ static void pg_unlock_migrations(hv_db *db) {
 
     if (PQstatus(conn) == CONNECTION_OK)
         PQclear(PQexec(conn, "SELECT pg_advisory_unlock(" MIGRATION_LOCK ")"));
+}
+
+/* The advisory lock key of a singleton: FNV-1a (64 bits) of its name, under a prefix of its
+ * own so that it meets neither MIGRATION_LOCK nor an operator's keys by design. */
+static int64_t singleton_key(const char *name) {
+    uint64_t h = 0xcbf29ce484222325ull;
+
+    for (const char *p = "haven singleton "; *p; p++)
+        h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+    for (const char *p = name; *p; p++)
+        h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+    return (int64_t)h;
+}
+
+/* A session-level advisory lock, taken without waiting and kept until the session ends (a
+ * node that stops or dies closes it).  The server says each time whether this session holds
+ * it (pg_locks; a bigint key is classid, the high half, and objid, the low half, with
+ * objsubid 1) and, only when it does not, whether it could take it: one round trip, and a
+ * connection lost since the last call is found out here, not believed to hold it still. */
+static hv_err pg_singleton(bool *held, hv_db *d, hv_ctx *ctx, const char *name) {
+    pg_db *db = PG(d);
+    uint64_t key = (uint64_t)singleton_key(name);
+    char sql[320];
+
+    *held = false;
+    snprintf(sql, sizeof(sql),
+             "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
+             " AND pid = pg_backend_pid() AND classid = %u AND objid = %u AND objsubid = 1)"
+             " THEN true ELSE pg_try_advisory_lock(%lld) END",
+             (unsigned)(key >> 32), (unsigned)(key & 0xffffffffu), (long long)(int64_t)key);
+    return run_query(db, ctx, sql, "singleton", held);
 }
 
 static bool pg_broken(const hv_db *db) {
@@ -537,6 +578,7 @@ const hv_db__driver hv_db__postgres = {
     .rollback = pg_rollback,
     .lock_migrations = pg_lock_migrations,
     .unlock_migrations = pg_unlock_migrations,
+    .singleton = pg_singleton,
     .broken = pg_broken,
     .prepare = pg_prepare,
     .finalize = pg_finalize,

@@ -38,7 +38,8 @@ typedef enum {
     T_LISTEN,
     T_SWITCH,
     T_BOOL,
-    T_STORAGE
+    T_STORAGE,
+    T_KEY
 } setting_type;
 
 /* The sources a setting may come from. */
@@ -57,6 +58,8 @@ typedef struct setting {
     bool secret;       /* its value is never shown */
     const char *help;
 } setting;
+
+#define KEY_FORM "64 hexadecimal digits (32 random bytes, e.g. from openssl rand -hex 32)"
 
 #define AT(field) offsetof(hv_config, field)
 #define STR_(x)   #x
@@ -124,6 +127,16 @@ static const setting settings[] = {
      .arg = "SECONDS",
      .help = "Seconds a database connection is used before it is closed and replaced (0: no "
              "limit); lets a pooler or failover move connections."},
+    {.name = "secret_key",
+     .type = T_KEY,
+     .offset = AT(secret_key),
+     .from = FROM_ALL,
+     .arg = "HEX",
+     .secret = true,
+     .help = "32 random bytes as 64 hex digits (openssl rand -hex 32), the same on every node: "
+             "the key the secrets kept in the database (the token signing key) are encrypted "
+             "under. Required with database_url; when unset otherwise, one is generated into "
+             "data_dir/secret.key on first start."},
     {.name = "admin_password",
      .type = T_STRING,
      .offset = AT(admin_password),
@@ -437,6 +450,8 @@ static const char *expect(char *buf, size_t n, const setting *s) {
         return "true or false";
     case T_STORAGE:
         return "fs or s3";
+    case T_KEY:
+        return KEY_FORM;
     }
     assert(0);
     return "";
@@ -545,6 +560,8 @@ static bool valid(const setting *s, const char *v, int64_t *num) {
         return *num >= 0;
     case T_STORAGE:
         return strcmp(v, "fs") == 0 || strcmp(v, "s3") == 0;
+    case T_KEY:
+        return strlen(v) == 64 && strspn(v, "0123456789abcdefABCDEF") == 64;
     case T_SWITCH:
         break;
     }
@@ -895,6 +912,16 @@ static hv_err check_storage(hv_config *c, hv_ctx *ctx, char **envp) {
     return hv_config_s3_check(c, ctx, envp);
 }
 
+/* Nodes on one database share its secrets, so they must share the key that opens them:
+ * a generated one would differ from node to node. */
+static hv_err check_secret_key(const hv_config *c, hv_ctx *ctx) {
+    if (c->database_url && !c->secret_key)
+        return HV_FAIL(ctx, HV_E_CONFIG,
+                       "database_url is set but secret_key is not: give every node of the "
+                       "database the same secret_key (HAVEN_SECRET_KEY), " KEY_FORM);
+    return HV_OK;
+}
+
 /* ---------------------------------------------------------------- public */
 
 hv_err hv_config_load(hv_config *out, hv_ctx *ctx, int argc, char **argv, char **envp) {
@@ -938,6 +965,8 @@ hv_err hv_config_load(hv_config *out, hv_ctx *ctx, int argc, char **argv, char *
         rc = apply(out, ctx, flags, nflags, true);
     if (!rc)
         rc = check_storage(out, ctx, envp);
+    if (!rc)
+        rc = check_secret_key(out, ctx);
 
 out:
     if (rc)

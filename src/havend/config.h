@@ -30,10 +30,12 @@ typedef struct hv_config {
     int64_t database_max_open_conns;    /* default 64, bounds 1..4096 */
     int64_t database_max_idle_conns;    /* default 64, bounds 0..4096 */
     int64_t database_conn_max_lifetime; /* seconds, 0 = no limit; default 0 */
-    char *admin_password;      /* NULL: generated and printed once on first start.  A secret:
-                                  never logged, never echoed in an error message. */
-    char *log_level;           /* "info": debug|info|warn|error */
-    char *external_url;        /* NULL: derived from the listen address; http:// or https:// */
+    char *secret_key;     /* NULL: generated into data_dir (required with database_url); else 64 hex
+                             digits, the same on every node.  A secret, as admin_password. */
+    char *admin_password; /* NULL: generated and printed once on first start.  A secret:
+                             never logged, never echoed in an error message. */
+    char *log_level;      /* "info": debug|info|warn|error */
+    char *external_url;   /* NULL: derived from the listen address; http:// or https:// */
     int64_t max_connections;   /* bounds 8..65536 */
     int64_t idle_timeout;      /* seconds; bounds 1..3600 */
     int64_t upload_ttl;        /* seconds an unfinished upload may sit idle before it is purged;
@@ -76,6 +78,8 @@ typedef struct hv_config {
  * environment are not read, so help works even when they are broken.
  *
  * The strings of *out are owned by it; release them with hv_config_free.
+ *
+ * With database_url, secret_key is required (every node must have the same one).
  *
  * With storage s3, an unset s3_access_key or s3_secret_key is taken from AWS_ACCESS_KEY_ID or
  * AWS_SECRET_ACCESS_KEY of envp; s3_bucket and both keys are then required.

@@ -4,7 +4,7 @@
  * start, creates the first user and project on first start,
  * wires the modules together (registry service, event subscribers, the job kinds and the job
  * workers, the HTTP APIs) and then waits for SIGTERM/SIGINT, running the periodic upload purge
- * meanwhile.
+ * meanwhile when this node is the cluster's one to run it.
  */
 #include "api/api.h"
 #include "audit/audit.h"
@@ -38,8 +38,9 @@ typedef struct havend {
     hv_blob_store *blobs;
     hv_registry *reg;
     hv_http_server *http;
-    hv_db *db; /* the main thread's connection */
-    int lock;  /* holds data_dir's lock, shared */
+    hv_db *db;    /* the main thread's connection; it holds the purge's singleton */
+    int lock;     /* holds data_dir's lock, shared */
+    bool purging; /* this node holds it (for the log: it says when that changes) */
     hv_api_config api;
 } havend;
 
@@ -120,6 +121,25 @@ static hv_err open_blobs(havend *h, hv_ctx *ctx) {
     return HV_OK;
 }
 
+/* The upload purge, run by one node of a cluster at a time: the one holding the singleton
+ * "upload-purge" (the first to ask, for as long as it lives).  all_orphans: see
+ * hv_registry_purge_uploads. */
+static void purge(havend *h, hv_ctx *ctx, bool all_orphans) {
+    bool held = false;
+
+    if (hv_db_singleton(&held, h->db, ctx, "upload-purge") != HV_OK) {
+        hv_log(HV_LOG_WARN, "upload purge skipped: %s", ctx->err.message);
+        hv_error_clear(ctx);
+        return;
+    }
+    if (held != h->purging)
+        hv_log(HV_LOG_INFO, held ? "this node runs the upload purge of the cluster"
+                                 : "the upload purge is another node's now");
+    h->purging = held;
+    if (held)
+        hv_registry_purge_uploads(ctx, h->reg, all_orphans);
+}
+
 static hv_err start(havend *h, hv_ctx *ctx) {
     hv_registry_config rcfg = {.upload_ttl_ms = h->cfg.upload_ttl * 1000,
                                .max_manifest = (size_t)h->cfg.max_manifest,
@@ -135,7 +155,8 @@ static hv_err start(havend *h, hv_ctx *ctx) {
                            .db_max_open = (int)h->cfg.database_max_open_conns,
                            .db_max_idle = (int)h->cfg.database_max_idle_conns,
                            .db_max_lifetime_ms = h->cfg.database_conn_max_lifetime * 1000};
-    hv_auth_config acfg = {.data_dir = h->cfg.data_dir,
+    hv_auth_config acfg = {.secret_key = h->cfg.secret_key,
+                           .data_dir = h->cfg.data_dir,
                            .token_ttl = 1800,
                            .service = "harbor-registry",
                            .issuer = "harbor-token-issuer"};
@@ -178,7 +199,7 @@ static hv_err start(havend *h, hv_ctx *ctx) {
     /* at start, uploads without a session are a crash's leftovers, unless the store is
      * shared: other nodes' one-request uploads have no session either, so an S3 store's
      * wait until they are idle past upload_ttl */
-    hv_registry_purge_uploads(ctx, h->reg, strcmp(h->cfg.storage, "s3") != 0);
+    purge(h, ctx, strcmp(h->cfg.storage, "s3") != 0);
 
     hv_events_subscribe("", log_event, NULL);
     hv_audit_init();
@@ -235,7 +256,7 @@ static void serve(havend *h, const sigset_t *stop) {
             return;
         }
         hv_ctx ctx = {.arena = hv_arena_new(), .db = h->db, .actor = "purge"};
-        hv_registry_purge_uploads(&ctx, h->reg, false);
+        purge(h, &ctx, false);
         hv_arena_free(ctx.arena);
     }
 }

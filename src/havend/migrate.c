@@ -301,9 +301,11 @@ static hv_err run(migration *m, hv_ctx *ctx, char **envp) {
         if (rc)
             return rc;
     }
-    printf("done: start havend with database_url set to the target%s, and the same data "
-           "directory (it holds the key that signs registry tokens)\n",
-           m->blobs_to_s3 ? " and storage: s3" : "");
+    printf("done: start havend with database_url set to the target%s, and secret_key set to "
+           "the 64 hex digits of %s/secret.key (HAVEN_SECRET_KEY=$(cat %s/secret.key)): the "
+           "secrets copied with the metadata, such as the key that signs registry tokens, "
+           "open with it only\n",
+           m->blobs_to_s3 ? " and storage: s3" : "", m->cfg.data_dir, m->cfg.data_dir);
     return HV_OK;
 }
 

@@ -389,6 +389,7 @@ hv_err hv_iam_robot_create(hv_robot *out, char secret[HV_IAM_ROBOT_SECRET_LEN + 
     rb.project_id = s.project ? s.project->id : 0;
     rb.disabled = in->disable;
     rb.duration = in->duration;
+    rb.creation_time = now; /* an update computes the expiry again from it */
     rb.expires_at = expiry(now, in->duration);
     rb.creator_type = who->kind == HV_ID_ROBOT ? "robot" : "local";
     rb.creator_ref = who->kind == HV_ID_ROBOT ? who->robot_id : who->user_id;

@@ -187,7 +187,9 @@ hv_err hv_model_member_roles(int roles[5], size_t *n, hv_ctx *ctx, int64_t proje
 /* Members per role: counts[role] for role 1..5. */
 hv_err hv_model_member_counts(int64_t counts[6], hv_ctx *ctx, int64_t project_id);
 
-/* Robots.  get: HV_E_NOT_FOUND; create: HV_E_CONFLICT when the name is taken. */
+/* Robots.  get: HV_E_NOT_FOUND; create: HV_E_CONFLICT when the name is taken; its
+ * creation_time is r->creation_time when set (what r->expires_at was computed from), else
+ * now. */
 hv_err hv_model_robot_create(int64_t *out_id, hv_ctx *ctx, const hv_robot *r);
 hv_err hv_model_robot_get(hv_robot *out, hv_ctx *ctx, int64_t id);
 hv_err hv_model_robot_get_by_name(hv_robot *out, hv_ctx *ctx, const char *name);
@@ -322,6 +324,12 @@ hv_err hv_model_upload_update(hv_ctx *ctx, const hv_upload *u, int64_t from);
 hv_err hv_model_upload_delete(hv_ctx *ctx, const char *uuid);
 /* Uploads idle since before the cutoff. */
 hv_err hv_model_upload_stale(const char ***out, size_t *n, hv_ctx *ctx, int64_t cutoff_ms);
+
+/* Secrets every node needs (auth's store: values arrive sealed).  get: *value in the arena,
+ * HV_E_NOT_FOUND when absent.  add stores value unless the name is taken (then nothing
+ * changes: the first node's value stays, and get reads it). */
+hv_err hv_model_secret_get(const void **value, size_t *len, hv_ctx *ctx, const char *name);
+hv_err hv_model_secret_add(hv_ctx *ctx, const char *name, const void *value, size_t len);
 
 /* The event outbox.  claim returns up to limit of the oldest events (arena) and, inside the
  * caller's transaction, keeps them from every other dispatcher until it ends (on PostgreSQL,

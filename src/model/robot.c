@@ -84,7 +84,7 @@ static const char *sql_robot_insert =
     " VALUES (?, ?, ?, nullif(?, 0), ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 
 hv_err hv_model_robot_create(int64_t *out_id, hv_ctx *ctx, const hv_robot *r) {
-    int64_t now = hv_now_ms();
+    int64_t now = r->creation_time ? r->creation_time : hv_now_ms();
     int64_t id = 0;
     hv_err rc = hv_model__insert(
         &id, ctx, sql_robot_insert, "tttitiiitiii", r->name, r->description ? r->description : "",

@@ -390,6 +390,9 @@ class Registry:
         self.s3 = session_s3() if STORAGE == "s3" else None
         self.bucket = None
         self.database_url = None  # on the PostgreSQL run: this daemon's database, kept
+        # given as secret_key with a database_url (nodes of one database share it); else
+        # havend generates one into the data dir
+        self.secret_key = secrets.token_hex(32)
 
     def db(self, read_only=False) -> Database:
         """A connection to the daemon's metadata (close it, or use it in `with`)."""
@@ -421,6 +424,7 @@ class Registry:
             self.database_url = postgres.database()
         if self.database_url:
             full_env["HAVEN_DATABASE_URL"] = self.database_url
+            full_env["HAVEN_SECRET_KEY"] = self.secret_key
         full_env.update(self.storage_env())
         full_env.update(env or {})
         self._log = open(self.log_path, "ab")
@@ -513,6 +517,23 @@ class Registry:
     def log_tail(self, lines: int = 40) -> str:
         tail = [ln[:400] for ln in self.log_text().splitlines()[-lines:]]
         return f"--- {self.log_path} (last {len(tail)} lines) ---\n" + "\n".join(tail)
+
+    def stored_secret(self, name: str) -> bytes:
+        """A secret of the daemon's secret store, opened as havend opens it (AES-256-GCM under
+        HKDF-SHA256 of secret_key, the name as additional data): an independent check of
+        the format, and how the tests reach the token signing key."""
+        hkdf = pytest.importorskip("cryptography.hazmat.primitives.kdf.hkdf")
+        hashes = pytest.importorskip("cryptography.hazmat.primitives.hashes")
+        aead = pytest.importorskip("cryptography.hazmat.primitives.ciphers.aead")
+        key = self.secret_key
+        if not self.database_url:
+            key = (self.data_dir / "secret.key").read_text().strip()
+        seal_key = hkdf.HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                             info=b"haven secrets aes-256-gcm").derive(bytes.fromhex(key))
+        with self.db(read_only=True) as db:
+            (value,) = db.execute("SELECT value FROM secret WHERE name = ?", (name,)).fetchone()
+        value = bytes(value)
+        return aead.AESGCM(seal_key).decrypt(value[:12], value[12:], name.encode())
 
     # -- storage layout
 

@@ -342,7 +342,7 @@ def test_token_with_an_edited_claim_is_refused(registry, admin, pushable, claim,
 
 def resign(registry, tok, key=None, alg="RS256", **changes):
     """The token with its claims changed, signed with the registry's own key (read from its
-    data directory) or with `key`."""
+    secret store) or with `key`."""
     serialization = pytest.importorskip("cryptography.hazmat.primitives.serialization")
     hashes = pytest.importorskip("cryptography.hazmat.primitives.hashes")
     padding = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.padding")
@@ -357,7 +357,7 @@ def resign(registry, tok, key=None, alg="RS256", **changes):
     signing_input = f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(claims).encode())}"
     if key is None:
         key = serialization.load_pem_private_key(
-            (registry.data_dir / "token.key").read_bytes(), password=None)
+            registry.stored_secret("token_signing_key"), password=None)
     if alg == "HS256":
         import hashlib
         import hmac

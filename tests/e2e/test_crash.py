@@ -217,7 +217,10 @@ def hashing_children(registry) -> list:
     pid = registry.proc.pid
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        children = (task / "children").read_text().split()
+        try:
+            children = (task / "children").read_text().split()
+        except FileNotFoundError:  # a thread that ended meanwhile
+            continue
         found.extend(int(c) for c in children)
     return found
 

@@ -252,6 +252,7 @@ def test_schedule_fires_once_with_two_nodes(tmp_path):
     second.data_dir = first.data_dir
     if first.s3:
         first.storage_env()
+    second.secret_key = first.secret_key  # nodes of one database share it
     for node in (first, second):
         node.database_url = url
         node.bucket = first.bucket

@@ -222,8 +222,12 @@ def test_an_embedded_install_moves_to_postgresql_and_s3(tmp_path_factory, cluste
     assert "metadata already" in r.stdout
     assert f"blobs: 0 copied (0 bytes), {n_blobs} in the bucket already" in r.stdout
 
-    moved = Registry(source.workdir, password=source.password)  # the same data dir: its key
+    # the secrets were copied sealed with the install's key: the new daemon needs that key
+    assert "secret.key" in r.stdout
+    key = (source.data_dir / "secret.key").read_text().strip()
+    moved = Registry(source.workdir, password=source.password)
     moved.database_url = url
+    moved.secret_key = key
     moved.s3, moved.bucket = s3, bucket
     moved.start()
     try:

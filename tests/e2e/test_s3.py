@@ -68,6 +68,7 @@ def test_a_chunked_upload_goes_on_at_another_node(tmp_path_factory):
     second = Registry(first.workdir, password=first.password)
     second.bucket = first.bucket
     second.database_url = first.database_url  # None on SQLite: the shared data dir's file
+    second.secret_key = first.secret_key
     try:
         second.start()
         a, b = first.session(), second.session()

@@ -41,6 +41,7 @@ def nodes(tmp_path):
         first.storage_env()
     for reg in regs:
         reg.database_url = url
+        reg.secret_key = first.secret_key
         reg.bucket = first.bucket
     errors = []
 

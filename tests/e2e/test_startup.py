@@ -1,10 +1,12 @@
 """Start-up as an operator meets it: configuration errors, --check-config, the first-start
 admin password, and a restart that keeps everything."""
 
+import base64
 import os
 import subprocess
 import time
 
+import pytest
 import requests
 
 import hashlib
@@ -151,7 +153,73 @@ def test_database_password_is_never_shown(tmp_path):
     password."""
     url = f"postgres://haven:hunter2secret@127.0.0.1:{free_port()}/haven"
     r = run_havend(["--data", str(tmp_path), "--listen", f"127.0.0.1:{free_port()}"],
-                   env={"HAVEN_DATABASE_URL": url, "HAVEN_ADMIN_PASSWORD": "x"})
+                   env={"HAVEN_DATABASE_URL": url, "HAVEN_ADMIN_PASSWORD": "x",
+                        "HAVEN_SECRET_KEY": "ab" * 32})
     assert r.returncode != 0
     assert "cannot connect to the database postgres://haven:xxxxx@127.0.0.1" in r.stderr, r.stderr
     assert "hunter2secret" not in r.stderr + r.stdout
+
+
+def test_a_database_needs_a_secret_key(tmp_path):
+    """Nodes on one database must share secret_key: without it, or with a malformed one, the
+    start stops with a message naming it (and never showing the value given)."""
+    url = f"postgres://haven@127.0.0.1:{free_port()}/haven"
+    r = run_havend(["--data", str(tmp_path)], env={"HAVEN_DATABASE_URL": url})
+    assert r.returncode != 0
+    assert "database_url is set but secret_key is not" in r.stderr, r.stderr
+    assert "HAVEN_SECRET_KEY" in r.stderr and "openssl rand -hex 32" in r.stderr
+    r = run_havend(["--data", str(tmp_path)],
+                   env={"HAVEN_DATABASE_URL": url, "HAVEN_SECRET_KEY": "zz-not-hex-zz"})
+    assert r.returncode != 0
+    assert "HAVEN_SECRET_KEY: secret_key must be 64 hexadecimal digits" in r.stderr, r.stderr
+    assert "zz-not-hex-zz" not in r.stderr + r.stdout
+
+
+def test_embedded_install_generates_its_secret_key(tmp_path):
+    """Without secret_key the first start writes one into the data directory, readable by
+    its owner only, and the token signing key is kept in the database sealed under it: no
+    key file, no key in the clear."""
+    reg = Registry(tmp_path).start()
+    try:
+        key = reg.data_dir / "secret.key"
+        if reg.database_url:  # given, as it must be: nothing is generated
+            assert not key.exists()
+        else:
+            assert (key.stat().st_mode & 0o777) == 0o600
+            assert len(key.read_text().strip()) == 64
+        assert not (reg.data_dir / "token.key").exists()
+        with reg.db(read_only=True) as db:
+            (sealed,) = db.execute(
+                "SELECT value FROM secret WHERE name = 'token_signing_key'").fetchone()
+        assert b"PRIVATE KEY" not in bytes(sealed)
+        assert b"PRIVATE KEY" in reg.stored_secret("token_signing_key")
+    finally:
+        assert not reg.stop()
+
+
+def test_an_earlier_token_key_file_stays_valid(tmp_path):
+    """An install of an earlier Haven kept its signing key in data_dir/token.key: the first
+    start takes that key into the database, so the tokens it signed stay valid."""
+    serialization = pytest.importorskip("cryptography.hazmat.primitives.serialization")
+    rsa = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.rsa")
+    padding = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.padding")
+    hashes = pytest.importorskip("cryptography.hazmat.primitives.hashes")
+    old = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    reg = Registry(tmp_path)
+    (reg.data_dir / "token.key").write_bytes(old.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption()))
+    reg.start()
+    try:
+        r = requests.get(f"{reg.url}/service/token", auth=reg.auth, timeout=10,
+                         params={"service": "harbor-registry",
+                                 "scope": "repository:library/app:pull"})
+        assert r.status_code == 200, r.text
+        head, payload, sig = r.json()["token"].split(".")
+        # signed with the old file's key: verify raises if not
+        old.public_key().verify(base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4)),
+                                f"{head}.{payload}".encode(), padding.PKCS1v15(),
+                                hashes.SHA256())
+        assert "is now kept in the database" in reg.log_text()
+    finally:
+        assert not reg.stop()

@@ -23,7 +23,10 @@ static void setup(void) {
                           .service = "harbor-registry",
                           .issuer = "harbor-token-issuer"};
 
-    if (hv_db_open(&db, &ctx, ":memory:") || hv_db_migrate(db, &ctx) || hv_auth_init(&ctx, &cfg))
+    if (hv_db_open(&db, &ctx, ":memory:"))
+        abort();
+    ctx.db = db;
+    if (hv_db_migrate(db, &ctx) || hv_auth_init(&ctx, &cfg))
         abort();
     hv_arena_free(ctx.arena);
 }

@@ -1,8 +1,8 @@
 /*
  * The world the auth tests run in, included by each test_*.c of this folder: a temporary
- * data directory with a real SQLite database and token key, a system administrator, one
- * user per project role in the private project "library", an outsider, and the public
- * project "pub".
+ * data directory with a real SQLite database, secret key and token key, a system
+ * administrator, one user per project role in the private project "library", an outsider,
+ * and the public project "pub".
  */
 #include "auth/auth.h"
 #include "db/db.h"

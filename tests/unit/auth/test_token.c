@@ -1,9 +1,9 @@
 /*
- * Registry tokens: the key written once with mode 0600 and its libtrust kid, issue and
+ * Registry tokens: the key kept sealed in the secret store and its libtrust kid, issue and
  * authenticate round trips for users, robots and anonymous callers, scope parsing, and
  * every way a presented token is refused (tampering, alg none, HS256, expiry, nbf, audience,
- * issuer, the API realm).  Forged tokens are signed here with the key from the data
- * directory, so only the claim under test is wrong.
+ * issuer, the API realm).  Forged tokens are signed here with the key from the secret
+ * store, so only the claim under test is wrong.
  */
 #include "fixture.c"
 
@@ -11,23 +11,23 @@
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <sys/stat.h>
 
 static EVP_PKEY *key;
 
 static void setup(void) {
-    char path[160];
-    FILE *f;
+    hv_ctx ctx;
+    void *pem = NULL;
+    size_t len = 0;
+    BIO *bio;
 
     fixture_setup();
-    snprintf(path, sizeof(path), "%s/token.key", root);
-    f = fopen(path, "r");
-    CHECK(f != NULL);
-    if (f) {
-        key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-        fclose(f);
-    }
+    ctx = new_ctx();
+    CHECK_INT(hv_auth_secret_get(&pem, &len, &ctx, "token_signing_key"), HV_OK);
+    bio = BIO_new_mem_buf(pem, (int)len);
+    key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+    BIO_free(bio);
     CHECK(key != NULL);
+    hv_arena_free(ctx.arena);
 }
 
 static void teardown(void) {
@@ -167,8 +167,8 @@ static const char *granted(hv_ctx *ctx, const char *token, size_t i, const char 
 
 static void test_key(void) {
     hv_ctx ctx = new_ctx();
-    char path[160];
-    struct stat st;
+    const void *sealed;
+    size_t sealed_len;
     unsigned char *der = NULL, hash[32];
     unsigned int hash_len;
     int der_len;
@@ -179,9 +179,9 @@ static void test_key(void) {
     json_t *h;
     const char *token;
 
-    snprintf(path, sizeof(path), "%s/token.key", root);
-    CHECK(stat(path, &st) == 0);
-    CHECK_INT(st.st_mode & 0777, 0600);
+    /* the database holds it sealed, not as PEM */
+    CHECK_INT(hv_model_secret_get(&sealed, &sealed_len, &ctx, "token_signing_key"), HV_OK);
+    CHECK(sealed_len > 1000 && !memmem(sealed, sealed_len, "PRIVATE KEY", 11));
     CHECK(EVP_PKEY_is_a(key, "RSA"));
     CHECK_INT(EVP_PKEY_get_bits(key), 2048);
 

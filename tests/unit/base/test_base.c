@@ -258,4 +258,20 @@ static void test_parse_u64(void) {
     CHECK(!hv_parse_u64("12", 0, &v));
 }
 
-TEST_MAIN(test_error_table, test_fail, test_buf, test_arena, test_sha256, test_parse_u64)
+/* hex both ways: either case in, lower case out, anything else refused */
+static void test_hex(void) {
+    unsigned char bytes[4] = {0};
+    char text[9];
+
+    CHECK(hv_unhex(bytes, "00aBcDfF", 4));
+    CHECK(bytes[0] == 0 && bytes[1] == 0xab && bytes[2] == 0xcd && bytes[3] == 0xff);
+    hv_hex(text, bytes, 4);
+    CHECK_STR(text, "00abcdff");
+    CHECK(!hv_unhex(bytes, "00abcdfg", 4));
+    CHECK(!hv_unhex(bytes, "0 abcdff", 4));
+    CHECK(!hv_unhex(bytes, "00ab", 4)); /* too short: stops at the NUL */
+    CHECK_INT(hv_hex_digit('7'), 7);
+    CHECK_INT(hv_hex_digit('x'), -1);
+}
+
+TEST_MAIN(test_error_table, test_fail, test_buf, test_arena, test_sha256, test_parse_u64, test_hex)

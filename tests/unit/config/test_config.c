@@ -14,6 +14,8 @@
 static char *no_args[] = {"havend", NULL};
 static char *no_env[] = {NULL};
 
+#define KEY "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+
 /* A temporary file holding text; the caller unlinks and frees the path. */
 static char *tmp_file(const char *text) {
     char path[] = "/tmp/haven_config_XXXXXX";
@@ -319,8 +321,8 @@ static void test_database(void) {
 
     CHECK_INT(load(&c, &ctx, no_args,
                    ENVP("HAVEN_DATABASE_URL=postgres://haven:s3cret@db:5432/haven?sslmode=require",
-                        "HAVEN_DATABASE_MAX_OPEN_CONNS=200", "HAVEN_DATABASE_MAX_IDLE_CONNS=0",
-                        "HAVEN_DATABASE_CONN_MAX_LIFETIME=300")),
+                        "HAVEN_SECRET_KEY=" KEY, "HAVEN_DATABASE_MAX_OPEN_CONNS=200",
+                        "HAVEN_DATABASE_MAX_IDLE_CONNS=0", "HAVEN_DATABASE_CONN_MAX_LIFETIME=300")),
               HV_OK);
     CHECK_STR(c.database_url, "postgres://haven:s3cret@db:5432/haven?sslmode=require");
     CHECK_INT(c.database_max_open_conns, 200);
@@ -333,6 +335,25 @@ static void test_database(void) {
     CHECK(strstr(ctx.err.message, "s3cret") == NULL);
     hv_config_free(&c);
     FAILS(ARGV("--database-max-open-conns", "0"), no_env, "database_max_open_conns");
+    /* nodes on one database need one secret_key: required, and never echoed when wrong */
+    FAILS2(ARGV("--database-url", "postgres://db/haven"), no_env, "secret_key is not",
+           "HAVEN_SECRET_KEY");
+    FAILS2(ARGV("--database-url", "postgres://db/haven", "--secret-key", KEY "0"), no_env,
+           "--secret-key: secret_key must be 64 hexadecimal digits", "openssl rand -hex 32");
+    CHECK_INT(load(&c, &ctx,
+                   ARGV("--secret-key", "0123456789abcdefghij0123456789abcdef0123456789ab"
+                                        "cdef0123456789ab"),
+                   no_env),
+              HV_E_CONFIG);
+    CHECK(strstr(ctx.err.message, "ghij") == NULL);
+    hv_config_free(&c);
+    /* embedded: optional (generated into data_dir), taken when given */
+    CHECK_INT(load(&c, &ctx, no_args, ENVP("HAVEN_SECRET_KEY=" KEY)), HV_OK);
+    CHECK_STR(c.secret_key, KEY);
+    hv_config_free(&c);
+    CHECK_INT(load(&c, &ctx, no_args, no_env), HV_OK);
+    CHECK_STR(c.secret_key, NULL);
+    hv_config_free(&c);
     FAILS(ARGV("--database-conn-max-lifetime", "-1"), no_env, "database_conn_max_lifetime");
 }
 

@@ -3,13 +3,14 @@
  * PostgreSQL when HAVEN_TEST_POSTGRES names a server (dbtest.h).  Placeholders (bare, numbered,
  * inside literals and comments), 64-bit integers, NULLs, blobs with NUL bytes, booleans read
  * as integers, constraint violations as HV_E_CONFLICT, row counts, RETURNING, rollback, the
- * migrations applied once, and the redaction of a URL's password.
+ * migrations applied once, singletons, and the redaction of a URL's password.
  */
 #include "db/db.h"
 #include "dbtest.h"
 #include "test.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 static char root[] = "/tmp/haven-db-test-XXXXXX";
 static char target[512];
@@ -156,6 +157,40 @@ static void test_migrations_once(void) {
     hv_arena_free(ctx.arena);
 }
 
+/* A singleton is held by one connection at a time, for as long as it lives (asking again
+ * keeps it); the connection's end lets another take it.  SQLite serves one node, whose every
+ * connection holds it. */
+static void test_singleton(void) {
+    hv_ctx ctx = new_ctx();
+    hv_db *a = NULL, *b = NULL;
+    bool held = false, pg = hv_db_engine_of(db) == HV_DB_POSTGRES;
+
+    CHECK_INT(hv_db_open(&a, &ctx, target), HV_OK);
+    CHECK_INT(hv_db_open(&b, &ctx, target), HV_OK);
+    CHECK_INT(hv_db_singleton(&held, a, &ctx, "purge"), HV_OK);
+    CHECK(held);
+    for (int i = 0; i < 3; i++) {
+        CHECK_INT(hv_db_singleton(&held, a, &ctx, "purge"), HV_OK);
+        CHECK(held);
+    }
+    CHECK_INT(hv_db_singleton(&held, b, &ctx, "purge"), HV_OK);
+    CHECK(held == !pg);
+    CHECK_INT(hv_db_singleton(&held, b, &ctx, "gc"), HV_OK); /* another name: free */
+    CHECK(held);
+    hv_db_close(a); /* the node stops, or dies */
+    a = NULL;
+    for (int i = 0; i < 50 && pg; i++) { /* the server notices the session's end at once */
+        CHECK_INT(hv_db_singleton(&held, b, &ctx, "purge"), HV_OK);
+        if (held)
+            break;
+        usleep(20000);
+    }
+    CHECK_INT(hv_db_singleton(&held, b, &ctx, "purge"), HV_OK);
+    CHECK(held);
+    hv_db_close(b);
+    hv_arena_free(ctx.arena);
+}
+
 static void test_redact(void) {
     hv_arena *a = hv_arena_new();
 
@@ -179,5 +214,5 @@ static void teardown(void) {
         fprintf(stderr, "could not remove %s\n", root);
 }
 
-TEST_MAIN(setup, test_placeholders, test_values, test_writes, test_migrations_once, test_redact,
-          teardown)
+TEST_MAIN(setup, test_placeholders, test_values, test_writes, test_migrations_once, test_singleton,
+          test_redact, teardown)
