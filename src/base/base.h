@@ -218,19 +218,6 @@ long hv_base64_decode(unsigned char *out, const char *in, size_t len);
 /* Compares in constant time for equal lengths (secrets). */
 bool hv_secure_equal(const void *a, const void *b, size_t n);
 
-/* ---------------------------------------------------------------- worker pools (pool.c)
- * A fixed set of threads, at a lower priority (nice_inc > 0), that run work for callers who
- * wait for it: bounds how much of something expensive (password hashing) runs at once,
- * whatever the number of callers.  Callers are served in arrival order. */
-typedef struct hv_pool hv_pool;
-
-/* Starts threads (> 0) workers; aborts when a thread cannot be created. */
-hv_pool *hv_pool_new(int threads, int nice_inc);
-/* Runs fn(arg) on a pool thread and returns when it has finished. */
-void hv_pool_run(hv_pool *p, void (*fn)(void *arg), void *arg);
-/* Finishes the queued work, stops the threads and frees the pool; accepts NULL. */
-void hv_pool_free(hv_pool *p);
-
 /* ---------------------------------------------------------------- doublestar globs (glob.c)
  * Harbor's selector patterns: `**` any run including '/' (as a whole path component, zero or
  * more components), `*` any run without '/', `?` one character other than '/', `[a-z]`,
