@@ -233,16 +233,23 @@ def test_bad_requests_and_stop(registry, admin):
 
 
 def test_stop_before_the_task_runs(start_registry):
-    reg = start_registry(env={"HAVEN_JOB_WORKERS": "0"})
+    reg = start_registry(env=FAST)
     admin = reg.session()
     p = new_project(reg, admin)
     reg.push_image(f"{p['name']}/s", tag="a", seed=1450)
-    pid = create_policy(reg, admin, p, [rule()])
+    reg.push_image(f"{p['name']}/s", tag="b", seed=1451)
+    pid = create_policy(reg, admin, p, [rule(value=1)])
+    # the queue paused, the task waits Pending: the stop ends it before it deletes anything
+    assert_status(admin.put(api(reg, "/jobservice/queues/RETENTION"),
+                            json={"action": "pause"}), 200)
     eid = start(reg, admin, pid, dry_run=False)
     assert_status(admin.patch(api(reg, f"/retentions/{pid}/executions/{eid}"),
                               json={"action": "stop"}), 200)
     assert wait(reg, admin, pid, eid)["status"] == "Stopped"
-    assert digests(reg, admin, p["name"], "s") != []
+    assert_status(admin.put(api(reg, "/jobservice/queues/RETENTION"),
+                            json={"action": "resume"}), 200)
+    time.sleep(0.5)
+    assert len(digests(reg, admin, p["name"], "s")) == 2
 
 
 def test_bad_cron_is_refused(registry, admin):
