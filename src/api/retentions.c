@@ -8,14 +8,21 @@
  *   DELETE /retentions/{id}
  *   POST   /projects/{project_name_or_id}/retentions   create for that project (published
  *          guides use it; scope may be left out)
+ *   POST   /retentions/{id}/executions        run now {"dry_run": bool} (201, Location)
+ *   GET    /retentions/{id}/executions        the runs (RetentionExecution), paged
+ *   PATCH  /retentions/{id}/executions/{eid}  {"action": "stop"}
+ *   GET    /retentions/{id}/executions/{eid}/tasks        RetentionExecutionTask, paged
+ *   GET    /retentions/{id}/executions/{eid}/tasks/{tid}  the task's log (text/plain)
  *
  * The policy's rules, the normalised form and the one-policy-per-project rule are the
  * retention service's (src/retention/).  Permissions: tag-retention create/read/update/
- * delete on the policy's project (project admins, maintainers and developers).
+ * delete on the policy's project (project admins, maintainers and developers); for runs
+ * operate (start, stop), list (executions, tasks) and read (a task's log).
  */
 #include "api/api_int.h"
 #include "retention/retention.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* ---------------------------------------------------------------- JSON */
@@ -183,12 +190,166 @@ static hv_err delete (hv_req *r) {
     return rc ? rc : hv_api__ok(r);
 }
 
+/* ---------------------------------------------------------------- runs */
+
+static json_t *execution_json(const hv_execution *x) {
+    json_t *attrs = json_loads(x->extra_attrs, 0, NULL);
+    json_t *o = json_pack("{s:I, s:I, s:o, s:s, s:s, s:b}", "id", (json_int_t)x->id, "policy_id",
+                          (json_int_t)x->vendor_id, "start_time", hv_api__time(x->start_time),
+                          "status", x->status, "trigger", x->trigger, "dry_run",
+                          json_is_true(json_object_get(attrs, "dry_run")));
+
+    json_decref(attrs);
+    if (x->end_time)
+        json_object_set_new(o, "end_time", hv_api__time(x->end_time));
+    return o;
+}
+
+/* Harbor's status codes of a job: Pending 0, Running 2, finished 3. */
+static int status_code(const char *state) {
+    return strcmp(state, "Pending") == 0 ? 0 : strcmp(state, "Running") == 0 ? 2 : 3;
+}
+
+static json_t *task_json(const hv_retention_task *t) {
+    char job_id[24];
+    json_t *o;
+
+    snprintf(job_id, sizeof(job_id), "%lld", (long long)t->job_id);
+    o = json_pack("{s:I, s:I, s:s, s:s, s:s, s:i, s:I, s:I, s:I}", "id", (json_int_t)t->job_id,
+                  "execution_id", (json_int_t)t->execution_id, "repository", t->repository,
+                  "job_id", job_id, "status", t->state, "status_code", status_code(t->state),
+                  "status_revision", (json_int_t)(t->update_time / 1000), "total",
+                  (json_int_t)t->total, "retained", (json_int_t)t->retained);
+
+    if (t->start_time)
+        json_object_set_new(o, "start_time", hv_api__time(t->start_time));
+    if (t->end_time)
+        json_object_set_new(o, "end_time", hv_api__time(t->end_time));
+    return o;
+}
+
+/* The policy of the path and the execution id ({eid}), once the caller may `action`. */
+static hv_err load_execution(hv_retention_policy *pol, int64_t *eid, hv_req *r,
+                             const char *action) {
+    hv_project p;
+    hv_err rc = load(pol, &p, r, action);
+
+    return rc ? rc : hv_api__id(eid, r, r->params[1], "execution id");
+}
+
+static hv_err run_now(hv_req *r) {
+    hv_retention_policy pol;
+    hv_project p;
+    json_t *body = NULL;
+    bool dry_run = false;
+    int64_t id;
+    hv_err rc = load(&pol, &p, r, "operate");
+
+    if (rc == HV_OK && r->body.len > 0)
+        rc = hv_api__json_body(&body, r);
+    if (rc == HV_OK && body && !json_is_object(body))
+        rc = HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "the body must be {\"dry_run\": bool}");
+    if (rc == HV_OK && body)
+        rc = hv_api__bool(&dry_run, r, body, "dry_run");
+    json_decref(body);
+    if (rc == HV_OK)
+        rc = hv_retention_run(&id, &r->ctx, &pol, dry_run, r->who.name);
+    if (rc)
+        return rc;
+    return hv_api__created(r, hv_arena_printf(r->ctx.arena,
+                                              "/api/v2.0/retentions/%lld/executions/%lld",
+                                              (long long)pol.id, (long long)id));
+}
+
+static hv_err list_executions(hv_req *r) {
+    hv_retention_policy pol;
+    hv_project p;
+    hv_execution *runs;
+    size_t n;
+    int64_t total;
+    hv_list list;
+    json_t *items;
+    hv_err rc = load(&pol, &p, r, "list");
+
+    if (rc == HV_OK)
+        rc = hv_api__list_params(&list, r);
+    if (rc == HV_OK)
+        rc = hv_retention_executions(&runs, &n, &total, &r->ctx, pol.id, &list);
+    if (rc)
+        return rc;
+    items = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, execution_json(&runs[i]));
+    return hv_api__page(r, &list, total, items);
+}
+
+static hv_err stop_execution(hv_req *r) {
+    hv_retention_policy pol;
+    json_t *body = NULL;
+    const char *action = NULL;
+    int64_t eid;
+    hv_err rc = load_execution(&pol, &eid, r, "operate");
+
+    if (rc == HV_OK)
+        rc = hv_api__json_body(&body, r);
+    if (rc == HV_OK)
+        rc = hv_api__str(&action, r, body, "action");
+    if (rc == HV_OK && (!action || strcmp(action, "stop") != 0))
+        rc = HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "action must be \"stop\"");
+    json_decref(body);
+    if (rc == HV_OK)
+        rc = hv_retention_execution_stop(&r->ctx, pol.id, eid);
+    return rc ? rc : hv_api__ok(r);
+}
+
+static hv_err list_tasks(hv_req *r) {
+    hv_retention_policy pol;
+    hv_retention_task *tasks;
+    size_t n;
+    int64_t eid, total;
+    hv_list list;
+    json_t *items;
+    hv_err rc = load_execution(&pol, &eid, r, "list");
+
+    if (rc == HV_OK)
+        rc = hv_api__list_params(&list, r);
+    if (rc == HV_OK)
+        rc = hv_retention_tasks(&tasks, &n, &total, &r->ctx, pol.id, eid, &list);
+    if (rc)
+        return rc;
+    items = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, task_json(&tasks[i]));
+    return hv_api__page(r, &list, total, items);
+}
+
+static hv_err task_log(hv_req *r) {
+    hv_retention_policy pol;
+    const char *text;
+    int64_t eid, tid;
+    hv_err rc = load_execution(&pol, &eid, r, "read");
+
+    if (rc == HV_OK)
+        rc = hv_api__id(&tid, r, r->params[2], "task id");
+    if (rc == HV_OK)
+        rc = hv_retention_task_log(&text, &r->ctx, pol.id, eid, tid);
+    if (rc)
+        return rc;
+    hv_resp_body(r, 200, "text/plain; charset=utf-8", text, strlen(text));
+    return HV_OK;
+}
+
 HV_API_HANDLER(metadatas_handler, metadatas);
 HV_API_HANDLER(create_handler, create);
 HV_API_HANDLER(create_for_project_handler, create_for_project);
 HV_API_HANDLER(get_handler, get);
 HV_API_HANDLER(update_handler, update);
 HV_API_HANDLER(delete_handler, delete);
+HV_API_HANDLER(run_handler, run_now);
+HV_API_HANDLER(executions_handler, list_executions);
+HV_API_HANDLER(stop_handler, stop_execution);
+HV_API_HANDLER(tasks_handler, list_tasks);
+HV_API_HANDLER(task_log_handler, task_log);
 
 const hv_api__route hv_api__retention_routes[] = {
     {"GET", "/retentions/metadatas", &metadatas_handler},
@@ -197,5 +358,10 @@ const hv_api__route hv_api__retention_routes[] = {
     {"PUT", "/retentions/{id}", &update_handler},
     {"DELETE", "/retentions/{id}", &delete_handler},
     {"POST", "/projects/{project_name_or_id}/retentions", &create_for_project_handler},
+    {"POST", "/retentions/{id}/executions", &run_handler},
+    {"GET", "/retentions/{id}/executions", &executions_handler},
+    {"PATCH", "/retentions/{id}/executions/{eid}", &stop_handler},
+    {"GET", "/retentions/{id}/executions/{eid}/tasks", &tasks_handler},
+    {"GET", "/retentions/{id}/executions/{eid}/tasks/{tid}", &task_log_handler},
     {NULL, NULL, NULL},
 };

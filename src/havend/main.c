@@ -17,6 +17,7 @@
 #include "http/http.h"
 #include "jobs/jobs.h"
 #include "registry/registry.h"
+#include "retention/retention.h"
 #include "v2/v2.h"
 
 #include <errno.h>
@@ -204,6 +205,7 @@ static hv_err start(havend *h, hv_ctx *ctx) {
     hv_events_subscribe("", log_event, NULL);
     hv_audit_init();
     hv_registry_pull_stats_init();
+    hv_retention_init();
     rc = hv_events_start(ctx, open_db, h);
     if (rc)
         return rc;

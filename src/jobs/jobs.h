@@ -49,6 +49,11 @@ typedef struct hv_job_kind {
     void *arg;
     int max_attempts;   /* runs before the job is Error; at least 1 */
     int64_t backoff_ms; /* wait before the second run; doubled for each further one */
+    /* Optional, Harbor's launcher: enqueues the tasks of a new execution of this kind (with
+     * hv_jobs_enqueue, inside the transaction that adds the execution) instead of the one job
+     * with the execution's parameters.  An execution given no task is Success at once. */
+    hv_err (*launch)(hv_ctx *ctx, int64_t execution_id, int64_t vendor_id, const char *params,
+                     void *arg);
 } hv_job_kind;
 
 /* Registers a kind (borrowed: keep it static).  Only before hv_jobs_start. */
@@ -93,9 +98,9 @@ void hv_job_log(hv_job *job, hv_log_level level, const char *fmt, ...)
 
 /* ---- executions (Harbor's execution/task model) */
 
-/* Starts an execution of vendor_type with one task, a job of kind `kind` (params: its
- * parameters, also the execution's extra_attrs), in one transaction, and wakes the workers.
- * trigger: MANUAL, SCHEDULE or EVENT. */
+/* Starts an execution of vendor_type with its tasks (params: the execution's extra_attrs):
+ * one job of kind `kind` with params, or those the kind's launch enqueues, in one
+ * transaction, and wakes the workers.  trigger: MANUAL, SCHEDULE or EVENT. */
 hv_err hv_jobs_execution_start(int64_t *out_id, hv_ctx *ctx, const char *vendor_type,
                                int64_t vendor_id, const char *trigger, const char *kind,
                                const char *params);
@@ -147,9 +152,9 @@ hv_err hv_jobs_queue_paused(bool *out, hv_ctx *ctx, const char *kind);
 
 /* Harbor's schedule types and their crons: Hourly "0 0 * * * *", Daily "0 0 0 * * *",
  * Weekly "0 0 0 * * 0" (a cron given with them wins), Custom (cron required).  Stores the
- * schedule of (vendor_type, vendor_id), which starts an execution of vendor_type with a
- * job of that kind and params.  HV_E_BAD_REQUEST for another type or a malformed cron,
- * saying why. */
+ * schedule of (vendor_type, vendor_id), which starts an execution of vendor_type (trigger
+ * SCHEDULE) as hv_jobs_execution_start does with the kind of that name and params. HV_E_BAD_REQUEST
+ * for another type or a malformed cron, saying why. */
 hv_err hv_jobs_schedule_put(hv_ctx *ctx, const char *vendor_type, int64_t vendor_id,
                             const char *type, const char *cron, const char *params);
 /* HV_E_NOT_FOUND when there is none. */

@@ -18,12 +18,24 @@ typedef struct start_tx {
     int64_t vendor_id;
 } start_tx;
 
+/* Adds an execution and its tasks within the caller's transaction. */
+static hv_err add_execution(int64_t *out_id, hv_ctx *ctx, const char *vendor_type,
+                            int64_t vendor_id, const char *trigger, const char *kind,
+                            const char *params) {
+    const hv_job_kind *k = hv_jobs__kind(kind);
+    hv_err rc = hv_model_execution_add(out_id, ctx, vendor_type, vendor_id, trigger, params);
+
+    if (rc || !k || !k->launch)
+        return rc ? rc : hv_jobs_enqueue(NULL, ctx, kind, params, *out_id);
+    rc = k->launch(ctx, *out_id, vendor_id, params, k->arg);
+    return rc ? rc : hv_model_execution_refresh(ctx, *out_id);
+}
+
 static hv_err start_execution(hv_ctx *ctx, void *payload) {
     start_tx *s = payload;
-    hv_err rc =
-        hv_model_execution_add(s->out_id, ctx, s->vendor_type, s->vendor_id, s->trigger, s->params);
 
-    return rc ? rc : hv_jobs_enqueue(NULL, ctx, s->kind, s->params, *s->out_id);
+    return add_execution(s->out_id, ctx, s->vendor_type, s->vendor_id, s->trigger, s->kind,
+                         s->params);
 }
 
 hv_err hv_jobs_execution_start(int64_t *out_id, hv_ctx *ctx, const char *vendor_type,
@@ -354,10 +366,8 @@ static hv_err fire(hv_ctx *ctx, void *payload) {
     hv_err rc = hv_model_schedule_advance(&f->won, ctx, f->s->id, f->s->next_fire_at, f->next);
 
     if (rc == HV_OK && f->won)
-        rc = hv_model_execution_add(&execution_id, ctx, f->s->vendor_type, f->s->vendor_id,
-                                    "SCHEDULE", f->s->params);
-    if (rc == HV_OK && f->won)
-        rc = hv_jobs_enqueue(NULL, ctx, f->s->vendor_type, f->s->params, execution_id);
+        rc = add_execution(&execution_id, ctx, f->s->vendor_type, f->s->vendor_id, "SCHEDULE",
+                           f->s->vendor_type, f->s->params);
     return rc;
 }
 

@@ -132,7 +132,7 @@ hv_err hv_model_execution_refresh(hv_ctx *ctx, int64_t id) {
     hv_err rc = hv_model_execution_get(&x, ctx, id, NULL);
     int64_t now = hv_now_ms();
 
-    if (rc || x.tasks == 0)
+    if (rc)
         return rc;
     if (x.pending + x.running > 0) {
         bool started = x.running > 0 || x.pending < x.tasks;

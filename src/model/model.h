@@ -558,6 +558,28 @@ hv_err hv_model_retention_create(int64_t *out_id, hv_ctx *ctx, int64_t project_i
 hv_err hv_model_retention_get(hv_retention_policy *out, hv_ctx *ctx, int64_t id);
 hv_err hv_model_retention_update(hv_ctx *ctx, int64_t id, const char *policy);
 hv_err hv_model_retention_delete(hv_ctx *ctx, int64_t id);
+/* Deletes the schedules of vendor_type whose policy is gone (with its project). */
+hv_err hv_model_retention_prune_schedules(hv_ctx *ctx, const char *vendor_type);
+
+/* A retention task: a job of a retention execution, the repository it evaluates and, once
+ * it ran, how many artifacts it found and kept. */
+typedef struct hv_retention_task {
+    int64_t job_id, execution_id;
+    const char *repository;
+    const char *state; /* the job's */
+    int64_t total, retained;
+    int64_t start_time, end_time, update_time; /* the job's, ms; 0 when not yet */
+} hv_retention_task;
+
+hv_err hv_model_retention_task_add(hv_ctx *ctx, int64_t job_id, int64_t execution_id,
+                                   const char *repository);
+hv_err hv_model_retention_task_set(hv_ctx *ctx, int64_t job_id, int64_t total, int64_t retained);
+/* The tasks of an execution, by job id (list: paging; q keys id, repository, status). */
+hv_err hv_model_retention_task_list(hv_retention_task **out, size_t *n, int64_t *total, hv_ctx *ctx,
+                                    int64_t execution_id, const hv_list *list);
+/* HV_E_NOT_FOUND when the job is not a task of the execution. */
+hv_err hv_model_retention_task_get(hv_retention_task *out, hv_ctx *ctx, int64_t execution_id,
+                                   int64_t job_id);
 
 /* A label: global (scope "g", project_id 0) or of a project (scope "p").  The same record
  * as the labels of an artifact (hv_artifact_label, read by hv_model_artifact_labels). */
@@ -687,7 +709,8 @@ hv_err hv_model_execution_get(hv_execution *out, hv_ctx *ctx, int64_t id, const 
 hv_err hv_model_execution_list(hv_execution **out, size_t *n, int64_t *total, hv_ctx *ctx,
                                const char *vendor_type, const hv_list *list);
 /* Sets the execution's status from its tasks' states (Running while one is Pending or
- * Running and one has started; then Error, Stopped or Success), with end_time when final. */
+ * Running and one has started; then Error, Stopped or Success; Success without tasks), with
+ * end_time when final. */
 hv_err hv_model_execution_refresh(hv_ctx *ctx, int64_t id);
 
 /* A cron schedule of a feature. */

@@ -1,7 +1,8 @@
 /*
  * Retention policies: Harbor's validation of a RetentionPolicy (src/pkg/retention/policy/
  * models.go and rule/models.go, with the parameter bounds of the rule templates), the
- * normalised form that is stored, and the policy rows with the project's retention_id.
+ * normalised form that is stored, and the policy rows with the project's retention_id and
+ * the schedule of the policy's trigger.
  *
  * Selectors: repository selectors are doublestar with repoMatches/repoExcludes; tag
  * selectors are doublestar with matches/excludes (extras may say {"untagged": bool}) or, as
@@ -9,6 +10,7 @@
  * lists label names separated by commas.
  */
 #include "events/events.h"
+#include "jobs/jobs.h"
 #include "retention/retention.h"
 
 #include <jansson.h>
@@ -259,9 +261,15 @@ static hv_err check_trigger(json_t **out, hv_ctx *ctx, json_t *trigger) {
                        "\"\"}}");
     if (!kind || strcmp(kind, "Schedule") != 0)
         return HV_FAIL(ctx, HV_E_BAD_REQUEST, "trigger.kind must be \"Schedule\"");
+    const char *why = NULL;
+    hv_cron parsed;
+
     if (!json_is_string(cron))
         return HV_FAIL(ctx, HV_E_BAD_REQUEST,
                        "trigger.settings.cron is required (\"\": no schedule)");
+    if (*json_string_value(cron) && !hv_cron_parse(&parsed, json_string_value(cron), &why))
+        return HV_FAIL(ctx, HV_E_BAD_REQUEST, "trigger.settings.cron \"%.100s\" is invalid: %s",
+                       json_string_value(cron), why);
     *out = json_pack("{s:s, s:{s:s}, s:{}}", "kind", "Schedule", "settings", "cron",
                      json_string_value(cron), "references");
     return HV_OK;
@@ -313,6 +321,20 @@ struct change {
     const char *text;
 };
 
+/* The policy's schedule from its trigger's cron ("": none), in the caller's transaction. */
+static hv_err set_schedule(hv_ctx *ctx, int64_t id, const char *text) {
+    json_t *policy = json_loads(text, 0, NULL);
+    const char *cron = json_string_value(
+        json_object_get(json_object_get(json_object_get(policy, "trigger"), "settings"), "cron"));
+    hv_err rc = cron && *cron
+                    ? hv_jobs_schedule_put(ctx, HV_RETENTION_VENDOR, id, "Custom", cron,
+                                           "{\"dry_run\":false,\"operator\":\"scheduler\"}")
+                    : hv_jobs_schedule_delete(ctx, HV_RETENTION_VENDOR, id);
+
+    json_decref(policy);
+    return rc;
+}
+
 static hv_err create_in(hv_ctx *ctx, void *payload) {
     struct change *c = payload;
     char id[24];
@@ -325,7 +347,9 @@ static hv_err create_in(hv_ctx *ctx, void *payload) {
                        (long long)c->project_id);
     }
     snprintf(id, sizeof(id), "%lld", (long long)c->id);
-    return rc ? rc : hv_model_project_set_metadata(ctx, c->project_id, "retention_id", id);
+    if (rc == HV_OK)
+        rc = hv_model_project_set_metadata(ctx, c->project_id, "retention_id", id);
+    return rc ? rc : set_schedule(ctx, c->id, c->text);
 }
 
 hv_err hv_retention_policy_create(int64_t *out_id, hv_ctx *ctx, int64_t project_id,
@@ -344,8 +368,9 @@ hv_err hv_retention_policy_get(hv_retention_policy *out, hv_ctx *ctx, int64_t id
 
 static hv_err update_in(hv_ctx *ctx, void *payload) {
     struct change *c = payload;
+    hv_err rc = hv_model_retention_update(ctx, c->id, c->text);
 
-    return hv_model_retention_update(ctx, c->id, c->text);
+    return rc ? rc : set_schedule(ctx, c->id, c->text);
 }
 
 hv_err hv_retention_policy_update(hv_ctx *ctx, const hv_retention_policy *p, const char *text,
@@ -363,6 +388,8 @@ static hv_err delete_in(hv_ctx *ctx, void *payload) {
     struct change *c = payload;
     hv_err rc = hv_model_retention_delete(ctx, c->id);
 
+    if (rc == HV_OK)
+        rc = hv_jobs_schedule_delete(ctx, HV_RETENTION_VENDOR, c->id);
     if (rc)
         return rc;
     rc = hv_model_project_delete_metadata(ctx, c->project_id, "retention_id");
