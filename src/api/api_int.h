@@ -48,6 +48,7 @@ extern const hv_api__route hv_api__configuration_routes[];
 extern const hv_api__route hv_api__icon_routes[];
 extern const hv_api__route hv_api__jobservice_routes[];
 extern const hv_api__route hv_api__gc_routes[];
+extern const hv_api__route hv_api__purgeaudit_routes[];
 
 /* Mounts /service/token (token.c). */
 void hv_api__mount_token(hv_http_server *s, const hv_api_config *cfg);
@@ -116,6 +117,71 @@ static inline hv_err hv_api__can(hv_req *r, const hv_project *p, const char *res
 /* Declares handlers quickly: a JSON-body handler and a bodiless one. */
 #define HV_API_HANDLER(name, run_fn)                                                               \
     static const hv_handler name = {.run = run_fn, .body_max = HV_API_BODY_MAX}
+
+/* ---- system jobs (system_jobs.c): /system/gc and /system/purgeaudit */
+
+typedef struct hv_api__system_job {
+    const char *vendor;   /* the executions' vendor_type, also Harbor's job_name */
+    const char *resource; /* the permission's resource, e.g. "garbage-collection" */
+    const char *path;     /* e.g. "/system/gc"; a run is <path>/<id> */
+    const char *id_name;  /* the run id in messages, e.g. "the gc id" */
+    /* Starts a run now (type "Manual"; *id gets its execution) or sets the schedule (another
+     * type), from the body's parameters (NULL when absent).  HV_E_BAD_REQUEST for bad ones. */
+    hv_err (*kick)(int64_t *id, hv_req *r, const char *type, const char *cron, json_t *params);
+} hv_api__system_job;
+
+/* The handlers' bodies: GET <path> (runs, paged), GET <path>/{id}, GET <path>/{id}/log,
+ * PUT <path>/{id} (stop), GET <path>/schedule, POST and PUT <path>/schedule (action "create"
+ * with status 201, "update" with 200). */
+hv_err hv_api__job_list(hv_req *r, const hv_api__system_job *j);
+hv_err hv_api__job_get(hv_req *r, const hv_api__system_job *j);
+hv_err hv_api__job_log(hv_req *r, const hv_api__system_job *j);
+hv_err hv_api__job_stop(hv_req *r, const hv_api__system_job *j);
+hv_err hv_api__job_schedule(hv_req *r, const hv_api__system_job *j);
+hv_err hv_api__job_kick(hv_req *r, const hv_api__system_job *j, const char *action, int status);
+
+/* Defines the handlers of the system job `job` (a hv_api__system_job) and its route table
+ * `routes`, whose patterns are `path` ("/system/gc") and below. */
+#define HV_API__SYSTEM_JOB_ROUTES(routes, job, path)                                               \
+    static hv_err job##_list(hv_req *r) {                                                          \
+        return hv_api__job_list(r, &job);                                                          \
+    }                                                                                              \
+    static hv_err job##_get(hv_req *r) {                                                           \
+        return hv_api__job_get(r, &job);                                                           \
+    }                                                                                              \
+    static hv_err job##_log(hv_req *r) {                                                           \
+        return hv_api__job_log(r, &job);                                                           \
+    }                                                                                              \
+    static hv_err job##_stop(hv_req *r) {                                                          \
+        return hv_api__job_stop(r, &job);                                                          \
+    }                                                                                              \
+    static hv_err job##_schedule(hv_req *r) {                                                      \
+        return hv_api__job_schedule(r, &job);                                                      \
+    }                                                                                              \
+    static hv_err job##_create(hv_req *r) {                                                        \
+        return hv_api__job_kick(r, &job, "create", 201);                                           \
+    }                                                                                              \
+    static hv_err job##_update(hv_req *r) {                                                        \
+        return hv_api__job_kick(r, &job, "update", 200);                                           \
+    }                                                                                              \
+    HV_API_HANDLER(job##_list_handler, job##_list);                                                \
+    HV_API_HANDLER(job##_get_handler, job##_get);                                                  \
+    HV_API_HANDLER(job##_log_handler, job##_log);                                                  \
+    HV_API_HANDLER(job##_stop_handler, job##_stop);                                                \
+    HV_API_HANDLER(job##_schedule_handler, job##_schedule);                                        \
+    HV_API_HANDLER(job##_create_handler, job##_create);                                            \
+    HV_API_HANDLER(job##_update_handler, job##_update);                                            \
+    const hv_api__route routes[] = {                                                               \
+        /* before path/{id}, which "schedule" would match */                                       \
+        {"GET", path "/schedule", &job##_schedule_handler},                                        \
+        {"POST", path "/schedule", &job##_create_handler},                                         \
+        {"PUT", path "/schedule", &job##_update_handler},                                          \
+        {"GET", path, &job##_list_handler},                                                        \
+        {"GET", path "/{id}", &job##_get_handler},                                                 \
+        {"PUT", path "/{id}", &job##_stop_handler},                                                \
+        {"GET", path "/{id}/log", &job##_log_handler},                                             \
+        {NULL, NULL, NULL},                                                                        \
+    }
 
 /* ---- robots (robots.c), also used by robots_v1.c */
 

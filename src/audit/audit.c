@@ -8,8 +8,9 @@
  * The dispatcher delivers events at least once (a crash between delivery and clearing the
  * outbox delivers again), so a row may very rarely be recorded twice; it is never lost.
  */
-#include "audit/audit.h"
+#include "audit/audit_int.h"
 #include "events/events.h"
+#include "iam/iam.h"
 #include "model/model.h"
 
 #include <jansson.h>
@@ -108,6 +109,21 @@ static hv_err project_of(int64_t *out, hv_ctx *ctx, json_t *o) {
     return rc;
 }
 
+/* Forwards the entry when audit_log_forward_endpoint is set, and adds its row unless
+ * skip_audit_log_database is true too. */
+static hv_err store(hv_ctx *ctx, const hv_audit_log *entry) {
+    const char *endpoint = "", *skip = "false";
+    hv_err rc = hv_iam_setting_get(&endpoint, ctx, "audit_log_forward_endpoint");
+
+    if (rc == HV_OK && *endpoint)
+        rc = hv_iam_setting_get(&skip, ctx, "skip_audit_log_database");
+    if (rc)
+        return rc;
+    if (*endpoint)
+        hv_audit__forward(endpoint, entry);
+    return *endpoint && strcmp(skip, "true") == 0 ? HV_OK : hv_model_audit_add(ctx, entry);
+}
+
 hv_err hv_audit_record(hv_ctx *ctx, const char *type, const char *payload) {
     const struct kind *k = find_kind(type);
     hv_audit_log entry = {0};
@@ -137,7 +153,7 @@ hv_err hv_audit_record(hv_ctx *ctx, const char *type, const char *payload) {
     entry.operation = k->operation;
     rc = project_of(&entry.project_id, ctx, o);
     if (rc == HV_OK)
-        rc = hv_model_audit_add(ctx, &entry);
+        rc = store(ctx, &entry);
 out:
     json_decref(o);
     return rc;

@@ -319,6 +319,22 @@ static const setting settings[] = {
      .help = "Seconds garbage collection keeps an unreferenced blob after it was last "
              "uploaded or linked (a push uploads blobs before the manifest naming them), 0 to "
              "31536000."},
+    {.name = "audit_log_forward_endpoint",
+     .type = T_STRING,
+     .offset = AT(audit_log_forward_endpoint),
+     .from = FROM_ALL,
+     .arg = "HOST:PORT",
+     .help = "Sets Harbor's configuration audit_log_forward_endpoint at start: every audit "
+             "entry also goes to this syslog endpoint over TCP (RFC 5424, octet counting); "
+             "empty: none.  Unset: the value set through /configurations stays."},
+    {.name = "skip_audit_log_database",
+     .type = T_STRING,
+     .offset = AT(skip_audit_log_database),
+     .from = FROM_ALL,
+     .arg = "BOOL",
+     .help = "Sets Harbor's configuration skip_audit_log_database at start (true or false): "
+             "true, with a forward endpoint, keeps audit entries out of the database.  Unset: "
+             "the value set through /configurations stays."},
     {.name = "test_job_kinds",
      .type = T_BOOL,
      .offset = AT(test_job_kinds),

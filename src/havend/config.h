@@ -56,10 +56,12 @@ typedef struct hv_config {
     int64_t job_poll_interval; /* ms, default 1000, bounds 10..60000 */
     int64_t job_lease;         /* seconds, default 30, bounds 1..3600 */
     int64_t gc_grace_period;   /* seconds, default 7200, bounds 0..31536000 */
-    bool test_job_kinds;       /* false: the test-only job type HAVEN_TEST_SLEEP is not there */
-    char *config_file;         /* set by --config or HAVEN_CONFIG; NULL: no file is read */
-    bool check_only;           /* --check-config: validate, report and exit */
-    bool help;                 /* --help: print hv_config_usage and exit; nothing else was loaded */
+    char *audit_log_forward_endpoint; /* NULL: the stored configuration stays */
+    char *skip_audit_log_database;    /* "true"/"false"; NULL: the stored configuration stays */
+    bool test_job_kinds; /* false: the test-only job type HAVEN_TEST_SLEEP is not there */
+    char *config_file;   /* set by --config or HAVEN_CONFIG; NULL: no file is read */
+    bool check_only;     /* --check-config: validate, report and exit */
+    bool help;           /* --help: print hv_config_usage and exit; nothing else was loaded */
 } hv_config;
 
 /*

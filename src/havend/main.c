@@ -15,6 +15,7 @@
 #include "havend/config.h"
 #include "havend/havend_int.h"
 #include "http/http.h"
+#include "iam/iam.h"
 #include "jobs/jobs.h"
 #include "registry/registry.h"
 #include "retention/retention.h"
@@ -141,6 +142,22 @@ static void purge(havend *h, hv_ctx *ctx, bool all_orphans) {
         hv_registry_purge_uploads(ctx, h->reg, all_orphans);
 }
 
+/* The Harbor configurations the start sets (audit forwarding), when given. */
+static hv_err apply_settings(havend *h, hv_ctx *ctx) {
+    hv_iam_setting v[2];
+    size_t n = 0;
+
+    if (h->cfg.audit_log_forward_endpoint)
+        v[n++] = (hv_iam_setting){.name = "audit_log_forward_endpoint",
+                                  .type = HV_IAM_SETTING_STRING,
+                                  .value = h->cfg.audit_log_forward_endpoint};
+    if (h->cfg.skip_audit_log_database)
+        v[n++] = (hv_iam_setting){.name = "skip_audit_log_database",
+                                  .type = HV_IAM_SETTING_BOOL,
+                                  .value = h->cfg.skip_audit_log_database};
+    return n ? hv_iam_settings_apply(ctx, v, n) : HV_OK;
+}
+
 static hv_err start(havend *h, hv_ctx *ctx) {
     hv_registry_config rcfg = {.upload_ttl_ms = h->cfg.upload_ttl * 1000,
                                .max_manifest = (size_t)h->cfg.max_manifest,
@@ -194,6 +211,9 @@ static hv_err start(havend *h, hv_ctx *ctx) {
     rc = hv_registry_bootstrap(ctx, h->cfg.admin_password);
     if (rc)
         return rc;
+    rc = apply_settings(h, ctx);
+    if (rc)
+        return rc;
     rc = hv_registry_open(&h->reg, ctx, h->blobs, &rcfg);
     if (rc)
         return rc;
@@ -212,6 +232,7 @@ static hv_err start(havend *h, hv_ctx *ctx) {
 
     gcfg.blobs = h->blobs;
     hv_gc_init(&gcfg);
+    hv_audit_purge_init();
     if (h->cfg.test_job_kinds)
         hv_jobs_register_test_kinds();
     rc = hv_jobs_start(ctx, &jcfg);

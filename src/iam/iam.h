@@ -309,6 +309,9 @@ hv_err hv_iam_settings_list(hv_iam_setting **out, size_t *n, hv_ctx *ctx, const 
  * not; HV_E_UNAUTHORIZED, HV_E_DENIED. */
 hv_err hv_iam_settings_update(hv_ctx *ctx, const hv_identity *who, const hv_iam_setting *changes,
                               size_t n);
+/* The same without a caller: havend's own start applies the settings its configuration
+ * gives (audit_log_forward_endpoint, skip_audit_log_database).  HV_E_BAD_REQUEST as above. */
+hv_err hv_iam_settings_apply(hv_ctx *ctx, const hv_iam_setting *changes, size_t n);
 
 /* ---------------------------------------------------------------- robots
  * Robot accounts (robots.c), Harbor's v2 robots, and the project robots of its legacy API.  A

@@ -20,7 +20,7 @@
 #include <assert.h>
 #include <string.h>
 
-enum { EDITABLE = 1, WRITE_ONLY = 2, INTERNAL = 4 };
+enum { EDITABLE = 1, WRITE_ONLY = 2, INTERNAL = 4, HOST_PORT = 8 /* "host:port" or empty */ };
 
 #define STR  HV_IAM_SETTING_STRING
 #define BOOL HV_IAM_SETTING_BOOL
@@ -40,7 +40,7 @@ typedef struct setting_def {
 
 /* In the order of Harbor's ConfigurationsResponse as it is written out (by name). */
 static const setting_def settings[] = {
-    ROW("audit_log_forward_endpoint", STR, ""),
+    ROW("audit_log_forward_endpoint", STR, "", .flags = EDITABLE | HOST_PORT),
     ROW("auth_mode", STR, "db_auth"),
     ROW("banner_message", STR, ""),
     ROW("http_authproxy_admin_groups", STR, ""),
@@ -90,7 +90,7 @@ static const setting_def settings[] = {
     ROW("scanner_skip_update_pulltime", BOOL, "false"),
     ROW("self_registration", BOOL, "false"),
     ROW("session_timeout", INT, "60"),
-    ROW("skip_audit_log_database", BOOL, "false"),
+    ROW("skip_audit_log_database", BOOL, "false", .flags = EDITABLE),
     ROW("storage_per_project", INT, "-1"),
     ROW("token_expiration", INT, "30"),
     ROW("uaa_client_id", STR, ""),
@@ -173,6 +173,21 @@ static bool parse_int(const char *s, int64_t *out) {
     return true;
 }
 
+/* "host:port" ("[v6]:port" too) with a port from 1 to 65535. */
+static bool host_port(const char *s) {
+    const char *colon = strrchr(s, ':');
+    uint64_t port;
+
+    if (!colon || colon == s || !hv_parse_u64(colon + 1, strlen(colon + 1), &port) || port < 1 ||
+        port > 65535)
+        return false;
+    for (const char *c = s; c < colon; c++) {
+        if (*c == ' ' || *c == '/' || *c == '@')
+            return false;
+    }
+    return true;
+}
+
 /* Checks one requested change against its row. */
 static hv_err check_change(hv_ctx *ctx, const setting_def *d, const hv_iam_setting *c) {
     const char *current;
@@ -198,6 +213,14 @@ static hv_err check_change(hv_ctx *ctx, const setting_def *d, const hv_iam_setti
     if (d->choices && !one_of(d->choices, c->value))
         return HV_FAIL(ctx, HV_E_BAD_REQUEST, "configuration %s must be one of %s, not %s", d->name,
                        d->choices, c->value);
+    if (d->type == BOOL && strcmp(c->value, "true") != 0 && strcmp(c->value, "false") != 0)
+        return HV_FAIL(ctx, HV_E_BAD_REQUEST, "configuration %s must be true or false, not %s",
+                       d->name, c->value);
+    if ((d->flags & HOST_PORT) && *c->value && !host_port(c->value))
+        return HV_FAIL(ctx, HV_E_BAD_REQUEST,
+                       "configuration %s must be host:port (e.g. syslog.example.com:514) or "
+                       "empty, not %s",
+                       d->name, c->value);
     if (d->type == INT && (!parse_int(c->value, &number) || number < d->min || number > d->max))
         return HV_FAIL(ctx, HV_E_BAD_REQUEST, "configuration %s must be from %lld to %lld", d->name,
                        (long long)d->min, (long long)d->max);
@@ -220,8 +243,14 @@ static hv_err update_in_tx(hv_ctx *ctx, void *payload) {
 
 hv_err hv_iam_settings_update(hv_ctx *ctx, const hv_identity *who, const hv_iam_setting *changes,
                               size_t n) {
-    update_tx t = {.changes = changes, .n = n};
     hv_err rc = hv_auth_can(ctx, who, NULL, "configuration", "update");
+
+    return rc ? rc : hv_iam_settings_apply(ctx, changes, n);
+}
+
+hv_err hv_iam_settings_apply(hv_ctx *ctx, const hv_iam_setting *changes, size_t n) {
+    update_tx t = {.changes = changes, .n = n};
+    hv_err rc = HV_OK;
 
     for (size_t i = 0; rc == HV_OK && i < n; i++) {
         const setting_def *d = find(changes[i].name);

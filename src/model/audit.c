@@ -1,7 +1,7 @@
 /*
  * The audit log: one row per recorded operation (who, on what, which operation, when).
- * Rows are only ever added and listed; the list is Harbor's q/sort/paging over a fixed set of
- * columns, newest first unless the client sorts otherwise.
+ * Rows are added, listed and purged (the oldest first, in batches); the list is Harbor's
+ * q/sort/paging over a fixed set of columns, newest first unless the client sorts otherwise.
  */
 #include "model/model_int.h"
 
@@ -74,4 +74,28 @@ hv_err hv_model_audit_list(hv_audit_log **out, size_t *n, int64_t *total, hv_ctx
 out:
     hv_stmt_free(st);
     return rc;
+}
+
+/* ?1 the time, ?2 the comma-separated operations */
+#define PURGEABLE "op_time < ?1 AND (',' || ?2 || ',') LIKE ('%,' || operation || ',%')"
+static const char *sql_audit_purge_count = "SELECT count(*) FROM audit_log WHERE " PURGEABLE;
+static const char *sql_audit_purge =
+    "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE " PURGEABLE
+    " ORDER BY op_time LIMIT ?3)";
+
+hv_err hv_model_audit_purge_count(int64_t *out, hv_ctx *ctx, int64_t before_ms, const char *ops) {
+    hv_stmt *st;
+    bool row;
+    hv_err rc = hv_model__query(&st, &row, ctx, sql_audit_purge_count, "it", before_ms, ops);
+
+    if (rc)
+        return rc;
+    *out = row ? hv_stmt_int(st, 0) : 0;
+    hv_stmt_reset(st);
+    return HV_OK;
+}
+
+hv_err hv_model_audit_purge(int64_t *deleted, hv_ctx *ctx, int64_t before_ms, const char *ops,
+                            int64_t limit) {
+    return hv_model__exec(deleted, ctx, sql_audit_purge, "iti", before_ms, ops, limit);
 }

@@ -205,6 +205,12 @@ hv_err hv_model_robot_delete(hv_ctx *ctx, int64_t id);
 hv_err hv_model_audit_add(hv_ctx *ctx, const hv_audit_log *entry);
 hv_err hv_model_audit_list(hv_audit_log **out, size_t *n, int64_t *total, hv_ctx *ctx,
                            const hv_list *list, int64_t project_id /* 0: all */);
+/* Purging: the rows older than before_ms (op_time) whose operation is one of ops, a
+ * comma-separated list such as "create,delete,pull".  count: how many there are; purge: deletes
+ * at most limit of them (the oldest), *deleted says how many. */
+hv_err hv_model_audit_purge_count(int64_t *out, hv_ctx *ctx, int64_t before_ms, const char *ops);
+hv_err hv_model_audit_purge(int64_t *deleted, hv_ctx *ctx, int64_t before_ms, const char *ops,
+                            int64_t limit);
 
 /* Quotas.  charge adds size to the project's usage unless that passes its hard limit
  * (HV_E_DENIED with Harbor's message); a project without a quota row gets one (unlimited).

@@ -113,6 +113,27 @@ def assert_status(resp, status: int):
     )
 
 
+def wait_execution(reg, path: str, run_id: int, timeout: float = 120) -> dict:
+    """Polls GET /api/v2.0<path>/<run_id> (a /system job's run) until it is Success, Error or
+    Stopped; returns it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        r = reg.session().get(f"{reg.url}/api/v2.0{path}/{run_id}")
+        assert_status(r, 200)
+        if r.json()["job_status"] in ("Success", "Error", "Stopped"):
+            return r.json()
+        assert time.monotonic() < deadline, r.json()
+        time.sleep(0.05)
+
+
+def execution_log(reg, path: str, run_id: int) -> str:
+    """The text of GET /api/v2.0<path>/<run_id>/log."""
+    r = reg.session().get(f"{reg.url}/api/v2.0{path}/{run_id}/log")
+    assert_status(r, 200)
+    assert r.headers["Content-Type"].startswith("text/plain")
+    return r.text
+
+
 def canonical(obj) -> bytes:
     return json.dumps(obj, separators=(",", ":"), sort_keys=True).encode()
 

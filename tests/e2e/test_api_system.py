@@ -127,7 +127,8 @@ def test_configurations_is_the_whole_settings_object(registry, admin):
         assert type(item["value"]) is want, (key, item)
     assert not SECRETS & set(cfg)
     # what Haven acts on stays editable; the rest is Harbor's default, read-only
-    assert {k for k, v in cfg.items() if v["editable"]} == {"project_creation_restriction"}
+    assert {k for k, v in cfg.items() if v["editable"]} == {
+        "project_creation_restriction", "audit_log_forward_endpoint", "skip_audit_log_database"}
     assert cfg["auth_mode"] == {"value": "db_auth", "editable": False}
     assert cfg["robot_name_prefix"]["value"] == "robot$"
     assert cfg["token_expiration"]["value"] == 30

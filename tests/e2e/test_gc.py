@@ -37,21 +37,11 @@ def run_gc(reg, dry_run=False, delete_untagged=False, wait=True):
 
 
 def wait_gc(reg, gc_id, timeout=120):
-    deadline = time.monotonic() + timeout
-    while True:
-        r = reg.session().get(api(reg, f"/system/gc/{gc_id}"))
-        assert_status(r, 200)
-        if r.json()["job_status"] in ("Success", "Error", "Stopped"):
-            return r.json()
-        assert time.monotonic() < deadline, r.json()
-        time.sleep(0.05)
+    return havenlib.wait_execution(reg, "/system/gc", gc_id, timeout)
 
 
 def gc_log(reg, gc_id):
-    r = reg.session().get(api(reg, f"/system/gc/{gc_id}/log"))
-    assert_status(r, 200)
-    assert r.headers["Content-Type"].startswith("text/plain")
-    return r.text
+    return havenlib.execution_log(reg, "/system/gc", gc_id)
 
 
 def summary(text):
