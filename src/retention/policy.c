@@ -106,7 +106,7 @@ static hv_err check_selectors(json_t **out, hv_ctx *ctx, json_t *list, const cha
         return HV_FAIL(ctx, HV_E_BAD_REQUEST, "%s must be a non-empty list of selectors", field);
     *out = json_array();
     json_array_foreach(list, i, s) {
-        json_t *checked;
+        json_t *checked = NULL;
         char *name = hv_arena_printf(ctx->arena, "%s[%zu]", field, i);
         hv_err rc = check_selector(&checked, ctx, s, name, tag);
 
@@ -229,7 +229,7 @@ static hv_err check_rules(json_t **out, hv_ctx *ctx, json_t *rules) {
                        HV_RETENTION_RULES_MAX);
     *out = json_array();
     json_array_foreach(rules, i, rule) {
-        json_t *checked;
+        json_t *checked = NULL;
         hv_err rc = check_rule(&checked, ctx, rule, i);
 
         for (size_t j = 0; rc == HV_OK && j < i; j++)
