@@ -127,9 +127,10 @@ void hv_blob_cache(hv_blob_store *s, size_t budget);
 hv_err hv_blob_stat(hv_blob_store *s, hv_ctx *ctx, const char *digest, uint64_t *size);
 /*
  * Opens committed blob digest, of size bytes as the metadata records it, for reading; the
- * first read will be at offset from (size when nothing will be read, as for a HEAD).  An
- * object store's reader sends its request now, one ranged GET from `from` on, so that a
- * failure comes before the caller starts an answer, and a read costs no lookup of the size.
+ * first read will be at offset from (size when nothing will be read, as for a HEAD).  A blob
+ * the cache holds is read from memory; otherwise an object store's reader sends its request
+ * now, one ranged GET from `from` on, so that a failure comes before the caller starts an
+ * answer, and a read costs no lookup of the size.
  * *out belongs to the caller, who closes it with hv_blob_reader_close.  HV_E_BLOB_UNKNOWN
  * when absent; HV_E_IO when the stored blob has another size (it is damaged);
  * HV_E_UNAVAILABLE.
