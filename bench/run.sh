@@ -997,8 +997,7 @@ done
 # default.  Measured as sections 1, 4 and 5 measure the embedded servers: anonymous manifest GET
 # (wrk), the big blob pulled (curl) and pushed monolithically.  (docker-registry 2.8's S3 driver
 # resumes every upload with ListMultipartUploads and ListParts, which s3rver 3.7.1 answers 501
-# NotImplemented: its pushes fail with a 500 until tests/s3rver/serve.js gives s3rver those two,
-# as it gives it UploadPartCopy.)
+# NotImplemented; tests/s3rver/serve.js gives s3rver those two, as it gives it UploadPartCopy.)
 S3RVER="$ROOT/build/node/node_modules/s3rver/bin/s3rver.js"
 SO_KEYS=(AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER)
 scaleout_fail() { # the reason is in $WORK/err

@@ -3,7 +3,8 @@
  * resource type, the operation and how the resource is named from the payload's fields
  * ("repository", "digest", "tag", "project", "robot", "resource").  The project of a row is
  * the "project" field, else the first component of "repository", looked up by name when the
- * event is delivered; a project that no longer exists (deleted since) is stored as 0.
+ * event is delivered (in the statement that adds the row); a project that no longer exists
+ * (deleted since) is stored as 0.
  *
  * The dispatcher delivers events at least once (a crash between delivery and clearing the
  * outbox delivers again), so a row may very rarely be recorded twice; it is never lost.
@@ -85,43 +86,46 @@ static const char *resource_of(hv_ctx *ctx, const struct kind *k, json_t *o) {
     return NULL;
 }
 
-/* The id of the project the event is about, or 0 (none, or deleted since). */
-static hv_err project_of(int64_t *out, hv_ctx *ctx, json_t *o) {
+/* The name of the project the event is about, or NULL. */
+static const char *project_of(hv_ctx *ctx, json_t *o) {
     const char *name = field(ctx, o, "project");
-    hv_project p;
-    hv_err rc;
+    const char *repo = name ? NULL : field(ctx, o, "repository");
+    const char *slash = repo ? strchr(repo, '/') : NULL;
 
-    *out = 0;
-    if (!name) {
-        const char *repo = field(ctx, o, "repository");
-        const char *slash = repo ? strchr(repo, '/') : NULL;
-        if (!slash)
-            return HV_OK;
+    if (slash)
         name = hv_arena_strndup(ctx->arena, repo, (size_t)(slash - repo));
-    }
-    rc = hv_model_project_get(&p, ctx, name);
+    return name;
+}
+
+/* The id of the project called name, or 0 (none, or deleted since). */
+static hv_err project_id_of(int64_t *out, hv_ctx *ctx, const char *name) {
+    hv_project p;
+    hv_err rc = name ? hv_model_project_get(&p, ctx, name) : HV_E_NOT_FOUND;
+
+    *out = rc == HV_OK ? p.id : 0;
     if (rc == HV_E_NOT_FOUND) {
         hv_error_clear(ctx);
-        return HV_OK;
+        rc = HV_OK;
     }
-    if (rc == HV_OK)
-        *out = p.id;
     return rc;
 }
 
-/* Forwards the entry when audit_log_forward_endpoint is set, and adds its row unless
- * skip_audit_log_database is true too. */
-static hv_err store(hv_ctx *ctx, const hv_audit_log *entry) {
+/* Forwards the entry (of the project called project, or NULL) when
+ * audit_log_forward_endpoint is set, and adds its row unless skip_audit_log_database is true
+ * too.  The row finds its project id in the INSERT; only a forwarded entry looks it up. */
+static hv_err store(hv_ctx *ctx, hv_audit_log *entry, const char *project) {
     const char *endpoint = "", *skip = "false";
     hv_err rc = hv_iam_setting_get(&endpoint, ctx, "audit_log_forward_endpoint");
 
     if (rc == HV_OK && *endpoint)
         rc = hv_iam_setting_get(&skip, ctx, "skip_audit_log_database");
+    if (rc == HV_OK && *endpoint)
+        rc = project_id_of(&entry->project_id, ctx, project);
     if (rc)
         return rc;
     if (*endpoint)
         hv_audit__forward(endpoint, entry);
-    return *endpoint && strcmp(skip, "true") == 0 ? HV_OK : hv_model_audit_add(ctx, entry);
+    return *endpoint && strcmp(skip, "true") == 0 ? HV_OK : hv_model_audit_add(ctx, entry, project);
 }
 
 hv_err hv_audit_record(hv_ctx *ctx, const char *type, const char *payload) {
@@ -151,9 +155,7 @@ hv_err hv_audit_record(hv_ctx *ctx, const char *type, const char *payload) {
     entry.op_time = json_is_integer(at) ? (int64_t)json_integer_value(at) : hv_now_ms();
     entry.resource_type = k->resource_type;
     entry.operation = k->operation;
-    rc = project_of(&entry.project_id, ctx, o);
-    if (rc == HV_OK)
-        rc = store(ctx, &entry);
+    rc = store(ctx, &entry, project_of(ctx, o));
 out:
     json_decref(o);
     return rc;

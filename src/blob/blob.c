@@ -1,4 +1,9 @@
-/* The driver-independent front of the blob store: each call goes to the store's driver. */
+/*
+ * The driver-independent front of the blob store: each call goes to the store's driver, but
+ * for reads of blobs the store's cache (cache.c) holds, which a reader of the cached copy
+ * serves.  What enters the cache has been read whole and hashed here: a copy whose bytes were
+ * changed in the store behind our back is refused, never kept.
+ */
 #include "blob/blob_int.h"
 
 #include <assert.h>
@@ -8,6 +13,7 @@
 void hv_blob__init(hv_blob_store *s, const hv_blob_driver *d) {
     assert(d->version == HV_BLOB_DRIVER_VERSION);
     s->driver = d;
+    s->cache = hv_blob__cache_new(0);
 }
 
 const char *hv_blob_driver_name(hv_blob_store *s) {
@@ -15,68 +21,170 @@ const char *hv_blob_driver_name(hv_blob_store *s) {
 }
 
 void hv_blob_close(hv_blob_store *s) {
-    if (s)
-        s->driver->free(s);
+    if (!s)
+        return;
+    hv_blob__cache_free(s->cache);
+    s->driver->free(s);
+}
+
+void hv_blob_cache(hv_blob_store *s, size_t budget) {
+    hv_blob__cache_free(s->cache);
+    s->cache = hv_blob__cache_new(budget);
 }
 
 hv_err hv_blob_stat(hv_blob_store *s, hv_ctx *ctx, const char *digest, uint64_t *size) {
     return s->driver->stat(s, ctx, digest, size);
 }
 
+/* A reader of a cached copy; it holds the copy until it is closed. */
+static hv_blob_reader *cached_reader(hv_blob_store *s, const hv_blob__cached *b) {
+    hv_blob_reader *r = hv_calloc(1, sizeof(*r));
+
+    r->store = s;
+    r->cached = b;
+    return r;
+}
+
+/* The cache's copy of digest when it has size bytes (else nothing is served from it: the
+ * store's reader finds out what is wrong). */
+static const hv_blob__cached *cached_copy(hv_blob_store *s, const char *digest, uint64_t size) {
+    const hv_blob__cached *b = hv_blob__cache_get(s->cache, digest);
+
+    if (b && b->len != size) {
+        hv_blob__cache_release(s->cache, b);
+        b = NULL;
+    }
+    return b;
+}
+
+/* HV_E_IO unless data is len bytes of digest. */
+static hv_err check_bytes(hv_ctx *ctx, const char *digest, const char *data, size_t len) {
+    char got[HV_DIGEST_MAX];
+
+    assert(strncmp(digest, "sha256:", 7) == 0); /* the only digests the registry stores */
+    hv_sha256_digest(got, data, len);
+    if (strcmp(got, digest) != 0)
+        return HV_FAIL(ctx, HV_E_IO,
+                       "storage error: the stored bytes of blob %s have digest %s: the blob is "
+                       "damaged; push it again",
+                       digest, got);
+    return HV_OK;
+}
+
+/* Blob digest whole, from the cache or in one request of at most max bytes, checked against
+ * its digest (and kept when the cache takes it): *held is the cache's copy, or else *out and
+ * *len the bytes read (malloc'd). */
+static hv_err get_checked(const hv_blob__cached **held, char **out, size_t *len, hv_blob_store *s,
+                          hv_ctx *ctx, const char *digest, size_t max) {
+    char *buf = NULL;
+    size_t n = 0;
+    hv_err rc;
+
+    *held = hv_blob__cache_get(s->cache, digest);
+    if (*held && (*held)->len > max) {
+        hv_blob__cache_release(s->cache, *held);
+        *held = NULL;
+        return HV_FAIL(ctx, HV_E_TOO_LARGE, "blob %s has more than the %zu bytes read here", digest,
+                       max);
+    }
+    if (*held)
+        return HV_OK;
+    rc = s->driver->get(&buf, &n, s, ctx, digest, max);
+    if (rc == HV_E_TOO_LARGE)
+        return HV_FAIL(ctx, rc, "blob %s has more than the %zu bytes read here", digest, max);
+    if (rc == HV_OK)
+        rc = check_bytes(ctx, digest, buf, n);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    if (n <= HV_BLOB_CACHE_ITEM_MAX) {
+        *held = hv_blob__cache_put(s->cache, digest, buf, n);
+        return HV_OK;
+    }
+    *out = buf;
+    *len = n;
+    return HV_OK;
+}
+
 hv_err hv_blob_open(hv_blob_reader **out, hv_blob_store *s, hv_ctx *ctx, const char *digest,
                     uint64_t size, uint64_t from) {
+    const hv_blob__cached *b = cached_copy(s, digest, size);
+
+    if (b) {
+        *out = cached_reader(s, b);
+        return HV_OK;
+    }
     return s->driver->open(out, s, ctx, digest, size, from < size ? from : size);
+}
+
+hv_err hv_blob_open_cached(hv_blob_reader **out, hv_blob_store *s, hv_ctx *ctx, const char *digest,
+                           uint64_t size, uint64_t from) {
+    const hv_blob__cached *b = NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    hv_err rc;
+
+    if (size > HV_BLOB_CACHE_ITEM_MAX || from >= size)
+        return hv_blob_open(out, s, ctx, digest, size, from);
+    /* size fits the cache: what get_checked reads goes there, and b is its copy */
+    rc = get_checked(&b, &buf, &len, s, ctx, digest, (size_t)size);
+    if (rc == HV_E_TOO_LARGE || (rc == HV_OK && b->len != size)) {
+        hv_blob__cache_release(s->cache, b);
+        hv_error_clear(ctx);
+        return HV_FAIL(ctx, HV_E_IO,
+                       "storage error: blob %s has another size in the store than %llu", digest,
+                       (unsigned long long)size);
+    }
+    if (rc)
+        return rc;
+    assert(b && !buf);
+    *out = cached_reader(s, b);
+    return HV_OK;
 }
 
 hv_err hv_blob_read(hv_blob_reader *r, hv_ctx *ctx, uint64_t offset, void *buf, size_t n,
                     size_t *got) {
+    if (r->cached) {
+        size_t len = r->cached->len;
+        *got = offset < len ? (n < len - offset ? n : len - (size_t)offset) : 0;
+        if (*got)
+            memcpy(buf, r->cached->data + offset, *got);
+        return HV_OK;
+    }
     return r->store->driver->read(r, ctx, offset, buf, n, got);
 }
 
 int hv_blob_reader_take_fd(hv_blob_reader *r) {
-    return r->store->driver->take_fd ? r->store->driver->take_fd(r) : -1;
+    if (r->cached || !r->store->driver->take_fd)
+        return -1;
+    return r->store->driver->take_fd(r);
 }
 
 void hv_blob_reader_close(hv_blob_reader *r) {
-    if (r)
-        r->store->driver->reader_close(r);
+    if (!r)
+        return;
+    if (r->cached) {
+        hv_blob__cache_release(r->store->cache, r->cached);
+        free(r);
+        return;
+    }
+    r->store->driver->reader_close(r);
 }
 
 hv_err hv_blob_read_all(char **out, size_t *len, hv_blob_store *s, hv_ctx *ctx, const char *digest,
                         size_t max) {
-    hv_blob_reader *r = NULL;
-    uint64_t size;
-    size_t at = 0;
-    char *buf = NULL;
-    hv_err rc = hv_blob_stat(s, ctx, digest, &size);
+    const hv_blob__cached *b = NULL;
+    hv_err rc = get_checked(&b, out, len, s, ctx, digest, max);
 
-    if (rc)
+    if (rc || !b)
         return rc;
-    if (size > max)
-        return HV_FAIL(ctx, HV_E_TOO_LARGE, "blob %s has %llu bytes, more than the %zu read here",
-                       digest, (unsigned long long)size, max);
-    rc = hv_blob_open(&r, s, ctx, digest, size, 0);
-    if (rc)
-        return rc;
-    buf = hv_malloc((size_t)size + 1);
-    while (at < size) {
-        size_t got;
-        rc = hv_blob_read(r, ctx, at, buf + at, (size_t)size - at, &got);
-        if (rc == HV_OK && got == 0)
-            rc = HV_FAIL(ctx, HV_E_IO, "blob %s ends after %zu of its %llu bytes", digest, at,
-                         (unsigned long long)size);
-        if (rc)
-            goto out;
-        at += got;
-    }
-    buf[at] = '\0';
-    *out = buf;
-    *len = at;
-    buf = NULL;
-out:
-    free(buf);
-    hv_blob_reader_close(r);
-    return rc;
+    *out = hv_malloc(b->len + 1);
+    memcpy(*out, b->data, b->len);
+    (*out)[b->len] = '\0';
+    *len = b->len;
+    hv_blob__cache_release(s->cache, b);
+    return HV_OK;
 }
 
 hv_err hv_blob_presign(char **out, hv_blob_store *s, hv_ctx *ctx, const char *digest,
@@ -88,6 +196,7 @@ hv_err hv_blob_presign(char **out, hv_blob_store *s, hv_ctx *ctx, const char *di
 }
 
 hv_err hv_blob_remove(hv_blob_store *s, hv_ctx *ctx, const char *digest) {
+    hv_blob__cache_drop(s->cache, digest);
     return s->driver->remove(s, ctx, digest);
 }
 

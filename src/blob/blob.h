@@ -44,7 +44,7 @@ typedef struct hv_blob_staged hv_blob_staged;
 /* The version of struct hv_blob_driver that this header describes.  A driver says which one
  * it was written against, so that a change to the struct's meaning is caught when a store
  * is opened rather than by a crash (libgit2's git_odb_backend does the same). */
-#define HV_BLOB_DRIVER_VERSION 3
+#define HV_BLOB_DRIVER_VERSION 4
 
 typedef struct hv_blob_driver {
     int version; /* HV_BLOB_DRIVER_VERSION */
@@ -58,6 +58,10 @@ typedef struct hv_blob_driver {
                    size_t *got);
     int (*take_fd)(hv_blob_reader *r); /* optional: a file descriptor for sendfile */
     void (*reader_close)(hv_blob_reader *r);
+    /* all of a blob of at most max bytes in one request, its size unknown beforehand: *out
+     * malloc'd and NUL-terminated; HV_E_TOO_LARGE past max */
+    hv_err (*get)(char **out, size_t *len, hv_blob_store *s, hv_ctx *ctx, const char *digest,
+                  size_t max);
     /* optional: a URL that serves the blob without us for expires seconds */
     hv_err (*presign)(char **out, hv_blob_store *s, hv_ctx *ctx, const char *digest,
                       int64_t expires);
@@ -106,19 +110,43 @@ void hv_blob_close(hv_blob_store *s); /* accepts NULL */
 /* The driver's name ("filesystem", "s3"). */
 const char *hv_blob_driver_name(hv_blob_store *s);
 
+/* The largest blob a store's cache keeps. */
+#define HV_BLOB_CACHE_ITEM_MAX (4u << 20)
+
+/*
+ * Gives s a cache of small blobs (at most HV_BLOB_CACHE_ITEM_MAX bytes each) of at most
+ * budget bytes in all (0, as a store starts: none), the least recently used evicted first,
+ * shared by every thread: what hv_blob_open_cached and hv_blob_read_all read is kept there,
+ * whole and with its digest checked, and every read of a blob the cache holds is served from
+ * it.  Blobs are immutable, so a copy stays right; hv_blob_remove drops it.  Call it before
+ * the store is used.
+ */
+void hv_blob_cache(hv_blob_store *s, size_t budget);
+
 /* Size of a committed blob; HV_E_BLOB_UNKNOWN when absent. */
 hv_err hv_blob_stat(hv_blob_store *s, hv_ctx *ctx, const char *digest, uint64_t *size);
 /*
  * Opens committed blob digest, of size bytes as the metadata records it, for reading; the
- * first read will be at offset from (size when nothing will be read, as for a HEAD).  An
- * object store's reader sends its request now, one ranged GET from `from` on, so that a
- * failure comes before the caller starts an answer, and a read costs no lookup of the size.
+ * first read will be at offset from (size when nothing will be read, as for a HEAD).  A blob
+ * the cache holds is read from memory; otherwise an object store's reader sends its request
+ * now, one ranged GET from `from` on, so that a failure comes before the caller starts an
+ * answer, and a read costs no lookup of the size.
  * *out belongs to the caller, who closes it with hv_blob_reader_close.  HV_E_BLOB_UNKNOWN
  * when absent; HV_E_IO when the stored blob has another size (it is damaged);
  * HV_E_UNAVAILABLE.
  */
 hv_err hv_blob_open(hv_blob_reader **out, hv_blob_store *s, hv_ctx *ctx, const char *digest,
                     uint64_t size, uint64_t from);
+/*
+ * As hv_blob_open, for a blob that is read whole and often (a manifest): one of at most
+ * HV_BLOB_CACHE_ITEM_MAX bytes that the cache does not hold is read whole in one request
+ * (unless nothing will be read), checked against digest and size, kept in the cache when
+ * there is room, and served from memory, so that its reader never gives out bytes that are
+ * not the digest's.  HV_E_IO when the stored bytes are not the digest's; as hv_blob_open
+ * otherwise.
+ */
+hv_err hv_blob_open_cached(hv_blob_reader **out, hv_blob_store *s, hv_ctx *ctx, const char *digest,
+                           uint64_t size, uint64_t from);
 /* Reads up to n bytes at offset into buf; *got is 0 only at the end.  Sequential reads are
  * the fast path (an object store streams them from one request).  HV_E_IO,
  * HV_E_UNAVAILABLE. */
@@ -128,14 +156,17 @@ hv_err hv_blob_read(hv_blob_reader *r, hv_ctx *ctx, uint64_t offset, void *buf, 
  * the store has none, and the reader is then read with hv_blob_read. */
 int hv_blob_reader_take_fd(hv_blob_reader *r);
 void hv_blob_reader_close(hv_blob_reader *r); /* accepts NULL */
-/* Reads all of blob digest into *out (malloc'd, NUL-terminated; the caller frees it).
- * HV_E_TOO_LARGE when it has more than max bytes; as hv_blob_open otherwise. */
+/* Reads all of blob digest into *out (malloc'd, NUL-terminated; the caller frees it): from
+ * the cache, or in one request whose bytes are checked against digest and kept in the cache
+ * when small.  HV_E_TOO_LARGE when it has more than max bytes; HV_E_IO when the stored bytes
+ * are not the digest's; HV_E_BLOB_UNKNOWN, HV_E_UNAVAILABLE. */
 hv_err hv_blob_read_all(char **out, size_t *len, hv_blob_store *s, hv_ctx *ctx, const char *digest,
                         size_t max);
 /* A URL at which a client fetches blob digest for expires seconds without us (an object
  * store's presigned GET), in *out (malloc'd); HV_E_UNSUPPORTED when the store has none. */
 hv_err hv_blob_presign(char **out, hv_blob_store *s, hv_ctx *ctx, const char *digest,
                        int64_t expires);
+/* Deletes blob digest (and the cache's copy). */
 hv_err hv_blob_remove(hv_blob_store *s, hv_ctx *ctx, const char *digest);
 
 /*

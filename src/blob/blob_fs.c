@@ -189,6 +189,51 @@ static void fs_reader_close(hv_blob_reader *br) {
     free(r);
 }
 
+static hv_err fs_get(char **out, size_t *len, hv_blob_store *bs, hv_ctx *ctx, const char *digest,
+                     size_t max) {
+    char path[PATH_LEN], *buf = NULL;
+    struct stat st;
+    size_t at = 0;
+    hv_err rc = HV_OK;
+    int fd;
+
+    blob_path(path, (fs_store *)bs, digest);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return HV_FAIL(ctx, HV_E_BLOB_UNKNOWN, "blob %s is not stored", digest);
+        return io_fail(ctx, "open", path);
+    }
+    if (fstat(fd, &st) != 0) {
+        rc = io_fail(ctx, "stat", path);
+        goto out;
+    }
+    if ((uint64_t)st.st_size > max) {
+        rc = HV_FAIL(ctx, HV_E_TOO_LARGE, "blob %s has more than %zu bytes", digest, max);
+        goto out;
+    }
+    buf = hv_malloc((size_t)st.st_size + 1);
+    while (at < (size_t)st.st_size) {
+        ssize_t k = read(fd, buf + at, (size_t)st.st_size - at);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            rc = k < 0 ? io_fail(ctx, "read", path)
+                       : HV_FAIL(ctx, HV_E_IO, "storage error: %s ended early", path);
+            goto out;
+        }
+        at += (size_t)k;
+    }
+    buf[at] = '\0';
+    *out = buf;
+    *len = at;
+    buf = NULL;
+out:
+    free(buf);
+    close(fd);
+    return rc;
+}
+
 /* Writes all n bytes; -1 (errno set) on failure. */
 static int write_all(int fd, const void *data, size_t n) {
     const char *p = data;
@@ -575,6 +620,7 @@ static const hv_blob_driver fs_driver = {
     .read = fs_read,
     .take_fd = fs_take_fd,
     .reader_close = fs_reader_close,
+    .get = fs_get,
     .remove = fs_remove,
     .upload_open = fs_upload_open,
     .at = fs_at,

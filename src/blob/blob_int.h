@@ -5,12 +5,22 @@
 #include "blob/blob.h"
 #include "net/net.h"
 
+typedef struct hv_blob__cache hv_blob__cache;
+
 struct hv_blob_store {
     const hv_blob_driver *driver;
+    hv_blob__cache *cache; /* of budget 0 until hv_blob_cache */
 };
+
+/* A cached blob's bytes, read-only, valid until its holder releases it. */
+typedef struct hv_blob__cached {
+    const char *data;
+    size_t len;
+} hv_blob__cached;
 
 struct hv_blob_reader {
     hv_blob_store *store;
+    const hv_blob__cached *cached; /* set: the reader reads this copy, not the driver */
 };
 
 struct hv_blob_writer {
@@ -73,6 +83,25 @@ char *hv_blob__s3_presign(hv_blob__s3 *c, hv_arena *a, const char *key, int64_t 
 /* The text of the first <tag> element of xml before end (NULL: anywhere), entities decoded,
  * into out (cut to n - 1); false when there is none. */
 bool hv_blob__xml_value(const char *xml, const char *end, const char *tag, char *out, size_t n);
+
+/* ---------------------------------------------------------------- the cache (cache.c) */
+
+/* A cache of at most budget bytes (its entries' bytes and bookkeeping; 0 keeps nothing), of
+ * blobs of at most HV_BLOB_CACHE_ITEM_MAX bytes. */
+hv_blob__cache *hv_blob__cache_new(size_t budget);
+void hv_blob__cache_free(hv_blob__cache *c); /* accepts NULL; nothing may hold an entry */
+/* The cached copy of digest, held for the caller (who releases it), made the most recently
+ * used; NULL when there is none. */
+const hv_blob__cached *hv_blob__cache_get(hv_blob__cache *c, const char *digest);
+/* Keeps data (malloc'd, len bytes, which the caller verified to be digest's; the cache takes
+ * it) as digest's copy, evicting the least recently used copies to make room, and returns it
+ * held for the caller; a copy larger than the budget is only the caller's, freed when it is
+ * released.  Past HV_BLOB_CACHE_ITEM_MAX: NULL, data freed. */
+const hv_blob__cached *hv_blob__cache_put(hv_blob__cache *c, const char *digest, char *data,
+                                          size_t len);
+void hv_blob__cache_release(hv_blob__cache *c, const hv_blob__cached *b); /* accepts NULL */
+/* Forgets digest's copy (its holders keep reading it). */
+void hv_blob__cache_drop(hv_blob__cache *c, const char *digest);
 
 /* Makes s a store of driver d; a driver written against another version of the struct is a
  * programming error. */

@@ -368,6 +368,31 @@ static void s3_reader_close(hv_blob_reader *br) {
     free(r);
 }
 
+static hv_err s3_get(char **out, size_t *len, hv_blob_store *bs, hv_ctx *ctx, const char *digest,
+                     size_t max) {
+    hv_blob__s3_call call = {.method = "GET", .max_body = max ? max : 1};
+    hv_net_response resp;
+    char key[KEY_LEN];
+    hv_err rc;
+
+    blob_key(key, STORE(bs), digest);
+    call.key = key;
+    rc = hv_blob__s3_send(&resp, &STORE(bs)->c, ctx, &call);
+    if (rc == HV_OK && resp.status == 404)
+        rc = HV_FAIL(ctx, HV_E_BLOB_UNKNOWN, "blob %s is not stored", digest);
+    else if (rc == HV_OK && resp.status != 200)
+        rc = hv_blob__s3_fail(ctx, &resp, "read a blob");
+    else if (rc == HV_OK && resp.body.len > max)
+        rc = HV_FAIL(ctx, HV_E_TOO_LARGE, "blob %s has more than %zu bytes", digest, max);
+    if (rc == HV_OK) {
+        *len = resp.body.len;
+        *out = resp.body.data ? resp.body.data : hv_strdup("");
+        resp.body.data = NULL;
+    }
+    hv_net_response_free(&resp);
+    return rc;
+}
+
 static hv_err s3_presign(char **out, hv_blob_store *bs, hv_ctx *ctx, const char *digest,
                          int64_t expires) {
     hv_arena *a = hv_arena_new();
@@ -1036,6 +1061,7 @@ static const hv_blob_driver s3_driver = {
     .open = s3_open,
     .read = s3_read,
     .reader_close = s3_reader_close,
+    .get = s3_get,
     .presign = s3_presign,
     .remove = s3_remove,
     .upload_open = s3_upload_open,

@@ -198,6 +198,17 @@ static const setting settings[] = {
      .from = FROM_ALL,
      .arg = "BYTES",
      .help = "Largest manifest accepted, in bytes, 1024 to " STR(HV_OCI_MANIFEST_MAX) "."},
+    {.name = "blob_cache_size",
+     .type = T_INT,
+     .offset = AT(blob_cache_size),
+     .def = "67108864",
+     .min = 0,
+     .max = 68719476736,
+     .from = FROM_ALL,
+     .arg = "BYTES",
+     .help = "Memory kept for copies of small blobs (manifests, configs; 4 MiB at most each) "
+             "read from the storage, the least recently used dropped first; 0 keeps none. "
+             "Blobs never change, so copies stay right on every node."},
     {.name = "storage",
      .type = T_STORAGE,
      .offset = AT(storage),

@@ -41,6 +41,7 @@ typedef struct hv_config {
     int64_t upload_ttl;        /* seconds an unfinished upload may sit idle before it is purged;
                                   default 86400; bounds 1..31536000 */
     int64_t max_manifest;      /* bytes, default 4194304, bounds 1024..16777216 */
+    int64_t blob_cache_size;   /* bytes of small blobs kept in memory, default 64 MiB, 0: none */
     char *storage;             /* "fs" (default) or "s3" */
     char *s3_bucket;           /* storage s3: required */
     char *s3_region;           /* "us-east-1" */

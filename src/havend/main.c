@@ -109,14 +109,19 @@ static hv_err open_blobs(havend *h, hv_ctx *ctx) {
     hv_blob_s3_config s3 = hv_havend__s3_config(&h->cfg);
     hv_err rc;
 
-    if (strcmp(h->cfg.storage, "s3") != 0)
-        return hv_blob_fs_open(&h->blobs, ctx, h->cfg.data_dir);
+    if (strcmp(h->cfg.storage, "s3") != 0) {
+        rc = hv_blob_fs_open(&h->blobs, ctx, h->cfg.data_dir);
+        if (rc == HV_OK)
+            hv_blob_cache(h->blobs, (size_t)h->cfg.blob_cache_size);
+        return rc;
+    }
     rc = hv_blob_s3_open(&h->blobs, ctx, &s3);
     if (rc) {
         char why[HV_ERROR_MSG_MAX];
         snprintf(why, sizeof(why), "%s", ctx->err.message);
         return HV_FAIL(ctx, rc, "storage s3: %s", why);
     }
+    hv_blob_cache(h->blobs, (size_t)h->cfg.blob_cache_size);
     hv_log(HV_LOG_INFO, "blobs in bucket %s%s%s of %s", h->cfg.s3_bucket,
            h->cfg.s3_root ? " under " : "", h->cfg.s3_root ? h->cfg.s3_root : "",
            h->cfg.s3_endpoint ? h->cfg.s3_endpoint : "AWS S3");

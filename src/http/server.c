@@ -527,8 +527,11 @@ static enum MHD_Result respond(hv_req *r) {
     r->responded = true;
     if (r->resp_fd >= 0)
         resp = file_response(r);
-    else if (r->resp_read)
-        resp = MHD_create_response_from_callback(r->resp_len, HV_RESP_BLOCK, stream_read, r, NULL);
+    else if (r->resp_read) /* MHD clears a buffer of the block's size for every response */
+        resp = MHD_create_response_from_callback(
+            r->resp_len,
+            r->resp_len && r->resp_len < HV_RESP_BLOCK ? (size_t)r->resp_len : HV_RESP_BLOCK,
+            stream_read, r, NULL);
     else
         resp = MHD_create_response_from_buffer(r->resp_len, (void *)r->resp_body,
                                                MHD_RESPMEM_PERSISTENT);

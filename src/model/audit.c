@@ -7,13 +7,15 @@
 
 #include <string.h>
 
+/* the project's id looked up in the same statement: one round trip a row (a row per pull) */
 static const char *sql_audit_insert =
     "INSERT INTO audit_log (project_id, username, resource, resource_type, operation, op_time)"
-    " VALUES (?, ?, ?, ?, ?, ?)";
+    " VALUES (coalesce((SELECT id FROM project WHERE name = ?), 0), ?, ?, ?, ?, ?)";
 
-hv_err hv_model_audit_add(hv_ctx *ctx, const hv_audit_log *entry) {
-    return hv_model__exec(NULL, ctx, sql_audit_insert, "itttti", entry->project_id, entry->username,
-                          entry->resource, entry->resource_type, entry->operation, entry->op_time);
+hv_err hv_model_audit_add(hv_ctx *ctx, const hv_audit_log *entry, const char *project) {
+    return hv_model__exec(NULL, ctx, sql_audit_insert, "ttttti", project ? project : "",
+                          entry->username, entry->resource, entry->resource_type, entry->operation,
+                          entry->op_time);
 }
 
 static const hv_model__column audit_columns[] = {

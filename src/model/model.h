@@ -136,6 +136,10 @@ typedef struct hv_event_row {
 /* Projects.  get: HV_E_NOT_FOUND when absent. */
 hv_err hv_model_project_get(hv_project *out, hv_ctx *ctx, const char *name);
 hv_err hv_model_project_get_by_id(hv_project *out, hv_ctx *ctx, int64_t id);
+/* Project project_name and its repository repo_name in one query (repo->id 0 when the
+ * repository does not exist yet); HV_E_NOT_FOUND when the project does not. */
+hv_err hv_model_project_repository_get(hv_project *project, hv_repository *repo, hv_ctx *ctx,
+                                       const char *project_name, const char *repo_name);
 /* Creates the project with metadata "public"; HV_E_CONFLICT when the name is taken. */
 hv_err hv_model_project_create(int64_t *out_id, hv_ctx *ctx, const char *name, bool public,
                                int64_t owner_id);
@@ -202,7 +206,9 @@ hv_err hv_model_robot_set_secret(hv_ctx *ctx, int64_t id, const char *secret_has
 hv_err hv_model_robot_delete(hv_ctx *ctx, int64_t id);
 
 /* Audit log.  q keys: username, resource, resource_type, operation, op_time. */
-hv_err hv_model_audit_add(hv_ctx *ctx, const hv_audit_log *entry);
+/* Adds entry as a row of project `project` (NULL, or a project that does not exist (any
+ * more): 0); entry->id and entry->project_id are not read. */
+hv_err hv_model_audit_add(hv_ctx *ctx, const hv_audit_log *entry, const char *project);
 hv_err hv_model_audit_list(hv_audit_log **out, size_t *n, int64_t *total, hv_ctx *ctx,
                            const hv_list *list, int64_t project_id /* 0: all */);
 /* Purging: the rows older than before_ms (op_time) whose operation is one of ops, a

@@ -11,11 +11,14 @@
 
 #include <string.h>
 
-#define PROJECT_SELECT                                                                             \
-    "SELECT p.id, p.name, coalesce(m.value, 'false'), coalesce(p.owner_id, 0),"                    \
-    " coalesce(u.username, ''), p.creation_time, p.update_time, p.cve_allowlist FROM project p"    \
+#define PROJECT_COLUMNS                                                                            \
+    "p.id, p.name, coalesce(m.value, 'false'), coalesce(p.owner_id, 0),"                           \
+    " coalesce(u.username, ''), p.creation_time, p.update_time, p.cve_allowlist"
+#define PROJECT_FROM                                                                               \
+    " FROM project p"                                                                              \
     " LEFT JOIN project_metadata m ON m.project_id = p.id AND m.name = 'public'"                   \
     " LEFT JOIN users u ON u.id = p.owner_id"
+#define PROJECT_SELECT "SELECT " PROJECT_COLUMNS PROJECT_FROM
 
 static void read_project(hv_project *out, hv_ctx *ctx, hv_stmt *st) {
     out->id = hv_stmt_int(st, 0);
@@ -41,6 +44,30 @@ hv_err hv_model_project_get(hv_project *out, hv_ctx *ctx, const char *name) {
         read_project(out, ctx, st);
     hv_stmt_reset(st);
     return row ? HV_OK : HV_FAIL(ctx, HV_E_NOT_FOUND, "project %s not found", name);
+}
+
+/* The repository in the same round trip: a /v2 request wants both. */
+static const char *sql_project_repository_get =
+    "SELECT " PROJECT_COLUMNS ", coalesce(r.id, 0)" PROJECT_FROM
+    " LEFT JOIN repository r ON r.project_id = p.id AND r.name = ? WHERE p.name = ?";
+
+hv_err hv_model_project_repository_get(hv_project *project, hv_repository *repo, hv_ctx *ctx,
+                                       const char *project_name, const char *repo_name) {
+    hv_stmt *st;
+    bool row;
+    hv_err rc =
+        hv_model__query(&st, &row, ctx, sql_project_repository_get, "tt", repo_name, project_name);
+
+    if (rc)
+        return rc;
+    if (row) {
+        read_project(project, ctx, st);
+        repo->id = hv_stmt_int(st, 8);
+        repo->project_id = project->id;
+        repo->name = hv_arena_strdup(ctx->arena, repo_name);
+    }
+    hv_stmt_reset(st);
+    return row ? HV_OK : HV_FAIL(ctx, HV_E_NOT_FOUND, "project %s not found", project_name);
 }
 
 static const char *sql_project_get_by_id = PROJECT_SELECT " WHERE p.id = ?";

@@ -553,8 +553,8 @@ hv_err hv_registry_manifest_get(hv_artifact *out, hv_blob_reader **body, hv_ctx 
         return HV_FAIL(ctx, HV_E_MANIFEST_UNKNOWN,
                        "the manifest is %s, which the client does not accept (Accept: %s)",
                        out->media_type, accept);
-    rc = hv_blob_open(body, reg->blobs, ctx, out->digest, (uint64_t)out->size,
-                      pull ? 0 : (uint64_t)out->size);
+    rc = hv_blob_open_cached(body, reg->blobs, ctx, out->digest, (uint64_t)out->size,
+                             pull ? 0 : (uint64_t)out->size);
     if (rc)
         return rc;
     if (pull)

@@ -112,7 +112,7 @@ hv_err hv_registry_target_as(hv_target *out, hv_ctx *ctx, const hv_identity *who
                        "repository name %s has no project: use <project>/<repository>", name);
     out->name = name;
     project = hv_arena_strndup(ctx->arena, name, (size_t)(slash - name));
-    rc = hv_model_project_get(&out->project, ctx, project);
+    rc = hv_model_project_repository_get(&out->project, &out->repo, ctx, project, name);
     if (rc == HV_E_NOT_FOUND) {
         if (who->kind == HV_ID_ANONYMOUS)
             return HV_FAIL(ctx, HV_E_UNAUTHORIZED, "authentication required");
@@ -121,18 +121,7 @@ hv_err hv_registry_target_as(hv_target *out, hv_ctx *ctx, const hv_identity *who
     }
     if (rc)
         return rc;
-    rc = hv_auth_can(ctx, who, &out->project, resource, action);
-    if (rc)
-        return rc;
-    rc = hv_model_repository_get(&out->repo, ctx, name);
-    if (rc == HV_E_NAME_UNKNOWN) {
-        hv_error_clear(ctx);
-        out->repo.id = 0;
-        out->repo.project_id = out->project.id;
-        out->repo.name = name;
-        return HV_OK;
-    }
-    return rc;
+    return hv_auth_can(ctx, who, &out->project, resource, action);
 }
 
 hv_err hv_registry_blob_stat(uint64_t *size, hv_ctx *ctx, hv_registry *reg, const hv_target *t,

@@ -2,9 +2,11 @@
 upload that goes on at another node, blobs larger than S3's smallest part, downloads
 redirected to presigned URLs, and an object store that stops answering: 503 with a message
 that says so, nothing half-written, and everything back once the store is.  A download costs
-the store one request; a blob larger than one server-side copy is placed in copied parts.
+the store one request, a manifest or a config no more once read; a blob larger than one
+server-side copy is placed in copied parts.
 """
 
+import contextlib
 import random
 import re
 import time
@@ -13,6 +15,7 @@ from urllib.parse import urljoin
 import pytest
 
 from havenlib import (
+    OCI_MANIFEST,
     STORAGE,
     Registry,
     S3rver,
@@ -108,13 +111,25 @@ def test_downloads_redirect_to_the_object_store_when_asked(start_registry):
                        allow_redirects=False), 404, "BLOB_UNKNOWN")
 
 
-def test_an_object_store_that_stops_answering_is_a_503_and_nothing_half_written(
-        tmp_path_factory):
-    s3 = S3rver(directory=tmp_path_factory.mktemp("s3rver")).start()
-    reg = Registry(tmp_path_factory.mktemp("havend-outage"))
+@contextlib.contextmanager
+def own_store(tmp_path_factory, name):
+    """A daemon on an s3rver of its own, which the test stops or whose log it reads: yields
+    (the daemon, the s3rver), both stopped after."""
+    s3 = S3rver(directory=tmp_path_factory.mktemp(f"s3rver-{name}")).start()
+    reg = Registry(tmp_path_factory.mktemp(f"havend-{name}"))
     reg.s3 = s3
     try:
         reg.start()
+        yield reg, s3
+    finally:
+        problems = reg.stop()
+        s3.stop()
+    assert not problems, problems
+
+
+def test_an_object_store_that_stops_answering_is_a_503_and_nothing_half_written(
+        tmp_path_factory):
+    with own_store(tmp_path_factory, "outage") as (reg, s3):
         s = reg.session()
         kept = random.randbytes(50_000)
         d_kept = reg.push_blob("library/outage", kept, s)
@@ -136,10 +151,6 @@ def test_an_object_store_that_stops_answering_is_a_503_and_nothing_half_written(
         assert_error(s.head(reg.v2(f"library/outage/blobs/{digest_of(lost)}")), 404,
                      "BLOB_UNKNOWN")
         assert reg.push_blob("library/outage", lost, s) == digest_of(lost)
-    finally:
-        problems = reg.stop()
-        s3.stop()
-    assert not problems, problems
 
 
 def store_requests(s3, since, key):
@@ -150,17 +161,17 @@ def store_requests(s3, since, key):
     return re.findall(rf"/({re.escape(key)}\S*) (\d{{3}}) ", text)
 
 
+def blob_key(digest):
+    return f"blobs/sha256/{digest[7:9]}/{digest[7:]}"
+
+
 def test_a_blob_download_costs_the_store_one_request(tmp_path_factory):
     """The size comes from the metadata: a download is one ranged GET, a HEAD none."""
-    s3 = S3rver(directory=tmp_path_factory.mktemp("s3rver-reads")).start()
-    reg = Registry(tmp_path_factory.mktemp("havend-reads"))
-    reg.s3 = s3
-    try:
-        reg.start()
+    with own_store(tmp_path_factory, "reads") as (reg, s3):
         s = reg.session()
         data = random.randbytes(300_000)
         d = reg.push_blob("library/reads", data, s)
-        key = f"blobs/sha256/{d[7:9]}/{d[7:]}"
+        key = blob_key(d)
         mark = s3.log_path.stat().st_size
         r = s.get(reg.v2(f"library/reads/blobs/{d}"))
         assert_status(r, 200)
@@ -173,10 +184,31 @@ def test_a_blob_download_costs_the_store_one_request(tmp_path_factory):
         assert r.headers["Content-Length"] == str(len(data))
         # two ranged GETs (206), no HEAD (a 200 without a body)
         assert [status for _, status in store_requests(s3, mark, key)] == ["206", "206"]
-    finally:
-        problems = reg.stop()
-        s3.stop()
-    assert not problems, problems
+
+
+def test_manifests_and_configs_are_read_from_the_store_once(tmp_path_factory):
+    """Small blobs are kept in memory once read (blob_cache_size): the config that a push
+    reads, and a manifest after its first GET, cost the store no more requests."""
+    with own_store(tmp_path_factory, "cache") as (reg, s3):
+        s = reg.session()
+        mark = s3.log_path.stat().st_size
+        img = reg.push_image("library/cache", tag="v1", seed=41)
+        config = digest_of(img.config)
+        # the config's placing (a copy), then the push's read of it: one GET, no HEAD first
+        assert [status for _, status in store_requests(s3, mark, blob_key(config))] == [
+            "200", "200"]
+        mark = s3.log_path.stat().st_size
+        for _ in range(5):
+            for ref in ("v1", img.digest):
+                r = s.get(reg.v2(f"library/cache/manifests/{ref}"),
+                          headers={"Accept": OCI_MANIFEST})
+                assert_status(r, 200)
+                assert r.content == img.manifest
+            r = s.get(reg.v2(f"library/cache/blobs/{config}"))
+            assert_status(r, 200)
+            assert r.content == img.config
+        assert [status for _, status in store_requests(s3, mark, blob_key(img.digest))] == ["200"]
+        assert store_requests(s3, mark, blob_key(config)) == []
 
 
 def test_a_blob_larger_than_one_copy_is_placed_in_copied_parts(start_registry):

@@ -2,7 +2,8 @@
 that start together apply the migrations and create the first user once; what one node
 writes the others serve; quota charges from every node together never pass the limit; and
 each event is delivered once, by one node's dispatcher (the audit log has one row per
-operation).  The nodes share a data directory here, as they would share an S3 bucket.
+operation); a manifest deleted on one node is gone on all, though each keeps the manifests it
+served in memory.  The nodes share a data directory here, as they would share an S3 bucket.
 
 A daemon also outlives a restart of its database server: reads and new transactions
 reconnect at once.
@@ -86,6 +87,35 @@ def test_what_one_node_writes_the_others_serve(nodes):
     assert_status(c.session().get(c.v2(f"library/shared/blobs/{digest_of(img.layers[0])}")), 200)
     c.create_project("made-on-c", public=False)
     assert_status(a.session().get(f"{a.url}/api/v2.0/projects/made-on-c"), 200)
+
+
+def test_a_deleted_manifest_is_404_on_every_node(nodes):
+    """Every node keeps the manifests it served in memory; a deletion on one node is found
+    in the database by the others before they look there."""
+    a, b, c = nodes
+    img = a.push_image("library/gone", tag="v1", seed=12)
+    refs = ("v1", img.digest)
+
+    def get(reg, ref):
+        return reg.session().get(reg.v2(f"library/gone/manifests/{ref}"),
+                                 headers={"Accept": havenlib.OCI_MANIFEST})
+
+    for reg in nodes:
+        for ref in refs:
+            r = get(reg, ref)
+            assert_status(r, 200)
+            assert r.content == img.manifest
+    assert_status(b.session().delete(b.v2(f"library/gone/manifests/{img.digest}")), 202)
+    for reg in nodes:
+        for ref in refs:
+            assert_status(get(reg, ref), 404)
+            assert_status(reg.session().head(reg.v2(f"library/gone/manifests/{ref}"),
+                                             headers={"Accept": havenlib.OCI_MANIFEST}), 404)
+    c.push_image("library/gone", tag="v1", seed=12)  # the same bytes again
+    for reg in nodes:
+        r = get(reg, "v1")
+        assert_status(r, 200)
+        assert r.content == img.manifest
 
 
 def test_quota_holds_across_nodes(nodes):

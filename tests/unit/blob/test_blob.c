@@ -599,6 +599,82 @@ static void test_s3_refuses_stored_bytes_that_are_not_the_digest(void) {
     hv_arena_free(ctx.arena);
 }
 
+/* Reads a blob whole through hv_blob_open_cached into back (n bytes). */
+static hv_err read_cached(hv_blob_store *s, hv_ctx *ctx, const char *digest, char *back, size_t n) {
+    hv_blob_reader *r = NULL;
+    size_t at = 0, got = 1;
+    hv_err rc = hv_blob_open_cached(&r, s, ctx, digest, n, 0);
+
+    while (rc == HV_OK && at < n && got > 0) {
+        rc = hv_blob_read(r, ctx, at, back + at, n - at, &got);
+        at += got;
+    }
+    hv_blob_reader_close(r);
+    return rc;
+}
+
+/* With a cache, small blobs are served from memory once read, so a copy changed behind the
+ * store's back afterwards is never served; one changed before it was read is refused
+ * (HV_E_IO), not kept; a read of a blob the cache holds sends nothing to the store (the
+ * driver's own reader would find it gone); hv_blob_read_all checks the bytes too, and
+ * hv_blob_remove forgets the copy. */
+static void test_cache_serves_checked_bytes(void) {
+    hv_ctx ctx = {.arena = hv_arena_new()};
+    hv_blob_store *s = open_store(&ctx);
+    const char data[] = "{\"schemaVersion\": 2}", other[] = "the other honest bytes";
+    char digest[HV_DIGEST_MAX], other_digest[HV_DIGEST_MAX], back[64] = {0}, *all = NULL;
+    hv_blob_reader *r = NULL;
+    size_t len = 0;
+
+    /* without a cache, what hv_blob_open_cached serves is checked all the same */
+    hv_sha256_digest(digest, data, strlen(data));
+    put(s, &ctx, digest, data, strlen(data));
+    damage(digest, strlen(data));
+    CHECK_INT(read_cached(s, &ctx, digest, back, strlen(data)), HV_E_IO);
+    hv_error_clear(&ctx);
+
+    hv_blob_cache(s, 1 << 20);
+    hv_sha256_digest(other_digest, other, strlen(other));
+    put(s, &ctx, digest, data, strlen(data));
+    put(s, &ctx, other_digest, other, strlen(other));
+
+    damage(other_digest, strlen(other)); /* before any read: refused */
+    CHECK_INT(read_cached(s, &ctx, other_digest, back, strlen(other)), HV_E_IO);
+    CHECK(strstr(ctx.err.message, "damaged") != NULL);
+    hv_error_clear(&ctx);
+    CHECK_INT(hv_blob_read_all(&all, &len, s, &ctx, other_digest, 1024), HV_E_IO);
+    hv_error_clear(&ctx);
+
+    CHECK_INT(read_cached(s, &ctx, digest, back, strlen(data)), HV_OK);
+    CHECK_STR(back, data);
+    damage(digest, strlen(data)); /* after: the checked copy is served */
+    memset(back, 0, sizeof(back));
+    CHECK_INT(read_cached(s, &ctx, digest, back, strlen(data)), HV_OK);
+    CHECK_STR(back, data);
+    CHECK_INT(hv_blob_read_all(&all, &len, s, &ctx, digest, 1024), HV_OK);
+    CHECK_INT(len, strlen(data));
+    CHECK_STR(all, data);
+    free(all);
+    CHECK_INT(hv_blob_read_all(&all, &len, s, &ctx, digest, 4), HV_E_TOO_LARGE);
+    hv_error_clear(&ctx);
+    /* a plain reader of a cached blob reads the copy too, and gives no descriptor */
+    CHECK_INT(hv_blob_open(&r, s, &ctx, digest, strlen(data), 0), HV_OK);
+    CHECK_INT(hv_blob_reader_take_fd(r), -1);
+    hv_blob_reader_close(r);
+    /* the size the metadata gives must be the blob's */
+    CHECK_INT(hv_blob_open_cached(&r, s, &ctx, digest, strlen(data) + 1, 0), HV_E_IO);
+    hv_error_clear(&ctx);
+
+    CHECK_INT(hv_blob_remove(s, &ctx, digest), HV_OK);
+    CHECK_INT(read_cached(s, &ctx, digest, back, strlen(data)), HV_E_BLOB_UNKNOWN);
+    hv_error_clear(&ctx);
+    CHECK_INT(hv_blob_read_all(&all, &len, s, &ctx, digest, 1024), HV_E_BLOB_UNKNOWN);
+    hv_error_clear(&ctx);
+    CHECK_INT(hv_blob_remove(s, &ctx, other_digest), HV_OK);
+    hv_blob_close(s);
+    hv_arena_free(ctx.arena);
+}
+
 /* Opening an S3 store leaves a young staged object alone: it is another node's push in
  * progress (placing happens before COMMIT, so a crash never needs one placed). */
 static void test_s3_open_keeps_young_staged(void) {
@@ -649,4 +725,4 @@ TEST_MAIN(setup, test_put_and_open, test_upload_lifecycle, test_upload_has_one_w
           test_open_places_what_a_crash_left_staged,
           test_stage_bytes_of_a_stored_copy_writes_nothing, test_at_cuts_inside_a_stored_piece,
           test_large_upload_reads_back, test_s3_refuses_stored_bytes_that_are_not_the_digest,
-          test_s3_open_keeps_young_staged, teardown)
+          test_s3_open_keeps_young_staged, test_cache_serves_checked_bytes, teardown)

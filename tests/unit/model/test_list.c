@@ -28,6 +28,7 @@ static const hv_audit_log rows[] = {
     {0, 0, "erin", "C:\\dir\\file", "user", "create", JAN1 + 4 * DAY},
 };
 #define N_ROWS 5
+static const char *const projects[] = {NULL, "library", "proj"}; /* by id */
 
 static hv_ctx new_ctx(void) {
     hv_ctx ctx = {.arena = hv_arena_new(), .db = db, .actor = "admin"};
@@ -45,8 +46,6 @@ static void setup(void) {
     CHECK_INT(hv_db_open(&db, &ctx, path), HV_OK);
     ctx.db = db;
     CHECK_INT(hv_db_migrate(db, &ctx), HV_OK);
-    for (size_t i = 0; i < N_ROWS; i++)
-        CHECK_INT(hv_model_audit_add(&ctx, &rows[i]), HV_OK);
     for (size_t i = 0; i < 3; i++) {
         hv_user u = {.username = names[i],
                      .email = hv_arena_printf(ctx.arena, "%s@example.com", names[i]),
@@ -56,6 +55,13 @@ static void setup(void) {
         int64_t id;
         CHECK_INT(hv_model_user_create(&id, &ctx, &u), HV_OK);
     }
+    for (int64_t i = 1; i <= 2; i++) { /* the projects of the rows, ids 1 and 2 */
+        int64_t id;
+        CHECK_INT(hv_model_project_create(&id, &ctx, projects[i], true, 1), HV_OK);
+        CHECK_INT(id, i);
+    }
+    for (size_t i = 0; i < N_ROWS; i++)
+        CHECK_INT(hv_model_audit_add(&ctx, &rows[i], projects[rows[i].project_id]), HV_OK);
     hv_arena_free(ctx.arena);
 }
 
