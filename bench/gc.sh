@@ -50,6 +50,8 @@ if [ -z "${GC_RESULTS:-}" ]; then
 fi
 HAVEN_PID="" PUSH_PID=""
 FAILED=0
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 # shellcheck disable=SC2317 # invoked by the trap
 cleanup() {
@@ -68,23 +70,6 @@ need_mib=$((BLOBS * 300 / 1048576 + GARBAGE * 4 / 1024 + 512))
 have_mib=$(df -Pm "$WORK" | awk 'NR==2 {print $4}')
 [ "$have_mib" -ge "$need_mib" ] || die "$WORK has ${have_mib} MiB free, the run needs ${need_mib}"
 
-# The command as a shell line, with the scratch dir shown as $WORK and the checkout as `.`.
-show() {
-    local out="" a
-    for a in "$@"; do
-        if [[ "$a" =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then
-            out+="$a "
-        else
-            out+="'${a//\'/\'\\\'\'}' "
-        fi
-    done
-    out=${out% }
-    # shellcheck disable=SC2016 # a literal $WORK is the point
-    out=${out//"$WORK"/'$WORK'}
-    # shellcheck disable=SC2016
-    out=${out//"$URL"/'$URL'}
-    printf '%s' "${out//"$ROOT"/.}"
-}
 
 # record KEY LABEL TARGET VALUE COMMAND [ERROR]: one figure (TARGET: the most it may be, or "").
 record() {
@@ -110,9 +95,6 @@ print(json.dumps({"key": "gc:" + key, "server": "gc-fact", "value": None, "sampl
 EOF
 }
 
-free_port() {
-    "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 PW=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 PORT=$(free_port)
@@ -120,23 +102,6 @@ URL="http://127.0.0.1:$PORT"
 HAVEN_CMD=(env HAVEN_ADMIN_PASSWORD="$PW" HAVEN_LOG_LEVEL=warn HAVEN_GC_GRACE_PERIOD="$GRACE"
            "$HAVEND" --listen "127.0.0.1:$PORT" --data "$WORK/data")
 
-start_haven() {
-    local i
-    "${HAVEN_CMD[@]}" >>"$WORK/havend.log" 2>&1 &
-    HAVEN_PID=$!
-    for ((i = 0; i < 300; i++)); do
-        kill -0 "$HAVEN_PID" 2>/dev/null || die "havend exited at start: $(tail -20 "$WORK/havend.log")"
-        curl -s -o /dev/null --max-time 1 "$URL/v2/" && return 0
-        sleep 0.1
-    done
-    die "havend did not answer $URL/v2/ within 30 s: $(tail -20 "$WORK/havend.log")"
-}
-
-stop_haven() {
-    kill -TERM "$HAVEN_PID"
-    wait "$HAVEN_PID" || die "havend exited with status $? on SIGTERM: $(tail -20 "$WORK/havend.log")"
-    HAVEN_PID=""
-}
 
 # pulls REPO DIGEST: the manifest and every blob it names answer 200 with the right bytes.
 pulls() {
@@ -189,6 +154,7 @@ fact havend "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown
 
 # The push loop: pushes library/gcbench-push:<n> until $WORK/stop exists; one line per push in
 # $WORK/pushes ("ok" or "fail"), the errors in $WORK/push.err.
+# shellcheck disable=SC2016 # shown, not run: the password as $PW
 PUSH_CMD=("$PY" "$CLIENT" image "$URL" library/gcbench-push '<n>' --user 'admin:$PW')
 (
     n=0
@@ -207,6 +173,7 @@ PUSH_PID=$!
 sleep 1 # the loop is pushing before GC starts
 
 log "GC: one manual run"
+# shellcheck disable=SC2016 # likewise
 GC_CMD=(curl -s -u 'admin:$PW' -X POST -H 'Content-Type: application/json'
         -d '{"schedule":{"type":"Manual"},"parameters":{"delete_untagged":false,"dry_run":false,"workers":1}}'
         "$URL/api/v2.0/system/gc/schedule")
