@@ -762,6 +762,67 @@ def replace_scale_section(benchmarks, section):
 
 # ---------------------------------------------------------------- the report
 
+# ---------------------------------------------------------------- garbage collection (bench/gc.sh)
+#
+# bench/gc.sh writes its figures into the same results file with server "gc" (value = the
+# figure, text = {"label", "target"}: the most it may be, or null) and "gc-fact" (the dataset
+# and the run).  Alone, it renders just this section (gc_markdown).
+
+
+def gc_lines(figs):
+    """The Markdown lines of the garbage-collection section ([] when the run has none)."""
+    rows = [d for (k, s), d in figs.items() if s == "gc"]
+    facts = {k[len("gc:"):]: d for (k, s), d in figs.items() if s == "gc-fact"}
+    if not rows:
+        return []
+    out = ["## Garbage collection (1,000,000 blob records)\n"]
+    out.append("One online GC run (`POST /api/v2.0/system/gc/schedule`, Manual, workers 1) over "
+               "blob records written by `bench/gc_fill.py` straight into the SQLite database of "
+               "a havend on the filesystem driver, while `bench/client.py image` pushes one "
+               "image after the other beside it; measured by `bench/gc.sh`. Targets: the run "
+               "takes < 60 s and no push fails. Only Haven is measured: docker-registry's GC "
+               "(`docker-registry garbage-collect`) is offline and needs the registry stopped, "
+               "so there is nothing to run side by side. In the commands, `$URL` is the address "
+               "of the havend under test and `$PW` the admin password of the run.\n")
+    if facts.get("full", {}).get("text") == "0":
+        out.append("**Not a full-size dataset** (GC_BLOBS or GC_GARBAGE changed): do not compare "
+                   "with the targets.\n")
+    if "dataset" in facts:
+        out.append(f"Dataset: {facts['dataset']['text']} — `{facts['dataset']['command']}`.")
+    if "havend" in facts:
+        out.append(f"Haven at {facts['havend']['text']} — `{facts['havend']['command']}`.")
+    out.append("")
+    out.append("| figure | value | target | met | command |")
+    out.append("| --- | ---: | ---: | --- | --- |")
+    notes = []
+    for d in rows:
+        meta = json.loads(d["text"] or "{}")
+        label, target = meta.get("label", d["key"]), meta.get("target")
+        command = d["command"].replace("|", "\\|")
+        want = "—" if target is None else (f"< {target:g}" if target else "0")
+        if d["value"] is None:
+            out.append(f"| {label} | **failed** | {want} | **no** | `{command}` |")
+        else:
+            met = "—" if target is None else (
+                "yes" if (d["value"] < target if target else d["value"] == 0) and not d["error"]
+                else "**no**")
+            out.append(f"| {label} | {d['value']:g} | {want} | {met} | `{command}` |")
+        if d["error"]:
+            notes.append(f"- {label}: {d['error'].strip()[:300]}")
+    out.append("")
+    if notes:
+        out.append("What went wrong:\n")
+        out.extend(notes)
+        out.append("")
+    return out
+
+
+def gc_markdown(path):
+    """The garbage-collection section of one results file, alone."""
+    figs, _ = load(path)
+    return "\n".join(gc_lines(figs)).rstrip() + "\n"
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("results")
@@ -992,6 +1053,7 @@ def main():
             if text:
                 out(f"**What limits this ({FIGURES[key][1]}).** {text}\n")
     w.extend(scale_lines(figs))  # bench/scale.sh's section, when the run measured it
+    w.extend(gc_lines(figs))  # bench/gc.sh's, likewise
     sys.stdout.write("\n".join(w).rstrip() + "\n")
 
 

@@ -22,6 +22,8 @@
 #   BENCH_REPS (3)         best-of-N repetitions    BENCH_LAYERS (50)       layers of the image
 #   (section 7's wrk runs last 2/3 of BENCH_WRK_SECONDS, at least 2 s)
 #   HAVEND                 the daemon to measure (default build/release/havend)
+# The last two sections are scripts of their own, runnable alone: bench/scale.sh (the scale
+# benchmark) and bench/gc.sh (garbage collection; GC_BLOBS=50000 bench/gc.sh for a quick try).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -1090,6 +1092,18 @@ fi
 log "scale: Harbor's small dataset, list latencies (bench/scale.sh)"
 if ! SCALE_RESULTS="$RESULTS" HAVEND="$HAVEND" "$ROOT/bench/scale.sh"; then
     log "FAILED (part of) the scale benchmark: see its section of the report"
+    FAILED=1
+fi
+
+# ---------------------------------------------------------------- garbage collection (bench/gc.sh)
+# Online GC over 1,000,000 blob records (100,000 garbage) while pushes go on, in a havend of its
+# own, last; it appends its figures to this run's results and bench/report.py adds their
+# section.  Haven only: docker-registry's GC is offline.  Runnable alone as bench/gc.sh (with
+# GC_BLOBS for a smaller dataset).
+
+log "garbage collection: 1,000,000 blob records beside a push loop (bench/gc.sh)"
+if ! GC_RESULTS="$RESULTS" HAVEND="$HAVEND" "$ROOT/bench/gc.sh"; then
+    log "FAILED (part of) the garbage-collection benchmark: see its section of the report"
     FAILED=1
 fi
 

@@ -54,6 +54,8 @@ if [ -z "${SCALE_RESULTS:-}" ]; then
 fi
 HAVEN_PID=""
 FAILED=0
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 # shellcheck disable=SC2317 # invoked by the trap
 cleanup() {
@@ -71,23 +73,6 @@ need_mib=$((PROJECTS * REPOSITORIES * ARTIFACTS / 100 + 512))
 have_mib=$(df -Pm "$WORK" | awk 'NR==2 {print $4}')
 [ "$have_mib" -ge "$need_mib" ] || die "$WORK has ${have_mib} MiB free, the run needs ${need_mib}"
 
-# The command as a shell line, with the scratch dir shown as $WORK and the checkout as `.`.
-show() {
-    local out="" a
-    for a in "$@"; do
-        if [[ "$a" =~ ^[A-Za-z0-9_./:=@%+,?\&-]+$ ]]; then
-            out+="$a "
-        else
-            out+="'${a//\'/\'\\\'\'}' "
-        fi
-    done
-    out=${out% }
-    # shellcheck disable=SC2016 # a literal $WORK and $URL are the point
-    out=${out//"$WORK"/'$WORK'}
-    # shellcheck disable=SC2016
-    out=${out//"$URL"/'$URL'}
-    printf '%s' "${out//"$ROOT"/.}"
-}
 
 # record KEY LABEL TARGET_MS P50 P95 SAMPLES COMMAND [ERROR]: one figure of this benchmark.
 record() {
@@ -114,9 +99,6 @@ print(json.dumps({"key": "scale:" + key, "server": "scale-fact", "value": None, 
 EOF
 }
 
-free_port() {
-    "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 PW=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 PORT=$(free_port)
@@ -124,23 +106,6 @@ URL="http://127.0.0.1:$PORT"
 HAVEN_CMD=(env HAVEN_ADMIN_PASSWORD="$PW" HAVEN_LOG_LEVEL=warn
            "$HAVEND" --listen "127.0.0.1:$PORT" --data "$WORK/data")
 
-start_haven() {
-    local i
-    "${HAVEN_CMD[@]}" >>"$WORK/havend.log" 2>&1 &
-    HAVEN_PID=$!
-    for ((i = 0; i < 300; i++)); do
-        kill -0 "$HAVEN_PID" 2>/dev/null || die "havend exited at start: $(tail -20 "$WORK/havend.log")"
-        curl -s -o /dev/null --max-time 1 "$URL/v2/" && return 0
-        sleep 0.1
-    done
-    die "havend did not answer $URL/v2/ within 30 s: $(tail -20 "$WORK/havend.log")"
-}
-
-stop_haven() {
-    kill -TERM "$HAVEN_PID"
-    wait "$HAVEN_PID" || die "havend exited with status $? on SIGTERM: $(tail -20 "$WORK/havend.log")"
-    HAVEN_PID=""
-}
 
 # ---------------------------------------------------------------- the dataset
 

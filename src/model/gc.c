@@ -54,12 +54,16 @@ hv_err hv_model_gc_untagged(hv_gc_artifact **out, size_t *n, hv_ctx *ctx, int64_
     return rc;
 }
 
-/* An artifact of project p (the alias of project_blob) referencing the blob. */
+/* An artifact of project p (the alias of project_blob) referencing the blob: as its manifest or
+ * as one of its blobs.  Two EXISTS, each led by the blob's digest, so that both use an index on
+ * the digest instead of reading every artifact of the project (CROSS JOIN keeps SQLite's join
+ * order: artifact by digest, then its repository). */
 #define REFERENCED_IN_PROJECT(pb, extra)                                                           \
-    "EXISTS (SELECT 1 FROM artifact a JOIN repository r ON r.id = a.repository_id"                 \
-    " WHERE r.project_id = " pb ".project_id AND (a.digest = " pb ".blob_digest OR EXISTS"         \
-    " (SELECT 1 FROM artifact_blob ab WHERE ab.artifact_id = a.id AND ab.blob_digest = " pb        \
-    ".blob_digest))" extra ")"
+    "(EXISTS (SELECT 1 FROM artifact a CROSS JOIN repository r WHERE r.id = a.repository_id"       \
+    " AND a.digest = " pb ".blob_digest AND r.project_id = " pb ".project_id" extra ")"            \
+    " OR EXISTS (SELECT 1 FROM artifact_blob ab JOIN artifact a ON a.id = ab.artifact_id"          \
+    " JOIN repository r ON r.id = a.repository_id WHERE ab.blob_digest = " pb ".blob_digest"       \
+    " AND r.project_id = " pb ".project_id" extra "))"
 #define NO_UPLOAD(pb) "NOT EXISTS (SELECT 1 FROM upload u WHERE u.project_id = " pb ".project_id)"
 #define ORPHAN_LINK                                                                                \
     "pb.creation_time < ?1 AND NOT " REFERENCED_IN_PROJECT("pb", "") " AND " NO_UPLOAD("pb")
