@@ -1031,8 +1031,9 @@ scaleout_start() {
         { echo "s3rver on $S3_URL does not answer: $(tail -5 "$WORK/s3rver.log")" >"$WORK/err"; return 1; }
     port=$(free_port)
     URL[haven-so]="http://127.0.0.1:$port"
+    # a database_url needs the secret_key its nodes share
     SO_CMD=(env HAVEN_ADMIN_PASSWORD="$PW" HAVEN_LOG_LEVEL=warn "HAVEN_DATABASE_URL=$pgurl"
-            HAVEN_STORAGE=s3 HAVEN_S3_BUCKET=haven-bench "HAVEN_S3_ENDPOINT=$S3_URL"
+            "HAVEN_SECRET_KEY=$(openssl rand -hex 32)" HAVEN_STORAGE=s3 HAVEN_S3_BUCKET=haven-bench "HAVEN_S3_ENDPOINT=$S3_URL"
             HAVEN_S3_PATH_STYLE=true "${SO_KEYS[@]}"
             "$HAVEND" --listen "127.0.0.1:$port" --data "$WORK/haven-so-data")
     log "starting havend on PostgreSQL and S3 on ${URL[haven-so]}"
@@ -1056,7 +1057,7 @@ else
     # shellcheck disable=SC2016 # literal $PW, $PGURL, $S3 in the report
     fact scaleout "havend: database_url a throwaway PostgreSQL 15 cluster (fsync off), storage s3 \
 on s3rver; docker-registry: storage s3 on the same s3rver, redirect disabled" \
-        "$(show "${SO_CMD[@]}" | sed "s|$PW|\$PW|; s|postgres://[^ ]*|\$PGURL|; s|$S3_URL|\$S3|g"); \
+        "$(show "${SO_CMD[@]}" | sed "s|$PW|\$PW|; s|postgres://[^ ]*|\$PGURL|; s|$S3_URL|\$S3|g; s|HAVEN_SECRET_KEY=[0-9a-f]*|HAVEN_SECRET_KEY=\$KEY|"); \
 $(show docker-registry serve "$WORK/registry-so.yml")"
     for s in "${SERVERS[@]}"; do
         inst=${SO[$s]}
