@@ -205,6 +205,10 @@ static bool ask(char op, const char *password, const char *hash, int32_t *status
                          .password_len = (uint32_t)strlen(password),
                          .hash_len = hash ? (uint32_t)strlen(hash) : 0};
 
+    if (n_children == 0) { /* hv_auth_init has not run: nobody to ask */
+        hv_log(HV_LOG_ERROR, "password hashing before hv_auth_init");
+        return false;
+    }
     for (int attempt = 0; attempt < 2; attempt++) {
         struct child *c = take();
         bool ok = c->fd >= 0 && write_all(c->fd, &rq, sizeof(rq)) &&
