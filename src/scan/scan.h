@@ -1,0 +1,127 @@
+/*
+ * scan — Haven's built-in vulnerability scanner and SBOM generator: what is installed in an
+ * image (the inventory), how versions compare in each ecosystem, the vulnerability database,
+ * matching an inventory against it (Harbor's report), and SBOMs (SPDX 2.3, CycloneDX 1.5).
+ * Formats and rules: shared/reference/scanning-and-signing.md §1–§5.
+ *
+ * The module is pure C over bytes and the blob and database layers; it never sees HTTP.  The
+ * scanning feature (scan jobs, Harbor's scan API, policies) calls it.
+ *
+ * Sections:
+ *   ecosystems and versions   hv_scan_eco, hv_scan_version_cmp (version*.c)
+ *   inventory                 hv_scan_pkg, hv_scan_inventory, layer walking (inventory*.c,
+ *                             walk.c, pkg_*.c), stored per layer digest
+ *   vulnerability database    import of OSV / Debian tracker / Alpine secdb, CVSS (vulndb*.c,
+ *                             cvss.c)
+ *   matching and reports      hv_scan_match, Harbor's report and overview (match.c, report.c)
+ *   SBOM                      SPDX and CycloneDX from an inventory (sbom.c)
+ */
+#ifndef HV_SCAN_H
+#define HV_SCAN_H
+
+#include "base/base.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---------------------------------------------------------------- ecosystems and versions */
+
+/* The ecosystem a package is matched in.  Its OSV name (hv_scan_eco_osv) is what the
+ * vulnerability database is keyed by; OS ecosystems carry their release in the inventory's
+ * os (Debian "Debian:12", Alpine "Alpine:v3.19"). */
+typedef enum hv_scan_eco {
+    HV_ECO_NONE = 0,
+    HV_ECO_DEBIAN,    /* dpkg; also Ubuntu (own OSV name) */
+    HV_ECO_UBUNTU,    /* dpkg */
+    HV_ECO_ALPINE,    /* apk; also Wolfi/Chainguard (own OSV names) */
+    HV_ECO_RPM,       /* rpm-based: Red Hat, Rocky, AlmaLinux, Oracle, Fedora, SUSE, … */
+    HV_ECO_NPM,       /* SemVer 2.0 */
+    HV_ECO_PYPI,      /* PEP 440; names normalised as PEP 503 says */
+    HV_ECO_GO,        /* SemVer with +incompatible and pseudo-versions; "stdlib" for Go */
+    HV_ECO_MAVEN,     /* Maven ComparableVersion; name "group:artifact" */
+    HV_ECO_CRATES_IO, /* SemVer 2.0 */
+    HV_ECO_RUBYGEMS,  /* Gem::Version */
+    HV_ECO_PACKAGIST, /* Composer's version rules */
+    HV_ECO_NUGET,     /* NuGet's version rules */
+    HV_ECO_COUNT
+} hv_scan_eco;
+
+/* The version scheme an ecosystem compares with. */
+typedef enum hv_scan_scheme {
+    HV_VS_DPKG,
+    HV_VS_APK,
+    HV_VS_RPM,
+    HV_VS_SEMVER,
+    HV_VS_GO,
+    HV_VS_PEP440,
+    HV_VS_MAVEN,
+    HV_VS_RUBYGEMS,
+    HV_VS_NUGET,
+    HV_VS_COMPOSER,
+} hv_scan_scheme;
+
+/* OSV's name of eco ("Debian", "npm", "PyPI", "Go", "Maven", "crates.io", …); purl's type
+ * of it ("deb", "apk", "rpm", "npm", "pypi", "golang", "maven", "cargo", "gem", "composer",
+ * "nuget"); its version scheme. */
+const char *hv_scan_eco_osv(hv_scan_eco eco);
+const char *hv_scan_eco_purl_type(hv_scan_eco eco);
+hv_scan_scheme hv_scan_eco_scheme(hv_scan_eco eco);
+/* The ecosystem whose OSV name is name (before any ':'), or HV_ECO_NONE. */
+hv_scan_eco hv_scan_eco_from_osv(const char *name);
+
+/*
+ * Compares versions a and b of scheme as that ecosystem's own tools do: sets *cmp to <0, 0 or
+ * >0.  HV_E_BAD_REQUEST when either is not a version of the scheme (the error names which
+ * and why); never reads past the strings, whatever they hold.
+ */
+hv_err hv_scan_version_cmp(int *cmp, hv_ctx *ctx, hv_scan_scheme scheme, const char *a,
+                           const char *b);
+/* Whether v parses as a version of scheme. */
+bool hv_scan_version_valid(hv_scan_scheme scheme, const char *v);
+
+/* ---------------------------------------------------------------- inventory */
+
+/* One installed package. */
+typedef struct hv_scan_pkg {
+    hv_scan_eco eco;
+    const char *name;        /* as installed (dpkg binary package, npm name, "group:artifact") */
+    const char *version;     /* as installed (dpkg "1:2.3-4", rpm "[epoch:]version-release") */
+    const char *src_name;    /* source package (dpkg Source, apk origin, rpm SOURCERPM name);
+                              * NULL: name */
+    const char *src_version; /* the source's version; NULL: version */
+    const char *arch;        /* NULL when the database does not say */
+    const char *license;     /* SPDX expression or the database's text; NULL: unknown */
+    const char *purl;        /* package URL (with distro qualifier for OS packages) */
+    const char *path;        /* the file it was found in ("var/lib/dpkg/status", a jar's path) */
+    const char *layer;       /* digest of the layer that first installed it */
+} hv_scan_pkg;
+
+/* What is installed in an image (one platform). */
+typedef struct hv_scan_inventory {
+    const char *os_family;  /* "debian", "ubuntu", "alpine", "redhat", "rocky", …; NULL: none */
+    const char *os_version; /* "12.5", "3.19.1"; NULL: unknown */
+    const char *os_name;    /* PRETTY_NAME or NAME; NULL: unknown */
+    hv_scan_pkg *pkgs;
+    size_t n_pkgs;
+} hv_scan_inventory;
+
+/* ---------------------------------------------------------------- vulnerability database */
+
+/* Severity as Harbor names and orders it (its vuln.Severity codes). */
+typedef enum hv_scan_severity {
+    HV_SEV_NONE = 0, /* "None": nothing found */
+    HV_SEV_UNKNOWN,
+    HV_SEV_NEGLIGIBLE,
+    HV_SEV_LOW,
+    HV_SEV_MEDIUM,
+    HV_SEV_HIGH,
+    HV_SEV_CRITICAL,
+} hv_scan_severity;
+
+/* ---------------------------------------------------------------- matching and reports */
+
+/* ---------------------------------------------------------------- SBOM */
+
+#endif
