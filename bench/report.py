@@ -349,11 +349,11 @@ def limit_pull(figs, facts):
         text += (f"; curl receiving from a server that does nothing but sendfile() reaches "
                  f"{lo:,.0f} MB/s on this machine, so the ceiling is the loopback and curl "
                  f"itself, and Haven is at {100 * h / lo:.0f}% of it")
-    text += (". Haven hands the blob file to libmicrohttpd, which in its thread-per-connection "
-             "mode sends it from the connection's own thread with sendfile(2) calls of at most "
-             "2 MiB (`MHD_SENFILE_CHUNK_THR_P_C_` in 0.9.75). docker-registry copies with "
-             "32 KiB read/write pairs. The receiving curl shares the same CPUs, and the spread "
-             "from run to run is large (see the samples).")
+    text += (". To a client on the same host Haven reads the blob file into a 2 MiB buffer and "
+             "sends it from there, from the connection's own thread (sendfile(2) would hand the "
+             "local receiver page references that cost it far more system time); "
+             "docker-registry copies with 32 KiB read/write pairs. The receiving curl shares "
+             "the same CPUs, and the spread from run to run is large (see the samples).")
     return text + cpu_sentence(figs, "pull_cpu", "per GiB", lambda v: f"{v:.2f} s")
 
 

@@ -93,8 +93,8 @@ const char **hv_req_query_all(hv_req *r, const char *name, size_t *n);
  * number of headers. */
 void hv_resp_header(hv_req *r, const char *name, const char *value);
 void hv_resp_body(hv_req *r, int status, const char *content_type, const char *body, size_t len);
-/* Sends len bytes of fd from offset (sendfile, or from a mapping of the file for a client on
- * this host); the server closes fd. */
+/* Sends len bytes of fd from offset (sendfile, or read into a buffer and sent from it for a
+ * client on this host); the server closes fd. */
 void hv_resp_fd(hv_req *r, int status, const char *content_type, int fd, uint64_t offset,
                 uint64_t len);
 /*

@@ -1,0 +1,2 @@
+package lib
+func N() int { return 4 }
