@@ -49,6 +49,7 @@ extern const hv_api__route hv_api__icon_routes[];
 extern const hv_api__route hv_api__jobservice_routes[];
 extern const hv_api__route hv_api__gc_routes[];
 extern const hv_api__route hv_api__purgeaudit_routes[];
+extern const hv_api__route hv_api__scanner_routes[];
 
 /* Mounts /service/token (token.c). */
 void hv_api__mount_token(hv_http_server *s, const hv_api_config *cfg);

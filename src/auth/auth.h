@@ -161,5 +161,10 @@ hv_err hv_auth_init(hv_ctx *ctx, const hv_auth_config *cfg);
 hv_err hv_auth_secret_get(void **out, size_t *len, hv_ctx *ctx, const char *name);
 hv_err hv_auth_secret_put(void **out, size_t *len, hv_ctx *ctx, const char *name, const void *value,
                           size_t value_len);
+/* A credential of a remote service (a scanner's, a registry's) sealed the same way, bound to
+ * purpose (e.g. "scanner.access_credential"), as hex text in the arena to store; unseal
+ * opens it (HV_E_CONFIG as hv_auth_secret_get).  "" stays "" both ways. */
+hv_err hv_auth_seal_text(const char **out, hv_ctx *ctx, const char *purpose, const char *value);
+hv_err hv_auth_unseal_text(const char **out, hv_ctx *ctx, const char *purpose, const char *sealed);
 
 #endif

@@ -266,3 +266,44 @@ hv_err hv_auth__secrets_init(hv_ctx *ctx, const char *secret_key, const char *da
     }
     return rc; /* it opened: the key is the database's (GCM authenticates what it opens) */
 }
+
+/* ---------------------------------------------------------------- sealed text */
+
+hv_err hv_auth_seal_text(const char **out, hv_ctx *ctx, const char *purpose, const char *value) {
+    unsigned char *sealed;
+    size_t n;
+    char *hex;
+    hv_err rc;
+
+    if (!*value) {
+        *out = "";
+        return HV_OK;
+    }
+    rc = seal(&sealed, &n, ctx, purpose, value, strlen(value));
+    if (rc)
+        return rc;
+    hex = hv_arena_alloc(ctx->arena, 2 * n + 1);
+    hv_hex(hex, sealed, n);
+    *out = hex;
+    return HV_OK;
+}
+
+hv_err hv_auth_unseal_text(const char **out, hv_ctx *ctx, const char *purpose, const char *sealed) {
+    size_t len = strlen(sealed);
+    unsigned char *bytes;
+    void *plain;
+    size_t n;
+    hv_err rc;
+
+    if (!len) {
+        *out = "";
+        return HV_OK;
+    }
+    bytes = hv_arena_alloc(ctx->arena, len / 2 + 1);
+    if (len % 2 || !hv_unhex(bytes, sealed, len / 2))
+        return HV_FAIL(ctx, HV_E_CONFIG, "the sealed %s is not hexadecimal", purpose);
+    rc = unseal(&plain, &n, ctx, purpose, bytes, len / 2);
+    if (rc == HV_OK)
+        *out = plain;
+    return rc;
+}

@@ -215,6 +215,8 @@ bool hv_parse_bool(const char *v, bool *out);
 /* Decodes standard base64 (padding optional) into out (at least 3 * len / 4 + 3 bytes);
  * returns the decoded length, or -1 on a character outside the alphabet. */
 long hv_base64_decode(unsigned char *out, const char *in, size_t len);
+/* Standard base64 of n bytes (n < 1.5 GiB), padded, in the arena. */
+char *hv_base64_encode(struct hv_arena *a, const void *data, size_t n);
 /* Compares in constant time for equal lengths (secrets). */
 bool hv_secure_equal(const void *a, const void *b, size_t n);
 

@@ -2,6 +2,7 @@
 #include "base.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,4 +155,11 @@ bool hv_parse_bool(const char *v, bool *out) {
         }
     }
     return false;
+}
+
+char *hv_base64_encode(hv_arena *a, const void *data, size_t n) {
+    char *out = hv_arena_alloc(a, 4 * ((n + 2) / 3) + 1);
+
+    EVP_EncodeBlock((unsigned char *)out, data, (int)n);
+    return out;
 }

@@ -19,6 +19,7 @@
 #include "jobs/jobs.h"
 #include "registry/registry.h"
 #include "retention/retention.h"
+#include "scanner/scanner.h"
 #include "v2/v2.h"
 
 #include <errno.h>
@@ -231,6 +232,9 @@ static hv_err start(havend *h, hv_ctx *ctx) {
     hv_audit_init();
     hv_registry_pull_stats_init();
     hv_retention_init();
+    rc = hv_scanner_init(ctx);
+    if (rc)
+        return rc;
     rc = hv_events_start(ctx, open_db, h);
     if (rc)
         return rc;

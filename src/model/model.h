@@ -617,6 +617,45 @@ hv_err hv_model_artifact_label_add(hv_ctx *ctx, int64_t artifact_id, int64_t lab
 hv_err hv_model_artifact_label_remove(hv_ctx *ctx, int64_t artifact_id, int64_t label_id);
 /* ---- end of immutable tag rules and labels */
 
+/* ---- scanner registrations (scanner.c) */
+
+/* A registration of a scanner: Harbor's ScannerRegistration as stored.  access_credential
+ * is sealed (auth's hv_auth_seal text), "" when there is none. */
+typedef struct hv_scanner_reg {
+    int64_t id;
+    const char *uuid, *name, *description, *url, *auth, *access_credential;
+    bool skip_cert_verify, use_internal_addr, disabled, is_default, builtin;
+    int64_t creation_time, update_time;
+} hv_scanner_reg;
+
+/* Inserts r (id, times ignored); HV_E_CONFLICT naming the field (name or url) that another
+ * registration has.  With r->is_default, the registration becomes the only default. */
+hv_err hv_model_scanner_create(int64_t *out_id, hv_ctx *ctx, const hv_scanner_reg *r);
+/* By uuid; HV_E_NOT_FOUND. */
+hv_err hv_model_scanner_get(hv_scanner_reg *out, hv_ctx *ctx, const char *uuid);
+/* The default registration; HV_E_NOT_FOUND when there is none. */
+hv_err hv_model_scanner_default(hv_scanner_reg *out, hv_ctx *ctx);
+/* The built-in registration; HV_E_NOT_FOUND when there is none. */
+hv_err hv_model_scanner_builtin(hv_scanner_reg *out, hv_ctx *ctx);
+/* q and sort keys: name, description, url, auth, disabled, is_default, creation_time,
+ * update_time. */
+hv_err hv_model_scanner_list(hv_scanner_reg **out, size_t *n, int64_t *total, hv_ctx *ctx,
+                             const hv_list *list);
+/* Sets every stored field of r->uuid but uuid, is_default, builtin and creation_time;
+ * HV_E_NOT_FOUND, HV_E_CONFLICT as create. */
+hv_err hv_model_scanner_update(hv_ctx *ctx, const hv_scanner_reg *r);
+/* Makes uuid the only default registration; HV_E_NOT_FOUND. */
+hv_err hv_model_scanner_set_default(hv_ctx *ctx, const char *uuid);
+/* Deletes the registration (projects that chose it fall back to the default);
+ * HV_E_NOT_FOUND. */
+hv_err hv_model_scanner_delete(hv_ctx *ctx, const char *uuid);
+/* The registration a project chose; *found false when it chose none. */
+hv_err hv_model_scanner_of_project(hv_scanner_reg *out, bool *found, hv_ctx *ctx,
+                                   int64_t project_id);
+/* Sets the project's registration (uuid must exist: HV_E_NOT_FOUND). */
+hv_err hv_model_scanner_set_project(hv_ctx *ctx, int64_t project_id, const char *uuid);
+/* ---- end of scanner registrations */
+
 /* ---- background work: jobs, executions, schedules (job.c, execution.c) */
 
 /* A job of the queue (see src/jobs/jobs.h for what its states mean). */
