@@ -50,6 +50,7 @@ extern const hv_api__route hv_api__jobservice_routes[];
 extern const hv_api__route hv_api__gc_routes[];
 extern const hv_api__route hv_api__purgeaudit_routes[];
 extern const hv_api__route hv_api__scanner_routes[];
+extern const hv_api__route hv_api__allowlist_routes[];
 
 /* Mounts /service/token (token.c). */
 void hv_api__mount_token(hv_http_server *s, const hv_api_config *cfg);
@@ -93,6 +94,14 @@ hv_err hv_api__project_load(hv_project *p, hv_req *r, const char *resource, cons
 /* A project as GET /projects renders it (with_detail adds the counts and metadata), for the
  * caller of r (current_user_role_ids). */
 hv_err hv_api__project_json(json_t **out, hv_req *r, const hv_project *p, bool detail);
+
+/* A CVEAllowlist object ({"project_id", "items":[{"cve_id"}], "expires_at"}) of a request
+ * into *out (arena).  HV_E_BAD_REQUEST naming what is malformed. */
+hv_err hv_api__parse_allowlist(hv_iam_cve_allowlist *out, hv_req *r, json_t *wl);
+/* The CVEAllowlist response of an allowlist's stored text (NULL: an empty one), with its id
+ * and project_id, and the times to show when the text has none. */
+json_t *hv_api__allowlist_json(const char *text, int64_t id, int64_t project_id, int64_t created,
+                               int64_t updated);
 
 /* ---- response helpers */
 

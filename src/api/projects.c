@@ -59,39 +59,6 @@ static hv_err parse_metadata(hv_iam_project_meta **out, size_t *n, hv_req *r, js
     return HV_OK;
 }
 
-/* A CVEAllowlist object: {"project_id", "items":[{"cve_id"}], "expires_at"}. */
-static hv_err parse_allowlist(hv_iam_cve_allowlist *out, hv_req *r, json_t *wl) {
-    json_t *items, *expires;
-    const char **ids;
-    hv_err rc;
-
-    if (!json_is_object(wl))
-        return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "cve_allowlist must be an object");
-    rc = hv_api__int(&out->project_id, r, wl, "project_id");
-    if (rc)
-        return rc;
-    items = json_object_get(wl, "items");
-    if (items && !json_is_null(items) && !json_is_array(items))
-        return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "cve_allowlist.items must be an array");
-    expires = json_object_get(wl, "expires_at");
-    if (expires && !json_is_null(expires) && !json_is_integer(expires))
-        return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "cve_allowlist.expires_at must be an integer");
-    ids = hv_arena_alloc(r->ctx.arena, (json_array_size(items) + 1) * sizeof(*ids));
-    for (size_t i = 0; i < json_array_size(items); i++) {
-        json_t *it = json_array_get(items, i), *id = json_object_get(it, "cve_id");
-
-        if (!json_is_object(it) || !json_is_string(id) || !*json_string_value(id))
-            return HV_FAIL(&r->ctx, HV_E_BAD_REQUEST,
-                           "each item of cve_allowlist.items must be {\"cve_id\": \"CVE-...\"}");
-        ids[i] = hv_arena_strdup(r->ctx.arena, json_string_value(id));
-    }
-    out->cve_ids = ids;
-    out->n_cve_ids = json_array_size(items);
-    out->has_expires_at = json_is_integer(expires);
-    out->expires_at = json_is_integer(expires) ? (int64_t)json_integer_value(expires) : 0;
-    return HV_OK;
-}
-
 /* The metadata and cve_allowlist of a ProjectReq into *in; *wl holds the allowlist. */
 static hv_err parse_settings(hv_iam_project_input *in, hv_iam_cve_allowlist *wl, hv_req *r,
                              json_t *body) {
@@ -102,39 +69,13 @@ static hv_err parse_settings(hv_iam_project_input *in, hv_iam_cve_allowlist *wl,
     in->metadata = meta;
     v = json_object_get(body, "cve_allowlist");
     if (rc == HV_OK && v && !json_is_null(v)) {
-        rc = parse_allowlist(wl, r, v);
+        rc = hv_api__parse_allowlist(wl, r, v);
         in->cve_allowlist = wl;
     }
     return rc;
 }
 
 /* ---------------------------------------------------------------- rendering */
-
-static json_t *allowlist_json(const hv_project *p) {
-    json_t *stored = NULL, *o = json_object(), *items, *expires, *t;
-    int64_t created = p->creation_time, updated = p->update_time;
-    json_error_t e;
-
-    if (p->cve_allowlist_json)
-        stored = json_loads(p->cve_allowlist_json, 0, &e);
-    items = json_object_get(stored, "items");
-    expires = json_object_get(stored, "expires_at");
-    t = json_object_get(stored, "creation_time");
-    if (json_is_integer(t))
-        created = json_integer_value(t);
-    t = json_object_get(stored, "update_time");
-    if (json_is_integer(t))
-        updated = json_integer_value(t);
-    json_object_set_new(o, "id", json_integer(p->id));
-    json_object_set_new(o, "project_id", json_integer(p->id));
-    json_object_set_new(o, "items", json_is_array(items) ? json_incref(items) : json_array());
-    if (json_is_integer(expires))
-        json_object_set(o, "expires_at", expires);
-    json_object_set_new(o, "creation_time", hv_api__time(created));
-    json_object_set_new(o, "update_time", hv_api__time(updated));
-    json_decref(stored);
-    return o;
-}
 
 /* Harbor reports the "highest" of several roles in current_user_role_id. */
 static int highest_role(const int *roles, size_t n) {
@@ -175,7 +116,9 @@ hv_err hv_api__project_json(json_t **out, hv_req *r, const hv_project *p, bool d
         for (size_t i = 0; i < v.n_metadata; i++)
             json_object_set_new(md, v.metadata_names[i], json_string(v.metadata_values[i]));
         json_object_set_new(o, "metadata", md);
-        json_object_set_new(o, "cve_allowlist", allowlist_json(p));
+        json_object_set_new(o, "cve_allowlist",
+                            hv_api__allowlist_json(p->cve_allowlist_json, p->id, p->id,
+                                                   p->creation_time, p->update_time));
     }
     *out = o;
     return HV_OK;

@@ -30,6 +30,7 @@ static const hv_api__route *const tables[] = {
     hv_api__gc_routes,
     hv_api__purgeaudit_routes,
     hv_api__scanner_routes,
+    hv_api__allowlist_routes,
 };
 
 #define PREFIX "/api/v2.0"

@@ -147,6 +147,12 @@ typedef struct hv_iam_cve_allowlist {
     int64_t expires_at;
 } hv_iam_cve_allowlist;
 
+/* The system's CVE allowlist (GET/PUT /system/CVEAllowlist) in its stored form ({"items",
+ * "expires_at", "creation_time", "update_time"}; NULL when it was never set), and its
+ * replacement (project_id must be 0: HV_E_BAD_REQUEST; CVE ids appear once). */
+hv_err hv_iam_system_allowlist_get(const char **out, hv_ctx *ctx);
+hv_err hv_iam_system_allowlist_set(hv_ctx *ctx, const hv_iam_cve_allowlist *wl);
+
 /* A ProjectReq.  Update reads only metadata and cve_allowlist: the name, the deprecated
  * public flag, the storage limit and the registry are ignored there, as in Harbor. */
 typedef struct hv_iam_project_input {

@@ -152,19 +152,21 @@ static hv_err meta_value(const char **out, hv_ctx *ctx, const hv_project *p, con
 }
 
 /*
- * An allowlist in its stored form (*out, arena).  Its project_id must be 0 or p's (none
- * can be checked on creation, p NULL); CVE ids appear once.
+ * An allowlist in its stored form (*out, arena): {"items", "expires_at", "creation_time",
+ * "update_time"}, keeping the creation time of old (the stored form it replaces, or NULL).
+ * Its project_id must be 0 or owner (the project's id; 0 for the system's allowlist; < 0
+ * when it cannot be checked yet, on a project's creation); CVE ids appear once.
  */
 static hv_err allowlist_text(const char **out, hv_ctx *ctx, const hv_iam_cve_allowlist *wl,
-                             const hv_project *p) {
+                             int64_t owner, const char *old_text) {
     json_t *stored, *items, *old = NULL;
     int64_t created = hv_now_ms();
     json_error_t e;
     char *text;
 
-    if (p && wl->project_id != 0 && wl->project_id != p->id)
+    if (owner >= 0 && wl->project_id != 0 && wl->project_id != owner)
         return HV_FAIL(ctx, HV_E_BAD_REQUEST,
-                       "project_id in cve_allowlist must be %lld but it's %lld", (long long)p->id,
+                       "project_id in cve_allowlist must be %lld but it's %lld", (long long)owner,
                        (long long)wl->project_id);
     for (size_t i = 0; i < wl->n_cve_ids; i++) {
         for (size_t j = 0; j < i; j++) {
@@ -176,8 +178,8 @@ static hv_err allowlist_text(const char **out, hv_ctx *ctx, const hv_iam_cve_all
     items = json_array();
     for (size_t i = 0; i < wl->n_cve_ids; i++)
         json_array_append_new(items, json_pack("{s:s}", "cve_id", wl->cve_ids[i]));
-    if (p && p->cve_allowlist_json)
-        old = json_loads(p->cve_allowlist_json, 0, &e);
+    if (old_text)
+        old = json_loads(old_text, 0, &e);
     if (old && json_is_integer(json_object_get(old, "creation_time")))
         created = json_integer_value(json_object_get(old, "creation_time"));
     json_decref(old);
@@ -459,7 +461,7 @@ hv_err hv_iam_project_create(int64_t *out_id, hv_ctx *ctx, const hv_identity *wh
                        c.name);
     rc = req_metadata(&c.meta, &c.n_meta, ctx, in->metadata, in->n_metadata, NULL, true);
     if (rc == HV_OK && in->cve_allowlist)
-        rc = allowlist_text(&c.allowlist, ctx, in->cve_allowlist, NULL);
+        rc = allowlist_text(&c.allowlist, ctx, in->cve_allowlist, -1, NULL);
     if (rc)
         return rc;
     /* "public" (deprecated) counts when metadata.public is absent */
@@ -511,7 +513,7 @@ hv_err hv_iam_project_update(hv_ctx *ctx, const hv_project *p, const hv_iam_proj
     if (rc == HV_OK)
         rc = req_metadata(&u.meta, &u.n_meta, ctx, in->metadata, in->n_metadata, retention, false);
     if (rc == HV_OK && in->cve_allowlist)
-        rc = allowlist_text(&u.allowlist, ctx, in->cve_allowlist, p);
+        rc = allowlist_text(&u.allowlist, ctx, in->cve_allowlist, p->id, p->cve_allowlist_json);
     if (rc == HV_OK)
         rc = hv_events_transaction(ctx, update_in_tx, &u);
     return rc;
@@ -589,4 +591,25 @@ hv_err hv_iam_project_metadata_delete(hv_ctx *ctx, const hv_project *p, const ch
     struct meta_removal m = {.p = p, .key = key};
 
     return hv_events_transaction(ctx, delete_meta_in_tx, &m);
+}
+
+/* ---------------------------------------------------------------- the system's allowlist */
+
+#define SYSTEM_ALLOWLIST "system_cve_allowlist" /* its setting's name (not in /configurations) */
+
+hv_err hv_iam_system_allowlist_get(const char **out, hv_ctx *ctx) {
+    hv_err rc = hv_model_setting_get(out, ctx, SYSTEM_ALLOWLIST, "");
+
+    if (rc == HV_OK && !**out)
+        *out = NULL;
+    return rc;
+}
+
+hv_err hv_iam_system_allowlist_set(hv_ctx *ctx, const hv_iam_cve_allowlist *wl) {
+    const char *old, *text;
+    hv_err rc = hv_iam_system_allowlist_get(&old, ctx);
+
+    if (rc == HV_OK)
+        rc = allowlist_text(&text, ctx, wl, 0, old);
+    return rc ? rc : hv_model_setting_set(ctx, SYSTEM_ALLOWLIST, text);
 }
