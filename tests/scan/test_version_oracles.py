@@ -127,7 +127,12 @@ def test_dpkg_against_apt_pkg():
     real = apt_versions()
     assert len(real) > 500, "apt knows too few versions to compare"
     pool = [dpkg_random(rng) for _ in range(1500)]
-    pairs = pairs_of(pool, rng) + pairs_of(real, rng, 2000)
+    # anything dpkg accepts, from all the characters it allows
+    noise = [rng.choice("0123456789") + "".join(rng.choice("0123456789azAZ.+~-:")
+                                                for _ in range(rng.randint(0, 8)))
+             for _ in range(3000)]
+    noise = [v for v, ok in zip(noise, ours("dpkg", [(v,) for v in noise])) if ok == "valid"]
+    pairs = pairs_of(pool, rng) + pairs_of(real, rng, 2000) + pairs_of(noise, rng, 1000)
     check("dpkg", pairs, lambda ps: [sign(apt_pkg.version_compare(a, b)) for a, b in ps])
 
 
@@ -168,7 +173,11 @@ def test_rpm_against_labelcompare():
     import rpm
 
     rng = random.Random(2)
-    pairs = pairs_of([rpm_random(rng) for _ in range(1500)], rng)
+    # every printable character: rpm compares whatever it is given
+    noise = ["".join(chr(rng.randint(33, 126)) for _ in range(rng.randint(1, 8)))
+             for _ in range(1500)]
+    noise = [v for v in noise if rpm_split(v)[1]]
+    pairs = pairs_of([rpm_random(rng) for _ in range(1500)], rng) + pairs_of(noise, rng, 1000)
     check("rpm", pairs,
           lambda ps: [sign(rpm.labelCompare(rpm_split(a), rpm_split(b))) for a, b in ps])
 
@@ -359,7 +368,9 @@ def test_maven_against_comparable_version():
     need("java")
     need(MAVEN_JAR)
     rng = random.Random(6)
-    pairs = pairs_of([maven_random(rng) for _ in range(1500)], rng, 2000)
+    noise = ["".join(rng.choice("0123456789.-_+abcmrsxAZ") for _ in range(rng.randint(1, 10)))
+             for _ in range(500)]
+    pairs = pairs_of([maven_random(rng) for _ in range(1500)], rng, 2000) + pairs_of(noise, rng, 500)
     check("maven", pairs, maven_oracle)
 
 
