@@ -206,8 +206,12 @@ static bool php_space(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v';
 }
 
+/* PCRE's \s, and what [^,\s] matches */
+static bool pcre_space(char c) {
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
 static bool branch_char(char c) {
-    return c > ' ' && c < 0x7f && c != ',';
+    return c != ',' && !pcre_space(c);
 }
 
 static const char *composer_norm(norm *o, hv_scan__span v) {
@@ -227,14 +231,14 @@ static const char *composer_norm(norm *o, hv_scan__span v) {
 
         while (j < v.n && v.p[j] == ' ')
             j++;
-        if (j > i && word_ci(v, j, "as") && j + 2 < v.n && v.p[j + 2] == ' ') {
+        if (j + 2 < v.n && memcmp(v.p + j, "as", 2) == 0 && v.p[j + 2] == ' ') {
             size_t k = j + 2, b;
 
             while (k < v.n && v.p[k] == ' ')
                 k++;
             for (b = k; k < v.n && branch_char(v.p[k]); k++)
                 ;
-            if (k > b && k == v.n && (v.p[j] == 'a' && v.p[j + 1] == 's'))
+            if (k > b && k == v.n)
                 v.n = i;
         }
     }
@@ -255,7 +259,7 @@ static const char *composer_norm(norm *o, hv_scan__span v) {
     if (i > 0 && i + 1 < v.n && v.p[i] == '+') {
         size_t k = i + 1;
 
-        while (k < v.n && v.p[k] > ' ' && v.p[k] < 0x7f)
+        while (k < v.n && !pcre_space(v.p[k]))
             k++;
         if (k == v.n)
             v.n = i;

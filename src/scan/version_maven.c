@@ -8,7 +8,9 @@
  * others (among themselves alphabetically); "a", "b" and "m" right before a digit stand for
  * alpha, beta and milestone.  A number is above a list, a list above a string.
  *
- * The items live in a fixed array: each byte of a version adds at most two of them.
+ * The items live in a fixed array: each byte of a version adds at most two of them.  Maven
+ * takes any string; here a version is printable ASCII without spaces (Java's Unicode digits
+ * and lowercasing never come into it).
  */
 #include "scan/version_int.h"
 

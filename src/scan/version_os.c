@@ -7,7 +7,10 @@
  *   rpm   rpmio/rpmvercmp.c (rpm 4.18) over [epoch:]version[-release] split as rpm's parseEVR
  *         does, compared as rpm.labelCompare() does.
  * Numbers are compared as unbounded digit strings where the references use machine integers
- * that the versions seen in practice never overflow.
+ * that the versions seen in practice never overflow (apk's uint64).  Stricter than the
+ * references: a dpkg epoch is digits only (dpkg's strtol also takes a sign), and an rpm
+ * version has no white space, control characters or bytes outside ASCII (rpm compares any
+ * string).
  */
 #include "scan/version_int.h"
 

@@ -6,6 +6,7 @@
  * and the order is its _cmpkey: epoch, release without trailing zeros, pre-release (a < b <
  * rc; a dev release of the release itself below all of them), post-release, dev release,
  * local version (numeric parts above string parts).  Numbers are unbounded, as Python's ints.
+ * The white space stripped around a version is ASCII's (Python's also Unicode's).
  */
 #include "scan/version_int.h"
 

@@ -8,6 +8,9 @@
  *           ignored; pseudo-versions are pre-releases and need nothing special.
  *   NuGet   NuGet.Versioning NuGetVersion: 1 to 4 numbers (int32, legacy 4-part versions),
  *           release labels compared case-insensitively, numeric labels as int32.
+ * Unlike node-semver, numeric pre-release identifiers above 2^53 compare exactly (it compares
+ * them as doubles); unlike .NET's number parsing under NuGet, a version number is digits only
+ * (no sign, no inner white space).
  */
 #include "scan/version_int.h"
 

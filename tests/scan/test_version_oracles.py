@@ -207,8 +207,12 @@ def pep440_noise(rng):
 def test_pep440_against_packaging():
     from packaging.version import InvalidVersion, Version
 
+    import importlib.metadata
+
     rng = random.Random(3)
-    pairs = pairs_of([pep440_random(rng) for _ in range(2000)], rng)
+    # and the versions of the Python distributions installed here
+    real = [d.version for d in importlib.metadata.distributions() if d.version]
+    pairs = pairs_of([pep440_random(rng) for _ in range(2000)] + real, rng)
     check("pep440", pairs, lambda ps: [sign((Version(a) > Version(b)) - (Version(a) < Version(b)))
                                        for a, b in ps])
 
