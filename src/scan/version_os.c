@@ -287,7 +287,7 @@ const char *hv_scan__apk_check(hv_scan__span v) {
 }
 
 int hv_scan__apk_cmp(hv_scan__span a, hv_scan__span b) {
-    apk_tok ta, tb;
+    apk_tok ta = {0}, tb = {0};
 
     for (apk_first(&ta, &a), apk_first(&tb, &b); ta.type == tb.type && ta.type < APK_END;
          apk_next(&ta, &a), apk_next(&tb, &b)) {
