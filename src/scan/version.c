@@ -1,13 +1,12 @@
 /*
  * scan: ecosystems and the dispatch of version comparison to each scheme's comparator
  * (version_os.c: dpkg, apk, rpm; version_semver.c: SemVer, Go, NuGet; version_pep440.c;
- * version_maven.c; version_gem.c: RubyGems, Composer).  Every version is bounded
+ * version_maven.c; version_gem.c: RubyGems; version_composer.c).  Every version is bounded
  * (HV_SCAN_VERSION_MAX) before a comparator sees it, so none of them allocates.
  */
 #include "scan/version_int.h"
 
 #include <assert.h>
-
 #include <string.h>
 
 static const struct eco {
