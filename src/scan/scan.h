@@ -62,23 +62,30 @@ typedef enum hv_scan_scheme {
     HV_VS_COMPOSER,
 } hv_scan_scheme;
 
-/* OSV's name of eco ("Debian", "npm", "PyPI", "Go", "Maven", "crates.io", …); purl's type
- * of it ("deb", "apk", "rpm", "npm", "pypi", "golang", "maven", "cargo", "gem", "composer",
- * "nuget"); its version scheme. */
+/* OSV's name of eco ("Debian", "npm", "PyPI", "Go", "Maven", "crates.io", …; "Red Hat" for
+ * the rpm family); purl's type of it ("deb", "apk", "rpm", "npm", "pypi", "golang", "maven",
+ * "cargo", "gem", "composer", "nuget"); its version scheme.  Static strings; NULL (the
+ * scheme: an assert) for HV_ECO_NONE and out-of-range values. */
 const char *hv_scan_eco_osv(hv_scan_eco eco);
 const char *hv_scan_eco_purl_type(hv_scan_eco eco);
 hv_scan_scheme hv_scan_eco_scheme(hv_scan_eco eco);
-/* The ecosystem whose OSV name is name (before any ':'), or HV_ECO_NONE. */
+/* The ecosystem whose OSV name is name (before any ':', exactly as OSV spells it), also for
+ * the members of a family ("Wolfi", "Chainguard" -> Alpine; "Rocky Linux", "AlmaLinux",
+ * "SUSE", "openSUSE", … -> rpm), or HV_ECO_NONE. */
 hv_scan_eco hv_scan_eco_from_osv(const char *name);
 
 /*
- * Compares versions a and b of scheme as that ecosystem's own tools do: sets *cmp to <0, 0 or
- * >0.  HV_E_BAD_REQUEST when either is not a version of the scheme (the error names which
- * and why); never reads past the strings, whatever they hold.
+ * Compares versions a and b of scheme as that ecosystem's own tools do: sets *cmp to -1, 0
+ * or 1 (dpkg/apt, apk-tools, rpm's labelCompare, node-semver, golang.org/x/mod/semver,
+ * Python's packaging, Maven's ComparableVersion, Gem::Version, NuGet.Versioning, Composer's
+ * normalize + version_compare; where they differ from this, src/scan/version*.c says).
+ * HV_E_BAD_REQUEST when either is not a version of the scheme or is longer than 256 bytes
+ * (the error names which and why; *cmp is untouched).  Never reads past the strings and
+ * allocates nothing, whatever they hold.
  */
 hv_err hv_scan_version_cmp(int *cmp, hv_ctx *ctx, hv_scan_scheme scheme, const char *a,
                            const char *b);
-/* Whether v parses as a version of scheme. */
+/* Whether v parses as a version of scheme (at most 256 bytes). */
 bool hv_scan_version_valid(hv_scan_scheme scheme, const char *v);
 
 /* ---------------------------------------------------------------- inventory */
