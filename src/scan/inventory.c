@@ -164,13 +164,13 @@ hv_err hv_scan__layer_parse(hv_scan_layer *out, hv_ctx *ctx, const char *digest,
             hv_scan_pkgs_add(&out->pkgs, ctx, &pkg);
         }
         found.n = out->pkgs.n - found.first;
-        out->found = hv_arena_grow(ctx->arena, out->found, &out->cap_found, out->n_found,
-                                   sizeof(*out->found));
+        out->found =
+            hv_scan__grow(ctx, out->found, &out->cap_found, out->n_found, sizeof(*out->found));
         out->found[out->n_found++] = found;
     }
     json_object_foreach(os, key, v) {
-        out->os_files = hv_arena_grow(ctx->arena, out->os_files, &out->cap_os_files,
-                                      out->n_os_files, sizeof(*out->os_files));
+        out->os_files = hv_scan__grow(ctx, out->os_files, &out->cap_os_files, out->n_os_files,
+                                      sizeof(*out->os_files));
         out->os_files[out->n_os_files++] =
             (hv_scan_file){.path = hv_arena_strdup(ctx->arena, key),
                            .text = hv_arena_strdup(ctx->arena, json_string_value(v) ?: "")};
@@ -226,7 +226,7 @@ static void put(entries *e, hv_ctx *ctx, const entry *x) {
             return;
         }
     }
-    e->v = hv_arena_grow(ctx->arena, e->v, &e->cap, e->n, sizeof(*e->v));
+    e->v = hv_scan__grow(ctx, e->v, &e->cap, e->n, sizeof(*e->v));
     e->v[e->n++] = *x;
 }
 

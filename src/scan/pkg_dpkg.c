@@ -69,9 +69,11 @@ static hv_err emit(hv_scan_pkgs *out, hv_ctx *ctx, const stanza *st, bool need_s
         if (paren) {
             char *end = strchr(paren, ')');
             size_t vlen = end ? (size_t)(end - paren - 1) : strlen(paren + 1);
-            p.src_version = dup(ctx, trim(paren + 1, &vlen), vlen);
+            const char *v = trim(paren + 1, &vlen);
+            p.src_version = dup(ctx, v, vlen);
             size_t nlen = (size_t)(paren - source);
-            p.src_name = dup(ctx, trim(source, &nlen), nlen);
+            const char *name = trim(source, &nlen);
+            p.src_name = dup(ctx, name, nlen);
         } else {
             p.src_name = source;
         }

@@ -76,6 +76,8 @@ typedef struct hv_scan_layer {
     hv_scan_strs notes; /* "path: why it was skipped" */
 } hv_scan_layer;
 
+/* hv_arena_grow for an array that may still be empty (*cap 0, v NULL). */
+void *hv_scan__grow(hv_ctx *ctx, void *v, size_t *cap, size_t count, size_t elem);
 void hv_scan__strs_add(hv_scan_strs *l, hv_ctx *ctx, const char *s);
 
 /* What the walker refuses: a layer past one of these is a scan error naming it. */

@@ -34,8 +34,16 @@ const hv_scan_limits hv_scan__default_limits = {
     .path = 4096,
 };
 
+void *hv_scan__grow(hv_ctx *ctx, void *v, size_t *cap, size_t count, size_t elem) {
+    if (*cap == 0) {
+        *cap = 16;
+        return hv_arena_alloc(ctx->arena, *cap * elem);
+    }
+    return hv_arena_grow(ctx->arena, v, cap, count, elem);
+}
+
 void hv_scan__strs_add(hv_scan_strs *l, hv_ctx *ctx, const char *s) {
-    l->v = hv_arena_grow(ctx->arena, l->v, &l->cap, l->n, sizeof(*l->v));
+    l->v = hv_scan__grow(ctx, l->v, &l->cap, l->n, sizeof(*l->v));
     l->v[l->n++] = hv_arena_strdup(ctx->arena, s);
 }
 
@@ -43,7 +51,7 @@ void hv_scan_pkgs_add(hv_scan_pkgs *l, hv_ctx *ctx, const hv_scan_pkg *p) {
     hv_arena *a = ctx->arena;
     hv_scan_pkg *d;
 
-    l->v = hv_arena_grow(a, l->v, &l->cap, l->n, sizeof(*l->v));
+    l->v = hv_scan__grow(ctx, l->v, &l->cap, l->n, sizeof(*l->v));
     d = &l->v[l->n++];
     d->eco = p->eco;
     d->name = hv_arena_strdup(a, p->name);
@@ -203,7 +211,7 @@ static hv_err file(walk *w, struct archive *a, const char *path, uint32_t mode, 
     if (rc)
         return rc;
     if (os) {
-        l->os_files = hv_arena_grow(w->ctx->arena, l->os_files, &l->cap_os_files, l->n_os_files,
+        l->os_files = hv_scan__grow(w->ctx, l->os_files, &l->cap_os_files, l->n_os_files,
                                     sizeof(*l->os_files));
         l->os_files[l->n_os_files++] = (hv_scan_file){
             .path = hv_arena_strdup(w->ctx->arena, path),
@@ -211,7 +219,7 @@ static hv_err file(walk *w, struct archive *a, const char *path, uint32_t mode, 
     }
     if (n_want == 0)
         return HV_OK;
-    l->found = hv_arena_grow(w->ctx->arena, l->found, &l->cap_found, l->n_found, sizeof(*l->found));
+    l->found = hv_scan__grow(w->ctx, l->found, &l->cap_found, l->n_found, sizeof(*l->found));
     hv_scan_found *f = &l->found[l->n_found++];
     *f = (hv_scan_found){.path = hv_arena_strdup(w->ctx->arena, path), .first = l->pkgs.n};
     for (size_t i = 0; i < n_want; i++) {
