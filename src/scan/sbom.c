@@ -49,7 +49,7 @@ static char *source_info(const hv_scan_pkg *p) {
 }
 
 /* Whether a licence text reads as an SPDX expression (identifiers joined by AND, OR, WITH,
- * in parentheses): apk's are; rpm's ("GPLv2+") and free text go in a comment instead. */
+ * in parentheses), as apk's and newer rpm's are; others ("GPL v2 or later") go in a comment. */
 static bool spdx_expression(const char *s) {
     bool operand = true; /* an identifier is expected next */
 

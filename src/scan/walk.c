@@ -244,6 +244,45 @@ static hv_err file(walk *w, struct archive *a, const char *path, uint32_t mode, 
     return HV_OK;
 }
 
+/* Whether the bytes unpacked so far pass the limits (absolute, and against the compressed
+ * bytes read: a decompression bomb). */
+static hv_err check_size(walk *w, struct archive *a) {
+    uint64_t out = (uint64_t)archive_filter_bytes(a, 0), in = (uint64_t)archive_filter_bytes(a, -1);
+
+    if (out > w->lim->bytes)
+        return HV_FAIL(w->ctx, HV_E_BAD_REQUEST, "layer %s unpacks to more than %" PRIu64 " bytes",
+                       w->digest, w->lim->bytes);
+    if (out > w->lim->ratio_after && in > 0 && out / in > w->lim->ratio)
+        return HV_FAIL(w->ctx, HV_E_BAD_REQUEST,
+                       "layer %s unpacks to more than %" PRIu64
+                       " times its size (a decompression bomb?)",
+                       w->digest, w->lim->ratio);
+    return HV_OK;
+}
+
+/* Reads past the current entry's bytes, block by block, checking the limits as it goes, so
+ * that one huge entry nobody wants cannot run the decompressor unchecked. */
+static hv_err skip_entry(walk *w, struct archive *a, const char *path) {
+    const void *buf;
+    size_t n;
+    la_int64_t off;
+
+    for (;;) {
+        int r = archive_read_data_block(a, &buf, &n, &off);
+        hv_err rc;
+
+        if (r == ARCHIVE_EOF)
+            return HV_OK;
+        if (r < ARCHIVE_WARN)
+            return w->read_err ? w->read_err
+                               : HV_FAIL(w->ctx, HV_E_BAD_REQUEST, "layer %s: %s: %s", w->digest,
+                                         path, archive_error_string(a));
+        rc = check_size(w, a);
+        if (rc)
+            return rc;
+    }
+}
+
 static hv_err walk_archive(walk *w, struct archive *a) {
     struct archive_entry *e;
     char *path = hv_arena_alloc(w->ctx->arena, w->lim->path + 1);
@@ -253,7 +292,6 @@ static hv_err walk_archive(walk *w, struct archive *a) {
     for (;;) {
         int r = archive_read_next_header(a, &e);
         const char *raw, *clean;
-        int64_t in, outb;
 
         if (r == ARCHIVE_EOF)
             break;
@@ -266,43 +304,28 @@ static hv_err walk_archive(walk *w, struct archive *a) {
         if (++entries > w->lim->entries)
             return HV_FAIL(w->ctx, HV_E_BAD_REQUEST, "layer %s has more than %" PRIu64 " entries",
                            w->digest, w->lim->entries);
-        outb = archive_filter_bytes(a, 0);
-        in = archive_filter_bytes(a, -1);
-        if ((uint64_t)outb > w->lim->bytes)
-            return HV_FAIL(w->ctx, HV_E_BAD_REQUEST,
-                           "layer %s unpacks to more than %" PRIu64 " bytes", w->digest,
-                           w->lim->bytes);
-        if ((uint64_t)outb > w->lim->ratio_after && in > 0 &&
-            (uint64_t)outb / (uint64_t)in > w->lim->ratio)
-            return HV_FAIL(w->ctx, HV_E_BAD_REQUEST,
-                           "layer %s unpacks to more than %" PRIu64
-                           " times its size (a decompression bomb?)",
-                           w->digest, w->lim->ratio);
+        rc = check_size(w, a);
+        if (rc)
+            return rc;
         raw = archive_entry_pathname(e);
-        if (!raw) {
+        clean = NULL;
+        if (!raw)
             note(w, "?", "entry without a path, skipped");
-            continue;
-        }
-        if (strlen(raw) > w->lim->path) {
+        else if (strlen(raw) > w->lim->path)
             note(w, hv_arena_strndup(w->ctx->arena, raw, 64), "path too long, skipped");
-            continue;
-        }
-        clean = clean_path(path, w->lim->path + 1, raw);
-        if (!clean) {
+        else if (!(clean = clean_path(path, w->lim->path + 1, raw)))
             note(w, raw, "path leaves the root, skipped");
-            continue;
-        }
-        if (!*clean || whiteout(w, clean))
-            continue;
-        if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e))
-            continue;
-        if (!archive_entry_size_is_set(e) || archive_entry_size(e) < 0)
-            continue;
-        rc = file(w, a, clean, (uint32_t)archive_entry_mode(e), (uint64_t)archive_entry_size(e));
+        if (clean && *clean && !whiteout(w, clean) && archive_entry_filetype(e) == AE_IFREG &&
+            !archive_entry_hardlink(e) && archive_entry_size_is_set(e) &&
+            archive_entry_size(e) >= 0)
+            rc =
+                file(w, a, clean, (uint32_t)archive_entry_mode(e), (uint64_t)archive_entry_size(e));
+        if (!rc)
+            rc = skip_entry(w, a, clean ? clean : "?");
         if (rc)
             return w->read_err ? w->read_err : rc;
     }
-    return HV_OK;
+    return check_size(w, a);
 }
 
 static struct archive *new_reader(void) {
