@@ -113,7 +113,7 @@ int hv_havend__scan(int argc, char **argv, char **envp) {
     hv_db *db = NULL;
     hv_scan_image *imgs = NULL;
     size_t n = 0;
-    const char *repo, *ref;
+    const char *repo = NULL, *ref = NULL;
     char **rest = hv_calloc((size_t)argc + 1, sizeof(*rest));
     int n_rest, lock = -1, status = 1;
     json_t *doc = NULL;
