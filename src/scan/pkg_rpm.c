@@ -1,7 +1,15 @@
 /*
- * rpm's database: rpmdb.sqlite (rpm >= 4.16: var/lib/rpm, usr/lib/sysimage/rpm,
- * usr/share/rpm), opened from memory with sqlite3_deserialize; each row of its Packages
- * table is a package's header blob, parsed here:
+ * rpm's database, in two of its formats: rpmdb.sqlite (rpm >= 4.16: var/lib/rpm,
+ * usr/lib/sysimage/rpm, usr/share/rpm), opened from memory with sqlite3_deserialize, whose
+ * Packages table holds a header blob per row; and NDB's Packages.db (SUSE), read here:
+ *
+ *   16-byte header (le32 magic "RpmP", version 0, generation, slot pages), 16 bytes more,
+ *   then slot pages × 4096 bytes of 16-byte slots (le32 magic "Slot", package index, block
+ *   offset, block count; index 0: a free slot); a package's blob is at block offset × 16:
+ *   le32 magic "BlbS", package index, checksum, length, then the header blob.
+ *
+ * (Berkeley DB's hash Packages, of older Red Hat releases, is not read yet: such a file is
+ * noted as not understood.)  Each header blob is parsed here:
  *
  *   be32 il (index entries), be32 dl (data bytes), il × {be32 tag, type, offset, count},
  *   then dl bytes of data that the entries point into.
@@ -34,12 +42,23 @@ enum {
 #define HEADER_ENTRIES_MAX 0x10000
 #define HEADER_DATA_MAX    (256u << 20)
 
+#define NDB_SLOT_PAGES_MAX 2048
+
 bool hv_scan__rpm_wants(const char *path, uint32_t mode, uint64_t size) {
     (void)mode;
     (void)size;
     return strcmp(path, "var/lib/rpm/rpmdb.sqlite") == 0 ||
            strcmp(path, "usr/lib/sysimage/rpm/rpmdb.sqlite") == 0 ||
-           strcmp(path, "usr/share/rpm/rpmdb.sqlite") == 0;
+           strcmp(path, "usr/share/rpm/rpmdb.sqlite") == 0 ||
+           strcmp(path, "var/lib/rpm/Packages.db") == 0 ||
+           strcmp(path, "usr/lib/sysimage/rpm/Packages.db") == 0 ||
+           /* Berkeley DB: wanted so that the inventory notes why it lists nothing */
+           strcmp(path, "var/lib/rpm/Packages") == 0 ||
+           strcmp(path, "usr/lib/sysimage/rpm/Packages") == 0;
+}
+
+static uint32_t le32(const unsigned char *p) {
+    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
 
 static uint32_t be32(const unsigned char *p) {
@@ -153,6 +172,41 @@ static hv_err header_parse(hv_scan_pkgs *out, hv_ctx *ctx, const unsigned char *
     return HV_OK;
 }
 
+static hv_err ndb_parse(hv_scan_pkgs *out, hv_ctx *ctx, const unsigned char *data, size_t len) {
+    uint32_t pages;
+    size_t slots;
+
+    if (len < 32 || le32(data + 4) != 0)
+        return HV_FAIL(ctx, HV_E_BAD_REQUEST, "an NDB database of an unknown version");
+    pages = le32(data + 12);
+    if (pages == 0 || pages > NDB_SLOT_PAGES_MAX || (uint64_t)pages * 4096 > len)
+        return HV_FAIL(ctx, HV_E_BAD_REQUEST,
+                       "an NDB database of %" PRIu32 " slot pages in %zu bytes", pages, len);
+    slots = (size_t)pages * 4096 / 16 - 2; /* the first two slots' room is the header's */
+    for (size_t i = 0; i < slots; i++) {
+        const unsigned char *slot = data + 32 + 16 * i, *blob;
+        uint32_t pkg = le32(slot + 4);
+        uint64_t off = (uint64_t)le32(slot + 8) * 16, n;
+        hv_err rc;
+
+        if (memcmp(slot, "Slot", 4) != 0)
+            return HV_FAIL(ctx, HV_E_BAD_REQUEST, "NDB slot %zu is damaged", i);
+        if (pkg == 0)
+            continue;
+        if (off > len || len - off < 16)
+            return HV_FAIL(ctx, HV_E_BAD_REQUEST, "NDB package %" PRIu32 " lies past the file",
+                           pkg);
+        blob = data + off;
+        n = le32(blob + 12);
+        if (memcmp(blob, "BlbS", 4) != 0 || le32(blob + 4) != pkg || n > len - off - 16)
+            return HV_FAIL(ctx, HV_E_BAD_REQUEST, "NDB package %" PRIu32 "'s blob is damaged", pkg);
+        rc = header_parse(out, ctx, blob + 16, (size_t)n);
+        if (rc)
+            return rc;
+    }
+    return HV_OK;
+}
+
 hv_err hv_scan__rpm_parse(hv_scan_pkgs *out, hv_ctx *ctx, const char *path,
                           const unsigned char *data, size_t len) {
     sqlite3 *db = NULL;
@@ -162,8 +216,12 @@ hv_err hv_scan__rpm_parse(hv_scan_pkgs *out, hv_ctx *ctx, const char *path,
     int r;
 
     (void)path;
+    if (len >= 4 && memcmp(data, "RpmP", 4) == 0)
+        return ndb_parse(out, ctx, data, len);
     if (len < 100 || memcmp(data, "SQLite format 3", 16) != 0)
-        return HV_FAIL(ctx, HV_E_BAD_REQUEST, "not an SQLite database");
+        return HV_FAIL(ctx, HV_E_BAD_REQUEST,
+                       "not an rpm database Haven reads (rpmdb.sqlite or NDB; Berkeley DB's "
+                       "Packages is not read yet)");
     /* the copy is SQLite's to free; a WAL database is read as a rollback one, since its
      * bytes are all there is (rpm checkpoints on close) */
     copy = sqlite3_malloc64(len);

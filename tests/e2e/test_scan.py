@@ -431,7 +431,7 @@ def test_bad_package_database_is_noted_not_fatal(registry, repo, skopeo, tmp_pat
     assert list(pkgs_of(inv, "Debian")) == ["tzdata"]
     notes = "\n".join(inv["notes"])
     assert "lib/apk/db/installed: apk: a line that is not KEY:value: this is no apk line" in notes
-    assert "var/lib/rpm/rpmdb.sqlite: rpm: not an rpm database" in notes
+    assert "var/lib/rpm/rpmdb.sqlite: rpm: not an rpm database: " in notes
 
 
 def test_stored_layers_are_not_read_again(registry, repo, skopeo, tmp_path):

@@ -284,6 +284,19 @@ static void test_databases(void) {
     CHECK_STR(l.v[0].license, "MIT");
     CHECK_STR(l.v[0].arch, "noarch");
     free(db);
+    /* the same header in an NDB Packages.db */
+    db = slurp(&len, "rpm/Packages.db");
+    memset(&l, 0, sizeof(l));
+    CHECK_INT(hv_scan__rpm_parse(&l, &ctx, "var/lib/rpm/Packages.db", db, len), HV_OK);
+    CHECK_INT(l.n, 1);
+    CHECK_STR(l.v[0].version, "3:1-2");
+    db[32] = 'X'; /* the first slot's magic */
+    CHECK_INT(hv_scan__rpm_parse(&l, &ctx, "var/lib/rpm/Packages.db", db, len), HV_E_BAD_REQUEST);
+    CHECK_STR(ctx.err.message, "NDB slot 0 is damaged");
+    free(db);
+    CHECK_INT(parse(&l, &ctx, hv_scan__rpm_parse, "var/lib/rpm/Packages", "\x61\x15\x06\x00"),
+              HV_E_BAD_REQUEST);
+    CHECK(strstr(ctx.err.message, "Berkeley DB's Packages is not read yet") != NULL);
     db = slurp(&len, "rpm/bad-header.sqlite");
     memset(&l, 0, sizeof(l));
     CHECK_INT(hv_scan__rpm_parse(&l, &ctx, "var/lib/rpm/rpmdb.sqlite", db, len), HV_E_BAD_REQUEST);
