@@ -8,8 +8,11 @@
  *   offset, block count; index 0: a free slot); a package's blob is at block offset × 16:
  *   le32 magic "BlbS", package index, checksum, length, then the header blob.
  *
- * (Berkeley DB's hash Packages, of older Red Hat releases, is not read yet: such a file is
- * noted as not understood.)  Each header blob is parsed here:
+ * and Berkeley DB's hash Packages (older Red Hat releases; little-endian files, as every
+ * such image is), read as go-rpmdb does: every hash page's data items are header blobs,
+ * inline or, as rpm's always are, on a chain of overflow pages.
+ *
+ * Each header blob is parsed here:
  *
  *   be32 il (index entries), be32 dl (data bytes), il × {be32 tag, type, offset, count},
  *   then dl bytes of data that the entries point into.
@@ -52,7 +55,6 @@ bool hv_scan__rpm_wants(const char *path, uint32_t mode, uint64_t size) {
            strcmp(path, "usr/share/rpm/rpmdb.sqlite") == 0 ||
            strcmp(path, "var/lib/rpm/Packages.db") == 0 ||
            strcmp(path, "usr/lib/sysimage/rpm/Packages.db") == 0 ||
-           /* Berkeley DB: wanted so that the inventory notes why it lists nothing */
            strcmp(path, "var/lib/rpm/Packages") == 0 ||
            strcmp(path, "usr/lib/sysimage/rpm/Packages") == 0;
 }
@@ -207,6 +209,97 @@ static hv_err ndb_parse(hv_scan_pkgs *out, hv_ctx *ctx, const unsigned char *dat
     return HV_OK;
 }
 
+enum {
+    BDB_HASH_MAGIC = 0x061561,
+    BDB_PAGE_HEADER = 26,
+    BDB_P_HASH_UNSORTED = 2,
+    BDB_P_OVERFLOW = 7,
+    BDB_P_HASH = 13,
+    BDB_H_KEYDATA = 1,
+    BDB_H_OFFPAGE = 3,
+};
+
+static uint16_t le16(const unsigned char *p) {
+    return (uint16_t)(p[1] << 8 | p[0]);
+}
+
+/* The bytes of an overflow chain from page pgno, of tlen bytes in all (arena). */
+static hv_err bdb_chain(const unsigned char **out, hv_ctx *ctx, const unsigned char *data,
+                        size_t len, uint32_t psize, uint32_t pgno, uint32_t tlen) {
+    unsigned char *buf;
+    size_t got = 0, hops = 0, pages = len / psize;
+
+    if (tlen > HEADER_DATA_MAX || tlen > len)
+        return HV_FAIL(ctx, HV_E_BAD_REQUEST, "a Berkeley DB item of %" PRIu32 " bytes", tlen);
+    buf = hv_arena_alloc(ctx->arena, tlen + 1);
+    while (got < tlen) {
+        const unsigned char *pg;
+        size_t n;
+
+        if (pgno == 0 || pgno >= pages || ++hops > pages)
+            return HV_FAIL(ctx, HV_E_BAD_REQUEST, "a Berkeley DB overflow chain is broken");
+        pg = data + (size_t)pgno * psize;
+        if (pg[25] != BDB_P_OVERFLOW)
+            return HV_FAIL(ctx, HV_E_BAD_REQUEST, "page %" PRIu32 " is no overflow page", pgno);
+        n = le16(pg + 22); /* the bytes this page holds */
+        if (n > psize - BDB_PAGE_HEADER || n > tlen - got)
+            n = tlen - got < psize - BDB_PAGE_HEADER ? tlen - got : psize - BDB_PAGE_HEADER;
+        memcpy(buf + got, pg + BDB_PAGE_HEADER, n);
+        got += n;
+        pgno = le32(pg + 16);
+    }
+    *out = buf;
+    return HV_OK;
+}
+
+static hv_err bdb_parse(hv_scan_pkgs *out, hv_ctx *ctx, const unsigned char *data, size_t len) {
+    uint32_t psize = le32(data + 20), last;
+
+    if (psize < 512 || psize > 65536 || (psize & (psize - 1)) || len < psize)
+        return HV_FAIL(ctx, HV_E_BAD_REQUEST, "a Berkeley DB page size of %" PRIu32, psize);
+    last = le32(data + 32);
+    if ((uint64_t)last + 1 > len / psize)
+        return HV_FAIL(ctx, HV_E_BAD_REQUEST, "a Berkeley DB of %" PRIu32 " pages is cut short",
+                       last + 1);
+    for (uint32_t p = 1; p <= last; p++) {
+        const unsigned char *pg = data + (size_t)p * psize;
+        uint16_t entries = le16(pg + 20);
+
+        if (pg[25] != BDB_P_HASH && pg[25] != BDB_P_HASH_UNSORTED)
+            continue;
+        if (BDB_PAGE_HEADER + 2 * (size_t)entries > psize)
+            return HV_FAIL(ctx, HV_E_BAD_REQUEST, "page %" PRIu32 " has too many entries", p);
+        for (uint16_t i = 1; i < entries; i += 2) { /* key, data, key, data… */
+            uint16_t off = le16(pg + BDB_PAGE_HEADER + 2 * i);
+            uint16_t end = le16(pg + BDB_PAGE_HEADER + 2 * (i - 1)); /* items grow downwards */
+            const unsigned char *blob;
+            size_t n;
+            hv_err rc;
+
+            if (off < BDB_PAGE_HEADER + 2 * entries || off >= psize || end > psize || end <= off)
+                return HV_FAIL(ctx, HV_E_BAD_REQUEST, "page %" PRIu32 " item %u is damaged", p, i);
+            if (pg[off] == BDB_H_OFFPAGE) {
+                if (end - off < 12)
+                    return HV_FAIL(ctx, HV_E_BAD_REQUEST, "page %" PRIu32 " item %u is cut short",
+                                   p, i);
+                n = le32(pg + off + 8);
+                rc = bdb_chain(&blob, ctx, data, len, psize, le32(pg + off + 4), (uint32_t)n);
+            } else if (pg[off] == BDB_H_KEYDATA) {
+                blob = pg + off + 1;
+                n = (size_t)(end - off - 1);
+                rc = HV_OK;
+            } else {
+                continue; /* duplicates: rpm keeps none */
+            }
+            if (!rc)
+                rc = header_parse(out, ctx, blob, n);
+            if (rc)
+                return rc;
+        }
+    }
+    return HV_OK;
+}
+
 hv_err hv_scan__rpm_parse(hv_scan_pkgs *out, hv_ctx *ctx, const char *path,
                           const unsigned char *data, size_t len) {
     sqlite3 *db = NULL;
@@ -218,10 +311,11 @@ hv_err hv_scan__rpm_parse(hv_scan_pkgs *out, hv_ctx *ctx, const char *path,
     (void)path;
     if (len >= 4 && memcmp(data, "RpmP", 4) == 0)
         return ndb_parse(out, ctx, data, len);
+    if (len >= 512 && le32(data + 12) == BDB_HASH_MAGIC)
+        return bdb_parse(out, ctx, data, len);
     if (len < 100 || memcmp(data, "SQLite format 3", 16) != 0)
         return HV_FAIL(ctx, HV_E_BAD_REQUEST,
-                       "not an rpm database Haven reads (rpmdb.sqlite or NDB; Berkeley DB's "
-                       "Packages is not read yet)");
+                       "not an rpm database (SQLite, NDB, or a little-endian Berkeley DB hash)");
     /* the copy is SQLite's to free; a WAL database is read as a rollback one, since its
      * bytes are all there is (rpm checkpoints on close) */
     copy = sqlite3_malloc64(len);
