@@ -272,7 +272,7 @@ static hv_err bdb_parse(hv_scan_pkgs *out, hv_ctx *ctx, const unsigned char *dat
         for (uint16_t i = 1; i < entries; i += 2) { /* key, data, key, data… */
             uint16_t off = le16(pg + BDB_PAGE_HEADER + 2 * i);
             uint16_t end = le16(pg + BDB_PAGE_HEADER + 2 * (i - 1)); /* items grow downwards */
-            const unsigned char *blob;
+            const unsigned char *blob = NULL;
             size_t n;
             hv_err rc;
 
