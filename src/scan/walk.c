@@ -197,8 +197,15 @@ static hv_err file(walk *w, struct archive *a, const char *path, uint32_t mode, 
                                      an->name, an->max_size));
                 continue;
             }
-            if (n_want < sizeof(want) / sizeof(want[0]))
-                want[n_want++] = an;
+            if (n_want == sizeof(want) / sizeof(want[0])) {
+                note(w, path,
+                     hv_arena_printf(w->ctx->arena,
+                                     "more analyzers want it than %zu, "
+                                     "%s left out",
+                                     n_want, an->name));
+                continue;
+            }
+            want[n_want++] = an;
         }
     }
     if (os && size > OS_FILE_MAX) {
