@@ -1,6 +1,7 @@
 /*
  * What the language analyzers' unit test and fuzz targets share: a stand-in for
- * hv_scan_pkgs_add, and running one analyzer of hv_scan_lang_analyzers by name.
+ * hv_scan_pkgs_add, finding an analyzer of hv_scan_lang_analyzers by name, and a fuzz
+ * target's run of one.
  *
  * hv_scan_pkgs_add belongs to the inventory part of scan (inventory.c), built on another
  * branch; this weak copy lets the analyzers be tested on their own.  It behaves as the
@@ -11,6 +12,7 @@
 
 #include "scan/scan_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 __attribute__((weak)) void hv_scan_pkgs_add(hv_scan_pkgs *l, hv_ctx *ctx, const hv_scan_pkg *p);
@@ -41,6 +43,27 @@ static inline const hv_scan_analyzer *lang_analyzer(const char *name) {
         if (!strcmp(a->name, name))
             return a;
     return NULL;
+}
+
+/* A fuzz target's run of analyzer over data as the file at path: it must succeed with
+ * packages that all have a name, a version and a purl, or fail with HV_E_BAD_REQUEST and
+ * say so; anything else aborts. */
+static inline void lang_fuzz_one(const char *analyzer, const char *path, const uint8_t *data,
+                                 size_t size) {
+    hv_ctx ctx = {.arena = hv_arena_new()};
+    const hv_scan_analyzer *a = lang_analyzer(analyzer);
+    hv_scan_pkgs pkgs = {0};
+    hv_err rc;
+
+    if (!a)
+        abort();
+    rc = a->parse(&pkgs, &ctx, path, data, size);
+    if (rc != HV_OK && (rc != HV_E_BAD_REQUEST || ctx.err.code != rc))
+        abort();
+    for (size_t i = 0; i < pkgs.n; i++)
+        if (!*pkgs.v[i].name || !*pkgs.v[i].version || !hv_str_has_prefix(pkgs.v[i].purl, "pkg:"))
+            abort();
+    hv_arena_free(ctx.arena);
 }
 
 #endif
