@@ -114,6 +114,19 @@ void hv_scan__lang_add(hv_scan_pkgs *out, hv_ctx *ctx, hv_scan_eco eco, const ch
     hv_scan_pkgs_add(out, ctx, &p);
 }
 
+void hv_scan__lang_or(hv_buf *b, const char *license) {
+    /* a licence past the limit is left out, the list stays whole */
+    if (hv_buf_appendf(b, "%s%s", b->len ? " OR " : "", license) != HV_OK)
+        return;
+}
+
+const char *hv_scan__lang_or_end(hv_buf *b, hv_ctx *ctx) {
+    const char *s = b->len ? hv_arena_strndup(ctx->arena, b->data, b->len) : NULL;
+
+    hv_buf_free(b);
+    return s;
+}
+
 char *hv_scan__lang_line(hv_ctx *ctx, const char **pos, const char *end) {
     const char *s = *pos, *nl;
     size_t n;

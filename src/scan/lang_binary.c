@@ -3,8 +3,8 @@
  * dependency list, both read from the file's bytes without running anything.
  *
  * Go (debug/buildinfo's format): a 32-byte header "\xff Go buildinf:", pointer size, flags,
- * in section .go.buildinfo (or, with the section headers stripped, 16-byte aligned in a
- * writable PT_LOAD segment).  Go >= 1.18 (flags bit 2) follows it with two
+ * in section .go.buildinfo (or, with the section headers stripped, 16-byte aligned in the
+ * first 64 KiB of the data segment).  Go >= 1.18 (flags bit 2) follows it with two
  * uvarint-length-prefixed strings, the Go version and the module information; older
  * toolchains put two pointers at offset 16 to Go string headers {data, len} in the image,
  * found through the PT_LOAD segments.  The module information, between 16-byte sentinels,
@@ -117,12 +117,17 @@ static uint64_t go_header(const elf *e) {
 
     if (section(e, ".go.buildinfo", &off, &size))
         return size >= 32 && !memcmp(e->d + off, go_magic, 14) ? off : UINT64_MAX;
+    /* no section headers: like Go's reader, the first 64 KiB of the data segment (the first
+     * writable, not executable PT_LOAD) */
     for (unsigned i = 0; segment(e, i, &type, &flags, &off, &vaddr, &size); i++) {
-        if (type != 1 || !(flags & 2 /* PF_W */) || !inside(e, off, size))
+        if (type != 1 || (flags & 3) != 2 /* PF_W, not PF_X */)
             continue;
-        for (uint64_t at = 0; size >= 32 && at <= size - 32; at += 16)
+        if (size > 65536)
+            size = 65536;
+        for (uint64_t at = 0; inside(e, off, size) && size >= 32 && at <= size - 32; at += 16)
             if (!memcmp(e->d + off + at, go_magic, 14))
                 return off + at;
+        break;
     }
     return UINT64_MAX;
 }

@@ -16,6 +16,14 @@
 void hv_scan__lang_add(hv_scan_pkgs *out, hv_ctx *ctx, hv_scan_eco eco, const char *name,
                        const char *version, const char *license, const char *path);
 
+/* Licences joined with " OR " (several licences of one package are a choice in npm's,
+ * RubyGems' and Composer's metadata): hv_scan__lang_or adds one to b (hv_buf_init'd with
+ * HV_SCAN__LANG_OR_MAX; one that does not fit is left out, so joining stays linear), and
+ * hv_scan__lang_or_end returns the list in ctx's arena, NULL when empty, and frees b. */
+#define HV_SCAN__LANG_OR_MAX 4096
+void hv_scan__lang_or(hv_buf *b, const char *license);
+const char *hv_scan__lang_or_end(hv_buf *b, hv_ctx *ctx);
+
 /* The next line of [*pos, end) without its line end (also "\r\n"), copied into ctx's arena;
  * NULL at the end. */
 char *hv_scan__lang_line(hv_ctx *ctx, const char **pos, const char *end);

@@ -77,32 +77,44 @@ typedef struct manifest {
     const char *vendor_id, *version, *bundle_version, *license;
 } manifest;
 
+/* One logical line of the manifest (its continuations joined in cur), then cur emptied. */
+static void manifest_field(jar_walk *w, hv_buf *cur, manifest *m) {
+    const char *k, *v;
+    char *line;
+
+    if (cur->len == 0)
+        return;
+    line = hv_arena_strndup(w->ctx->arena, cur->data, cur->len);
+    hv_buf_reset(cur);
+    if (!hv_scan__lang_split(line, ':', &k, &v))
+        return;
+    if (!strcmp(k, "Implementation-Vendor-Id"))
+        m->vendor_id = v;
+    else if (!strcmp(k, "Implementation-Version"))
+        m->version = v;
+    else if (!strcmp(k, "Bundle-Version"))
+        m->bundle_version = v;
+    else if (!strcmp(k, "Bundle-License"))
+        m->license = v;
+}
+
 static void manifest_parse(jar_walk *w, const hv_buf *b, manifest *m) {
     const char *pos = b->data, *end = b->data + b->len;
-    char *line, *cur = NULL;
-    const char *k, *v;
+    hv_buf cur;
+    char *line;
 
-    /* join continuation lines first, then read each logical line */
-    for (line = hv_scan__lang_line(w->ctx, &pos, end);;
+    /* the joined line is never longer than the manifest */
+    hv_buf_init(&cur, b->len);
+    for (line = hv_scan__lang_line(w->ctx, &pos, end); line && *line;
          line = hv_scan__lang_line(w->ctx, &pos, end)) {
-        if (line && line[0] == ' ' && cur) {
-            cur = hv_arena_printf(w->ctx->arena, "%s%s", cur, line + 1);
-            continue;
-        }
-        if (cur && hv_scan__lang_split(cur, ':', &k, &v)) {
-            if (!strcmp(k, "Implementation-Vendor-Id"))
-                m->vendor_id = v;
-            else if (!strcmp(k, "Implementation-Version"))
-                m->version = v;
-            else if (!strcmp(k, "Bundle-Version"))
-                m->bundle_version = v;
-            else if (!strcmp(k, "Bundle-License"))
-                m->license = v;
-        }
-        if (!line || !*line)
+        bool more = line[0] == ' ';
+        if (!more)
+            manifest_field(w, &cur, m);
+        if (hv_buf_append(&cur, line + more, strlen(line + more)) != HV_OK)
             break;
-        cur = line;
     }
+    manifest_field(w, &cur, m);
+    hv_buf_free(&cur);
 }
 
 /* An archive without pom.properties: "vendor-id:artifact" where the artifact is the file

@@ -34,17 +34,17 @@ HV_SCAN__LANG_WANTS(hv_scan__gemspec_wants) {
 
 /* The quoted strings ("…" or '…') of s, joined with " OR "; NULL when there are none. */
 static const char *quoted(hv_ctx *ctx, const char *s) {
-    const char *acc = NULL, *q;
-    char *one;
+    const char *q;
+    hv_buf acc;
 
+    hv_buf_init(&acc, HV_SCAN__LANG_OR_MAX);
     for (s = strpbrk(s, "\"'"); s; s = strpbrk(q + 1, "\"'")) {
         q = strchr(s + 1, *s);
         if (!q)
             break;
-        one = hv_arena_strndup(ctx->arena, s + 1, (size_t)(q - s - 1));
-        acc = acc ? hv_arena_printf(ctx->arena, "%s OR %s", acc, one) : one;
+        hv_scan__lang_or(&acc, hv_arena_strndup(ctx->arena, s + 1, (size_t)(q - s - 1)));
     }
-    return acc;
+    return hv_scan__lang_or_end(&acc, ctx);
 }
 
 HV_SCAN__LANG_PARSE(hv_scan__gemspec_parse) {
@@ -141,18 +141,17 @@ HV_SCAN__LANG_PARSE(hv_scan__composer_parse) {
     pkgs = json_is_array(doc) ? doc : json_object_get(doc, "packages");
     dev = json_object_get(doc, "dev-package-names");
     json_array_foreach(pkgs, i, p) {
-        const char *name = hv_scan__lang_jstr(p, "name"), *license = NULL;
+        const char *name = hv_scan__lang_jstr(p, "name");
+        hv_buf license;
         if (!name || listed(dev, name))
             continue;
-        /* several licences are a choice ("LGPL-2.1-only or GPL-3.0-or-later") */
+        hv_buf_init(&license, HV_SCAN__LANG_OR_MAX);
         json_array_foreach(json_object_get(p, "license"), j, l) {
             if (json_is_string(l))
-                license =
-                    license ? hv_arena_printf(ctx->arena, "%s OR %s", license, json_string_value(l))
-                            : json_string_value(l);
+                hv_scan__lang_or(&license, json_string_value(l));
         }
         hv_scan__lang_add(out, ctx, HV_ECO_PACKAGIST, name, hv_scan__lang_jstr(p, "version"),
-                          license, path);
+                          hv_scan__lang_or_end(&license, ctx), path);
     }
 out:
     json_decref(doc);

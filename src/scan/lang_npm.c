@@ -50,20 +50,20 @@ HV_SCAN__LANG_WANTS(hv_scan__npm_pkg_wants) {
  * or the older "licenses" list of either, joined with " OR ". */
 static const char *npm_license(hv_ctx *ctx, const json_t *o) {
     const json_t *l = json_object_get(o, "license"), *v;
-    const char *acc = NULL;
+    hv_buf acc;
     size_t i;
 
     if (json_is_string(l))
         return json_string_value(l);
     if (json_is_object(l))
         return hv_scan__lang_jstr(l, "type");
+    hv_buf_init(&acc, HV_SCAN__LANG_OR_MAX);
     json_array_foreach(json_object_get(o, "licenses"), i, v) {
         const char *t = json_is_string(v) ? json_string_value(v) : hv_scan__lang_jstr(v, "type");
-        if (!t)
-            continue;
-        acc = acc ? hv_arena_printf(ctx->arena, "%s OR %s", acc, t) : t;
+        if (t)
+            hv_scan__lang_or(&acc, t);
     }
-    return acc;
+    return hv_scan__lang_or_end(&acc, ctx);
 }
 
 HV_SCAN__LANG_PARSE(hv_scan__npm_pkg_parse) {

@@ -440,6 +440,11 @@ static void test_go_pointer_form(void) {
     expect("example.com/old", "v0.1.0", NULL);
     expect("golang.org/x/text", "v0.3.7", "pkg:golang/golang.org/x/text@v0.3.7");
     expect("stdlib", "1.16.3", "pkg:golang/stdlib@1.16.3");
+    /* without section headers, found in the data segment as Go's reader finds it */
+    put(elf, 0x3c, 0, 2);
+    CHECK(run("binary", "app", 0755, elf, len) == HV_OK);
+    CHECK_INT(pkgs.n, 3);
+    expect("golang.org/x/text", "v0.3.7", NULL);
     /* a header pointing outside the file finds nothing, without reading past it */
     put(hdr, 16, 0xffffffffffff0000u, 8);
     elf = elf_build(&len, s, 2);
