@@ -29,8 +29,8 @@ HV_SCAN__LANG_WANTS(hv_scan__jar_wants) {
            hv_scan__lang_ends(path, ".ear");
 }
 
-/* The current entry's bytes, at most max and within the budget; false when it is larger
- * or cannot be read. */
+/* The current entry's bytes, at most max and within the budget; false when it is empty,
+ * larger or cannot be read. */
 static bool entry_bytes(jar_walk *w, struct archive *a, size_t max, hv_buf *b) {
     char chunk[16384];
     la_ssize_t n;
@@ -44,6 +44,10 @@ static bool entry_bytes(jar_walk *w, struct archive *a, size_t max, hv_buf *b) {
             hv_buf_free(b);
             return false;
         }
+    }
+    if (b->len == 0) {
+        hv_buf_free(b);
+        return false;
     }
     w->budget -= b->len;
     return true;
