@@ -11,7 +11,7 @@ build=(build-essential cmake ninja-build pkg-config libmicrohttpd-dev libjansson
        libcurl4-openssl-dev libarchive-dev)
 test=(clang libclang-rt-14-dev python3-pytest python3-requests skopeo podman umoci
       docker-registry curl jq docker.io containerd busybox-static
-      postgresql python3-psycopg2 golang-go)
+      postgresql python3-psycopg2 golang-go ruby)
 bench=(wrk docker-registry apache2-utils skopeo)
 
 want=("${build[@]}")

@@ -1,6 +1,6 @@
 /*
  * The smaller formats: Rust's Cargo.lock, Ruby's installed gem specifications
- * (specifications/<name>.gemspec, the Ruby DSL read line by line, never evaluated) and
+ * (specifications/[default/]<name>.gemspec, the Ruby DSL read line by line, never evaluated) and
  * Gemfile.lock, PHP's composer.lock and vendor/composer/installed.json (composer 1: a list;
  * composer 2: {"packages": […], "dev-package-names": […]}), and .NET's *.deps.json
  * ("libraries" keyed "Name/Version"; those of type "package" come from NuGet).
@@ -16,6 +16,8 @@ HV_SCAN__LANG_WANTS(hv_scan__cargo_lock_wants) {
 }
 
 HV_SCAN__LANG_PARSE(hv_scan__cargo_lock_parse) {
+    if (len == 0)
+        return HV_OK; /* an empty file lists nothing (and data may be NULL) */
     if (memchr(data, '\0', len))
         return HV_FAIL(ctx, HV_E_BAD_REQUEST, "%s: not a TOML lock file (binary data)", path);
     hv_scan__lang_toml_packages(out, ctx, path, (const char *)data, (const char *)data + len,
@@ -23,13 +25,23 @@ HV_SCAN__LANG_PARSE(hv_scan__cargo_lock_parse) {
     return HV_OK;
 }
 
+/* Whether the directory of path, whose last component starts at base, is dir or ends with
+ * "/dir". */
+static bool in_dir(const char *path, const char *base, const char *dir) {
+    size_t n = strlen(dir);
+    const char *d = base - 1 - n;
+
+    return (size_t)(base - path) >= n + 1 && !strncmp(d, dir, n) && (d == path || d[-1] == '/');
+}
+
 HV_SCAN__LANG_WANTS(hv_scan__gemspec_wants) {
     const char *base = hv_scan__lang_base(path);
 
     (void)mode;
     (void)size;
-    return hv_scan__lang_ends(base, ".gemspec") && base - path >= 15 &&
-           !strncmp(base - 15, "specifications/", 15) && (base - path == 15 || base[-16] == '/');
+    /* installed gems, and the default gems that come with Ruby itself */
+    return hv_scan__lang_ends(base, ".gemspec") &&
+           (in_dir(path, base, "specifications") || in_dir(path, base, "specifications/default"));
 }
 
 /* The quoted strings ("…" or '…') of s, joined with " OR "; NULL when there are none. */
@@ -48,12 +60,14 @@ static const char *quoted(hv_ctx *ctx, const char *s) {
 }
 
 HV_SCAN__LANG_PARSE(hv_scan__gemspec_parse) {
-    const char *pos = (const char *)data, *end = pos + len, *name = NULL, *version = NULL;
+    const char *pos = (const char *)data, *end, *name = NULL, *version = NULL;
     const char *license = NULL;
     char *line;
 
-    if (memchr(data, '\0', len))
-        return HV_FAIL(ctx, HV_E_BAD_REQUEST, "%s: not a gem specification (binary data)", path);
+    if (len == 0)
+        return HV_OK; /* an empty file lists nothing (and data may be NULL) */
+    end = pos + len;
+    /* no check for binary data: a stub line lists a gem's extensions separated by NULs */
     for (line = hv_scan__lang_line(ctx, &pos, end); line;
          line = hv_scan__lang_line(ctx, &pos, end)) {
         const char *k, *v, *attr;
@@ -84,10 +98,13 @@ HV_SCAN__LANG_WANTS(hv_scan__gemfile_lock_wants) {
 /* Gemfile.lock: in the GEM section's "  specs:", each gem is "    name (version)" (four
  * spaces; six are its dependencies); a platform gem's version ends "-x86_64-linux". */
 HV_SCAN__LANG_PARSE(hv_scan__gemfile_lock_parse) {
-    const char *pos = (const char *)data, *end = pos + len;
+    const char *pos = (const char *)data, *end;
     bool in_gem = false;
     char *line;
 
+    if (len == 0)
+        return HV_OK; /* an empty file lists nothing (and data may be NULL) */
+    end = pos + len;
     if (memchr(data, '\0', len))
         return HV_FAIL(ctx, HV_E_BAD_REQUEST, "%s: not a Gemfile.lock (binary data)", path);
     for (line = hv_scan__lang_line(ctx, &pos, end); line;

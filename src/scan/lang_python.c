@@ -26,10 +26,13 @@ static const char *last_part(const char *v) {
 }
 
 HV_SCAN__LANG_PARSE(hv_scan__python_meta_parse) {
-    const char *pos = (const char *)data, *end = pos + len;
+    const char *pos = (const char *)data, *end;
     const char *name = NULL, *version = NULL, *expr = NULL, *license = NULL, *classifier = NULL;
     char *line;
 
+    if (len == 0)
+        return HV_OK; /* an empty file lists nothing (and data may be NULL) */
+    end = pos + len;
     if (memchr(data, '\0', len))
         return HV_FAIL(ctx, HV_E_BAD_REQUEST, "%s: not Python metadata (binary data)", path);
     for (line = hv_scan__lang_line(ctx, &pos, end); line && *line;
@@ -90,6 +93,8 @@ out:
 HV_SCAN__LANG_PARSE(hv_scan__python_lock_parse) {
     if (!strcmp(hv_scan__lang_base(path), "Pipfile.lock"))
         return pipfile_lock(out, ctx, path, data, len);
+    if (len == 0)
+        return HV_OK; /* an empty file lists nothing (and data may be NULL) */
     if (memchr(data, '\0', len))
         return HV_FAIL(ctx, HV_E_BAD_REQUEST, "%s: not a TOML lock file (binary data)", path);
     hv_scan__lang_toml_packages(out, ctx, path, (const char *)data, (const char *)data + len,
