@@ -4,8 +4,9 @@
  * several); an archive without any is named by META-INF/MANIFEST.MF's main section (its
  * lines continue on lines that start with a space) and its file name.  Jars inside
  * (WEB-INF/lib, BOOT-INF/lib, …) are read into memory and walked the same way, at most
- * JAR_DEPTH deep and within a byte budget of twice the outer file, so a zip bomb costs no
- * more than a small multiple of its size.  Packages carry the outer file's path.
+ * JAR_DEPTH deep and within one byte budget for all entries read (twice the outer file's
+ * size and 1 MiB), so a zip bomb costs no more than a small multiple of its size; a nested
+ * jar past the budget is skipped.  Packages carry the outer file's path.
  */
 #include "scan/lang_int.h"
 
