@@ -495,6 +495,21 @@ static void test_rust_auditable(void) {
     z[0] ^= 0xff;
     elf = elf_build(&len, s, 1);
     CHECK(run("binary", "usr/bin/app", 0755, elf, len) == HV_E_BAD_REQUEST);
+    /* a zlib bomb: 4 MiB of spaces in a few KiB stop at four times the file */
+    {
+        size_t big = 4u << 20;
+        unsigned char *spaces = hv_arena_alloc(ctx.arena, big), *bomb;
+        uLongf blen = compressBound(big);
+        memset(spaces, ' ', big);
+        bomb = hv_arena_alloc(ctx.arena, blen);
+        CHECK(compress2(bomb, &blen, spaces, big, 9) == Z_OK);
+        CHECK(blen < 16000);
+        s[0].data = bomb;
+        s[0].len = blen;
+        elf = elf_build(&len, s, 1);
+        CHECK(run("binary", "usr/bin/app", 0755, elf, len) == HV_E_BAD_REQUEST);
+        CHECK(strstr(ctx.err.message, "inflates past") != NULL);
+    }
     /* a shell script is no error */
     CHECK(run("binary", "usr/bin/s", 0755,
               "#!/bin/sh\necho hello world, this is a script that says hello\n", 62) == HV_OK);
@@ -595,6 +610,33 @@ static void test_nested_jars(void) {
     expect("org.example:tool", "2.0.1", "pkg:maven/org.example/tool@2.0.1");
     CHECK_STR(pkgs.n ? pkgs.v[0].path : NULL, "srv/app.war");
     CHECK(run("jar", "x.jar", 0644, "PK\3\4 not really", 16) == HV_E_BAD_REQUEST);
+
+    /* a jar six deep: the walk stops four below the outer one; and a zip bomb (a nested
+     * "jar" of 64 MiB of zeros) is skipped within the budget, the rest still read */
+    CHECK(sh("/usr/bin/python3 -c 'import zipfile, io\n"
+             "def jar(entries, how=zipfile.ZIP_DEFLATED):\n"
+             "    m = io.BytesIO()\n"
+             "    with zipfile.ZipFile(m, \"w\", how) as z:\n"
+             "        for n, b in entries: z.writestr(n, b)\n"
+             "    return m.getvalue()\n"
+             "j = b\"\"\n"
+             "for d in range(6, 0, -1):\n"
+             "    pom = \"groupId=g\\nartifactId=d%d\\nversion=1\\n\" % d\n"
+             "    e = [(\"META-INF/maven/g/d%d/pom.properties\" % d, pom)]\n"
+             "    j = jar(e + ([(\"lib/d%d.jar\" % (d + 1), j)] if j else []))\n"
+             "open(\"deep.jar\", \"wb\").write(j)\n"
+             "open(\"bomb.war\", \"wb\").write(jar([(\"WEB-INF/lib/zeros.jar\", bytes(64 << 20)),"
+             "(\"WEB-INF/lib/real.jar\", jar([(\"META-INF/maven/g/real/pom.properties\","
+             "\"groupId=g\\nartifactId=real\\nversion=2\\n\")]))]))'"));
+    CHECK(run_file("jar", "deep.jar", 0644, hv_arena_printf(ctx.arena, "%s/deep.jar", tmp)) ==
+          HV_OK);
+    CHECK_INT(pkgs.n, 5);
+    expect("g:d5", "1", NULL);
+    CHECK(find("g:d6") == NULL);
+    CHECK(run_file("jar", "bomb.war", 0644, hv_arena_printf(ctx.arena, "%s/bomb.war", tmp)) ==
+          HV_OK);
+    CHECK_INT(pkgs.n, 1);
+    expect("g:real", "2", NULL);
 }
 
 static void test_lock_files(void) {
