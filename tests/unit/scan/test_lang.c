@@ -296,6 +296,12 @@ static void test_python_files(void) {
           HV_OK);
     expect("foo-bar-baz", "1.0rc1", "pkg:pypi/foo-bar-baz@1.0rc1");
     CHECK_STR(pkgs.n ? pkgs.v[0].license : NULL, "BSD License");
+    /* core metadata 2.4's SPDX expression wins over the free text */
+    CHECK(run("python-dist", "x/y-2.0.dist-info/METADATA", 0644,
+              "Metadata-Version: 2.4\r\nName: y\r\nVersion: 2.0\r\nLicense: see the file\r\n"
+              "License-Expression: MIT OR Apache-2.0\r\n\r\n",
+              110) == HV_OK);
+    CHECK_STR(pkgs.n ? pkgs.v[0].license : NULL, "MIT OR Apache-2.0");
     CHECK(run_data("python-lock", "app/poetry.lock", "poetry.lock") == HV_OK);
     CHECK_INT(pkgs.n, 2);
     expect("certifi", "2023.7.22", "pkg:pypi/certifi@2023.7.22");
