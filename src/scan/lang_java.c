@@ -2,7 +2,8 @@
  * Java archives (*.jar, *.war, *.ear): zip files read from memory with libarchive.  Each
  * META-INF/maven/<group>/<artifact>/pom.properties names a Maven artifact (a shaded jar has
  * several); an archive without any is named by META-INF/MANIFEST.MF's main section (its
- * lines continue on lines that start with a space) and its file name.  Jars inside
+ * lines continue on lines that start with a space) and its file name; the manifest's
+ * Bundle-License is the licence of an archive that is one artifact.  Jars inside
  * (WEB-INF/lib, BOOT-INF/lib, …) are read into memory and walked the same way, at most
  * JAR_DEPTH deep and within one byte budget for all entries read (twice the outer file's
  * size and 1 MiB), so a zip bomb costs no more than a small multiple of its size; a nested
@@ -157,6 +158,7 @@ static hv_err walk(jar_walk *w, const void *data, size_t len, const char *file, 
     struct archive_entry *ent;
     manifest m = {0};
     bool poms = false, have_manifest = false;
+    size_t own = 0, own_at = 0; /* this archive's artifacts from pom.properties, the last */
     hv_err rc = HV_OK;
     hv_buf b;
     int arc;
@@ -183,8 +185,10 @@ static hv_err walk(jar_walk *w, const void *data, size_t len, const char *file, 
         if (is_pom_properties(name)) {
             if (!entry_bytes(w, a, 64u << 10, &b))
                 continue;
+            own_at = w->out->n;
             pom_properties(w, &b);
             hv_buf_free(&b);
+            own += w->out->n > own_at;
             poms = true;
         } else if (!strcmp(name, "META-INF/MANIFEST.MF")) {
             if (!entry_bytes(w, a, 1u << 20, &b))
@@ -203,6 +207,10 @@ static hv_err walk(jar_walk *w, const void *data, size_t len, const char *file, 
     }
     if (!poms && have_manifest)
         from_manifest(w, &m, file);
+    /* the manifest's licence is the artifact's when the archive is one artifact (a shaded
+     * jar's manifest speaks for the whole, not for each artifact inside) */
+    if (own == 1 && m.license)
+        w->out->v[own_at].license = m.license;
 out:
     archive_read_free(a);
     return rc;

@@ -559,32 +559,45 @@ static void test_debian_gemspecs(void) {
 
 /* Debian's jars against Python's zipfile reading of their pom.properties. */
 static void test_debian_jars(void) {
-    FILE *p = popen(
-        "/usr/bin/python3 -c 'import zipfile, glob\n"
-        "for j in sorted(glob.glob(\"/usr/share/java/*-[0-9]*.jar\"))[:25]:\n"
-        "    z = zipfile.ZipFile(j)\n"
-        "    for n in z.namelist():\n"
-        "        if n.startswith(\"META-INF/maven/\") and n.endswith(\"/pom.properties\"):\n"
-        "            kv = dict(l.split(\"=\", 1) for l in z.read(n).decode().splitlines()\n"
-        "                      if \"=\" in l and not l.startswith(\"#\"))\n"
-        "            print(j, kv[\"groupId\"] + \":\" + kv[\"artifactId\"], kv[\"version\"])'",
-        "r");
-    char line[1024], file[512], name[256], version[64], last[512] = "";
-    int n = 0;
+    /* each artifact, and the manifest's Bundle-License for a jar that is one artifact */
+    FILE *p =
+        popen("/usr/bin/python3 -c 'import zipfile, glob, re\n"
+              "for j in sorted(glob.glob(\"/usr/share/java/*-[0-9]*.jar\")):\n"
+              "    z = zipfile.ZipFile(j)\n"
+              "    poms = [n for n in z.namelist() if re.fullmatch(\"META-INF/maven/[^/]+/[^/]+/"
+              "pom.properties\", n)]\n"
+              "    mf = z.read(\"META-INF/MANIFEST.MF\").decode() if \"META-INF/MANIFEST.MF\" "
+              "in z.namelist() else \"\"\n"
+              "    lic = re.search(\"^Bundle-License: *(.*)$\", mf.replace(\"\\r\", \"\")"
+              ".replace(\"\\n \", \"\"), re.M)\n"
+              "    for n in poms:\n"
+              "        kv = dict(l.split(\"=\", 1) for l in z.read(n).decode().splitlines()\n"
+              "                  if \"=\" in l and not l.startswith(\"#\"))\n"
+              "        print(j, kv[\"groupId\"] + \":\" + kv[\"artifactId\"], kv[\"version\"],\n"
+              "              lic.group(1) if lic and len(poms) == 1 else \"-\")'",
+              "r");
+    char line[2048], file[512], name[256], version[64], license[1024], last[512] = "";
+    int n = 0, licensed = 0;
 
     CHECK(p != NULL);
     while (p && fgets(line, sizeof(line), p)) {
-        if (sscanf(line, "%511s %255s %63s", file, name, version) != 3)
+        const hv_scan_pkg *q;
+        if (sscanf(line, "%511s %255s %63s %1023[^\n]", file, name, version, license) != 4)
             continue;
         if (strcmp(file, last) != 0)
             CHECK(run_file("jar", file + 1, 0644, file) == HV_OK);
         memcpy(last, file, sizeof(last));
         expect(name, version, NULL);
+        q = find(name);
+        if (q)
+            CHECK_STR(q->license, strcmp(license, "-") ? license : NULL);
+        licensed += strcmp(license, "-") != 0;
         n++;
     }
     if (p)
         pclose(p);
-    CHECK(n >= 3);
+    CHECK(n >= 20);
+    CHECK(licensed >= 3);
 }
 
 /* A war holding a Debian jar in WEB-INF/lib, a jar with only a manifest in BOOT-INF/lib,
