@@ -232,7 +232,7 @@ static hv_err run(hv_ctx *ctx, hv_job *job, void *arg) {
 }
 
 static const hv_job_kind kind = {
-    .name = HV_GC_VENDOR, .run = run, .max_attempts = 3, .backoff_ms = 5000};
+    .name = HV_GC_VENDOR, .run = run, .max_attempts = 3, .backoff_ms = 5000, .alone = true};
 
 void hv_gc_init(const hv_gc_config *cfg) {
     config = *cfg;
@@ -257,21 +257,17 @@ static hv_err check(hv_ctx *ctx, const hv_gc_params *p) {
 }
 
 hv_err hv_gc_start(int64_t *out_id, hv_ctx *ctx, const hv_gc_params *p) {
-    bool active = false;
     char *params;
     hv_err rc = check(ctx, p);
 
-    if (rc == HV_OK)
-        rc = hv_jobs_execution_active(&active, ctx, HV_GC_VENDOR);
-    if (rc == HV_OK && active)
-        rc = HV_FAIL(ctx, HV_E_CONFLICT,
-                     "a garbage collection is already running; stop it or "
-                     "wait until it ends");
     if (rc)
         return rc;
     params = params_json(p);
     rc = hv_jobs_execution_start(out_id, ctx, HV_GC_VENDOR, 0, "MANUAL", HV_GC_VENDOR, params);
     free(params);
+    if (rc == HV_E_CONFLICT)
+        rc = HV_FAIL(ctx, rc,
+                     "a garbage collection is already running; stop it or wait until it ends");
     return rc;
 }
 
