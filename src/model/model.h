@@ -772,11 +772,10 @@ typedef struct hv_gc_artifact {
     const char *digest;
 } hv_gc_artifact;
 
-/* A blob's link to a project, with the blob's size. */
+/* A blob's link to a project. */
 typedef struct hv_gc_link {
     int64_t project_id;
     const char *digest;
-    int64_t size;
 } hv_gc_link;
 
 /* Up to limit untagged artifacts with ids above after, by id. */
