@@ -271,8 +271,8 @@ static hv_err step(hv_ctx *ctx, gc_run *g, const char *name, step_fn fn) {
     return rc;
 }
 
-/* The number of workers the parameters name, 1 when they name none (a run of a schedule
- * set before the parameter was checked). */
+/* The number of workers the parameters name (checked when the run or its schedule was set;
+ * held to 1..HV_GC_WORKERS_MAX all the same, 1 when absent). */
 static int64_t workers_of(json_t *params) {
     json_t *v = json_object_get(params, "workers");
     json_int_t n = json_is_integer(v) ? json_integer_value(v) : 1;
