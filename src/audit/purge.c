@@ -118,25 +118,25 @@ out:
     return rc;
 }
 
-static const hv_job_kind kind = {
-    .name = HV_AUDIT_PURGE_VENDOR, .run = run, .max_attempts = 3, .backoff_ms = 5000};
+static const hv_job_kind kind = {.name = HV_AUDIT_PURGE_VENDOR,
+                                 .run = run,
+                                 .max_attempts = 3,
+                                 .backoff_ms = 5000,
+                                 .alone = true};
 
 void hv_audit_purge_init(void) {
     hv_jobs_register(&kind);
 }
 
 hv_err hv_audit_purge_start(int64_t *out_id, hv_ctx *ctx, const hv_audit_purge_params *p) {
-    bool active = false;
     char *params = params_json(ctx, p);
-    hv_err rc =
-        params ? hv_jobs_execution_active(&active, ctx, HV_AUDIT_PURGE_VENDOR) : ctx->err.code;
+    hv_err rc = params ? hv_jobs_execution_start(out_id, ctx, HV_AUDIT_PURGE_VENDOR, 0, "MANUAL",
+                                                 HV_AUDIT_PURGE_VENDOR, params)
+                       : ctx->err.code;
 
-    if (rc == HV_OK && active)
-        rc = HV_FAIL(ctx, HV_E_CONFLICT,
+    if (rc == HV_E_CONFLICT)
+        rc = HV_FAIL(ctx, rc,
                      "an audit log purge is already running; stop it or wait until it ends");
-    if (rc == HV_OK)
-        rc = hv_jobs_execution_start(out_id, ctx, HV_AUDIT_PURGE_VENDOR, 0, "MANUAL",
-                                     HV_AUDIT_PURGE_VENDOR, params);
     free(params);
     return rc;
 }

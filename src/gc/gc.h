@@ -33,11 +33,14 @@ typedef struct hv_gc_config {
 /* Registers the job kind; cfg is copied.  Before hv_jobs_start. */
 void hv_gc_init(const hv_gc_config *cfg);
 
+/* The most workers a run takes, as Harbor checks. */
+#define HV_GC_WORKERS_MAX 5
+
 /* Harbor's GC parameters. */
 typedef struct hv_gc_params {
     bool delete_untagged;
     bool dry_run;
-    int64_t workers; /* 1..5, as Harbor checks; recorded (one worker deletes in batches) */
+    int64_t workers; /* 1..HV_GC_WORKERS_MAX: threads removing blob files or objects at once */
 } hv_gc_params;
 
 /* Starts a run now (trigger MANUAL).  HV_E_BAD_REQUEST for workers outside 1..5;

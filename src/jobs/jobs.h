@@ -54,6 +54,10 @@ typedef struct hv_job_kind {
      * with the execution's parameters.  An execution given no task is Success at once. */
     hv_err (*launch)(hv_ctx *ctx, int64_t execution_id, int64_t vendor_id, const char *params,
                      void *arg);
+    /* One execution at a time per vendor_id: starting one while another is Pending or Running
+     * fails with HV_E_CONFLICT (the database decides, for every node at once), and a schedule
+     * that comes due meanwhile skips that firing. */
+    bool alone;
 } hv_job_kind;
 
 /* Registers a kind (borrowed: keep it static).  Only before hv_jobs_start. */
@@ -100,7 +104,9 @@ void hv_job_log(hv_job *job, hv_log_level level, const char *fmt, ...)
 
 /* Starts an execution of vendor_type with its tasks (params: the execution's extra_attrs):
  * one job of kind `kind` with params, or those the kind's launch enqueues, in one
- * transaction, and wakes the workers.  trigger: MANUAL, SCHEDULE or EVENT. */
+ * transaction, and wakes the workers.  trigger: MANUAL, SCHEDULE or EVENT.  HV_E_CONFLICT
+ * when the kind runs alone and an execution of vendor_type and vendor_id is still Pending or
+ * Running. */
 hv_err hv_jobs_execution_start(int64_t *out_id, hv_ctx *ctx, const char *vendor_type,
                                int64_t vendor_id, const char *trigger, const char *kind,
                                const char *params);
@@ -111,8 +117,6 @@ hv_err hv_jobs_execution_list(hv_execution **out, size_t *n, int64_t *total, hv_
 /* Stops the execution's tasks (Pending ones at once; Running ones at their next check).
  * HV_E_NOT_FOUND as get. */
 hv_err hv_jobs_execution_stop(hv_ctx *ctx, int64_t id, const char *vendor_type);
-/* Whether an execution of vendor_type is Pending or Running. */
-hv_err hv_jobs_execution_active(bool *out, hv_ctx *ctx, const char *vendor_type);
 /* The logs of the execution's tasks, one after the other (arena).  HV_E_NOT_FOUND as get. */
 hv_err hv_jobs_execution_log(const char **out, hv_ctx *ctx, int64_t id, const char *vendor_type);
 

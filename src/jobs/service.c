@@ -23,7 +23,8 @@ static hv_err add_execution(int64_t *out_id, hv_ctx *ctx, const char *vendor_typ
                             int64_t vendor_id, const char *trigger, const char *kind,
                             const char *params) {
     const hv_job_kind *k = hv_jobs__kind(kind);
-    hv_err rc = hv_model_execution_add(out_id, ctx, vendor_type, vendor_id, trigger, params);
+    hv_err rc =
+        hv_model_execution_add(out_id, ctx, vendor_type, vendor_id, trigger, params, k && k->alone);
 
     if (rc || !k || !k->launch)
         return rc ? rc : hv_jobs_enqueue(NULL, ctx, kind, params, *out_id);
@@ -96,20 +97,6 @@ hv_err hv_jobs_execution_stop(hv_ctx *ctx, int64_t id, const char *vendor_type) 
     stop_tx s = {id, vendor_type};
 
     return hv_events_transaction(ctx, stop_execution, &s);
-}
-
-hv_err hv_jobs_execution_active(bool *out, hv_ctx *ctx, const char *vendor_type) {
-    static const char *const states[] = {"Pending", "Running"};
-    hv_query_term term = {
-        .key = "status", .op = HV_Q_ANY, .values = (const char **)states, .n_values = 2};
-    hv_list list = {.terms = &term, .n_terms = 1, .page = 1, .page_size = 1};
-    hv_execution *x;
-    size_t n;
-    int64_t total = 0;
-    hv_err rc = hv_model_execution_list(&x, &n, &total, ctx, vendor_type, &list);
-
-    *out = total > 0;
-    return rc;
 }
 
 hv_err hv_jobs_execution_log(const char **out, hv_ctx *ctx, int64_t id, const char *vendor_type) {
@@ -356,16 +343,21 @@ hv_err hv_jobs_schedule_list(hv_schedule **out, size_t *n, int64_t *total, hv_ct
 typedef struct fire_tx {
     const hv_schedule *s;
     int64_t next;
-    bool won;
+    bool won, busy;
 } fire_tx;
 
-/* Moves the schedule on and, if this node did, starts its execution, in one transaction. */
+/* Moves the schedule on and, if this node did, starts its execution, in one transaction;
+ * of a kind that runs alone, only when no execution of it is Pending or Running. */
 static hv_err fire(hv_ctx *ctx, void *payload) {
     fire_tx *f = payload;
+    const hv_job_kind *k = hv_jobs__kind(f->s->vendor_type);
     int64_t execution_id = 0;
     hv_err rc = hv_model_schedule_advance(&f->won, ctx, f->s->id, f->s->next_fire_at, f->next);
 
-    if (rc == HV_OK && f->won)
+    f->busy = false;
+    if (rc == HV_OK && f->won && k && k->alone)
+        rc = hv_model_execution_busy(&f->busy, ctx, f->s->vendor_type, f->s->vendor_id);
+    if (rc == HV_OK && f->won && !f->busy)
         rc = add_execution(&execution_id, ctx, f->s->vendor_type, f->s->vendor_id, "SCHEDULE",
                            f->s->vendor_type, f->s->params);
     return rc;
@@ -394,9 +386,11 @@ int hv_jobs_schedule_tick(hv_ctx *ctx) {
                    ctx->err.message);
             hv_error_clear(ctx);
         } else if (f.won) {
-            hv_log(HV_LOG_INFO, "scheduler: %s fired (cron \"%s\")", due[i].vendor_type,
-                   due[i].cron);
-            started++;
+            char due_at[32];
+            hv_time_format(due_at, due[i].next_fire_at);
+            hv_log(HV_LOG_INFO, "scheduler: %s %s (cron \"%s\", due at %s)", due[i].vendor_type,
+                   f.busy ? "skipped: its last run has not ended" : "fired", due[i].cron, due_at);
+            started += !f.busy;
         }
     }
     if (started)

@@ -9,15 +9,36 @@
 #include <string.h>
 
 static const char *sql_execution_add =
-    "INSERT INTO execution (vendor_type, vendor_id, trigger_type, extra_attrs, start_time,"
-    " update_time) VALUES (?, ?, ?, ?, ?, ?) RETURNING id";
+    "INSERT INTO execution (vendor_type, vendor_id, trigger_type, extra_attrs, alone, start_time,"
+    " update_time) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id";
 
 hv_err hv_model_execution_add(int64_t *out_id, hv_ctx *ctx, const char *vendor_type,
-                              int64_t vendor_id, const char *trigger, const char *extra_attrs) {
+                              int64_t vendor_id, const char *trigger, const char *extra_attrs,
+                              bool alone) {
     int64_t now = hv_now_ms();
+    hv_err rc =
+        hv_model__insert(out_id, ctx, sql_execution_add, "tittiii", vendor_type, vendor_id, trigger,
+                         extra_attrs ? extra_attrs : "{}", (int64_t)alone, now, now);
 
-    return hv_model__insert(out_id, ctx, sql_execution_add, "tittii", vendor_type, vendor_id,
-                            trigger, extra_attrs ? extra_attrs : "{}", now, now);
+    if (rc == HV_E_CONFLICT) { /* the index execution_alone */
+        hv_error_clear(ctx);
+        rc = HV_FAIL(ctx, HV_E_CONFLICT, "an execution of %s %lld is already Pending or Running",
+                     vendor_type, (long long)vendor_id);
+    }
+    return rc;
+}
+
+static const char *sql_execution_busy =
+    "SELECT 1 FROM execution WHERE vendor_type = ? AND vendor_id = ? AND alone = 1"
+    " AND status IN ('Pending', 'Running')";
+
+hv_err hv_model_execution_busy(bool *out, hv_ctx *ctx, const char *vendor_type, int64_t vendor_id) {
+    hv_stmt *st;
+    hv_err rc = hv_model__query(&st, out, ctx, sql_execution_busy, "ti", vendor_type, vendor_id);
+
+    if (rc == HV_OK)
+        hv_stmt_reset(st);
+    return rc;
 }
 
 /* "from" in lower case: hv_model__list counts the rows from the first " FROM " on */

@@ -54,24 +54,25 @@ hv_err hv_model_gc_untagged(hv_gc_artifact **out, size_t *n, hv_ctx *ctx, int64_
     return rc;
 }
 
-/* An artifact of project p (the alias of project_blob) referencing the blob: as its manifest or
- * as one of its blobs.  Two EXISTS, each led by the blob's digest, so that both use an index on
- * the digest instead of reading every artifact of the project (CROSS JOIN keeps SQLite's join
- * order: artifact by digest, then its repository). */
+/* An artifact of project p (the alias of project_blob) referencing the blob: as one of its blobs
+ * (most blobs are layers: asked first) or as its manifest.  Two EXISTS, each led by the blob's
+ * digest, so that both use an index on the digest instead of reading every artifact of the project
+ * (CROSS JOIN keeps SQLite's join order: artifact by digest, then its repository). */
 #define REFERENCED_IN_PROJECT(pb, extra)                                                           \
-    "(EXISTS (SELECT 1 FROM artifact a CROSS JOIN repository r WHERE r.id = a.repository_id"       \
-    " AND a.digest = " pb ".blob_digest AND r.project_id = " pb ".project_id" extra ")"            \
-    " OR EXISTS (SELECT 1 FROM artifact_blob ab JOIN artifact a ON a.id = ab.artifact_id"          \
+    "(EXISTS (SELECT 1 FROM artifact_blob ab JOIN artifact a ON a.id = ab.artifact_id"             \
     " JOIN repository r ON r.id = a.repository_id WHERE ab.blob_digest = " pb ".blob_digest"       \
-    " AND r.project_id = " pb ".project_id" extra "))"
+    " AND r.project_id = " pb ".project_id" extra ")"                                              \
+    " OR EXISTS (SELECT 1 FROM artifact a CROSS JOIN repository r WHERE r.id = a.repository_id"    \
+    " AND a.digest = " pb ".blob_digest AND r.project_id = " pb ".project_id" extra "))"
 #define NO_UPLOAD(pb) "NOT EXISTS (SELECT 1 FROM upload u WHERE u.project_id = " pb ".project_id)"
-#define ORPHAN_LINK                                                                                \
-    "pb.creation_time < ?1 AND NOT " REFERENCED_IN_PROJECT("pb", "") " AND " NO_UPLOAD("pb")
+/* A link of pb that a run releases; extra: a condition on the artifacts a that still count. */
+#define ORPHAN(pb, extra)                                                                          \
+    pb ".creation_time < ?1 AND NOT " REFERENCED_IN_PROJECT(pb, extra) " AND " NO_UPLOAD(pb)
+#define ORPHAN_LINK ORPHAN("pb", "")
 
 static const char *sql_orphan_links =
-    "SELECT pb.project_id, pb.blob_digest, b.size FROM project_blob pb"
-    " JOIN blob b ON b.digest = pb.blob_digest WHERE " ORPHAN_LINK
-    " AND (pb.project_id > ?2 OR (pb.project_id = ?2 AND pb.blob_digest > ?3))"
+    "SELECT pb.project_id, pb.blob_digest FROM project_blob pb WHERE (pb.project_id,"
+    " pb.blob_digest) > (?2, ?3) AND " ORPHAN_LINK
     " ORDER BY pb.project_id, pb.blob_digest LIMIT ?4";
 
 hv_err hv_model_gc_orphan_links(hv_gc_link **out, size_t *n, hv_ctx *ctx, int64_t cutoff,
@@ -86,7 +87,6 @@ hv_err hv_model_gc_orphan_links(hv_gc_link **out, size_t *n, hv_ctx *ctx, int64_
     while (rc == HV_OK && row && count < (size_t)limit) {
         v[count].project_id = hv_stmt_int(st, 0);
         v[count].digest = hv_model__text(ctx, st, 1);
-        v[count].size = hv_stmt_int(st, 2);
         count++;
         rc = hv_stmt_step(st, ctx, &row);
     }
@@ -121,10 +121,16 @@ hv_err hv_model_gc_unlink_orphan(bool *done, hv_ctx *ctx, int64_t project_id, co
     return rc;
 }
 
-#define GARBAGE_BLOB(b)                                                                            \
+/* A blob no artifact a (meeting extra) references: as its manifest or as one of its blobs. */
+#define UNREFERENCED(b, extra)                                                                     \
+    "NOT EXISTS (SELECT 1 FROM artifact_blob ab JOIN artifact a ON a.id = ab.artifact_id"          \
+    " WHERE ab.blob_digest = " b ".digest" extra ")"                                               \
+    " AND NOT EXISTS (SELECT 1 FROM artifact a WHERE a.digest = " b ".digest" extra ")"
+/* A blob a run deletes once the links that meet `links` are gone (extra as above). */
+#define GARBAGE(b, links, extra)                                                                   \
     b ".last_ref < ?1 AND NOT EXISTS (SELECT 1 FROM project_blob pb WHERE pb.blob_digest = " b     \
-      ".digest) AND NOT EXISTS (SELECT 1 FROM artifact_blob ab WHERE ab.blob_digest = " b          \
-      ".digest) AND NOT EXISTS (SELECT 1 FROM artifact a WHERE a.digest = " b ".digest)"
+      ".digest" links ") AND " UNREFERENCED(b, extra)
+#define GARBAGE_BLOB(b) GARBAGE(b, "", "")
 
 static const char *sql_garbage_blobs = "SELECT b.digest, b.size FROM blob b WHERE " GARBAGE_BLOB(
     "b") " AND b.digest > ?2 ORDER BY b.digest LIMIT ?3";
@@ -202,22 +208,15 @@ hv_err hv_model_gc_tombstone_done(hv_ctx *ctx, const char *digest) {
     return hv_model__exec(NULL, ctx, sql_tombstone_delete, "t", digest);
 }
 
-/* A dry run's answer: what a run would delete now, the untagged artifacts counted as gone
- * (?2: whether they are).  The same conditions as above, with "an artifact that survives"
- * for "an artifact". */
-#define SURVIVES(a) "NOT (?2 = 1 AND " UNTAGGED(a) ")"
+/* A dry run's answer: what a run would delete now, from the conditions the run's own
+ * statements use, with the untagged artifacts counted as gone (?2: whether they are) and the
+ * orphan links as released. */
+#define SURVIVES " AND NOT (?2 = 1 AND " UNTAGGED("a") ")"
 static const char *sql_estimate_artifacts =
     "SELECT count(*) FROM artifact a WHERE ?1 = 1 AND " UNTAGGED("a");
 static const char *sql_estimate_blobs =
-    "SELECT count(*), coalesce(sum(b.size), 0) FROM blob b WHERE b.last_ref < ?1"
-    " AND NOT EXISTS (SELECT 1 FROM artifact a WHERE " SURVIVES(
-        "a") " AND (a.digest = b.digest"
-             " OR EXISTS (SELECT 1 FROM artifact_blob ab WHERE ab.artifact_id = a.id"
-             " AND ab.blob_digest = b.digest)))"
-             " AND NOT EXISTS (SELECT 1 FROM project_blob pb WHERE pb.blob_digest = b.digest"
-             " AND NOT (" REFERENCED_IN_PROJECT(
-                 "pb", " AND NOT " SURVIVES("a")) " OR (pb.creation_time"
-                                                  " < ?1 AND " NO_UPLOAD("pb") ")))";
+    "SELECT count(*), coalesce(sum(b.size), 0) FROM blob b WHERE " GARBAGE(
+        "b", " AND NOT (" ORPHAN("pb", SURVIVES) ")", SURVIVES);
 
 hv_err hv_model_gc_estimate(int64_t *artifacts, int64_t *blobs, int64_t *bytes, hv_ctx *ctx,
                             int64_t cutoff, bool delete_untagged) {

@@ -757,8 +757,13 @@ typedef struct hv_execution {
     int64_t tasks, pending, running, succeeded, failed, stopped;
 } hv_execution;
 
+/* alone: the database refuses it (HV_E_CONFLICT) while another `alone` execution of the same
+ * vendor_type and vendor_id is Pending or Running. */
 hv_err hv_model_execution_add(int64_t *out_id, hv_ctx *ctx, const char *vendor_type,
-                              int64_t vendor_id, const char *trigger, const char *extra_attrs);
+                              int64_t vendor_id, const char *trigger, const char *extra_attrs,
+                              bool alone);
+/* Whether an `alone` execution of vendor_type and vendor_id is Pending or Running. */
+hv_err hv_model_execution_busy(bool *out, hv_ctx *ctx, const char *vendor_type, int64_t vendor_id);
 /* HV_E_NOT_FOUND when absent, or of another vendor_type (when not NULL). */
 hv_err hv_model_execution_get(hv_execution *out, hv_ctx *ctx, int64_t id, const char *vendor_type);
 /* Executions of a vendor type.  q and sort keys: id, vendor_id, status, trigger, start_time
@@ -812,11 +817,10 @@ typedef struct hv_gc_artifact {
     const char *digest;
 } hv_gc_artifact;
 
-/* A blob's link to a project, with the blob's size. */
+/* A blob's link to a project. */
 typedef struct hv_gc_link {
     int64_t project_id;
     const char *digest;
-    int64_t size;
 } hv_gc_link;
 
 /* Up to limit untagged artifacts with ids above after, by id. */

@@ -65,12 +65,15 @@ typedef struct orphan_tx {
  * share-locks the links it names before it takes that row, so the two wait in one order. */
 static hv_err unlink_orphan(hv_ctx *ctx, void *payload) {
     orphan_tx *o = payload;
+    int64_t size = 0;
     hv_err rc = hv_model_gc_unlink_orphan(o->done, ctx, o->l->project_id, o->l->digest, o->cutoff);
 
+    if (rc == HV_OK && *o->done) /* the blob outlives its links: the blob deletion needs none */
+        rc = hv_model_blob_size(&size, ctx, o->l->digest);
     if (rc == HV_OK && *o->done)
         rc = hv_model_quota_lock(ctx, o->l->project_id);
     if (rc == HV_OK && *o->done)
-        rc = hv_model_quota_refund(ctx, o->l->project_id, o->l->size);
+        rc = hv_model_quota_refund(ctx, o->l->project_id, size);
     return rc;
 }
 

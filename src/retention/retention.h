@@ -122,7 +122,8 @@ bool hv_retention_applies(const char *policy, const char *repository);
 /* Registers the job kind and the project.deleted subscriber.  Before hv_jobs_start. */
 void hv_retention_init(void);
 
-/* Starts a run of the policy now (trigger MANUAL); operator: who asked. */
+/* Starts a run of the policy now (trigger MANUAL); operator: who asked.  HV_E_CONFLICT while
+ * another run of it is Pending or Running (on any node). */
 hv_err hv_retention_run(int64_t *out_id, hv_ctx *ctx, const hv_retention_policy *pol, bool dry_run,
                         const char *operator);
 /* The runs of a policy (list: q, sort and paging as hv_jobs_execution_list). */

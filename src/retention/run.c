@@ -302,7 +302,8 @@ static const hv_job_kind kind = {.name = HV_RETENTION_VENDOR,
                                  .run = run,
                                  .max_attempts = 3,
                                  .backoff_ms = 5000,
-                                 .launch = launch};
+                                 .launch = launch,
+                                 .alone = true};
 
 /* A project's deletion took its policy (the rows cascade): its schedule goes too. */
 static void on_project_deleted(hv_ctx *ctx, const char *type, const char *payload, void *arg) {
@@ -331,6 +332,11 @@ hv_err hv_retention_run(int64_t *out_id, hv_ctx *ctx, const hv_retention_policy 
                                         HV_RETENTION_VENDOR, text);
 
     free(text);
+    if (rc == HV_E_CONFLICT)
+        rc = HV_FAIL(ctx, rc,
+                     "retention policy %lld is already running; stop its execution or wait "
+                     "until it ends",
+                     (long long)pol->id);
     return rc;
 }
 

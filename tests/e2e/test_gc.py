@@ -3,7 +3,8 @@ and /system/gc/schedule (Manual runs now; Hourly/Daily/Weekly/Custom set the sch
 removes it).  What it deletes: blobs of deleted artifacts and blobs uploaded but never used,
 once gc_grace_period has passed, from the store as well as the database, with the quota
 refunded; with delete_untagged, untagged artifacts, but not the accessories of artifacts that
-are there; a dry run deletes nothing and reports what the run then deletes.  Pushes go on
+are there; `workers` threads remove the files; a dry run deletes nothing and reports what the
+run then deletes.  Pushes go on
 during a run and every image they acknowledged pulls byte-identical after; a run killed -9
 is finished by the node that takes it over, and leaves no row naming missing bytes."""
 
@@ -100,6 +101,52 @@ def test_deleted_and_unused_blobs_are_collected(start_registry):
     pulls_identical(reg, keep)
     # nothing left to do
     assert summary(gc_log(reg, run_gc(reg)["id"])) == (0, 0, 0)
+
+
+def test_workers_remove_every_file(start_registry):
+    reg = start_registry({"HAVEN_GC_GRACE_PERIOD": "1", **FAST})
+    repo = reg.new_repo("workers")
+    blobs = [random.Random(150 + i).randbytes(512) for i in range(150)]
+    for blob in blobs:
+        reg.push_blob(repo, blob)
+    time.sleep(1.5)
+    r = reg.session().post(api(reg, "/system/gc/schedule"), json={
+        "schedule": {"type": "Manual"}, "parameters": {"workers": 4}})
+    assert_status(r, 201)
+    run = wait_gc(reg, int(r.headers["Location"].rsplit("/", 1)[1]))
+    assert run["job_status"] == "Success"
+    log = gc_log(reg, run["id"])
+    assert "workers=4" in log
+    assert summary(log) == (0, len(blobs), sum(len(b) for b in blobs))
+    assert f"{len(blobs)} blob file(s) removed from storage" in log
+    assert not any(stored(reg, digest_of(b)) for b in blobs)
+
+
+def test_dry_run_counts_what_the_run_deletes(start_registry):
+    """Blobs shared by two projects, one of which deleted its image, are kept; those only
+    the deleted image used, and a blob never used, go: the dry run counts exactly those."""
+    reg = start_registry({"HAVEN_GC_GRACE_PERIOD": "1", **FAST})
+    for name in ("gcdry-a", "gcdry-b"):
+        reg.create_project(name, public=False)
+    shared_a = reg.push_image("gcdry-a/app", "v1", layers=2, seed=160)
+    shared_b = reg.push_image("gcdry-b/app", "v1", layers=2, seed=160)  # the same blobs
+    only_a = reg.push_image("gcdry-a/other", "v1", layers=1, seed=161)
+    unused = random.Random(162).randbytes(3000)
+    reg.push_blob("gcdry-b/app", unused)
+    delete_manifest(reg, shared_a.repo, shared_a.digest)
+    delete_manifest(reg, only_a.repo, only_a.digest)
+    time.sleep(1.5)
+    gone = [only_a.manifest, only_a.config] + only_a.layers + [unused]
+    expected = (0, len(gone), sum(len(b) for b in gone))
+
+    dry = run_gc(reg, dry_run=True)
+    assert summary(gc_log(reg, dry["id"])) == expected
+    assert all(stored(reg, digest_of(b)) for b in gone)
+    log = gc_log(reg, run_gc(reg)["id"])
+    assert summary(log) == expected
+    assert not any(stored(reg, digest_of(b)) for b in gone)
+    pulls_identical(reg, shared_b)
+    assert summary(gc_log(reg, run_gc(reg, dry_run=True)["id"])) == (0, 0, 0)
 
 
 def test_grace_period_keeps_recent_blobs(start_registry):

@@ -267,15 +267,15 @@ def test_schedule_fires_once_with_two_nodes(tmp_path):
         assert_status(second.session().put(api(second, "/system/gc/schedule"),
                                            json={"schedule": {"type": "None"}}), 200)
         runs = gc_runs(first, "SCHEDULE")
-        # three or four firings in 7 s, each once: at least 2 s apart
-        assert 3 <= len(runs) <= 4
-        times = sorted(r["creation_time"] for r in runs)
-        seconds = [int(t[17:19]) + 60 * int(t[14:16]) for t in times]
-        assert all(b - a >= 2 for a, b in zip(seconds, seconds[1:])), times
-        for node in (first, second):
-            assert node.log_text().count("scheduler: GARBAGE_COLLECTION fired") <= len(runs)
-        assert (first.log_text().count("scheduler: GARBAGE_COLLECTION fired")
-                + second.log_text().count("scheduler: GARBAGE_COLLECTION fired")) == len(runs)
+        # each firing slot (the even second it was due) fired on one node, into one run:
+        # however late a loaded machine makes the nodes, no slot fires twice
+        slots = [slot for node in (first, second) for slot in re.findall(
+            r"scheduler: GARBAGE_COLLECTION fired \(cron [^,]*, due at ([0-9T:.Z-]+)\)",
+            node.log_text())]
+        assert len(slots) >= 2, slots
+        assert len(set(slots)) == len(slots), slots
+        assert all(int(slot[17:19]) % 2 == 0 for slot in slots), slots
+        assert len(runs) == len(slots), (runs, slots)
     finally:
         for node in (first, second):
             node.stop()

@@ -6,7 +6,8 @@ SIGKILL in the middle of pushes loses none that were acknowledged; a token one n
 is good at the others; a change made through one node (a password, a robot disabled, a
 member removed, a project made private, a tag moved) holds at the others at once (within
 a second is the promise); the upload purge runs on one node at a time, and on another once
-that one dies; and a node given another secret_key than the database's is refused at start.
+that one dies; a retention run or a garbage collection asked of every node at once starts
+once; and a node given another secret_key than the database's is refused at start.
 
 Only in the scale-out configuration (postgres:s3): SQLite is one node's database."""
 
@@ -372,6 +373,66 @@ def test_the_upload_purge_runs_on_one_node_at_a_time(tmp_path):
         assert purgers(others) == [successor]
     finally:
         stop_cluster(regs)
+
+
+# ---------------------------------------------------------------- runs one at a time
+
+
+def test_one_run_at_a_time_when_every_node_is_asked_at_once(cluster):
+    """A retention policy's run and a garbage collection, asked of every node at the same
+    moment (two requests each), start once: the database refuses the others (409) while
+    that one is Pending."""
+    a = cluster[0]
+    admin = a.session()
+    project = unique_name("once")
+    assert_status(admin.post(api(a, "/projects"), json={"project_name": project}), 201)
+    a.push_image(f"{project}/app", tag="v1", seed=4101)
+    pid = admin.get(api(a, f"/projects/{project}")).json()["project_id"]
+    r = admin.post(api(a, "/retentions"), json={
+        "algorithm": "or", "trigger": {"kind": "Schedule", "settings": {"cron": ""}},
+        "scope": {"level": "project", "ref": pid},
+        "rules": [{"action": "retain", "template": "always", "params": {},
+                   "tag_selectors": [{"kind": "doublestar", "decoration": "matches",
+                                      "pattern": "**"}],
+                   "scope_selectors": {"repository": [{"kind": "doublestar",
+                                                       "decoration": "repoMatches",
+                                                       "pattern": "**"}]}}]})
+    assert_status(r, 201)
+    policy = r.headers["Location"].rsplit("/", 1)[1]
+    kinds = [("RETENTION", f"/retentions/{policy}/executions", {"dry_run": True},
+              f"retention policy {policy} is already running"),
+             ("GARBAGE_COLLECTION", "/system/gc/schedule",
+              {"schedule": {"type": "Manual"}, "parameters": {"dry_run": True}},
+              "a garbage collection is already running")]
+    for queue, _, _, _ in kinds:
+        assert_status(admin.put(api(a, f"/jobservice/queues/{queue}"),
+                                json={"action": "pause"}), 200)
+    try:
+        for queue, path, body, message in kinds:
+            sessions = [(reg, reg.session()) for reg in cluster for _ in range(2)]
+            barrier = threading.Barrier(len(sessions))
+            answers = []
+
+            def post(reg, s, path=path, body=body, barrier=barrier, answers=answers):
+                barrier.wait()
+                answers.append(s.post(api(reg, path), json=body))
+
+            threads = [threading.Thread(target=post, args=pair) for pair in sessions]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            codes = sorted(r.status_code for r in answers)
+            assert codes == [201] + [409] * (len(sessions) - 1), [r.text for r in answers]
+            assert all(message in r.text for r in answers if r.status_code == 409)
+    finally:
+        for queue, _, _, _ in kinds:
+            assert_status(admin.put(api(a, f"/jobservice/queues/{queue}"),
+                                    json={"action": "resume"}), 200)
+    executions = admin.get(api(a, f"/retentions/{policy}/executions")).json()
+    assert len(executions) == 1
+    gc = admin.get(api(a, "/system/gc")).json()
+    assert len([x for x in gc if '"dry_run":true' in x["job_parameters"]]) == 1
 
 
 # ---------------------------------------------------------------- the shared secret

@@ -2,7 +2,8 @@
 policy (one task per repository a rule applies to), dry or real; the executions, their
 tasks with total/retained, a task's log (Harbor's table), stop; immutable artifacts kept;
 untagged artifacts; latestPushedK, nDaysSinceLastPull and label selectors; quotas fall after
-a real run; a policy's cron becomes a schedule that fires; tag-retention permissions."""
+a real run; a policy's cron becomes a schedule that fires; one run of a policy at a time
+(409 while one is Pending or Running); tag-retention permissions."""
 
 import json
 import re
@@ -250,6 +251,32 @@ def test_stop_before_the_task_runs(start_registry):
                             json={"action": "resume"}), 200)
     time.sleep(0.5)
     assert len(digests(reg, admin, p["name"], "s")) == 2
+
+
+def test_a_second_run_while_one_is_pending_is_refused(start_registry):
+    reg = start_registry(env=FAST)
+    admin = reg.session()
+    p = new_project(reg, admin)
+    reg.push_image(f"{p['name']}/s", tag="a", seed=1460)
+    pid = create_policy(reg, admin, p, [rule(value=1)])
+    other = create_policy(reg, admin, new_project(reg, admin), [rule(value=1)])
+    queue = api(reg, "/jobservice/queues/RETENTION")
+    assert_status(admin.put(queue, json={"action": "pause"}), 200)
+    eid = start(reg, admin, pid, dry_run=True)
+    for dry_run in (True, False):
+        r = admin.post(api(reg, f"/retentions/{pid}/executions"), json={"dry_run": dry_run})
+        assert_error(r, 409, "CONFLICT")
+        assert f"retention policy {pid} is already running" in r.text
+    start(reg, admin, other, dry_run=True)  # another policy's run is no obstacle
+    # once the run ends, stopped here, the policy runs again
+    assert_status(admin.patch(api(reg, f"/retentions/{pid}/executions/{eid}"),
+                              json={"action": "stop"}), 200)
+    assert wait(reg, admin, pid, eid)["status"] == "Stopped"
+    assert_status(admin.put(queue, json={"action": "resume"}), 200)
+    eid2 = start(reg, admin, pid, dry_run=True)
+    assert wait(reg, admin, pid, eid2)["status"] == "Success"
+    r = admin.get(api(reg, f"/retentions/{pid}/executions"))
+    assert sorted(x["id"] for x in r.json()) == [eid, eid2]
 
 
 def test_bad_cron_is_refused(registry, admin):

@@ -61,7 +61,7 @@ static void test_claims_and_leases(void) {
     bool held, stop;
     hv_execution e;
 
-    CHECK_INT(hv_model_execution_add(&x, &ctx, "UNIT", 0, "MANUAL", "{}"), HV_OK);
+    CHECK_INT(hv_model_execution_add(&x, &ctx, "UNIT", 0, "MANUAL", "{}", false), HV_OK);
     CHECK_INT(hv_model_job_add(&a, &ctx, "K", "{\"n\":1}", 2, hv_now_ms(), x), HV_OK);
     CHECK_INT(hv_model_job_add(&b, &ctx, "K", "{}", 2, hv_now_ms() + 3600000, 0), HV_OK);
     /* the ready one; the other waits for its run_after */
@@ -102,6 +102,30 @@ static void test_claims_and_leases(void) {
     CHECK_INT(hv_model_job_stop_kind(&ctx, "K"), HV_OK);
     CHECK_INT(hv_model_job_get(&j, &ctx, b), HV_OK);
     CHECK_STR(j.state, "Stopped");
+    hv_arena_free(ctx.arena);
+}
+
+/* An `alone` execution shuts out a second one of its vendor until it ends; others are free. */
+static void test_alone_executions(void) {
+    hv_ctx ctx = new_ctx();
+    int64_t x, y, z;
+    bool busy;
+
+    CHECK_INT(hv_model_execution_add(&x, &ctx, "ALONE", 7, "MANUAL", "{}", true), HV_OK);
+    CHECK_INT(hv_model_execution_add(&y, &ctx, "ALONE", 7, "SCHEDULE", "{}", true), HV_E_CONFLICT);
+    CHECK(strstr(ctx.err.message, "already Pending or Running") != NULL);
+    hv_error_clear(&ctx);
+    CHECK_INT(hv_model_execution_busy(&busy, &ctx, "ALONE", 7), HV_OK);
+    CHECK(busy);
+    CHECK_INT(hv_model_execution_busy(&busy, &ctx, "ALONE", 8), HV_OK);
+    CHECK(!busy);
+    CHECK_INT(hv_model_execution_add(&y, &ctx, "ALONE", 8, "MANUAL", "{}", true), HV_OK);
+    CHECK_INT(hv_model_execution_add(&z, &ctx, "ALONE", 7, "MANUAL", "{}", false), HV_OK);
+    /* without tasks it is Success at once: the vendor may run again */
+    CHECK_INT(hv_model_execution_refresh(&ctx, x), HV_OK);
+    CHECK_INT(hv_model_execution_busy(&busy, &ctx, "ALONE", 7), HV_OK);
+    CHECK(!busy);
+    CHECK_INT(hv_model_execution_add(&z, &ctx, "ALONE", 7, "MANUAL", "{}", true), HV_OK);
     hv_arena_free(ctx.arena);
 }
 
@@ -214,5 +238,5 @@ static void test_engine(void) {
     hv_arena_free(ctx.arena);
 }
 
-TEST_MAIN(setup, test_claims_and_leases, test_paused_retry_release, test_schedule_fires_once,
-          test_engine, teardown)
+TEST_MAIN(setup, test_claims_and_leases, test_alone_executions, test_paused_retry_release,
+          test_schedule_fires_once, test_engine, teardown)
