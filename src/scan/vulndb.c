@@ -460,7 +460,8 @@ hv_err hv_scan_vulndb_import(hv_scan_vulndb_stats *out, hv_ctx *ctx, const char 
     hv_err rc = HV_OK;
 
     memset(out, 0, sizeof(*out));
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+    if ((mkdir(data_dir, 0700) != 0 && errno != EEXIST) ||
+        (mkdir(dir, 0755) != 0 && errno != EEXIST)) {
         rc = HV_FAIL(ctx, HV_E_IO, "cannot create %s: %s", dir, strerror(errno));
         goto out;
     }
