@@ -10,8 +10,8 @@
  * shows is the first fixed event above the version.
  *
  * Severity (Trivy's precedence, shared/reference §1.5): the vendor's severity of the
- * package (Debian's urgency) when it has one, else the CVSS v3 base score's, else the
- * database's own label (GitHub's "MODERATE"), else Unknown.  A finding is reported under
+ * package (Debian's urgency) when it has one, else the CVSS v4 base score's, else v3's,
+ * else the database's own label (GitHub's "MODERATE"), else Unknown.  A finding is reported under
  * each CVE its advisory names (a DSA fixing three CVEs gives three), once per installed
  * package: a second advisory for the same CVE and package only fills what the first left
  * empty.
@@ -191,13 +191,14 @@ static json_t *json_or_empty(const char *text) {
 
 /* What every finding of a record shares, built once per match: [parts, ids, severity]
  * where parts holds description, links, cwe_ids, preferred_cvss and vendor_attributes and
- * severity is the record's own (CVSS v3, else its label). */
+ * severity is the record's own (CVSS v4, else v3, else its label: Trivy's order). */
 static json_t *record_parts(const hv_vuln_record *rec) {
     json_t *parts = json_object(), *cvss = json_object(), *vendor = json_object();
     json_t *ids = json_or_empty(rec->ids);
-    hv_scan_severity sev = rec->cvss3_score10 > 0
-                               ? hv_scan_severity_of_score((double)rec->cvss3_score10 / 10.0)
-                               : hv_scan_severity_parse(rec->severity);
+    hv_scan_severity sev =
+        rec->cvss4_score10 >= 0   ? hv_scan_severity_of_score((double)rec->cvss4_score10 / 10.0)
+        : rec->cvss3_score10 >= 0 ? hv_scan_severity_of_score((double)rec->cvss3_score10 / 10.0)
+                                  : hv_scan_severity_parse(rec->severity);
 
     json_object_set_new(parts, "description",
                         json_string(rec->description ? rec->description : ""));
@@ -212,8 +213,10 @@ static json_t *record_parts(const hv_vuln_record *rec) {
         json_object_set_new(osv, "V3Vector", json_string(rec->cvss3_vector));
         json_object_set_new(vendor, "CVSS", json_pack("{so}", "osv", osv));
     }
-    if (rec->cvss4_vector)
+    if (rec->cvss4_vector) {
+        json_object_set_new(cvss, "score_v4", json_real((double)rec->cvss4_score10 / 10.0));
         json_object_set_new(cvss, "vector_v4", json_string(rec->cvss4_vector));
+    }
     json_object_set_new(vendor, "advisory", json_string(rec->id));
     json_object_set_new(parts, "preferred_cvss", cvss);
     json_object_set_new(parts, "vendor_attributes", vendor);

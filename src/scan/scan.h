@@ -132,6 +132,9 @@ hv_scan_severity hv_scan_severity_of_score(double score);
 /* The base score of a CVSS v3.0 or v3.1 vector ("CVSS:3.1/AV:N/AC:L/…"), computed with
  * v3.1's formula (cvss.c).  False when it is not one, *why (static) saying what is wrong. */
 bool hv_scan_cvss3_score(double *score, const char *vector, const char **why);
+/* The base score of a CVSS v4.0 vector ("CVSS:4.0/AV:N/…"), with its threat and
+ * environmental metrics (cvss4.c).  False when it is not one, *why (static) saying why. */
+bool hv_scan_cvss4_score(double *score, const char *vector, const char **why);
 
 /*
  * The database (vulndb*.c): a SQLite file of its own, data_dir/vulndb.sqlite, that an

@@ -1,7 +1,7 @@
 /*
  * OSV records (ossf/osv-schema 1.7) into advisories.  What a report needs is kept: the ids
  * it is known by (its CVEs, from aliases and upstream, else its own id), details or
- * summary, the CVSS vectors (v3 scored here, v4 kept as the vector), the database's own
+ * summary, the CVSS v3 and v4 vectors and their base scores, the database's own
  * severity label and CWE ids (GitHub's database_specific), reference URLs, and per
  * affected package its ECOSYSTEM and SEMVER ranges and its version list.  GIT ranges name
  * commits, which an installed package does not carry, so they are left out.
@@ -79,7 +79,8 @@ static void add_cves(json_t *ids, const json_t *list) {
     }
 }
 
-/* Takes the first CVSS v3 and v4 vectors of a severity[] list the record has not got yet. */
+/* Takes the first CVSS v3 and v4 vectors of a severity[] list the record has not got yet,
+ * with their scores. */
 static void take_severity(hv_vuln_record *rec, hv_ctx *ctx, const json_t *list) {
     size_t i;
     json_t *v;
@@ -99,9 +100,13 @@ static void take_severity(hv_vuln_record *rec, hv_ctx *ctx, const json_t *list) 
             } else {
                 hv_log(HV_LOG_DEBUG, "%s: CVSS vector %s dropped: %s", rec->id, score, why);
             }
-        } else if (strcmp(type, "CVSS_V4") == 0 && !rec->cvss4_vector &&
-                   hv_str_has_prefix(score, "CVSS:4.0/")) {
-            rec->cvss4_vector = hv_arena_strdup(ctx->arena, score);
+        } else if (strcmp(type, "CVSS_V4") == 0 && !rec->cvss4_vector) {
+            if (hv_scan_cvss4_score(&s, score, &why)) {
+                rec->cvss4_vector = hv_arena_strdup(ctx->arena, score);
+                rec->cvss4_score10 = lround(s * 10);
+            } else {
+                hv_log(HV_LOG_DEBUG, "%s: CVSS vector %s dropped: %s", rec->id, score, why);
+            }
         }
     }
 }

@@ -44,6 +44,39 @@ static void test_spec_examples(void) {
     CHECK_SCORE("CVSS:3.1/AV:N/AC:H/PR:H/UI:N/S:U/C:H/I:H/A:N", 5.9); /* urllib3's */
 }
 
+static double score4(const char *vector) {
+    const char *why = NULL;
+    double s = -1;
+
+    if (!hv_scan_cvss4_score(&s, vector, &why))
+        fprintf(stderr, "%s: %s\n", vector, why);
+    return s;
+}
+
+#define CHECK_SCORE4(vector, want) CHECK_INT(lround(score4(vector) * 10), lround((want)*10))
+
+/* v4.0: macrovector scores straight from the specification's table where the vector is its
+ * macrovector's highest, and the interpolation below it (the 8.5 of a local privilege
+ * escalation is the table's 8.7 for 100200 moved a quarter of the way towards 7.0). */
+static void test_v4(void) {
+    CHECK_SCORE4("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H", 10.0);
+    CHECK_SCORE4("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 9.3);
+    CHECK_SCORE4("CVSS:4.0/AV:N/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 8.7);
+    CHECK_SCORE4("CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 8.5);
+    CHECK_SCORE4("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:L/VA:L/SC:N/SI:N/SA:N", 6.9);
+    CHECK_SCORE4("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N", 0.0);
+    /* threat: unreported exploitation lowers it; X is "not defined", as if absent */
+    CHECK(score4("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:U") < 9.3);
+    CHECK_SCORE4("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:X/CR:X", 9.3);
+    /* supplemental metrics do not count */
+    CHECK_SCORE4("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/S:P/U:Amber",
+                 9.3);
+    /* every score of every vector lies in [0, 10] and falls as a metric gets less severe */
+    CHECK(score4("CVSS:4.0/AV:P/AC:H/AT:P/PR:H/UI:A/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N/E:U") >= 0.0);
+    CHECK(score4("CVSS:4.0/AV:P/AC:H/AT:P/PR:H/UI:A/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N/E:U") <
+          score4("CVSS:4.0/AV:P/AC:H/AT:P/PR:H/UI:A/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N/E:U"));
+}
+
 static void test_bad_vectors(void) {
     static const char *const bad[] = {
         "AV:N/AC:L/Au:N/C:P/I:P/A:P", /* v2 */
@@ -56,12 +89,26 @@ static void test_bad_vectors(void) {
         "CVSS:3.1/AV",
         "CVSS:3.1/",
     };
+    static const char *const bad4[] = {
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+        "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N",      /* SA missing */
+        "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:S/SA:N", /* S is MSI's */
+        "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:Q",
+        "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/AV:N",
+    };
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         const char *why = NULL;
         double s;
 
         CHECK(!hv_scan_cvss3_score(&s, bad[i], &why));
+        CHECK(why != NULL);
+    }
+    for (size_t i = 0; i < sizeof(bad4) / sizeof(bad4[0]); i++) {
+        const char *why = NULL;
+        double s;
+
+        CHECK(!hv_scan_cvss4_score(&s, bad4[i], &why));
         CHECK(why != NULL);
     }
 }
@@ -81,4 +128,4 @@ static void test_severity(void) {
     CHECK_INT(hv_scan_severity_parse(NULL), HV_SEV_UNKNOWN);
 }
 
-TEST_MAIN(test_spec_examples, test_bad_vectors, test_severity)
+TEST_MAIN(test_spec_examples, test_v4, test_bad_vectors, test_severity)
