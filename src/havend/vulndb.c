@@ -107,6 +107,10 @@ int hv_havend__vulndb(int argc, char **argv, char **envp) {
     int n_rest = 0, level;
     hv_err rc;
 
+    /* libarchive turns each zip entry's DOS time into local time, and glibc reads
+     * /etc/localtime again at every call while TZ is unset: a stat per record.  havend
+     * keeps its times in UTC, so say so. */
+    setenv("TZ", "UTC", 0);
     if (argc < 3 || (!is_import && strcmp(argv[2], "status") != 0))
         rc = HV_FAIL(&ctx, HV_E_CONFIG, "%s", usage);
     else
