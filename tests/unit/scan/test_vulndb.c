@@ -386,6 +386,44 @@ static void test_alpine_secdb(void) {
     hv_arena_free(ctx.arena);
 }
 
+/* A record with CVSS v4 and v3 vectors and a label of its own: v4's score decides (Trivy's
+ * order), and both scores are in the report. */
+static void test_cvss4_first(void) {
+    hv_ctx ctx = new_ctx();
+    hv_scan_vulndb_stats st;
+    char *path = hv_printf("%s/GHSA-v4.json", data_dir);
+    FILE *f = fopen(path, "w");
+    hv_scan_pkg pkg = {.eco = HV_ECO_NPM, .name = "v4pkg", .version = "1.0.0"};
+    hv_scan_inventory inv = {.pkgs = &pkg, .n_pkgs = 1};
+    json_t *report, *cvss;
+
+    fputs("{\"id\": \"GHSA-v4v4-v4v4-v4v4\", \"aliases\": [\"CVE-2024-99999\"],"
+          " \"severity\": [{\"type\": \"CVSS_V3\", \"score\":"
+          " \"CVSS:3.1/AV:N/AC:H/PR:H/UI:N/S:U/C:H/I:H/A:N\"}, {\"type\": \"CVSS_V4\","
+          " \"score\": \"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N\"}],"
+          " \"affected\": [{\"package\": {\"ecosystem\": \"npm\", \"name\": \"v4pkg\"},"
+          " \"ranges\": [{\"type\": \"SEMVER\", \"events\": [{\"introduced\": \"0\"},"
+          " {\"last_affected\": \"1.0.0\"}]}]}],"
+          " \"database_specific\": {\"severity\": \"LOW\"}}",
+          f);
+    fclose(f);
+    CHECK_INT(import1(&st, &ctx, path, HV_VULNDB_OSV), HV_OK);
+    report = match(&ctx, &inv);
+    json_t *v = find(report, "CVE-2024-99999", "v4pkg");
+    CHECK(v && strcmp(field(v, "severity"), "Critical") == 0);
+    CHECK(v && strcmp(field(v, "fix_version"), "") == 0); /* last_affected: no fix known */
+    cvss = json_object_get(v, "preferred_cvss");
+    CHECK(fabs(json_real_value(json_object_get(cvss, "score_v4")) - 9.3) < 1e-9);
+    CHECK(fabs(json_real_value(json_object_get(cvss, "score_v3")) - 5.9) < 1e-9);
+    json_decref(report);
+    pkg.version = "1.0.1"; /* past last_affected */
+    report = match(&ctx, &inv);
+    CHECK_INT(json_array_size(json_object_get(report, "vulnerabilities")), 0);
+    json_decref(report);
+    free(path);
+    hv_arena_free(ctx.arena);
+}
+
 /* Writes the osv fixtures and the malformed ones into a zip, as osv.dev's all.zip. */
 static void write_zip(const char *zip, bool with_malformed) {
     struct archive *a = archive_write_new();
@@ -610,6 +648,6 @@ static void teardown(void) {
 }
 
 TEST_MAIN(setup, test_open_before_import, test_osv_directory, test_match_languages,
-          test_match_debian_binaries, test_debian_tracker, test_alpine_secdb,
+          test_match_debian_binaries, test_debian_tracker, test_alpine_secdb, test_cvss4_first,
           test_zip_and_malformed, test_bad_source_keeps_database, test_swap_under_reader,
           test_match_speed, teardown)
