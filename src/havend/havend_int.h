@@ -24,7 +24,12 @@ hv_blob_s3_config hv_havend__s3_config(const hv_config *cfg);
  * exit status. */
 int hv_havend__migrate(int argc, char **argv, char **envp);
 
-/* `havend vulndb import|status …` (argv[1] is "vulndb"); returns the exit status. */
+/* `havend vulndb import|update|status …` (argv[1] is "vulndb"); returns the exit status. */
 int hv_havend__vulndb(int argc, char **argv, char **envp);
+
+/* The scheduled update of the vulnerability database from cfg's vulndb_url (nothing when
+ * it is unset), in a thread of its own until hv_havend__vulndb_stop; cfg must outlive it. */
+hv_err hv_havend__vulndb_start(hv_ctx *ctx, const hv_config *cfg);
+void hv_havend__vulndb_stop(void);
 
 #endif

@@ -257,6 +257,8 @@ static hv_err start(havend *h, hv_ctx *ctx) {
     h->api.reg = h->reg;
     hv_api_mount(h->http, &h->api);
     rc = hv_http_start(h->http, ctx);
+    if (rc == HV_OK)
+        rc = hv_havend__vulndb_start(ctx, &h->cfg);
     if (rc)
         return rc;
     hv_log(HV_LOG_INFO,
@@ -335,6 +337,7 @@ int main(int argc, char **argv) {
     serve(&h, &stop);
     status = 0;
 out:
+    hv_havend__vulndb_stop();
     hv_http_stop(h.http);
     hv_jobs_stop();
     hv_events_stop();

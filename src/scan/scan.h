@@ -152,6 +152,7 @@ typedef enum hv_scan_vulndb_format {
 typedef struct hv_scan_vulndb_source {
     const char *path;
     hv_scan_vulndb_format format;
+    const char *label; /* how status names it (the URL it came from); NULL: path */
 } hv_scan_vulndb_source;
 
 typedef struct hv_scan_vulndb_stats {
@@ -170,6 +171,13 @@ typedef struct hv_scan_vulndb_stats {
  */
 hv_err hv_scan_vulndb_import(hv_scan_vulndb_stats *out, hv_ctx *ctx, const char *data_dir,
                              const hv_scan_vulndb_source *sources, size_t n_sources);
+
+/* Downloads url (an OSV record or osv.dev's all.zip, http or https) into data_dir/vulndb/
+ * and imports it as hv_scan_vulndb_import does, then removes the download.  Errors as the
+ * import's, and HV_E_UNAVAILABLE when url cannot be fetched (no answer, a status other than
+ * 2xx: the message names url and the status). */
+hv_err hv_scan_vulndb_update(hv_scan_vulndb_stats *out, hv_ctx *ctx, const char *data_dir,
+                             const char *url);
 
 typedef struct hv_scan_vulndb hv_scan_vulndb;
 

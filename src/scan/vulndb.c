@@ -22,6 +22,7 @@
  * scanner of JSON's nesting (split_*), and a secdb file (a few hundred kilobytes) is read
  * whole.  No record may pass HV_SCAN__RECORD_MAX.
  */
+#include "net/net.h"
 #include "scan/vulndb_int.h"
 
 #include <archive.h>
@@ -435,8 +436,9 @@ static hv_err fill(hv_ctx *ctx, hv_scan_vulndb_stats *stats, const hv_scan_vulnd
             rc = debian_source(ctx, stats, src[i].path);
         else
             rc = alpine_source(ctx, stats, src[i].path);
-        if (rc == HV_OK && hv_buf_appendf(&sources, "%s%s:%s", i ? ", " : "",
-                                          format_names[src[i].format], src[i].path) != HV_OK)
+        if (rc == HV_OK &&
+            hv_buf_appendf(&sources, "%s%s:%s", i ? ", " : "", format_names[src[i].format],
+                           src[i].label ? src[i].label : src[i].path) != HV_OK)
             rc = HV_FAIL(ctx, HV_E_TOO_LARGE, "too many sources");
     }
     hv_time_format(now, hv_now_ms());
@@ -521,6 +523,60 @@ out:
     free(path);
     free(tmp);
     free(link);
+    return rc;
+}
+
+static bool to_file(const void *data, size_t n, void *payload) {
+    return fwrite(data, 1, n, payload) == n;
+}
+
+hv_err hv_scan_vulndb_update(hv_scan_vulndb_stats *out, hv_ctx *ctx, const char *data_dir,
+                             const char *url) {
+    unsigned char rnd[4];
+    char hex[9];
+    char *dir = hv_printf("%s/vulndb", data_dir), *path = NULL;
+    hv_net_request req = {.method = "GET", .url = url, .attempts = HV_NET_ATTEMPTS};
+    hv_net_response resp = {0};
+    hv_scan_vulndb_source src;
+    FILE *f = NULL;
+    hv_err rc = HV_OK;
+
+    memset(out, 0, sizeof(*out));
+    if ((mkdir(data_dir, 0700) != 0 && errno != EEXIST) ||
+        (mkdir(dir, 0755) != 0 && errno != EEXIST)) {
+        rc = HV_FAIL(ctx, HV_E_IO, "cannot create %s: %s", dir, strerror(errno));
+        goto out;
+    }
+    hv_random(rnd, sizeof(rnd));
+    hv_hex(hex, rnd, sizeof(rnd));
+    path = hv_printf("%s/.download-%s", dir, hex);
+    f = fopen(path, "wb");
+    if (!f) {
+        rc = HV_FAIL(ctx, HV_E_IO, "cannot create %s: %s", path, strerror(errno));
+        goto out;
+    }
+    req.sink = to_file;
+    req.payload = f;
+    rc = hv_net_perform(&resp, ctx, &req);
+    if (rc == HV_OK && (resp.status < 200 || resp.status > 299))
+        rc = HV_FAIL(ctx, HV_E_UNAVAILABLE, "GET %s: HTTP %ld", url, resp.status);
+    if (fclose(f) != 0 && rc == HV_OK)
+        rc = HV_FAIL(ctx, HV_E_IO, "cannot write %s: %s", path, strerror(errno));
+    f = NULL;
+    if (rc)
+        goto out;
+    src.path = path;
+    src.format = HV_VULNDB_OSV;
+    src.label = url;
+    rc = hv_scan_vulndb_import(out, ctx, data_dir, &src, 1);
+out:
+    if (f)
+        fclose(f);
+    if (path)
+        unlink(path);
+    hv_net_response_free(&resp);
+    free(path);
+    free(dir);
     return rc;
 }
 

@@ -1,19 +1,27 @@
-"""`havend vulndb import|status`: the scanner's vulnerability database from the command line.
+"""`havend vulndb import|update|status`: the scanner's vulnerability database from the command
+line, and its scheduled update from vulndb_url by a running havend.
 Imports the published advisories of tests/data/scan/vulndb (OSV records as files, a directory
 and an osv.dev-style all.zip; the Debian tracker's JSON; an Alpine secdb), and checks what
 status then says, that malformed records are named and skipped while the import goes on, that
 a source that cannot be read leaves the database as it was, and that an import replaces the
-whole database, keeping one generation on disk.
+whole database, keeping one generation on disk.  The updates fetch an all.zip from a
+loopback HTTP server (http.server in a thread of the test).
 """
 
+import functools
+import http.server
 import os
 import re
 import subprocess
+import threading
+import time
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from havenlib import havend_path
+import pytest
+
+from havenlib import Registry, havend_path
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "scan" / "vulndb"
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -122,3 +130,53 @@ def test_bad_arguments(tmp_path):
     r = vulndb(tmp_path, "status", "extra")
     assert r.returncode == 1
     assert "status takes no paths" in r.stderr
+
+
+@pytest.fixture
+def feed(tmp_path):
+    """A loopback HTTP server serving tmp_path/feed (all.zip in it); yields its base URL."""
+    root = tmp_path / "feed"
+    root.mkdir()
+    all_zip(root / "all.zip")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_update_from_url(tmp_path, feed):
+    data = tmp_path / "data"
+    r = vulndb(data, "update")
+    assert r.returncode == 1
+    assert "vulndb_url is not set" in r.stderr
+    r = vulndb(data, "update", "--vulndb-url", feed + "/all.zip")
+    assert r.returncode == 0, r.stderr
+    assert "imported 7 records" in r.stdout
+    st = status(data)
+    assert st["records"] == "7"
+    assert st["sources"] == "osv:" + feed + "/all.zip"
+    # a URL that does not serve a feed: the database stays
+    r = vulndb(data, "update", "--vulndb-url", feed + "/missing.zip")
+    assert r.returncode == 1
+    assert "HTTP 404" in r.stderr and "/missing.zip" in r.stderr
+    assert status(data) == st
+    assert not [p for p in (data / "vulndb").iterdir() if p.name.startswith(".download")]
+
+
+def test_daemon_updates_at_start(tmp_path, feed):
+    reg = Registry(tmp_path / "node")
+    reg.start(env={"HAVEN_VULNDB_URL": feed + "/all.zip"})
+    try:
+        deadline = time.monotonic() + 60
+        while vulndb(reg.data_dir, "status").returncode != 0:
+            assert time.monotonic() < deadline, reg.log_tail()
+            time.sleep(0.2)
+        st = status(reg.data_dir)
+        assert st["records"] == "7"
+        assert st["sources"] == "osv:" + feed + "/all.zip"
+    finally:
+        assert reg.stop() == []
+    assert "vulndb updated from " + feed + "/all.zip: 7 records" in reg.log_path.read_text()
