@@ -386,6 +386,22 @@ static hv_err alpine_source(hv_ctx *ctx, hv_scan_vulndb_stats *stats, const char
 
 static const char *format_names[] = {"osv", "debian", "alpine"};
 
+/* Makes data_dir and its vulndb folder, dir, when they are missing. */
+static hv_err make_dirs(hv_ctx *ctx, const char *data_dir, const char *dir) {
+    if ((mkdir(data_dir, 0700) != 0 && errno != EEXIST) ||
+        (mkdir(dir, 0755) != 0 && errno != EEXIST))
+        return HV_FAIL(ctx, HV_E_IO, "cannot create %s: %s", dir, strerror(errno));
+    return HV_OK;
+}
+
+/* Eight random hex digits: names of files that two imports must not share. */
+static void random_hex(char out[9]) {
+    unsigned char rnd[4];
+
+    hv_random(rnd, sizeof(rnd));
+    hv_hex(out, rnd, sizeof(rnd));
+}
+
 static int lock_imports(hv_ctx *ctx, const char *dir) {
     char *path = hv_printf("%s/lock", dir);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -454,7 +470,6 @@ hv_err hv_scan_vulndb_import(hv_scan_vulndb_stats *out, hv_ctx *ctx, const char 
                              const hv_scan_vulndb_source *sources, size_t n_sources) {
     char *dir = hv_printf("%s/vulndb", data_dir), *gen = NULL, *path = NULL, *tmp = NULL;
     char *link = hv_printf("%s/vulndb.sqlite", data_dir);
-    unsigned char rnd[4];
     char hex[9];
     hv_ctx ictx = *ctx;
     hv_db *db = NULL;
@@ -462,18 +477,15 @@ hv_err hv_scan_vulndb_import(hv_scan_vulndb_stats *out, hv_ctx *ctx, const char 
     hv_err rc = HV_OK;
 
     memset(out, 0, sizeof(*out));
-    if ((mkdir(data_dir, 0700) != 0 && errno != EEXIST) ||
-        (mkdir(dir, 0755) != 0 && errno != EEXIST)) {
-        rc = HV_FAIL(ctx, HV_E_IO, "cannot create %s: %s", dir, strerror(errno));
+    rc = make_dirs(ctx, data_dir, dir);
+    if (rc)
         goto out;
-    }
     lock = lock_imports(ctx, dir);
     if (lock < 0) {
         rc = ctx->err.code;
         goto out;
     }
-    hv_random(rnd, sizeof(rnd));
-    hv_hex(hex, rnd, sizeof(rnd));
+    random_hex(hex);
     gen = hv_printf("%013lld-%s.sqlite", (long long)hv_now_ms(), hex);
     path = hv_printf("%s/%s", dir, gen);
     rc = hv_db_open(&db, ctx, path);
@@ -532,7 +544,6 @@ static bool to_file(const void *data, size_t n, void *payload) {
 
 hv_err hv_scan_vulndb_update(hv_scan_vulndb_stats *out, hv_ctx *ctx, const char *data_dir,
                              const char *url) {
-    unsigned char rnd[4];
     char hex[9];
     char *dir = hv_printf("%s/vulndb", data_dir), *path = NULL;
     hv_net_request req = {.method = "GET", .url = url, .attempts = HV_NET_ATTEMPTS};
@@ -542,13 +553,10 @@ hv_err hv_scan_vulndb_update(hv_scan_vulndb_stats *out, hv_ctx *ctx, const char 
     hv_err rc = HV_OK;
 
     memset(out, 0, sizeof(*out));
-    if ((mkdir(data_dir, 0700) != 0 && errno != EEXIST) ||
-        (mkdir(dir, 0755) != 0 && errno != EEXIST)) {
-        rc = HV_FAIL(ctx, HV_E_IO, "cannot create %s: %s", dir, strerror(errno));
+    rc = make_dirs(ctx, data_dir, dir);
+    if (rc)
         goto out;
-    }
-    hv_random(rnd, sizeof(rnd));
-    hv_hex(hex, rnd, sizeof(rnd));
+    random_hex(hex);
     path = hv_printf("%s/.download-%s", dir, hex);
     f = fopen(path, "wb");
     if (!f) {

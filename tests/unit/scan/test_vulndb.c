@@ -134,7 +134,7 @@ static hv_ctx new_ctx(void) {
 
 static hv_err import1(hv_scan_vulndb_stats *st, hv_ctx *ctx, const char *path,
                       hv_scan_vulndb_format f) {
-    hv_scan_vulndb_source s = {path, f};
+    hv_scan_vulndb_source s = {path, f, NULL};
     return hv_scan_vulndb_import(st, ctx, data_dir, &s, 1);
 }
 
