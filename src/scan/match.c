@@ -3,11 +3,11 @@
  *
  * Each package is looked up under (ecosystem, name): an OS package under its source name
  * in its release's ecosystem ("Debian:12" for os_version "12.5", "Alpine:v3.19" for
- * "3.19.1"), a PyPI one under its PEP 503 name.  An advisory's entry affects the version
- * when it lists it or when one of its ranges holds it, evaluated as OSV's schema says:
- * events in version order, introduced opens, fixed closes (the version is fixed from it
- * on), last_affected closes after it, and a limit bounds the range.  The fix a report
- * shows is the first fixed event above the version.
+ * "3.19.1", "Ubuntu:22.04", else "Ubuntu:22.04:LTS"), a PyPI one under its PEP 503 name.  An
+ * advisory's entry affects the version when it lists it or when one of its ranges holds it,
+ * evaluated as OSV's schema says: events in version order, introduced opens, fixed closes (the
+ * version is fixed from it on), last_affected closes after it, and a limit bounds the range.  The
+ * fix a report shows is the first fixed event above the version.
  *
  * Severity (Trivy's precedence, shared/reference §1.5): the vendor's severity of the
  * package (Debian's urgency) when it has one, else the CVSS v4 base score's, else v3's,
@@ -292,6 +292,9 @@ static hv_err match_pkg(json_t *list, json_t *seen, json_t *records, hv_ctx *ctx
     if (p->eco == HV_ECO_PYPI)
         name = hv_scan__pypi_name(ctx->arena, name);
     rc = hv_model_vulndb_affected(&aff, &n, ctx, eco, name);
+    if (rc == HV_OK && n == 0 && p->eco == HV_ECO_UBUNTU) /* OSV names LTS releases so */
+        rc = hv_model_vulndb_affected(&aff, &n, ctx, hv_arena_printf(ctx->arena, "%s:LTS", eco),
+                                      name);
     for (size_t i = 0; rc == HV_OK && i < n; i++) {
         json_t *rec = json_object_get(records, aff[i].vuln_id), *id;
         hv_scan_severity sev;

@@ -1,5 +1,5 @@
 /*
- * The vulnerability database: import and opening.
+ * The vulnerability database: import, update from a URL, and opening.
  *
  * Where it lives.  data_dir/vulndb.sqlite is a symbolic link to one generation,
  * data_dir/vulndb/<time>-<random>.sqlite.  An import writes a new generation from scratch
@@ -7,7 +7,9 @@
  * opens the generation the link names then and keeps it (its WAL files are named after it,
  * so they never meet another generation's), and the import removes older generations,
  * whose open files stay readable until closed.  An import that fails leaves the link as it
- * was.  One import runs at a time (data_dir/vulndb/lock).
+ * was.  One import runs at a time (data_dir/vulndb/lock).  An update downloads its URL into
+ * data_dir/vulndb/.download-<random> (names starting with '.' are never taken for
+ * generations, nor removed as old ones) and imports that.
  *
  * Why a file of its own rather than tables of the metadata database: the data is public,
  * rebuilt whole from its feeds at every update (hundreds of thousands of rows), and read
@@ -19,7 +21,7 @@
  * Reading.  Records are parsed one at a time, each in an arena of its own, whatever the
  * size of the input: an OSV zip is read entry by entry through libarchive, the Debian
  * tracker's single JSON object is cut into one object per source package by a small
- * scanner of JSON's nesting (split_*), and a secdb file (a few hundred kilobytes) is read
+ * scanner of JSON's nesting (debian_feed), and a secdb file (a few hundred kilobytes) is read
  * whole.  No record may pass HV_SCAN__RECORD_MAX.
  */
 #include "net/net.h"

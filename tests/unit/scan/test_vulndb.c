@@ -386,6 +386,34 @@ static void test_alpine_secdb(void) {
     hv_arena_free(ctx.arena);
 }
 
+/* Ubuntu's LTS releases are "Ubuntu:22.04:LTS" in OSV; an OSV record of its own shape. */
+static void test_ubuntu_lts(void) {
+    hv_ctx ctx = new_ctx();
+    hv_scan_vulndb_stats st;
+    char *path = hv_printf("%s/UBUNTU-CVE-2023-38545.json", data_dir);
+    FILE *f = fopen(path, "w");
+    hv_scan_pkg pkg = {.eco = HV_ECO_UBUNTU,
+                       .name = "libcurl4",
+                       .version = "7.81.0-1ubuntu1.13",
+                       .src_name = "curl"};
+    hv_scan_inventory inv = {.os_version = "22.04", .pkgs = &pkg, .n_pkgs = 1};
+    json_t *report;
+
+    fputs("{\"id\": \"UBUNTU-CVE-2023-38545\", \"upstream\": [\"CVE-2023-38545\"],"
+          " \"affected\": [{\"package\": {\"ecosystem\": \"Ubuntu:22.04:LTS\","
+          " \"name\": \"curl\"}, \"ranges\": [{\"type\": \"ECOSYSTEM\", \"events\":"
+          " [{\"introduced\": \"0\"}, {\"fixed\": \"7.81.0-1ubuntu1.14\"}]}]}]}",
+          f);
+    fclose(f);
+    CHECK_INT(import1(&st, &ctx, path, HV_VULNDB_OSV), HV_OK);
+    report = match(&ctx, &inv);
+    json_t *v = find(report, "CVE-2023-38545", "libcurl4");
+    CHECK(v && strcmp(field(v, "fix_version"), "7.81.0-1ubuntu1.14") == 0);
+    json_decref(report);
+    free(path);
+    hv_arena_free(ctx.arena);
+}
+
 /* A record with CVSS v4 and v3 vectors and a label of its own: v4's score decides (Trivy's
  * order), and both scores are in the report. */
 static void test_cvss4_first(void) {
@@ -649,5 +677,5 @@ static void teardown(void) {
 
 TEST_MAIN(setup, test_open_before_import, test_osv_directory, test_match_languages,
           test_match_debian_binaries, test_debian_tracker, test_alpine_secdb, test_cvss4_first,
-          test_zip_and_malformed, test_bad_source_keeps_database, test_swap_under_reader,
-          test_match_speed, teardown)
+          test_ubuntu_lts, test_zip_and_malformed, test_bad_source_keeps_database,
+          test_swap_under_reader, test_match_speed, teardown)
