@@ -338,6 +338,24 @@ static const setting settings[] = {
      .help = "Sets Harbor's configuration audit_log_forward_endpoint at start: every audit "
              "entry also goes to this syslog endpoint over TCP (RFC 5424, octet counting); "
              "empty: none.  Unset: the value set through /configurations stays."},
+    {.name = "vulndb_url",
+     .type = T_STRING,
+     .offset = AT(vulndb_url),
+     .from = FROM_ALL,
+     .arg = "URL",
+     .help = "Where havend fetches the vulnerability database from (an OSV record or osv.dev's "
+             "all.zip): at start, then every vulndb_update_interval; each node updates its own "
+             "copy in data_dir.  Unset: only `havend vulndb import` fills it."},
+    {.name = "vulndb_update_interval",
+     .type = T_INT,
+     .offset = AT(vulndb_update_interval),
+     .def = "86400",
+     .min = 60,
+     .max = 31536000,
+     .from = FROM_ALL,
+     .arg = "SECONDS",
+     .help = "Seconds between two updates of the vulnerability database from vulndb_url, 60 to "
+             "31536000."},
     {.name = "skip_audit_log_database",
      .type = T_STRING,
      .offset = AT(skip_audit_log_database),

@@ -58,6 +58,8 @@ typedef struct hv_config {
     int64_t job_lease;         /* seconds, default 30, bounds 1..3600 */
     int64_t gc_grace_period;   /* seconds, default 7200, bounds 0..31536000 */
     char *audit_log_forward_endpoint; /* NULL: the stored configuration stays */
+    char *vulndb_url;                 /* NULL: no scheduled update of the vulnerability db */
+    int64_t vulndb_update_interval;   /* seconds, default 86400, bounds 60..31536000 */
     char *skip_audit_log_database;    /* "true"/"false"; NULL: the stored configuration stays */
     bool test_job_kinds; /* false: the test-only job type HAVEN_TEST_SLEEP is not there */
     char *config_file;   /* set by --config or HAVEN_CONFIG; NULL: no file is read */

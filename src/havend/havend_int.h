@@ -1,5 +1,5 @@
-/* Shared between the files of havend only: the data directory's lock and the migrate
- * and scan commands. */
+/* Shared between the files of havend only: the data directory's lock and the migrate,
+ * scan and vulndb commands. */
 #ifndef HV_HAVEND_INT_H
 #define HV_HAVEND_INT_H
 
@@ -27,5 +27,12 @@ int hv_havend__migrate(int argc, char **argv, char **envp);
 /* `havend scan IMAGE [--format inventory|spdx|cyclonedx] [--store-layers] [settings…]`
  * (argv[1] is "scan"); returns the exit status. */
 int hv_havend__scan(int argc, char **argv, char **envp);
+/* `havend vulndb import|update|status …` (argv[1] is "vulndb"); returns the exit status. */
+int hv_havend__vulndb(int argc, char **argv, char **envp);
+
+/* The scheduled update of the vulnerability database from cfg's vulndb_url (nothing when
+ * it is unset), in a thread of its own until hv_havend__vulndb_stop; cfg must outlive it. */
+hv_err hv_havend__vulndb_start(hv_ctx *ctx, const hv_config *cfg);
+void hv_havend__vulndb_stop(void);
 
 #endif

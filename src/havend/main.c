@@ -261,6 +261,8 @@ static hv_err start(havend *h, hv_ctx *ctx) {
     h->api.reg = h->reg;
     hv_api_mount(h->http, &h->api);
     rc = hv_http_start(h->http, ctx);
+    if (rc == HV_OK)
+        rc = hv_havend__vulndb_start(ctx, &h->cfg);
     if (rc)
         return rc;
     hv_log(HV_LOG_INFO,
@@ -307,6 +309,10 @@ int main(int argc, char **argv) {
         hv_arena_free(ctx.arena);
         return hv_havend__scan(argc, argv, environ);
     }
+    if (argc > 1 && strcmp(argv[1], "vulndb") == 0) {
+        hv_arena_free(ctx.arena);
+        return hv_havend__vulndb(argc, argv, environ);
+    }
     if (hv_config_load(&h.cfg, &ctx, argc, argv, environ) != HV_OK) {
         fprintf(stderr, "havend: %s\n", ctx.err.message);
         goto out;
@@ -339,6 +345,7 @@ int main(int argc, char **argv) {
     serve(&h, &stop);
     status = 0;
 out:
+    hv_havend__vulndb_stop();
     hv_http_stop(h.http);
     hv_jobs_stop();
     hv_events_stop();
