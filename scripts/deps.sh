@@ -8,12 +8,12 @@ set -euo pipefail
 
 build=(build-essential cmake ninja-build pkg-config libmicrohttpd-dev libjansson-dev
        libsqlite3-dev libpq-dev libssl-dev libsodium-dev libyaml-dev zlib1g-dev
-       libcurl4-openssl-dev)
+       libcurl4-openssl-dev libarchive-dev)
 test=(clang libclang-rt-14-dev python3-pytest python3-requests skopeo podman umoci
       docker-registry curl jq docker.io containerd busybox-static
-      postgresql python3-psycopg2
-      python3-apt python3-rpm python3-packaging node-semver golang-go golang-golang-x-mod-dev
-      default-jre-headless libmaven3-core-java ruby php-cli php-composer-semver)
+       postgresql python3-psycopg2 rpm python3-jsonschema
+       python3-apt python3-rpm python3-packaging node-semver golang-go golang-golang-x-mod-dev
+       default-jre-headless libmaven3-core-java ruby php-cli php-composer-semver)
 bench=(wrk docker-registry apache2-utils skopeo)
 
 want=("${build[@]}")

@@ -88,6 +88,9 @@ typedef struct hv_blob_driver {
 /* Opens the filesystem store under root, creating its folders, and places the blobs that a
  * crash left staged (see above); no other process may be using the store meanwhile. */
 hv_err hv_blob_fs_open(hv_blob_store **out, hv_ctx *ctx, const char *root);
+/* The filesystem store under root, for reading only, beside a daemon that may be using it:
+ * creates nothing and places nothing.  HV_E_IO when root holds no store. */
+hv_err hv_blob_fs_open_readonly(hv_blob_store **out, hv_ctx *ctx, const char *root);
 
 /* Where an S3 store is and how to sign for it.  Strings are copied. */
 typedef struct hv_blob_s3_config {

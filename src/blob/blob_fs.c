@@ -678,6 +678,15 @@ static hv_err recover(fs_store *s, hv_ctx *ctx) {
     return rc;
 }
 
+/* The store's struct, without touching the folders. */
+static fs_store *fs_new(const char *root) {
+    fs_store *s = hv_calloc(1, sizeof(*s));
+
+    hv_blob__init(&s->base, &fs_driver);
+    s->root = hv_strdup(root);
+    return s;
+}
+
 hv_err hv_blob_fs_open(hv_blob_store **out, hv_ctx *ctx, const char *root) {
     char path[PATH_LEN], parent[PATH_LEN];
     bool made = false;
@@ -702,14 +711,23 @@ hv_err hv_blob_fs_open(hv_blob_store **out, hv_ctx *ctx, const char *root) {
     snprintf(path, sizeof(path), "%s/staging", root);
     if (make_dir(path, root) != 0)
         return io_fail(ctx, "create", path);
-    s = hv_calloc(1, sizeof(*s));
-    hv_blob__init(&s->base, &fs_driver);
-    s->root = hv_strdup(root);
+    s = fs_new(root);
     rc = recover(s, ctx);
     if (rc) {
         fs_free(&s->base);
         return rc;
     }
     *out = &s->base;
+    return HV_OK;
+}
+
+hv_err hv_blob_fs_open_readonly(hv_blob_store **out, hv_ctx *ctx, const char *root) {
+    char path[PATH_LEN];
+    struct stat st;
+
+    snprintf(path, sizeof(path), "%s/blobs/sha256", root);
+    if (stat(path, &st) != 0)
+        return io_fail(ctx, "open", path);
+    *out = &fs_new(root)->base;
     return HV_OK;
 }

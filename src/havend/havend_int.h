@@ -1,5 +1,5 @@
 /* Shared between the files of havend only: the data directory's lock and the migrate
- * command. */
+ * and scan commands. */
 #ifndef HV_HAVEND_INT_H
 #define HV_HAVEND_INT_H
 
@@ -23,5 +23,9 @@ hv_blob_s3_config hv_havend__s3_config(const hv_config *cfg);
 /* `havend migrate --to URL [--blobs-to s3] [settings…]` (argv[1] is "migrate"); returns the
  * exit status. */
 int hv_havend__migrate(int argc, char **argv, char **envp);
+
+/* `havend scan IMAGE [--format inventory|spdx|cyclonedx] [--store-layers] [settings…]`
+ * (argv[1] is "scan"); returns the exit status. */
+int hv_havend__scan(int argc, char **argv, char **envp);
 
 #endif

@@ -343,6 +343,12 @@ hv_err hv_model_upload_stale(const char ***out, size_t *n, hv_ctx *ctx, int64_t 
 hv_err hv_model_secret_get(const void **value, size_t *len, hv_ctx *ctx, const char *name);
 hv_err hv_model_secret_add(hv_ctx *ctx, const char *name, const void *value, size_t len);
 
+/* The scanner's inventory of a layer (scan's JSON), as the analyzers of version computed it.
+ * get: *json in the arena, HV_E_NOT_FOUND when absent or of another version; put stores or
+ * replaces it. */
+hv_err hv_model_scan_layer_get(const char **json, hv_ctx *ctx, const char *digest, int version);
+hv_err hv_model_scan_layer_put(hv_ctx *ctx, const char *digest, int version, const char *json);
+
 /* The event outbox.  claim returns up to limit of the oldest events (arena) and, inside the
  * caller's transaction, keeps them from every other dispatcher until it ends (on PostgreSQL,
  * rows locked by another are skipped, not waited for); done deletes the claimed rows. */

@@ -114,6 +114,35 @@ typedef struct hv_scan_inventory {
     size_t n_pkgs;
 } hv_scan_inventory;
 
+/* One platform's inventory of an image: an image manifest has one, an index one per image
+ * child (attestations and other artifacts left out). */
+typedef struct hv_scan_image {
+    const char *digest;   /* the image manifest's */
+    const char *platform; /* "linux/amd64", "linux/arm64/v8" from the index; NULL: not in one */
+    hv_scan_inventory inv;
+    const char **notes; /* what its layers' walk skipped, and why ("<layer>: <path>: why") */
+    size_t n_notes;
+} hv_scan_image;
+
+struct hv_blob_store;
+
+/*
+ * The inventory of the artifact that reference (a tag, or a digest) names in repository
+ * ("<project>/<name>"; NULL: reference is a manifest digest, read from the store as it is):
+ * each layer is walked once (scan_int.h), unless the database holds its inventory (written
+ * there when store_layers); the layers are merged in order as Trivy does.  *out (n entries)
+ * lives in ctx's arena.  HV_E_NAME_UNKNOWN, HV_E_MANIFEST_UNKNOWN; HV_E_UNSUPPORTED for an
+ * artifact that is no image; HV_E_BAD_REQUEST for a layer that cannot be read (corrupt, a
+ * hostile archive past a limit: the message names the layer and why); the blob store's and
+ * database's errors.
+ */
+hv_err hv_scan_inventory_image(hv_scan_image **out, size_t *n, hv_ctx *ctx,
+                               struct hv_blob_store *store, const char *repository,
+                               const char *reference, bool store_layers);
+
+/* The inventory as JSON (os and packages), for `havend scan --format inventory`. */
+json_t *hv_scan_inventory_json(const hv_scan_image *img);
+
 /* ---------------------------------------------------------------- vulnerability database */
 
 /* Severity as Harbor names and orders it (its vuln.Severity codes). */
@@ -130,5 +159,21 @@ typedef enum hv_scan_severity {
 /* ---------------------------------------------------------------- matching and reports */
 
 /* ---------------------------------------------------------------- SBOM */
+
+/* What an SBOM describes: the image's name ("registry/project/repo" or "project/repo"), its
+ * manifest digest, and the tool that made it. */
+typedef struct hv_scan_sbom_subject {
+    const char *name;
+    const char *digest;
+    const char *tool_name; /* "haven" */
+    const char *tool_version;
+} hv_scan_sbom_subject;
+
+/* SPDX 2.3 JSON and CycloneDX 1.5 JSON of an image's inventory: the image is the root
+ * package (SPDX: the document DESCRIBES it, it CONTAINS the OS and the packages;
+ * CycloneDX: metadata.component, dependencies), each package with version, purl, licence,
+ * source package and layer.  The caller owns the result (json_decref). */
+json_t *hv_scan_sbom_spdx(const hv_scan_sbom_subject *s, const hv_scan_inventory *inv);
+json_t *hv_scan_sbom_cyclonedx(const hv_scan_sbom_subject *s, const hv_scan_inventory *inv);
 
 #endif

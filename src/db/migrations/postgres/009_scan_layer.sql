@@ -1,0 +1,11 @@
+-- PostgreSQL: sqlite/009_scan_layer.sql with BIGINT and byte-wise text.
+-- Haven schema, version 9: what the scanner found in each layer, by the layer's digest, so a
+-- layer that many images share is read once and a re-scan reads no layer at all.
+-- `inventory` is scan's JSON (packages by file, whiteouts, release files, notes); `version`
+-- is the version of the analyzers that wrote it (older rows are computed again).
+CREATE TABLE scan_layer (
+    digest        TEXT COLLATE "C" PRIMARY KEY,
+    version       INTEGER NOT NULL,
+    inventory     TEXT NOT NULL,
+    creation_time BIGINT NOT NULL
+);
