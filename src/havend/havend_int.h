@@ -1,5 +1,5 @@
-/* Shared between the files of havend only: the data directory's lock and the migrate
- * and scan commands. */
+/* Shared between the files of havend only: the data directory's lock and the migrate,
+ * scan and vulndb commands. */
 #ifndef HV_HAVEND_INT_H
 #define HV_HAVEND_INT_H
 
@@ -27,5 +27,7 @@ int hv_havend__migrate(int argc, char **argv, char **envp);
 /* `havend scan IMAGE [--format inventory|spdx|cyclonedx] [--store-layers] [settings…]`
  * (argv[1] is "scan"); returns the exit status. */
 int hv_havend__scan(int argc, char **argv, char **envp);
+/* `havend vulndb import|status …` (argv[1] is "vulndb"); returns the exit status. */
+int hv_havend__vulndb(int argc, char **argv, char **envp);
 
 #endif

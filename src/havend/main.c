@@ -307,6 +307,10 @@ int main(int argc, char **argv) {
         hv_arena_free(ctx.arena);
         return hv_havend__scan(argc, argv, environ);
     }
+    if (argc > 1 && strcmp(argv[1], "vulndb") == 0) {
+        hv_arena_free(ctx.arena);
+        return hv_havend__vulndb(argc, argv, environ);
+    }
     if (hv_config_load(&h.cfg, &ctx, argc, argv, environ) != HV_OK) {
         fprintf(stderr, "havend: %s\n", ctx.err.message);
         goto out;

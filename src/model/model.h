@@ -849,4 +849,50 @@ hv_err hv_model_gc_estimate(int64_t *artifacts, int64_t *blobs, int64_t *bytes, 
                             int64_t cutoff, bool delete_untagged);
 /* ---- end of garbage collection */
 
+/* ---------------------------------------------------------------- vulnerability database
+ * Tables of the scanner's vulnerability database, which is a SQLite file of its own (see
+ * scan's vulndb.c): ctx->db is that file's connection, not the metadata's. */
+typedef struct hv_vuln_record {
+    const char *id;           /* the record's own id: "GHSA-…", "DSA-5514-1", "CVE-…" */
+    const char *ids;          /* JSON array of the ids a report names it by (its CVEs, else id) */
+    const char *description;  /* NULL: none */
+    const char *severity;     /* the database's own label ("HIGH", "MODERATE"); NULL: none */
+    const char *cvss3_vector; /* NULL: none */
+    int64_t cvss3_score10;    /* base score x 10; -1: none */
+    const char *cvss4_vector; /* NULL: none */
+    int64_t cvss4_score10;    /* base score x 10; -1: none */
+    const char *cwe_ids;      /* JSON array */
+    const char *links;        /* JSON array */
+} hv_vuln_record;
+
+typedef struct hv_vuln_affected {
+    const char *vuln_id;
+    const char *ecosystem;   /* OSV's: "Debian:12", "Alpine:v3.19", "npm", "PyPI" */
+    const char *package;     /* source package for OS ecosystems; PyPI names normalised */
+    const char *ranges;      /* scan's compact text of the ranges (scan/vulndb_int.h) */
+    const char *versions;    /* the same of the affected versions; NULL: none */
+    int64_t vendor_severity; /* the vendor's severity of this package (scan's enum); 0: none */
+} hv_vuln_affected;
+
+/* Creates the tables in an empty database file. */
+hv_err hv_model_vulndb_schema(hv_ctx *ctx);
+/* Stores a record; one already stored under the same id stays as it is. */
+hv_err hv_model_vulndb_put(hv_ctx *ctx, const hv_vuln_record *v);
+hv_err hv_model_vulndb_put_affected(hv_ctx *ctx, const hv_vuln_affected *a);
+/* The affected entries of one package of one ecosystem (arena). */
+hv_err hv_model_vulndb_affected(hv_vuln_affected **out, size_t *n, hv_ctx *ctx,
+                                const char *ecosystem, const char *package);
+/* The record of that id (strings in the arena); HV_E_NOT_FOUND. */
+hv_err hv_model_vulndb_get(hv_vuln_record *out, hv_ctx *ctx, const char *id);
+/* A value of the database's metadata ("updated_at", "source"); *value NULL when unset. */
+hv_err hv_model_vulndb_meta_get(const char **value, hv_ctx *ctx, const char *key);
+hv_err hv_model_vulndb_meta_set(hv_ctx *ctx, const char *key, const char *value);
+/* A read transaction around many lookups: one snapshot, and the file is locked and checked
+ * once instead of at every statement (SQLite's deferred BEGIN, which takes no write lock). */
+hv_err hv_model_vulndb_read_begin(hv_ctx *ctx);
+hv_err hv_model_vulndb_read_end(hv_ctx *ctx);
+/* How many records and affected packages it holds. */
+hv_err hv_model_vulndb_counts(int64_t *records, int64_t *affected, hv_ctx *ctx);
+/* ---- end of vulnerability database */
+
 #endif

@@ -156,7 +156,99 @@ typedef enum hv_scan_severity {
     HV_SEV_CRITICAL,
 } hv_scan_severity;
 
+/* Harbor's name of s ("Critical"), static. */
+const char *hv_scan_severity_name(hv_scan_severity s);
+/* A database's severity label (any case: "CRITICAL", "MODERATE", "important", "low"), or
+ * HV_SEV_UNKNOWN (also for NULL). */
+hv_scan_severity hv_scan_severity_parse(const char *label);
+/* The severity a CVSS base score falls in: >= 9.0 Critical, >= 7.0 High, >= 4.0 Medium,
+ * > 0 Low, else None. */
+hv_scan_severity hv_scan_severity_of_score(double score);
+
+/* The base score of a CVSS v3.0 or v3.1 vector ("CVSS:3.1/AV:N/AC:L/…"), computed with
+ * v3.1's formula (cvss.c).  False when it is not one, *why (static) saying what is wrong. */
+bool hv_scan_cvss3_score(double *score, const char *vector, const char **why);
+/* The base score of a CVSS v4.0 vector ("CVSS:4.0/AV:N/…"), with its threat and
+ * environmental metrics (cvss4.c).  False when it is not one, *why (static) saying why. */
+bool hv_scan_cvss4_score(double *score, const char *vector, const char **why);
+
+/*
+ * The database (vulndb*.c): a SQLite file of its own, data_dir/vulndb.sqlite, that an
+ * import writes anew and swaps in whole, so a reader sees the data before or after an
+ * import, never part of one.  Each node keeps its own (the data is public and the same
+ * everywhere); see vulndb.c for why it stays out of the metadata database.
+ */
+typedef enum hv_scan_vulndb_format {
+    HV_VULNDB_OSV,    /* OSV records: a .json file, a directory of them, or osv.dev's all.zip */
+    HV_VULNDB_DEBIAN, /* the Debian security tracker's JSON (tracker/data/json) */
+    HV_VULNDB_ALPINE, /* Alpine's secdb JSON (secdb.alpinelinux.org/v3.19/main.json) */
+} hv_scan_vulndb_format;
+
+/* An input of an import: a path and the format of what it holds. */
+typedef struct hv_scan_vulndb_source {
+    const char *path;
+    hv_scan_vulndb_format format;
+} hv_scan_vulndb_source;
+
+typedef struct hv_scan_vulndb_stats {
+    int64_t records;   /* records stored */
+    int64_t affected;  /* (record, ecosystem, package) entries stored */
+    int64_t withdrawn; /* OSV records skipped as withdrawn */
+    int64_t malformed; /* records skipped as malformed (each logged with its name) */
+} hv_scan_vulndb_stats;
+
+/*
+ * Replaces data_dir's database with what the sources hold, read one record at a time
+ * (memory stays bounded whatever their size).  A malformed record is logged as a warning
+ * naming it and its file, counted, and skipped: the import goes on.  A source that cannot
+ * be read at all (missing, not a zip, not JSON where JSON is due) stops the import and
+ * leaves the database as it was: HV_E_BAD_REQUEST or HV_E_IO naming it.
+ */
+hv_err hv_scan_vulndb_import(hv_scan_vulndb_stats *out, hv_ctx *ctx, const char *data_dir,
+                             const hv_scan_vulndb_source *sources, size_t n_sources);
+
+typedef struct hv_scan_vulndb hv_scan_vulndb;
+
+/* Opens data_dir's database for reading: HV_E_NOT_FOUND when none was imported.  A reader
+ * keeps the data it opened while an import swaps in another; open again to see it.  *out
+ * belongs to the caller (hv_scan_vulndb_close). */
+hv_err hv_scan_vulndb_open(hv_scan_vulndb **out, hv_ctx *ctx, const char *data_dir);
+void hv_scan_vulndb_close(hv_scan_vulndb *db); /* accepts NULL */
+
+typedef struct hv_scan_vulndb_status {
+    const char *updated_at; /* RFC 3339 time the import finished (Harbor's
+                             * vulnerability_database_updated_at) */
+    const char *sources;    /* what it was imported from ("osv:/path/all.zip, …") */
+    int64_t records, affected;
+} hv_scan_vulndb_status;
+
+/* What db holds (strings in ctx's arena). */
+hv_err hv_scan_vulndb_status_get(hv_scan_vulndb_status *out, hv_ctx *ctx, hv_scan_vulndb *db);
+
 /* ---------------------------------------------------------------- matching and reports */
+
+/* How versions compare: hv_scan_version_cmp, or a stand-in in tests. */
+typedef hv_err (*hv_scan_cmp_fn)(int *cmp, hv_ctx *ctx, hv_scan_scheme scheme, const char *a,
+                                 const char *b);
+
+/*
+ * Matches inv against db (match.c): a package is vulnerable when its version (an OS
+ * package's source version, looked up under its source name in its release's ecosystem,
+ * "Debian:12", "Alpine:v3.19") is one of an advisory's versions or falls in one of its
+ * ranges, compared with cmp in the ecosystem's scheme.  *report is Harbor's
+ * "application/vnd.security.vulnerability.report; version=1.1" body without "artifact" and
+ * "scanner" (the caller knows them): generated_at, severity, vulnerabilities[] with id (the
+ * CVE where the advisory has one), package (the installed, binary package), version,
+ * fix_version, severity, description, links, preferred_cvss, cwe_ids, vendor_attributes,
+ * status, layer and purl.  Versions the scheme cannot read are skipped (not vulnerable).
+ * *report belongs to the caller (json_decref).  HV_E_DB.
+ */
+hv_err hv_scan_match(json_t **report, hv_ctx *ctx, hv_scan_vulndb *db, const hv_scan_inventory *inv,
+                     hv_scan_cmp_fn cmp);
+
+/* Harbor's overview of a report (NativeReportSummary's severity and summary): {"severity",
+ * "summary": {"total", "fixable", "summary": {"Critical": n, …}}}.  The caller's. */
+json_t *hv_scan_overview(const json_t *report);
 
 /* ---------------------------------------------------------------- SBOM */
 
