@@ -11,6 +11,7 @@
  * addition links.
  */
 #include "api/api_int.h"
+#include "scanner/scanner.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -273,12 +274,39 @@ static json_t *artifact_json(hv_ctx *ctx, const hv_artifact_view *v, const hv_ar
     return j;
 }
 
+/* An artifact as a response shows it, with Harbor's scan_overview when the request asks
+ * for it (with_scan_overview; the report types of X-Accept-Vulnerabilities). */
+static hv_err artifact_out(json_t **out, hv_req *r, const hv_artifact_view *v,
+                           const hv_artifact_options *o) {
+    json_t *overview;
+    bool with_scan;
+    hv_err rc = bool_param(&with_scan, r, "with_scan_overview", false);
+
+    if (rc == HV_OK && with_scan)
+        rc = hv_scanner_overview(&overview, &r->ctx, v->info.project_id, v->info.a.digest,
+                                 hv_req_header(r, "X-Accept-Vulnerabilities"));
+    if (rc)
+        return rc;
+    *out = artifact_json(&r->ctx, v, o);
+    if (with_scan)
+        json_object_set_new(*out, "scan_overview", overview);
+    return HV_OK;
+}
+
 static hv_err artifact_page(hv_req *r, const hv_list *list, int64_t total,
                             const hv_artifact_view *v, size_t n, const hv_artifact_options *o) {
-    json_t *items = json_array();
+    json_t *items = json_array(), *one;
+    hv_err rc = HV_OK;
 
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(items, artifact_json(&r->ctx, &v[i], o));
+    for (size_t i = 0; rc == HV_OK && i < n; i++) {
+        rc = artifact_out(&one, r, &v[i], o);
+        if (rc == HV_OK)
+            json_array_append_new(items, one);
+    }
+    if (rc) {
+        json_decref(items);
+        return rc;
+    }
     return hv_api__page(r, list, total, items);
 }
 
@@ -337,9 +365,13 @@ static hv_err get_artifact(hv_req *r) {
 
     if (rc == HV_OK)
         rc = options(&o, r);
+    json_t *j;
+
     if (rc == HV_OK)
         rc = hv_registry_artifact_get(&v, &r->ctx, &t, r->params[2], &o);
-    return rc ? rc : hv_api__json(r, 200, artifact_json(&r->ctx, &v, &o));
+    if (rc == HV_OK)
+        rc = artifact_out(&j, r, &v, &o);
+    return rc ? rc : hv_api__json(r, 200, j);
 }
 
 static hv_err delete_artifact(hv_req *r) {
@@ -473,17 +505,49 @@ static hv_err get_addition(hv_req *r) {
     return HV_OK;
 }
 
-/* No scanner has reported yet: Harbor answers an empty map then.  (The scan feature takes
- * this route over.) */
+/* The project's scanner's finished report, keyed by the accepted report types; an empty map
+ * when there is none, as in Harbor. */
 static hv_err get_vulnerabilities(hv_req *r) {
     hv_target t;
     hv_artifact_view v;
-    hv_artifact_options none = {0};
+    hv_artifact_options with_tag = {.with_tag = true};
+    json_t *j;
     hv_err rc = load(&t, r, "artifact-addition", "read");
 
     if (rc == HV_OK)
+        rc = hv_registry_artifact_get(&v, &r->ctx, &t, r->params[2], &with_tag);
+    if (rc == HV_OK)
+        rc = hv_scanner_vulnerabilities(&j, &r->ctx, t.project.id, t.name, v.info.a.digest,
+                                        v.info.a.media_type, v.n_tags ? v.tags[0].tag.name : NULL,
+                                        hv_req_header(r, "X-Accept-Vulnerabilities"));
+    return rc ? rc : hv_api__json(r, 200, j);
+}
+
+/* POST …/scan {"scan_type": "vulnerability"} (the body is optional): 202, the scan runs as a
+ * job. */
+static hv_err scan_artifact(hv_req *r) {
+    hv_target t;
+    hv_artifact_view v;
+    hv_artifact_options none = {0};
+    json_t *body = NULL, *type;
+    const char *scan_type = NULL;
+    hv_err rc = load(&t, r, "scan", "create");
+
+    if (rc == HV_OK && r->body.len)
+        rc = hv_api__json_body(&body, r);
+    type = json_object_get(body, "scan_type");
+    if (rc == HV_OK && type && !json_is_string(type))
+        rc = HV_FAIL(&r->ctx, HV_E_BAD_REQUEST, "scan_type must be a string");
+    if (rc == HV_OK && type)
+        scan_type = hv_arena_strdup(r->ctx.arena, json_string_value(type));
+    if (rc == HV_OK)
         rc = hv_registry_artifact_get(&v, &r->ctx, &t, r->params[2], &none);
-    return rc ? rc : hv_api__json(r, 200, json_object());
+    if (rc == HV_OK)
+        rc = hv_scanner_scan(&r->ctx, t.project.id, t.name, v.info.a.digest, scan_type);
+    if (rc == HV_OK)
+        hv_resp_empty(r, 202);
+    json_decref(body);
+    return rc;
 }
 
 HV_API_HANDLER(list_handler, list_artifacts);
@@ -495,6 +559,7 @@ HV_API_HANDLER(create_tag_handler, create_tag);
 HV_API_HANDLER(delete_tag_handler, delete_tag);
 HV_API_HANDLER(accessories_handler, list_accessories);
 HV_API_HANDLER(vulnerabilities_handler, get_vulnerabilities);
+HV_API_HANDLER(scan_handler, scan_artifact);
 HV_API_HANDLER(addition_handler, get_addition);
 HV_API_HANDLER(project_artifacts_handler, list_project_artifacts);
 
@@ -510,6 +575,7 @@ const hv_api__route hv_api__artifact_routes[] = {
     {"DELETE", ARTIFACTS "/{reference}/tags/{tag_name}", &delete_tag_handler},
     {"GET", ARTIFACTS "/{reference}/accessories", &accessories_handler},
     {"GET", ARTIFACTS "/{reference}/additions/vulnerabilities", &vulnerabilities_handler},
+    {"POST", ARTIFACTS "/{reference}/scan", &scan_handler},
     {"GET", ARTIFACTS "/{reference}/additions/{addition}", &addition_handler},
     {"GET", "/projects/{project_name_or_id}/artifacts", &project_artifacts_handler},
     {NULL, NULL, NULL},

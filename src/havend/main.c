@@ -191,6 +191,7 @@ static hv_err start(havend *h, hv_ctx *ctx) {
                            .open_db = open_db,
                            .payload = h};
     hv_gc_config gcfg = {.grace_ms = h->cfg.gc_grace_period * 1000};
+    hv_scanner_config scfg = {0};
     hv_err rc;
 
     if (mkdir(h->cfg.data_dir, 0700) != 0 && errno != EEXIST)
@@ -232,7 +233,9 @@ static hv_err start(havend *h, hv_ctx *ctx) {
     hv_audit_init();
     hv_registry_pull_stats_init();
     hv_retention_init();
-    rc = hv_scanner_init(ctx);
+    scfg.blobs = h->blobs;
+    scfg.data_dir = h->cfg.data_dir;
+    rc = hv_scanner_init(ctx, &scfg);
     if (rc)
         return rc;
     rc = hv_events_start(ctx, open_db, h);

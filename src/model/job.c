@@ -57,7 +57,7 @@ static hv_err read_jobs(hv_job_row **out, size_t *n, hv_ctx *ctx, hv_stmt *st, b
 
 static const char *sql_job_add =
     "INSERT INTO job (kind, params, max_attempts, run_after, execution_id, creation_time,"
-    " update_time) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id";
+    " update_time) VALUES (?, ?, ?, ?, nullif(?, 0), ?, ?) RETURNING id";
 
 hv_err hv_model_job_add(int64_t *out_id, hv_ctx *ctx, const char *kind, const char *params,
                         int64_t max_attempts, int64_t run_after, int64_t execution_id) {
@@ -73,10 +73,7 @@ hv_err hv_model_job_add(int64_t *out_id, hv_ctx *ctx, const char *kind, const ch
     hv_stmt_bind_text(st, 2, params);
     hv_stmt_bind_int(st, 3, max_attempts);
     hv_stmt_bind_int(st, 4, run_after);
-    if (execution_id > 0)
-        hv_stmt_bind_int(st, 5, execution_id);
-    else
-        hv_stmt_bind_text(st, 5, NULL);
+    hv_stmt_bind_int(st, 5, execution_id > 0 ? execution_id : 0); /* 0: NULL, no execution */
     hv_stmt_bind_int(st, 6, now);
     hv_stmt_bind_int(st, 7, now);
     rc = hv_stmt_step(st, ctx, &row);

@@ -662,6 +662,37 @@ hv_err hv_model_scanner_of_project(hv_scanner_reg *out, bool *found, hv_ctx *ctx
 hv_err hv_model_scanner_set_project(hv_ctx *ctx, int64_t project_id, const char *uuid);
 /* ---- end of scanner registrations */
 
+/* ---- scan reports (scan_report.c) */
+
+/* One report of an artifact digest by a scanner registration in one MIME type. */
+typedef struct hv_scan_report_row {
+    int64_t id;
+    const char *uuid, *digest, *registration_uuid, *mime_type, *status;
+    int64_t job_id;
+    const char *report, *overview, *message; /* report and overview NULL until Success */
+    int64_t start_time, end_time;            /* end_time 0 until it ends */
+} hv_scan_report_row;
+
+/* Starts the report of (digest, registration, mime) anew under uuid (Pending, now).
+ * HV_E_CONFLICT when that report is Pending or Running already. */
+hv_err hv_model_scan_report_begin(hv_ctx *ctx, const char *uuid, const char *digest,
+                                  const char *registration_uuid, const char *mime);
+hv_err hv_model_scan_report_set_job(hv_ctx *ctx, const char *uuid, int64_t job_id);
+/* Marks report uuid Running; *found false when no report has that uuid (a newer scan
+ * replaced it) or it has ended. */
+hv_err hv_model_scan_report_running(bool *found, hv_ctx *ctx, const char *uuid);
+/* Ends report uuid with status (Success with report and overview; Error or Stopped with
+ * message). */
+hv_err hv_model_scan_report_finish(hv_ctx *ctx, const char *uuid, const char *status,
+                                   const char *report, const char *overview, const char *message);
+/* The report of (digest, registration, mime); *found false when there is none. */
+hv_err hv_model_scan_report_get(hv_scan_report_row *out, bool *found, hv_ctx *ctx,
+                                const char *digest, const char *registration_uuid,
+                                const char *mime);
+/* By its uuid; HV_E_NOT_FOUND. */
+hv_err hv_model_scan_report_by_uuid(hv_scan_report_row *out, hv_ctx *ctx, const char *uuid);
+/* ---- end of scan reports */
+
 /* ---- background work: jobs, executions, schedules (job.c, execution.c) */
 
 /* A job of the queue (see src/jobs/jobs.h for what its states mean). */

@@ -13,7 +13,7 @@
 #define SEAL_PURPOSE "scanner.access_credential"
 #define HIDDEN       "***"
 
-hv_err hv_scanner_init(hv_ctx *ctx) {
+hv_err hv_scanner_init(hv_ctx *ctx, const hv_scanner_config *cfg) {
     hv_scanner_reg *regs, builtin = {.name = HV_SCANNER_BUILTIN_NAME,
                                      .description = "Haven's built-in vulnerability scanner and "
                                                     "SBOM generator",
@@ -24,8 +24,10 @@ hv_err hv_scanner_init(hv_ctx *ctx) {
     char uuid[37];
     size_t n;
     int64_t total, id;
-    hv_err rc = hv_model_scanner_list(&regs, &n, &total, ctx, &all);
+    hv_err rc;
 
+    hv_scanner__scan_init(cfg);
+    rc = hv_model_scanner_list(&regs, &n, &total, ctx, &all);
     if (rc || total > 0)
         return rc;
     hv_uuid(uuid);

@@ -36,9 +36,22 @@ typedef struct hv_scanner_health {
     bool vulnerability, sbom;               /* the capabilities it declares */
 } hv_scanner_health;
 
-/* Registers the built-in scanner when there is no registration at all.  Idempotent across
- * nodes starting together. */
-hv_err hv_scanner_init(hv_ctx *ctx);
+#define HV_SCANNER_MIME_GENERIC "application/vnd.security.vulnerability.report; version=1.1"
+#define HV_SCANNER_MIME_NATIVE                                                                     \
+    "application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0"
+#define HV_SCANNER_JOB "IMAGE_SCAN" /* the scan job's type */
+
+struct hv_blob_store;
+
+typedef struct hv_scanner_config {
+    struct hv_blob_store *blobs; /* where the layers are read */
+    const char *data_dir;        /* where the vulnerability database is (scan's vulndb) */
+} hv_scanner_config;
+
+/* Registers the scan job kind (before hv_jobs_start) and the built-in scanner when there is
+ * no registration at all (idempotent across nodes starting together).  *cfg is copied; what
+ * it points to must outlive the process's jobs. */
+hv_err hv_scanner_init(hv_ctx *ctx, const hv_scanner_config *cfg);
 
 hv_err hv_scanner_list(hv_scanner_reg **out, size_t *n, int64_t *total, hv_ctx *ctx,
                        const hv_list *list);
@@ -73,5 +86,33 @@ hv_err hv_scanner_ping(hv_ctx *ctx, const hv_scanner_input *in);
 hv_err hv_scanner_of_project(hv_scanner_reg *out, hv_ctx *ctx, int64_t project_id);
 /* Sets the project's scanner; HV_E_BAD_REQUEST for a disabled one, HV_E_NOT_FOUND. */
 hv_err hv_scanner_set_project(hv_ctx *ctx, int64_t project_id, const char *uuid);
+
+/* ---------------------------------------------------------------- scans (scan.c)
+ *
+ * A scan is a job (HV_SCANNER_JOB) that reads the artifact's inventory (stored per layer, so
+ * a layer is read once) and matches it against the vulnerability database; its report is kept
+ * per (digest, registration, MIME type) and replaced by the next scan.  The built-in scanner
+ * does the work in havend; external adapters cannot scan yet (400 naming the scanner). */
+
+/* Starts a scan of artifact digest of repository ("<project>/<name>") by the project's
+ * scanner.  scan_type NULL or "vulnerability"; "sbom" and anything else: HV_E_BAD_REQUEST.
+ * HV_E_CONFLICT when a scan of it is pending or running. */
+hv_err hv_scanner_scan(hv_ctx *ctx, int64_t project_id, const char *repository, const char *digest,
+                       const char *scan_type);
+
+/* Harbor's scan_overview of artifact digest by the project's scanner ({mime: {report_id,
+ * scan_status, severity, duration, summary, start_time, end_time, scanner, complete_percent}}
+ * for each of the accepted MIME types it has a report in; NULL accept: the generic one);
+ * an empty object when it was never scanned.  A new reference. */
+hv_err hv_scanner_overview(json_t **out, hv_ctx *ctx, int64_t project_id, const char *digest,
+                           const char *accept);
+
+/* The vulnerabilities addition of the artifact: {mime: report} with the report's artifact
+ * (repository, digest, tag, mime_type) and scanner filled in, for each accepted MIME type with
+ * a finished report; an empty object otherwise.  A new reference. */
+hv_err hv_scanner_vulnerabilities(json_t **out, hv_ctx *ctx, int64_t project_id,
+                                  const char *repository, const char *digest,
+                                  const char *manifest_media_type, const char *tag,
+                                  const char *accept);
 
 #endif

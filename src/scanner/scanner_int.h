@@ -11,4 +11,7 @@ hv_err hv_scanner__credential(const char **out, hv_ctx *ctx, const hv_scanner_re
  * HV_E_BAD_REQUEST naming the one that is wrong. */
 hv_err hv_scanner__check_settings(hv_ctx *ctx, const hv_scanner_input *in);
 
+/* Registers the scan job kind with cfg (scan.c). */
+void hv_scanner__scan_init(const hv_scanner_config *cfg);
+
 #endif
