@@ -50,6 +50,7 @@ static bool parse_format(hv_scan_vulndb_format *out, const char *name) {
 static hv_err parse_args(hv_scan_vulndb_source *src, size_t *n_src, char **rest, int *n_rest,
                          hv_ctx *ctx, int argc, char **argv) {
     hv_scan_vulndb_format format = HV_VULNDB_OSV;
+    bool format_used = true; /* whether a path followed the last --format */
 
     *n_src = 0;
     *n_rest = 0;
@@ -63,6 +64,7 @@ static hv_err parse_args(hv_scan_vulndb_source *src, size_t *n_src, char **rest,
             if (!v || !parse_format(&format, v))
                 return HV_FAIL(ctx, HV_E_CONFIG, "--format: osv, debian or alpine, not %s",
                                v ? v : "nothing");
+            format_used = false;
         } else if (hv_str_has_prefix(a, "--")) {
             rest[(*n_rest)++] = argv[i];
             if (!strchr(a, '=') && i + 1 < argc && !hv_str_has_prefix(argv[i + 1], "--"))
@@ -70,9 +72,13 @@ static hv_err parse_args(hv_scan_vulndb_source *src, size_t *n_src, char **rest,
         } else {
             src[*n_src].path = a;
             src[(*n_src)++].format = format;
+            format_used = true;
         }
     }
     rest[*n_rest] = NULL;
+    if (!format_used) /* "import FILE --format alpine" would read FILE as OSV */
+        return HV_FAIL(ctx, HV_E_CONFIG,
+                       "--format applies to the paths after it, and none follows the last one");
     return HV_OK;
 }
 

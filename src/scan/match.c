@@ -22,27 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* OSV's ecosystem names and the version schemes of the language ecosystems.  A minimal
- * copy of scanver's hv_scan_eco_osv / hv_scan_eco_scheme (version*.c): drop it for
- * those when the branches meet. */
-static const struct {
-    const char *osv;
-    hv_scan_scheme scheme;
-} ecos[HV_ECO_COUNT] = {
-    [HV_ECO_DEBIAN] = {"Debian", HV_VS_DPKG},
-    [HV_ECO_UBUNTU] = {"Ubuntu", HV_VS_DPKG},
-    [HV_ECO_ALPINE] = {"Alpine", HV_VS_APK},
-    [HV_ECO_RPM] = {NULL, HV_VS_RPM},
-    [HV_ECO_NPM] = {"npm", HV_VS_SEMVER},
-    [HV_ECO_PYPI] = {"PyPI", HV_VS_PEP440},
-    [HV_ECO_GO] = {"Go", HV_VS_GO},
-    [HV_ECO_MAVEN] = {"Maven", HV_VS_MAVEN},
-    [HV_ECO_CRATES_IO] = {"crates.io", HV_VS_SEMVER},
-    [HV_ECO_RUBYGEMS] = {"RubyGems", HV_VS_RUBYGEMS},
-    [HV_ECO_PACKAGIST] = {"Packagist", HV_VS_COMPOSER},
-    [HV_ECO_NUGET] = {"NuGet", HV_VS_NUGET},
-};
-
 /* The first n dot-separated fields of v ("12.5" -> "12" for n 1). */
 static const char *fields(hv_arena *a, const char *v, int n) {
     size_t len = 0;
@@ -57,7 +36,8 @@ static const char *fields(hv_arena *a, const char *v, int n) {
 
 /* The ecosystem a package of inv is looked up in; NULL when the database has none. */
 static const char *ecosystem_of(hv_ctx *ctx, const hv_scan_inventory *inv, hv_scan_eco eco) {
-    if (eco <= HV_ECO_NONE || eco >= HV_ECO_COUNT || !ecos[eco].osv)
+    /* rpm-based releases have no feed that this database imports yet */
+    if (eco <= HV_ECO_NONE || eco >= HV_ECO_COUNT || eco == HV_ECO_RPM)
         return NULL;
     if (eco == HV_ECO_DEBIAN || eco == HV_ECO_UBUNTU || eco == HV_ECO_ALPINE) {
         if (!inv->os_version || !*inv->os_version)
@@ -68,7 +48,7 @@ static const char *ecosystem_of(hv_ctx *ctx, const hv_scan_inventory *inv, hv_sc
             return hv_arena_printf(ctx->arena, "Ubuntu:%s", fields(ctx->arena, inv->os_version, 2));
         return hv_arena_printf(ctx->arena, "Alpine:v%s", fields(ctx->arena, inv->os_version, 2));
     }
-    return ecos[eco].osv;
+    return hv_scan_eco_osv(eco);
 }
 
 typedef struct matcher {
@@ -282,7 +262,8 @@ static hv_err match_pkg(json_t *list, json_t *seen, json_t *records, hv_ctx *ctx
     const char *eco = ecosystem_of(ctx, inv, p->eco);
     bool os = p->eco == HV_ECO_DEBIAN || p->eco == HV_ECO_UBUNTU || p->eco == HV_ECO_ALPINE;
     const char *name = os && p->src_name ? p->src_name : p->name;
-    matcher m = {ctx, cmp, ecos[p->eco].scheme, os && p->src_version ? p->src_version : p->version};
+    matcher m = {ctx, cmp, hv_scan_eco_scheme(p->eco),
+                 os && p->src_version ? p->src_version : p->version};
     hv_vuln_affected *aff;
     size_t n;
     hv_err rc;

@@ -130,6 +130,11 @@ def test_bad_arguments(tmp_path):
     r = vulndb(tmp_path, "status", "extra")
     assert r.returncode == 1
     assert "status takes no paths" in r.stderr
+    # a format after the last path would silently read it as OSV
+    r = vulndb(tmp_path, "import", str(DATA / "alpine-v3.19-main.json"), "--format", "alpine")
+    assert r.returncode == 1
+    assert "--format applies to the paths after it" in r.stderr
+    assert not (tmp_path / "vulndb.sqlite").exists(), "nothing was imported"
 
 
 @pytest.fixture
