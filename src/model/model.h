@@ -136,10 +136,12 @@ typedef struct hv_event_row {
 /* Projects.  get: HV_E_NOT_FOUND when absent. */
 hv_err hv_model_project_get(hv_project *out, hv_ctx *ctx, const char *name);
 hv_err hv_model_project_get_by_id(hv_project *out, hv_ctx *ctx, int64_t id);
-/* Project project_name and its repository repo_name in one query (repo->id 0 when the
- * repository does not exist yet); HV_E_NOT_FOUND when the project does not. */
-hv_err hv_model_project_repository_get(hv_project *project, hv_repository *repo, hv_ctx *ctx,
-                                       const char *project_name, const char *repo_name);
+/* Project project_name, its repository repo_name (repo->id 0 when the repository does not
+ * exist yet) and the artifact that the repository's tag names (tagged->id 0 when none; tag
+ * may be NULL) in one query; HV_E_NOT_FOUND when the project does not exist. */
+hv_err hv_model_project_repository_get(hv_project *project, hv_repository *repo,
+                                       hv_artifact *tagged, hv_ctx *ctx, const char *project_name,
+                                       const char *repo_name, const char *tag);
 /* Creates the project with metadata "public"; HV_E_CONFLICT when the name is taken. */
 hv_err hv_model_project_create(int64_t *out_id, hv_ctx *ctx, const char *name, bool public,
                                int64_t owner_id);

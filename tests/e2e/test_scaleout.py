@@ -118,6 +118,32 @@ def test_a_deleted_manifest_is_404_on_every_node(nodes):
         assert r.content == img.manifest
 
 
+def test_a_tag_moved_on_one_node_is_served_moved_by_the_next_request_to_another(nodes):
+    """A client pushes through one node and pulls through another behind a load balancer:
+    a tag that every node has served is moved on one, and the very next GET of it on each
+    other node answers the new manifest (a GET by tag finds the tag in the database, with
+    the project and repository, in one query; nothing of it is kept per node)."""
+    a, b, c = nodes
+    old = a.push_image("library/moving", tag="v1", seed=21)
+
+    def get(reg):
+        r = reg.session().get(reg.v2("library/moving/manifests/v1"),
+                              headers={"Accept": havenlib.OCI_MANIFEST})
+        assert_status(r, 200)
+        return r
+
+    for reg in nodes:
+        assert get(reg).content == old.manifest
+    for mover, others in ((b, (a, c)), (c, (a, b))):
+        new = mover.push_image("library/moving", tag="v1", seed=22 if mover is b else 23)
+        assert new.digest != old.digest
+        for reg in others:
+            r = get(reg)
+            assert r.content == new.manifest
+            assert r.headers["Docker-Content-Digest"] == new.digest
+        old = new
+
+
 def test_quota_holds_across_nodes(nodes):
     """16 pushers spread over the nodes against a project with room for 10 of their blobs."""
     a = nodes[0]
