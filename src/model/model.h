@@ -211,6 +211,10 @@ hv_err hv_model_robot_delete(hv_ctx *ctx, int64_t id);
 /* Adds entry as a row of project `project` (NULL, or a project that does not exist (any
  * more): 0); entry->id and entry->project_id are not read. */
 hv_err hv_model_audit_add(hv_ctx *ctx, const hv_audit_log *entry, const char *project);
+/* The same for n entries, entries[i] of projects[i], in a few statements (a round trip for
+ * up to 128 rows). */
+hv_err hv_model_audit_add_many(hv_ctx *ctx, const hv_audit_log *entries,
+                               const char *const *projects, size_t n);
 hv_err hv_model_audit_list(hv_audit_log **out, size_t *n, int64_t *total, hv_ctx *ctx,
                            const hv_list *list, int64_t project_id /* 0: all */);
 /* Purging: the rows older than before_ms (op_time) whose operation is one of ops, a
