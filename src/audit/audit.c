@@ -178,8 +178,8 @@ hv_err hv_audit_record(hv_ctx *ctx, const char *type, const char *payload) {
 
 /* Pulls are volatile events (events.h), and there may be thousands a second: their rows wait
  * here, on the dispatcher thread that alone touches them, until it has delivered all that is
- * pending (or MAX_PENDING are here), then go in one multi-row INSERT per 128 rows, with the
- * settings read once for them all. */
+ * pending, another kind of event comes or MAX_PENDING are here, then go in one multi-row
+ * INSERT per 128 rows, with the settings read once for them all. */
 #define MAX_PENDING 1024
 
 static struct pending {
@@ -259,8 +259,12 @@ static void on_event(hv_ctx *ctx, const char *type, const char *payload, void *a
     (void)arg;
     if (!k)
         return;
-    rc = strcmp(k->operation, "pull") == 0 ? queue_pull(ctx, k, type, payload)
-                                           : hv_audit_record(ctx, type, payload);
+    if (strcmp(k->operation, "pull") == 0) {
+        rc = queue_pull(ctx, k, type, payload);
+    } else {
+        flush(ctx); /* the pulls before it first: rows stay in the order of their events */
+        rc = hv_audit_record(ctx, type, payload);
+    }
     if (rc != HV_OK) {
         hv_log(HV_LOG_ERROR, "audit: event %s not recorded: %s (%s:%d)", type, ctx->err.message,
                ctx->err.file ? ctx->err.file : "?", ctx->err.line);
