@@ -8,6 +8,8 @@
  *
  * The dispatcher delivers events at least once (a crash between delivery and clearing the
  * outbox delivers again), so a row may very rarely be recorded twice; it is never lost.
+ * Pulls are the exception, as their events are volatile: their rows are written in batches
+ * (see "pulls, in batches"), and a crash loses those not written yet.
  */
 #include "audit/audit_int.h"
 #include "events/events.h"
@@ -128,42 +130,142 @@ static hv_err store(hv_ctx *ctx, hv_audit_log *entry, const char *project) {
     return *endpoint && strcmp(skip, "true") == 0 ? HV_OK : hv_model_audit_add(ctx, entry, project);
 }
 
-hv_err hv_audit_record(hv_ctx *ctx, const char *type, const char *payload) {
-    const struct kind *k = find_kind(type);
-    hv_audit_log entry = {0};
+/* The entry of an event of kind k (in the arena) and the name of its project (NULL: none). */
+static hv_err parse(hv_audit_log *entry, const char **project, hv_ctx *ctx, const struct kind *k,
+                    const char *type, const char *payload) {
     json_t *o;
     json_t *at;
-    hv_err rc;
+    hv_err rc = HV_OK;
 
-    if (!k)
-        return HV_OK;
+    memset(entry, 0, sizeof(*entry));
     o = json_loads(payload, 0, NULL);
     if (!json_is_object(o)) {
         rc = HV_FAIL(ctx, HV_E_BAD_REQUEST, "event %s: the payload is not a JSON object", type);
         goto out;
     }
-    entry.resource = resource_of(ctx, k, o);
-    if (!entry.resource) {
+    entry->resource = resource_of(ctx, k, o);
+    if (!entry->resource) {
         rc = HV_FAIL(ctx, HV_E_BAD_REQUEST, "event %s: the payload does not name its resource",
                      type);
         goto out;
     }
-    entry.username = field(ctx, o, "operator");
-    if (!entry.username)
-        entry.username = "anonymous";
+    entry->username = field(ctx, o, "operator");
+    if (!entry->username)
+        entry->username = "anonymous";
     at = json_object_get(o, "occur_at");
-    entry.op_time = json_is_integer(at) ? (int64_t)json_integer_value(at) : hv_now_ms();
-    entry.resource_type = k->resource_type;
-    entry.operation = k->operation;
-    rc = store(ctx, &entry, project_of(ctx, o));
+    entry->op_time = json_is_integer(at) ? (int64_t)json_integer_value(at) : hv_now_ms();
+    entry->resource_type = k->resource_type;
+    entry->operation = k->operation;
+    *project = project_of(ctx, o);
 out:
     json_decref(o);
     return rc;
 }
 
-static void on_event(hv_ctx *ctx, const char *type, const char *payload, void *arg) {
+hv_err hv_audit_record(hv_ctx *ctx, const char *type, const char *payload) {
+    const struct kind *k = find_kind(type);
+    hv_audit_log entry;
+    const char *project = NULL;
+    hv_err rc;
+
+    if (!k)
+        return HV_OK;
+    rc = parse(&entry, &project, ctx, k, type, payload);
+    return rc ? rc : store(ctx, &entry, project);
+}
+
+/* ---------------------------------------------------------------- pulls, in batches */
+
+/* Pulls are volatile events (events.h), and there may be thousands a second: their rows wait
+ * here, on the dispatcher thread that alone touches them, until it has delivered all that is
+ * pending, another kind of event comes or MAX_PENDING are here, then go in one multi-row
+ * INSERT per 128 rows, with the settings read once for them all. */
+#define MAX_PENDING 1024
+
+static struct pending {
+    const struct kind *kind;
+    char *username, *resource, *project;
+    int64_t op_time;
+} pending[MAX_PENDING];
+static size_t n_pending;
+
+/* Forwards the pending rows when audit_log_forward_endpoint is set, and adds them unless
+ * skip_audit_log_database is true too; inside the dispatcher's transaction. */
+static hv_err store_pending(hv_ctx *ctx) {
+    const char *endpoint = "", *skip = "false";
+    hv_audit_log *entries = hv_arena_alloc(ctx->arena, n_pending * sizeof(*entries));
+    const char **projects = hv_arena_alloc(ctx->arena, n_pending * sizeof(*projects));
+    hv_err rc = hv_iam_setting_get(&endpoint, ctx, "audit_log_forward_endpoint");
+
+    if (rc == HV_OK && *endpoint)
+        rc = hv_iam_setting_get(&skip, ctx, "skip_audit_log_database");
+    for (size_t i = 0; rc == HV_OK && i < n_pending; i++) {
+        entries[i] = (hv_audit_log){.username = pending[i].username,
+                                    .resource = pending[i].resource,
+                                    .resource_type = pending[i].kind->resource_type,
+                                    .operation = pending[i].kind->operation,
+                                    .op_time = pending[i].op_time};
+        projects[i] = pending[i].project;
+        if (*endpoint)
+            rc = project_id_of(&entries[i].project_id, ctx, projects[i]);
+        if (rc == HV_OK && *endpoint)
+            hv_audit__forward(endpoint, &entries[i]);
+    }
+    if (rc || (*endpoint && strcmp(skip, "true") == 0))
+        return rc;
+    return hv_model_audit_add_many(ctx, entries, projects, n_pending);
+}
+
+static void flush(hv_ctx *ctx) {
+    if (n_pending > 0 && store_pending(ctx) != HV_OK) {
+        hv_log(HV_LOG_ERROR, "audit: %zu pulls not recorded: %s", n_pending, ctx->err.message);
+        hv_error_clear(ctx);
+    }
+    for (size_t i = 0; i < n_pending; i++) {
+        free(pending[i].username);
+        free(pending[i].resource);
+        free(pending[i].project);
+    }
+    n_pending = 0;
+}
+
+static void on_drained(hv_ctx *ctx, void *arg) {
     (void)arg;
-    if (hv_audit_record(ctx, type, payload) != HV_OK) {
+    flush(ctx);
+}
+
+/* Keeps the row of a pull for the next flush. */
+static hv_err queue_pull(hv_ctx *ctx, const struct kind *k, const char *type, const char *payload) {
+    hv_audit_log entry;
+    const char *project = NULL;
+    hv_err rc = parse(&entry, &project, ctx, k, type, payload);
+
+    if (rc)
+        return rc;
+    if (n_pending == MAX_PENDING)
+        flush(ctx);
+    pending[n_pending++] = (struct pending){.kind = k,
+                                            .username = hv_strdup(entry.username),
+                                            .resource = hv_strdup(entry.resource),
+                                            .project = project ? hv_strdup(project) : NULL,
+                                            .op_time = entry.op_time};
+    return HV_OK;
+}
+
+static void on_event(hv_ctx *ctx, const char *type, const char *payload, void *arg) {
+    const struct kind *k = find_kind(type);
+    hv_err rc;
+
+    (void)arg;
+    if (!k)
+        return;
+    if (strcmp(k->operation, "pull") == 0) {
+        rc = queue_pull(ctx, k, type, payload);
+    } else {
+        flush(ctx); /* the pulls before it first: rows stay in the order of their events */
+        rc = hv_audit_record(ctx, type, payload);
+    }
+    if (rc != HV_OK) {
         hv_log(HV_LOG_ERROR, "audit: event %s not recorded: %s (%s:%d)", type, ctx->err.message,
                ctx->err.file ? ctx->err.file : "?", ctx->err.line);
         hv_error_clear(ctx);
@@ -173,6 +275,7 @@ static void on_event(hv_ctx *ctx, const char *type, const char *payload, void *a
 void hv_audit_init(void) {
     /* one subscription for every type: the table above decides, and the bus has few slots */
     hv_events_subscribe("", on_event, NULL);
+    hv_events_on_drained(on_drained, NULL);
 }
 
 hv_err hv_audit_list(hv_audit_log **out, size_t *n, int64_t *total, hv_ctx *ctx,

@@ -3,8 +3,9 @@
  * (a password hash, an fsync, the database's write lock, a slow client) holds up only its
  * own connection, and file responses leave in large pieces (see file_response).  Our listener
  * (listener.c) accepts connections and hands them to MHD.  A request borrows a database
- * connection from the server's pool while it runs its handler's steps and returns it when
- * it ends, and while a streamed body arrives it holds none.  MHD calls the access handler several
+ * connection from the server's pool while it runs its handler's steps and returns it as
+ * soon as its answer is queued (a download being sent holds none), and while a streamed body
+ * arrives it holds none.  MHD calls the access handler several
  * times per request: first with the headers (we build the hv_req, authenticate, route and
  * run the handler's begin), then once per piece of body (streamed to the handler's chunk,
  * or buffered up to body_max), then once more when the body is complete (run, and the
@@ -571,6 +572,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   size_t *upload_data_size, void **con_cls) {
     hv_http_server *s = cls;
     hv_req *r = *con_cls;
+    enum MHD_Result ret;
     hv_err rc;
 
     (void)version;
@@ -611,9 +613,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (rc)
         return fail_now(r);
     rc = r->handler->run(r);
-    if (rc)
-        return fail_now(r);
-    return respond(r);
+    ret = rc ? fail_now(r) : respond(r);
+    db_return(s, r); /* the answer is queued: sending it (a blob, to a slow client) needs none */
+    return ret;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,

@@ -71,30 +71,26 @@ hv_err hv_model_blob_unlink(hv_ctx *ctx, int64_t project_id, const char *digest)
     return rc;
 }
 
-#define ARTIFACT_COLUMNS                                                                           \
-    "a.id, a.repository_id, a.digest, a.media_type, a.artifact_type, a.size,"                      \
-    " a.subject_digest, a.annotations"
-
-static void read_artifact(hv_artifact *a, hv_ctx *ctx, hv_stmt *st) {
-    a->id = hv_stmt_int(st, 0);
-    a->repository_id = hv_stmt_int(st, 1);
-    a->digest = hv_model__text(ctx, st, 2);
-    a->media_type = hv_model__text(ctx, st, 3);
-    a->artifact_type = hv_model__text(ctx, st, 4);
-    a->size = hv_stmt_int(st, 5);
-    a->subject_digest = hv_model__text(ctx, st, 6);
-    a->annotations_json = hv_model__text(ctx, st, 7);
+void hv_model__read_artifact(hv_artifact *a, hv_ctx *ctx, hv_stmt *st, int col) {
+    a->id = hv_stmt_int(st, col);
+    a->repository_id = hv_stmt_int(st, col + 1);
+    a->digest = hv_model__text(ctx, st, col + 2);
+    a->media_type = hv_model__text(ctx, st, col + 3);
+    a->artifact_type = hv_model__text(ctx, st, col + 4);
+    a->size = hv_stmt_int(st, col + 5);
+    a->subject_digest = hv_model__text(ctx, st, col + 6);
+    a->annotations_json = hv_model__text(ctx, st, col + 7);
 }
 
 /* Reads the artifact of the query's row, if there is one, and resets the statement. */
 static bool take_artifact(hv_artifact *out, hv_ctx *ctx, hv_stmt *st, bool row) {
     if (row)
-        read_artifact(out, ctx, st);
+        hv_model__read_artifact(out, ctx, st, 0);
     hv_stmt_reset(st);
     return row;
 }
 
-static const char *sql_artifact_get = "SELECT " ARTIFACT_COLUMNS " FROM artifact a"
+static const char *sql_artifact_get = "SELECT " HV_MODEL__ARTIFACT_COLUMNS " FROM artifact a"
                                       " WHERE a.repository_id = ? AND a.digest = ?";
 
 hv_err hv_model_artifact_get(hv_artifact *out, hv_ctx *ctx, int64_t repository_id,
@@ -111,7 +107,7 @@ hv_err hv_model_artifact_get(hv_artifact *out, hv_ctx *ctx, int64_t repository_i
 }
 
 static const char *sql_artifact_by_tag =
-    "SELECT " ARTIFACT_COLUMNS " FROM tag t JOIN artifact a ON a.id = t.artifact_id"
+    "SELECT " HV_MODEL__ARTIFACT_COLUMNS " FROM tag t JOIN artifact a ON a.id = t.artifact_id"
     " WHERE t.repository_id = ? AND t.name = ?";
 
 hv_err hv_model_artifact_by_tag(hv_artifact *out, hv_ctx *ctx, int64_t repository_id,
@@ -175,7 +171,7 @@ hv_err hv_model_artifact_add_reference(hv_ctx *ctx, int64_t parent_id,
 }
 
 static const char *sql_artifact_child =
-    "SELECT " ARTIFACT_COLUMNS " FROM artifact_reference r"
+    "SELECT " HV_MODEL__ARTIFACT_COLUMNS " FROM artifact_reference r"
     " JOIN artifact a ON a.digest = r.child_digest AND a.repository_id = ?"
     " WHERE r.parent_id = ? AND r.os = ? AND r.architecture = ? ORDER BY r.variant LIMIT 1";
 
@@ -218,7 +214,7 @@ hv_err hv_model_artifact_delete(hv_ctx *ctx, int64_t artifact_id) {
 }
 
 static const char *sql_referrers =
-    "SELECT " ARTIFACT_COLUMNS " FROM artifact a WHERE a.repository_id = ?"
+    "SELECT " HV_MODEL__ARTIFACT_COLUMNS " FROM artifact a WHERE a.repository_id = ?"
     " AND a.subject_digest = ? AND (?3 IS NULL OR a.artifact_type = ?3) ORDER BY a.id";
 
 hv_err hv_model_referrers(hv_artifact **out, size_t *n, hv_ctx *ctx, int64_t repository_id,
@@ -232,7 +228,7 @@ hv_err hv_model_referrers(hv_artifact **out, size_t *n, hv_ctx *ctx, int64_t rep
 
     while (rc == HV_OK && row) {
         v = hv_arena_grow(ctx->arena, v, &cap, count, sizeof(*v));
-        read_artifact(&v[count++], ctx, st);
+        hv_model__read_artifact(&v[count++], ctx, st, 0);
         rc = hv_stmt_step(st, ctx, &row);
     }
     if (rc == HV_OK)

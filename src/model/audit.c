@@ -7,15 +7,63 @@
 
 #include <string.h>
 
-/* the project's id looked up in the same statement: one round trip a row (a row per pull) */
-static const char *sql_audit_insert =
-    "INSERT INTO audit_log (project_id, username, resource, resource_type, operation, op_time)"
-    " VALUES (coalesce((SELECT id FROM project WHERE name = ?), 0), ?, ?, ?, ?, ?)";
+/* the project's id looked up in the same statement: one round trip a row */
+#define AUDIT_INSERT                                                                               \
+    "INSERT INTO audit_log (project_id, username, resource, resource_type, operation, op_time)"    \
+    " VALUES "
+#define AUDIT_VALUES "(coalesce((SELECT id FROM project WHERE name = ?), 0), ?, ?, ?, ?, ?)"
+static const char *sql_audit_insert = AUDIT_INSERT AUDIT_VALUES;
 
 hv_err hv_model_audit_add(hv_ctx *ctx, const hv_audit_log *entry, const char *project) {
     return hv_model__exec(NULL, ctx, sql_audit_insert, "ttttti", project ? project : "",
                           entry->username, entry->resource, entry->resource_type, entry->operation,
                           entry->op_time);
+}
+
+/* Rows of one multi-row INSERT (6 parameters each, far below either engine's limit). */
+#define AUDIT_ROWS_PER_STATEMENT 128
+
+/* Rows [from, from + n) of entries in one statement. */
+static hv_err add_rows(hv_ctx *ctx, const hv_audit_log *entries, const char *const *projects,
+                       size_t from, size_t n) {
+    hv_buf sql;
+    hv_stmt *st = NULL;
+    bool row;
+    hv_err rc;
+
+    hv_buf_init(&sql, sizeof(AUDIT_INSERT) + n * sizeof(", " AUDIT_VALUES));
+    rc = hv_buf_append(&sql, AUDIT_INSERT, strlen(AUDIT_INSERT));
+    for (size_t i = 0; rc == HV_OK && i < n; i++)
+        rc = hv_buf_appendf(&sql, "%s" AUDIT_VALUES, i ? ", " : "");
+    if (rc)
+        rc = HV_FAIL(ctx, rc, "the audit log's INSERT of %zu rows does not fit its buffer", n);
+    if (rc == HV_OK)
+        rc = hv_db_prepare_dynamic(&st, ctx->db, ctx, sql.data);
+    for (size_t i = 0; rc == HV_OK && i < n; i++) {
+        const hv_audit_log *e = &entries[from + i];
+        int p = (int)i * 6;
+        hv_stmt_bind_text(st, p + 1, projects[from + i] ? projects[from + i] : "");
+        hv_stmt_bind_text(st, p + 2, e->username);
+        hv_stmt_bind_text(st, p + 3, e->resource);
+        hv_stmt_bind_text(st, p + 4, e->resource_type);
+        hv_stmt_bind_text(st, p + 5, e->operation);
+        hv_stmt_bind_int(st, p + 6, e->op_time);
+    }
+    if (rc == HV_OK)
+        rc = hv_stmt_step(st, ctx, &row);
+    hv_stmt_free(st);
+    hv_buf_free(&sql);
+    return rc;
+}
+
+hv_err hv_model_audit_add_many(hv_ctx *ctx, const hv_audit_log *entries,
+                               const char *const *projects, size_t n) {
+    hv_err rc = HV_OK;
+
+    for (size_t i = 0; rc == HV_OK && i < n; i += AUDIT_ROWS_PER_STATEMENT)
+        rc = add_rows(ctx, entries, projects, i,
+                      n - i < AUDIT_ROWS_PER_STATEMENT ? n - i : AUDIT_ROWS_PER_STATEMENT);
+    return rc;
 }
 
 static const hv_model__column audit_columns[] = {

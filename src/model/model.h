@@ -136,10 +136,12 @@ typedef struct hv_event_row {
 /* Projects.  get: HV_E_NOT_FOUND when absent. */
 hv_err hv_model_project_get(hv_project *out, hv_ctx *ctx, const char *name);
 hv_err hv_model_project_get_by_id(hv_project *out, hv_ctx *ctx, int64_t id);
-/* Project project_name and its repository repo_name in one query (repo->id 0 when the
- * repository does not exist yet); HV_E_NOT_FOUND when the project does not. */
-hv_err hv_model_project_repository_get(hv_project *project, hv_repository *repo, hv_ctx *ctx,
-                                       const char *project_name, const char *repo_name);
+/* Project project_name, its repository repo_name (repo->id 0 when the repository does not
+ * exist yet) and the artifact that the repository's tag names (tagged->id 0 when none; tag
+ * may be NULL) in one query; HV_E_NOT_FOUND when the project does not exist. */
+hv_err hv_model_project_repository_get(hv_project *project, hv_repository *repo,
+                                       hv_artifact *tagged, hv_ctx *ctx, const char *project_name,
+                                       const char *repo_name, const char *tag);
 /* Creates the project with metadata "public"; HV_E_CONFLICT when the name is taken. */
 hv_err hv_model_project_create(int64_t *out_id, hv_ctx *ctx, const char *name, bool public,
                                int64_t owner_id);
@@ -209,6 +211,10 @@ hv_err hv_model_robot_delete(hv_ctx *ctx, int64_t id);
 /* Adds entry as a row of project `project` (NULL, or a project that does not exist (any
  * more): 0); entry->id and entry->project_id are not read. */
 hv_err hv_model_audit_add(hv_ctx *ctx, const hv_audit_log *entry, const char *project);
+/* The same for n entries, entries[i] of projects[i], in a few statements (a round trip for
+ * up to 128 rows). */
+hv_err hv_model_audit_add_many(hv_ctx *ctx, const hv_audit_log *entries,
+                               const char *const *projects, size_t n);
 hv_err hv_model_audit_list(hv_audit_log **out, size_t *n, int64_t *total, hv_ctx *ctx,
                            const hv_list *list, int64_t project_id /* 0: all */);
 /* Purging: the rows older than before_ms (op_time) whose operation is one of ops, a

@@ -66,4 +66,12 @@ static inline const char *hv_model__text(hv_ctx *ctx, hv_stmt *st, int col) {
     return hv_arena_strdup(ctx->arena, hv_stmt_text(st, col));
 }
 
+/* The columns of an artifact (table alias a), read by hv_model__read_artifact. */
+#define HV_MODEL__ARTIFACT_COLUMNS                                                                 \
+    "a.id, a.repository_id, a.digest, a.media_type, a.artifact_type, a.size,"                      \
+    " a.subject_digest, a.annotations"
+
+/* The artifact of HV_MODEL__ARTIFACT_COLUMNS, which start at column col of st's row. */
+void hv_model__read_artifact(hv_artifact *a, hv_ctx *ctx, hv_stmt *st, int col);
+
 #endif

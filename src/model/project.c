@@ -46,25 +46,32 @@ hv_err hv_model_project_get(hv_project *out, hv_ctx *ctx, const char *name) {
     return row ? HV_OK : HV_FAIL(ctx, HV_E_NOT_FOUND, "project %s not found", name);
 }
 
-/* The repository in the same round trip: a /v2 request wants both. */
+/* The repository and the artifact of a tag in the same round trip: a /v2 request wants the
+ * first two, a manifest GET by tag all three (a NULL tag matches no tag). */
 static const char *sql_project_repository_get =
-    "SELECT " PROJECT_COLUMNS ", coalesce(r.id, 0)" PROJECT_FROM
-    " LEFT JOIN repository r ON r.project_id = p.id AND r.name = ? WHERE p.name = ?";
+    "SELECT " PROJECT_COLUMNS ", coalesce(r.id, 0), " HV_MODEL__ARTIFACT_COLUMNS PROJECT_FROM
+    " LEFT JOIN repository r ON r.project_id = p.id AND r.name = ?"
+    " LEFT JOIN tag t ON t.repository_id = r.id AND t.name = ?"
+    " LEFT JOIN artifact a ON a.id = t.artifact_id WHERE p.name = ?";
 
-hv_err hv_model_project_repository_get(hv_project *project, hv_repository *repo, hv_ctx *ctx,
-                                       const char *project_name, const char *repo_name) {
+hv_err hv_model_project_repository_get(hv_project *project, hv_repository *repo,
+                                       hv_artifact *tagged, hv_ctx *ctx, const char *project_name,
+                                       const char *repo_name, const char *tag) {
     hv_stmt *st;
     bool row;
-    hv_err rc =
-        hv_model__query(&st, &row, ctx, sql_project_repository_get, "tt", repo_name, project_name);
+    hv_err rc = hv_model__query(&st, &row, ctx, sql_project_repository_get, "ttt", repo_name, tag,
+                                project_name);
 
     if (rc)
         return rc;
+    memset(tagged, 0, sizeof(*tagged));
     if (row) {
         read_project(project, ctx, st);
         repo->id = hv_stmt_int(st, 8);
         repo->project_id = project->id;
         repo->name = hv_arena_strdup(ctx->arena, repo_name);
+        if (!hv_stmt_is_null(st, 9))
+            hv_model__read_artifact(tagged, ctx, st, 9);
     }
     hv_stmt_reset(st);
     return row ? HV_OK : HV_FAIL(ctx, HV_E_NOT_FOUND, "project %s not found", project_name);

@@ -420,6 +420,55 @@ static hv_err check_mutable(hv_ctx *ctx, const hv_target *t, const char *tag) {
     return rc;
 }
 
+/* What the transaction of a manifest PUT works on. */
+struct put {
+    hv_target *t;
+    const hv_oci_manifest *m;
+    const description *d;
+    const hv_artifact *a;
+    const char *tag;
+    hv_blob_staged *staged;
+    bool placed; /* by an earlier run of the transaction, which the database gave up */
+};
+
+/* The transaction of a manifest PUT (hv_events_transaction runs it again when the database
+ * gives it up): each run starts from the description and artifact as they were before it. */
+static hv_err put_in_transaction(hv_ctx *ctx, void *payload) {
+    struct put *p = payload;
+    description d = *p->d;
+    hv_artifact a = *p->a;
+    int64_t previous;
+    /* again inside the transaction, which share-locks the links it reads until it commits:
+     * garbage collection, which locks a link before removing it, cannot take one in between
+     * (it locks the link before the project's quota row, as this transaction does) */
+    hv_err rc = check_references(ctx, p->t, p->m);
+
+    if (rc == HV_OK)
+        rc = record(&a, ctx, p->t, p->m, &d, p->tag);
+    if (rc == HV_OK && p->tag) {
+        hv_artifact current;
+        /* an immutable tag may be pushed again only with the digest it has */
+        rc = hv_model_artifact_by_tag(&current, ctx, p->t->repo.id, p->tag);
+        if (rc == HV_OK && current.id != a.id)
+            rc = check_mutable(ctx, p->t, p->tag);
+        else if (rc == HV_E_MANIFEST_UNKNOWN) {
+            hv_error_clear(ctx);
+            rc = HV_OK;
+        }
+    }
+    if (rc == HV_OK && p->tag) {
+        rc = hv_model_tag_put(&previous, ctx, p->t->repo.id, p->tag, a.id);
+        if (rc == HV_OK && previous != a.id)
+            rc = hv_events_publish_fields(ctx, "tag.created", "repository", p->t->name, "tag",
+                                          p->tag, "digest", a.digest, NULL);
+    }
+    if (rc == HV_OK && !p->placed) {
+        rc = hv_blob_staged_place(p->staged, ctx);
+        p->placed = rc == HV_OK;
+    }
+    return rc;
+}
+
 hv_err hv_registry_manifest_put(char digest_out[HV_DIGEST_MAX], const char **subject, hv_ctx *ctx,
                                 hv_registry *reg, hv_target *t, const char *reference,
                                 const char *content_type, const char *body, size_t len) {
@@ -427,9 +476,7 @@ hv_err hv_registry_manifest_put(char digest_out[HV_DIGEST_MAX], const char **sub
     hv_artifact a = {0};
     description d;
     const char *tag = NULL;
-    hv_blob_staged *staged = NULL;
-    bool committed = false;
-    int64_t previous;
+    struct put p = {.t = t, .m = &m, .d = &d, .a = &a};
     hv_err rc, finished;
 
     if (len > reg->cfg.max_manifest)
@@ -471,47 +518,12 @@ hv_err hv_registry_manifest_put(char digest_out[HV_DIGEST_MAX], const char **sub
     a.annotations_json = m.annotations_json;
     /* durable before the write lock is taken; placed last inside the transaction, so that a
      * refused push (quota, immutability) stores nothing and a commit only names stored bytes */
-    rc = hv_blob_stage_bytes(&staged, reg->blobs, ctx, digest_out, body, len);
+    rc = hv_blob_stage_bytes(&p.staged, reg->blobs, ctx, digest_out, body, len);
     if (rc)
         return rc;
-    rc = hv_db_begin(ctx->db, ctx);
-    if (rc)
-        goto out;
-    /* again inside the transaction, which share-locks the links it reads until it commits:
-     * garbage collection, which locks a link before removing it, cannot take one in between
-     * (it locks the link before the project's quota row, as this transaction does) */
-    rc = check_references(ctx, t, &m);
-    if (rc == HV_OK)
-        rc = record(&a, ctx, t, &m, &d, tag);
-    if (rc == HV_OK && tag) {
-        hv_artifact current;
-        /* an immutable tag may be pushed again only with the digest it has */
-        rc = hv_model_artifact_by_tag(&current, ctx, t->repo.id, tag);
-        if (rc == HV_OK && current.id != a.id)
-            rc = check_mutable(ctx, t, tag);
-        else if (rc == HV_E_MANIFEST_UNKNOWN) {
-            hv_error_clear(ctx);
-            rc = HV_OK;
-        }
-    }
-    if (rc == HV_OK && tag) {
-        rc = hv_model_tag_put(&previous, ctx, t->repo.id, tag, a.id);
-        if (rc == HV_OK && previous != a.id)
-            rc = hv_events_publish_fields(ctx, "tag.created", "repository", t->name, "tag", tag,
-                                          "digest", a.digest, NULL);
-    }
-    if (rc == HV_OK)
-        rc = hv_blob_staged_place(staged, ctx);
-    if (rc) {
-        hv_db_rollback(ctx->db);
-        goto out;
-    }
-    rc = hv_db_commit(ctx->db, ctx);
-    committed = rc == HV_OK;
-out:
-    finished = hv_blob_staged_finish(staged, ctx, committed);
-    if (committed)
-        hv_events_kick();
+    p.tag = tag;
+    rc = hv_events_transaction(ctx, put_in_transaction, &p);
+    finished = hv_blob_staged_finish(p.staged, ctx, rc == HV_OK);
     if (rc == HV_OK)
         rc = finished;
     if (rc)
@@ -532,7 +544,12 @@ static hv_err lookup(hv_artifact *out, hv_ctx *ctx, const hv_target *t, const ch
     }
     if (!hv_oci_tag_valid(reference, strlen(reference)))
         return HV_FAIL(ctx, HV_E_MANIFEST_UNKNOWN, "%s is not a valid tag", reference);
-    return hv_model_artifact_by_tag(out, ctx, t->repo.id, reference);
+    if (!t->tag || strcmp(t->tag, reference) != 0)
+        return hv_model_artifact_by_tag(out, ctx, t->repo.id, reference);
+    if (!t->tagged.id) /* resolved with the target, in its round trip */
+        return HV_FAIL(ctx, HV_E_MANIFEST_UNKNOWN, "tag %s is not known", reference);
+    *out = t->tagged;
+    return HV_OK;
 }
 
 hv_err hv_registry_manifest_get(hv_artifact *out, hv_blob_reader **body, hv_ctx *ctx,

@@ -92,13 +92,9 @@ out:
     return rc;
 }
 
-hv_err hv_registry_target(hv_target *out, hv_ctx *ctx, const hv_identity *who, const char *name,
-                          const char *action) {
-    return hv_registry_target_as(out, ctx, who, name, "repository", action);
-}
-
-hv_err hv_registry_target_as(hv_target *out, hv_ctx *ctx, const hv_identity *who, const char *name,
-                             const char *resource, const char *action) {
+/* hv_registry_target_as, with the artifact of tag (may be NULL) found along. */
+static hv_err resolve(hv_target *out, hv_ctx *ctx, const hv_identity *who, const char *name,
+                      const char *resource, const char *action, const char *tag) {
     const char *slash;
     char *project;
     hv_err rc;
@@ -111,8 +107,10 @@ hv_err hv_registry_target_as(hv_target *out, hv_ctx *ctx, const hv_identity *who
         return HV_FAIL(ctx, HV_E_NAME_INVALID,
                        "repository name %s has no project: use <project>/<repository>", name);
     out->name = name;
+    out->tag = tag;
     project = hv_arena_strndup(ctx->arena, name, (size_t)(slash - name));
-    rc = hv_model_project_repository_get(&out->project, &out->repo, ctx, project, name);
+    rc = hv_model_project_repository_get(&out->project, &out->repo, &out->tagged, ctx, project,
+                                         name, tag);
     if (rc == HV_E_NOT_FOUND) {
         if (who->kind == HV_ID_ANONYMOUS)
             return HV_FAIL(ctx, HV_E_UNAUTHORIZED, "authentication required");
@@ -122,6 +120,24 @@ hv_err hv_registry_target_as(hv_target *out, hv_ctx *ctx, const hv_identity *who
     if (rc)
         return rc;
     return hv_auth_can(ctx, who, &out->project, resource, action);
+}
+
+hv_err hv_registry_target(hv_target *out, hv_ctx *ctx, const hv_identity *who, const char *name,
+                          const char *action) {
+    return resolve(out, ctx, who, name, "repository", action, NULL);
+}
+
+hv_err hv_registry_target_ref(hv_target *out, hv_ctx *ctx, const hv_identity *who, const char *name,
+                              const char *action, const char *reference) {
+    bool tag = reference && !hv_oci_reference_is_digest(reference) &&
+               hv_oci_tag_valid(reference, strlen(reference));
+
+    return resolve(out, ctx, who, name, "repository", action, tag ? reference : NULL);
+}
+
+hv_err hv_registry_target_as(hv_target *out, hv_ctx *ctx, const hv_identity *who, const char *name,
+                             const char *resource, const char *action) {
+    return resolve(out, ctx, who, name, resource, action, NULL);
 }
 
 hv_err hv_registry_blob_stat(uint64_t *size, hv_ctx *ctx, hv_registry *reg, const hv_target *t,

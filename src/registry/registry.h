@@ -41,6 +41,8 @@ typedef struct hv_target {
     const char *name;
     hv_project project;
     hv_repository repo; /* id 0 when the repository does not exist yet */
+    const char *tag;    /* the tag resolved with it (hv_registry_target_ref), else NULL */
+    hv_artifact tagged; /* the artifact tag names, id 0 when none */
 } hv_target;
 
 /*
@@ -51,6 +53,11 @@ typedef struct hv_target {
  */
 hv_err hv_registry_target(hv_target *out, hv_ctx *ctx, const hv_identity *who, const char *name,
                           const char *action);
+/* The same for a request about reference of the repository (may be NULL): when it is a tag,
+ * the artifact it names is found in the same database round trip (out->tag, out->tagged),
+ * for hv_registry_manifest_get. */
+hv_err hv_registry_target_ref(hv_target *out, hv_ctx *ctx, const hv_identity *who, const char *name,
+                              const char *action, const char *reference);
 /* The same for a permission on another resource of the project (Harbor's copy needs
  * "artifact" create on the target and read on the source, not repository push and pull). */
 hv_err hv_registry_target_as(hv_target *out, hv_ctx *ctx, const hv_identity *who, const char *name,

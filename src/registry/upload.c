@@ -3,8 +3,9 @@
  * them; a PATCH ends by syncing the bytes and then recording the new size and hash state in
  * the upload row, so the row never claims bytes that are not on disk.  Completion verifies
  * the digest, syncs and stages the file (hv_blob_stage_upload: durable, not yet visible)
- * before it takes the database's write lock; the transaction then records the blob and, as
- * its last step, places the file; after COMMIT the placing is made durable.  So no fsync
+ * before it takes the database's write lock; the transaction (run again when PostgreSQL gives
+ * it up for a deadlock, hv_events_transaction) then records the blob and, as its last step,
+ * places the file; after COMMIT the placing is made durable.  So no fsync
  * runs under the write lock, and a 201 is sent after bytes and metadata are both durable.
  *
  * The digest is checked against the hash state, not by reading the file again: the file's
@@ -21,7 +22,7 @@
  * of a core per GiB with OpenSSL's SHA-NI code (1.6 GB/s measured here), plus the read once
  * the file has left the page cache.
  */
-#include "db/db.h"
+#include "events/events.h"
 #include "oci/oci.h"
 #include "registry/registry_int.h"
 
@@ -180,12 +181,37 @@ void hv_registry_upload_abort(hv_upload_stream *s) {
     free(s);
 }
 
+/* What the transaction of an upload's completion works on. */
+struct completion {
+    hv_upload_stream *s;
+    const char *digest;
+    hv_blob_staged *staged;
+    bool placed; /* by an earlier run of the transaction, which the database gave up */
+};
+
+/* The transaction of a completion (hv_events_transaction runs it again when the database
+ * gives it up): the blob's row, its link through the quota, the session gone, bytes placed. */
+static hv_err complete_in_transaction(hv_ctx *ctx, void *payload) {
+    struct completion *c = payload;
+    hv_upload_stream *s = c->s;
+    hv_err rc = hv_model_blob_put(ctx, c->digest, s->up.size);
+
+    if (rc == HV_OK)
+        rc = hv_registry__link_blob(ctx, s->t->project.id, c->digest, s->up.size);
+    if (rc == HV_OK && s->persisted)
+        rc = hv_model_upload_delete(ctx, s->uuid);
+    if (rc == HV_OK && !c->placed) {
+        rc = hv_blob_staged_place(c->staged, ctx);
+        c->placed = rc == HV_OK;
+    }
+    return rc;
+}
+
 /* Verifies and commits a complete upload: bytes staged, then metadata and the bytes placed. */
 static hv_err complete(hv_upload_stream *s, hv_ctx *ctx) {
     char got[HV_DIGEST_MAX];
     hv_sha256 h = s->up.hash;
-    hv_blob_staged *staged = NULL;
-    bool committed = false;
+    struct completion c = {.s = s, .digest = got};
     hv_err rc, finished;
 
     hv_sha256_final(&h, got);
@@ -207,27 +233,11 @@ static hv_err complete(hv_upload_stream *s, hv_ctx *ctx) {
      * already: that copy may be damaged (or left by a version that let chunks interleave),
      * and renaming over it costs what placing a new blob costs.
      */
-    rc = hv_blob_stage_upload(&staged, s->reg->blobs, ctx, s->uuid, got);
+    rc = hv_blob_stage_upload(&c.staged, s->reg->blobs, ctx, s->uuid, got);
     if (rc)
         return rc;
-    rc = hv_db_begin(ctx->db, ctx);
-    if (rc)
-        goto out;
-    rc = hv_model_blob_put(ctx, got, s->up.size);
-    if (rc == HV_OK)
-        rc = hv_registry__link_blob(ctx, s->t->project.id, got, s->up.size);
-    if (rc == HV_OK && s->persisted)
-        rc = hv_model_upload_delete(ctx, s->uuid);
-    if (rc == HV_OK)
-        rc = hv_blob_staged_place(staged, ctx);
-    if (rc) {
-        hv_db_rollback(ctx->db);
-        goto out;
-    }
-    rc = hv_db_commit(ctx->db, ctx);
-    committed = rc == HV_OK;
-out:
-    finished = hv_blob_staged_finish(staged, ctx, committed);
+    rc = hv_events_transaction(ctx, complete_in_transaction, &c);
+    finished = hv_blob_staged_finish(c.staged, ctx, rc == HV_OK);
     return rc ? rc : finished;
 }
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 static hv_err pull(hv_req *r) {
-    return hv_v2__target(r, "pull");
+    return hv_v2__target_ref(r, "pull", r->params[1]);
 }
 
 static hv_err manifest_get(hv_req *r) {

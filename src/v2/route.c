@@ -117,6 +117,10 @@ void hv_v2_mount(hv_http_server *s, hv_registry *reg) {
  * which docker, containerd and podman ask for a token with the wider scope.
  */
 hv_err hv_v2__target(hv_req *r, const char *action) {
+    return hv_v2__target_ref(r, action, NULL);
+}
+
+hv_err hv_v2__target_ref(hv_req *r, const char *action, const char *reference) {
     hv_err rc;
 
     /* only a valid name goes into the challenge header (no quotes, no commas) */
@@ -126,7 +130,7 @@ hv_err hv_v2__target(hv_req *r, const char *action) {
     if (!hv_req_header(r, "Authorization"))
         return HV_FAIL(&r->ctx, HV_E_UNAUTHORIZED,
                        "authentication required: get a token from the token service");
-    rc = hv_registry_target(&V2(r)->t, &r->ctx, &r->who, r->params[0], action);
+    rc = hv_registry_target_ref(&V2(r)->t, &r->ctx, &r->who, r->params[0], action, reference);
     return rc == HV_E_DENIED ? hv_v2__unauthorized(r) : rc;
 }
 

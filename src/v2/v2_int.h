@@ -17,6 +17,9 @@ typedef struct hv_v2 {
 /* Resolves r->params[0] for the action (permission included) into V2(r)->t.  Every refusal
  * is HV_E_UNAUTHORIZED: /v2 answers a missing permission with a challenge (401), never 403. */
 hv_err hv_v2__target(hv_req *r, const char *action);
+/* The same for a request about reference (a tag or digest; NULL: none), which a tag
+ * resolves along (hv_registry_target_ref). */
+hv_err hv_v2__target_ref(hv_req *r, const char *action, const char *reference);
 /* Turns the HV_E_DENIED of a permission check in the error slot into HV_E_UNAUTHORIZED. */
 hv_err hv_v2__unauthorized(hv_req *r);
 /* Answers status with len bytes of blob from offset: by sendfile when the store gives a file

@@ -136,6 +136,29 @@ def test_more_concurrent_clients_than_database_connections_are_all_served(regist
     assert set(flat) == {(200, img.digest)}
 
 
+def test_a_download_being_sent_holds_no_database_connection(start_registry):
+    """With one database connection in the pool, a client that reads a big blob slowly does
+    not keep other requests waiting: a request gives its connection back once its answer is
+    queued, not when the last byte has left."""
+    reg = start_registry({"HAVEN_DATABASE_MAX_OPEN_CONNS": "1"})
+    repo = reg.new_repo("slow-reader")
+    data = os.urandom(32 << 20)  # far more than the socket buffers hold
+    digest = reg.push_blob(repo, data)
+    auth = base64.b64encode(("%s:%s" % reg.auth).encode()).decode()
+    with socket.create_connection(("127.0.0.1", reg.port), timeout=10) as slow:
+        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        slow.sendall(f"GET /v2/{repo}/blobs/{digest} HTTP/1.1\r\nHost: registry.test\r\n"
+                     f"Authorization: Basic {auth}\r\n\r\n".encode())
+        assert slow.recv(4096).startswith(b"HTTP/1.1 200")
+        time.sleep(0.5)  # the server is now blocked sending the rest
+        for _ in range(3):
+            started = time.monotonic()
+            r = reg.session().get(reg.v2(f"{repo}/blobs/{digest}"), headers={"Range": "bytes=0-9"},
+                                  timeout=10)
+            assert r.status_code == 206 and r.content == data[:10]
+            assert time.monotonic() - started < 5
+
+
 def non_loopback_address():
     """An IPv4 address of this host that is not loopback, or None."""
     out = subprocess.run(["ip", "-4", "-o", "addr", "show", "scope", "global"],

@@ -118,6 +118,64 @@ def test_a_deleted_manifest_is_404_on_every_node(nodes):
         assert r.content == img.manifest
 
 
+def test_a_tag_moved_on_one_node_is_served_moved_by_the_next_request_to_another(nodes):
+    """A client pushes through one node and pulls through another behind a load balancer:
+    a tag that every node has served is moved on one, and the very next GET of it on each
+    other node answers the new manifest (a GET by tag finds the tag in the database, with
+    the project and repository, in one query; nothing of it is kept per node)."""
+    a, b, c = nodes
+    old = a.push_image("library/moving", tag="v1", seed=21)
+
+    def get(reg):
+        r = reg.session().get(reg.v2("library/moving/manifests/v1"),
+                              headers={"Accept": havenlib.OCI_MANIFEST})
+        assert_status(r, 200)
+        return r
+
+    for reg in nodes:
+        assert get(reg).content == old.manifest
+    for mover, others in ((b, (a, c)), (c, (a, b))):
+        new = mover.push_image("library/moving", tag="v1", seed=22 if mover is b else 23)
+        assert new.digest != old.digest
+        for reg in others:
+            r = get(reg)
+            assert r.content == new.manifest
+            assert r.headers["Docker-Content-Digest"] == new.digest
+        old = new
+
+
+def test_concurrent_pushes_of_shared_blobs_on_every_node_all_succeed(nodes):
+    """12 clients spread over the nodes push, at once, images that share their config and
+    layers (blob uploads and manifest PUTs that lock the same blob, link and quota rows):
+    a transaction the database gives up for a deadlock runs again, so every push gets its
+    201, none a 500 or 503."""
+    errors, digests = [], []
+
+    def push(i):
+        reg = nodes[i % len(nodes)]
+        try:
+            img = reg.push_image("library/race" if i % 2 else f"library/race-{i}",
+                                 tag=f"t{i}", layers=3, seed=31)
+            digests.append(img.digest)
+        except BaseException as e:  # assert_status raises an AssertionError
+            errors.append(f"push {i} on {reg.workdir.name}: {e}")
+
+    threads = [threading.Thread(target=push, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert len(set(digests)) == 1
+    for i in range(12):
+        reg = nodes[(i + 1) % len(nodes)]
+        repo = "library/race" if i % 2 else f"library/race-{i}"
+        r = reg.session().get(reg.v2(f"{repo}/manifests/t{i}"),
+                              headers={"Accept": havenlib.OCI_MANIFEST})
+        assert_status(r, 200)
+        assert r.headers["Docker-Content-Digest"] == digests[0]
+
+
 def test_quota_holds_across_nodes(nodes):
     """16 pushers spread over the nodes against a project with room for 10 of their blobs."""
     a = nodes[0]

@@ -284,12 +284,42 @@ static void test_through_the_bus(void) {
     hv_arena_free(ctx.arena);
 }
 
+/* Pulls come in thousands: their rows are written in batches (several multi-row INSERTs for
+ * 300 of them), each as it would be alone. */
+static void test_pulls_in_batches(void) {
+    hv_ctx ctx = new_ctx();
+    size_t before, after;
+    hv_audit_log *v;
+    char tag[16];
+
+    rows(&ctx, &before, 0);
+    CHECK_INT(hv_events_start(&ctx, open_db, NULL), HV_OK); /* subscribed by the test above */
+    ctx.actor = "dave";
+    for (int i = 0; i < 300; i++) {
+        snprintf(tag, sizeof(tag), "t%d", i);
+        hv_events_publish_volatile_fields(&ctx, "artifact.pulled", "repository",
+                                          i % 2 ? "proj1/many" : "gone/many", "digest", DIGEST,
+                                          "tag", tag, NULL);
+    }
+    hv_events_stop();
+    v = rows(&ctx, &after, 0);
+    CHECK_INT(after, before + 300);
+    for (size_t i = 0; after == before + 300 && i < 300; i++) {
+        snprintf(tag, sizeof(tag), "t%zu", i);
+        check_row(&v[before + i], "dave",
+                  hv_arena_printf(ctx.arena, "%s:%s", i % 2 ? "proj1/many" : "gone/many", tag),
+                  "artifact", "pull", i % 2 ? proj1 : 0);
+    }
+    hv_arena_free(ctx.arena);
+}
+
 static void run_all(void) {
     setup();
     test_events_become_rows();
     test_ignored_and_refused();
     test_list_queries();
     test_through_the_bus();
+    test_pulls_in_batches();
     teardown();
 }
 

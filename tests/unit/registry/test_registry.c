@@ -175,9 +175,31 @@ static void test_manifest_rules_and_events(void) {
     CHECK_INT(
         hv_registry_manifest_get(&a, &body, &ctx, reg, &t, "v1", HV_MT_DOCKER_MANIFEST, false),
         HV_E_MANIFEST_UNKNOWN);
+    /* the tag resolved along with the target, in its query */
+    CHECK_INT(hv_registry_target_ref(&t, &ctx, &admin, "library/events", "pull", "v1"), HV_OK);
+    CHECK_STR(t.tag, "v1");
+    CHECK_STR(t.tagged.digest, mdigest);
+    CHECK_STR(t.tagged.media_type, HV_MT_OCI_MANIFEST);
+    CHECK_INT(hv_registry_manifest_get(&a, &body, &ctx, reg, &t, "v1", NULL, false), HV_OK);
+    CHECK_STR(a.digest, mdigest);
+    hv_blob_reader_close(body);
+    body = NULL;
+    CHECK_INT(hv_registry_target_ref(&t, &ctx, &admin, "library/events", "pull", "v2"), HV_OK);
+    CHECK_INT(t.tagged.id, 0);
+    CHECK_INT(hv_registry_manifest_get(&a, &body, &ctx, reg, &t, "v2", NULL, false),
+              HV_E_MANIFEST_UNKNOWN);
+    /* a digest is no tag: nothing resolved along, the GET looks it up */
+    CHECK_INT(hv_registry_target_ref(&t, &ctx, &admin, "library/events", "pull", mdigest), HV_OK);
+    CHECK(t.tag == NULL);
+    CHECK_INT(hv_registry_manifest_get(&a, &body, &ctx, reg, &t, mdigest, NULL, false), HV_OK);
+    hv_blob_reader_close(body);
+    body = NULL;
     CHECK_INT(hv_registry_manifest_delete(&ctx, reg, &t, mdigest), HV_OK);
     CHECK_INT(outbox_count(&ctx, "artifact.deleted"), 1);
     CHECK_INT(outbox_count(&ctx, "tag.deleted"), 1);
+    CHECK_INT(hv_registry_manifest_get(&a, &body, &ctx, reg, &t, "v1", NULL, false),
+              HV_E_MANIFEST_UNKNOWN);
+    CHECK_INT(hv_registry_target_ref(&t, &ctx, &admin, "library/events", "pull", "v1"), HV_OK);
     CHECK_INT(hv_registry_manifest_get(&a, &body, &ctx, reg, &t, "v1", NULL, false),
               HV_E_MANIFEST_UNKNOWN);
     hv_arena_free(ctx.arena);
