@@ -38,6 +38,7 @@ int main(void) {
                 break;
         if (s == sizeof(names) / sizeof(names[0]) || nf < 2) {
             fprintf(stderr, "vercmp: bad line (want scheme<TAB>a[<TAB>b]): %s\n", line);
+            hv_arena_free(ctx.arena);
             return 2;
         }
         if (nf == 2) {
